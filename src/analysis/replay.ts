@@ -1,0 +1,77 @@
+import type { SimEvent } from '../events/index.js';
+import { applyEvent } from '../evolve/index.js';
+import { initialMutableState } from '../state/init.js';
+import { stateHash } from '../state/hash.js';
+import type { SimState } from '../state/types.js';
+import type { Scenario } from '../scenario/types.js';
+import { makeModel } from '../sim/model.js';
+import { runModel } from '../sim/run.js';
+import type { Pick } from '../sim/schedule.js';
+import type { ParsedLog } from '../log/reader.js';
+
+/**
+ * Fold events with the recipes only (no decide, no arch model): the state after event
+ * `until` (inclusive), or after all of them. Runs the recipes on a private copy.
+ */
+export function foldEvents(scenario: Scenario, events: readonly SimEvent[], until?: number): SimState {
+  const state = initialMutableState(scenario);
+  const n = until === undefined ? events.length : Math.min(events.length, until + 1);
+  for (let i = 0; i < n; i++) applyEvent(state, events[i] as SimEvent);
+  return state as unknown as SimState;
+}
+
+export interface ReplayResult {
+  readonly events: number;
+  readonly finalStateHash: string;
+  /** The footer's hash, when replaying to the end of a complete log. */
+  readonly recordedHash: string | null;
+  readonly matches: boolean | null;
+}
+
+export function replayLog(log: ParsedLog, until?: number): ReplayResult {
+  const state = foldEvents(log.header.scenario, log.events, until);
+  const n = until === undefined ? log.events.length : Math.min(log.events.length, until + 1);
+  const hash = stateHash(state);
+  const recorded = until === undefined && log.footer ? log.footer.finalStateHash : null;
+  return { events: n, finalStateHash: hash, recordedHash: recorded, matches: recorded === null ? null : recorded === hash };
+}
+
+/** The scheduler picks recorded in a log (`@sim/sched` + optional `@sim/choice`). */
+export function picksOf(events: readonly SimEvent[]): Pick[] {
+  const picks: Pick[] = [];
+  for (const e of events) {
+    if (e.type === '@sim/sched') picks.push({ tid: e.tid, choice: 0 });
+    else if (e.type === '@sim/choice') {
+      const last = picks[picks.length - 1];
+      if (last) picks[picks.length - 1] = { tid: last.tid, choice: e.value };
+    }
+  }
+  return picks;
+}
+
+export interface ResimulateResult {
+  readonly identical: boolean;
+  /** First index where the re-derived events differ from the log's, or null. */
+  readonly firstDifference: number | null;
+  readonly recorded: SimEvent | null;
+  readonly derived: SimEvent | null;
+}
+
+const same = (a: SimEvent | undefined, b: SimEvent | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Re-derive the events from the header's scenario and the recorded picks with today's model
+ * and report the first difference (DESIGN §1: re-simulation).
+ */
+export function resimulate(log: ParsedLog): ResimulateResult {
+  const model = makeModel(log.header.scenario, { arch: log.header.arch, variant: log.header.variant });
+  const picks = picksOf(log.events);
+  const derived: SimEvent[] = [];
+  runModel(model, { schedule: picks, maxSteps: picks.length, seed: log.header.seed }, (e) => derived.push(e));
+  const n = Math.max(derived.length, log.events.length);
+  for (let i = 0; i < n; i++) {
+    if (!same(derived[i], log.events[i]))
+      return { identical: false, firstDifference: i, recorded: log.events[i] ?? null, derived: derived[i] ?? null };
+  }
+  return { identical: true, firstDifference: null, recorded: null, derived: null };
+}

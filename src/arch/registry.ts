@@ -1,0 +1,20 @@
+import { SimError } from '../errors.js';
+import type { ArchModel } from './types.js';
+import { x86_64 } from './x86_64.js';
+
+/** Every architecture, by name. Adding one is one file and one line here. */
+const ARCHS: readonly ArchModel[] = [x86_64];
+
+export function listArchs(): readonly ArchModel[] {
+  return ARCHS;
+}
+
+export function getArch(name: string): ArchModel {
+  const a = ARCHS.find((x) => x.name === name);
+  if (!a)
+    throw new SimError(
+      'ARCH_UNKNOWN',
+      `unknown architecture '${name}'; expected one of: ${ARCHS.map((x) => x.name).join(', ')}`,
+    );
+  return a;
+}

@@ -1,0 +1,55 @@
+import type { SimEvent } from '../events/index.js';
+import type { SimState } from '../state/types.js';
+
+/** What a CPU access needs to know; `options` are the scenario's per-arch options. */
+export interface AccessCtx {
+  readonly state: SimState;
+  readonly tid: number;
+  readonly cpu: number;
+  readonly mm: number;
+  readonly vpn: number;
+  readonly options: Readonly<Record<string, string | boolean>>;
+}
+
+/** The events of one access step and whether the access completed or faulted. */
+export interface AccessResult {
+  readonly events: SimEvent[];
+  readonly outcome: 'done' | 'fault';
+}
+
+export interface PteInit {
+  readonly write: boolean;
+  readonly dirty: boolean;
+  readonly special: boolean;
+}
+
+/**
+ * An architecture: how dirtiness is encoded in a PTE, what the kernel's pte_* transforms do
+ * on that encoding, and how a CPU store or load resolves against its TLB and the live PTE.
+ * Stores and loads are atomic steps (the hardware's locked RMW, SEMANTICS §3).
+ */
+export interface ArchModel {
+  readonly name: string;
+  readonly description: string;
+  /** SEMANTICS §3.5 class, or 'hypothetical' for hardware that does not exist. */
+  readonly dirtyClass: 'atomic-hw' | 'software' | 'hypothetical';
+  /** Option names this arch understands, with a one-line description each. */
+  readonly optionDocs: Readonly<Record<string, string>>;
+  mkPte(pfn: number, init: PteInit): number;
+  /** pte_write() */
+  pteWrite(pte: number): boolean;
+  /** pte_dirty() */
+  pteDirty(pte: number): boolean;
+  /** Can the MMU store through this entry (possibly after its own atomic D update)? */
+  hwWritable(pte: number): boolean;
+  pteWrprotect(pte: number, options: Readonly<Record<string, string | boolean>>): number;
+  pteMkclean(pte: number): number;
+  /** pte_mkwrite(): on x86 ≥ v6.6 moves SavedDirty back to D. */
+  pteMkwrite(pte: number): number;
+  pteMkdirty(pte: number): number;
+  pteMkyoung(pte: number): number;
+  /** Name the bits the way this arch's headers do. */
+  formatPte(pte: number): string;
+  store(ctx: AccessCtx): AccessResult;
+  load(ctx: AccessCtx): AccessResult;
+}

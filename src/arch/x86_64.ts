@@ -1,0 +1,149 @@
+import type { SimEvent } from '../events/index.js';
+import {
+  PTE_HWDIRTY,
+  PTE_PRESENT,
+  PTE_SPECIAL,
+  PTE_SWDIRTY,
+  PTE_WRITE,
+  PTE_YOUNG,
+  pteIsPresent,
+  ptePfn,
+  pteWithPfn,
+} from '../state/pte.js';
+import type { AccessCtx, AccessResult, ArchModel } from './types.js';
+import { livePte, tlbLookup } from './tlbLookup.js';
+
+/**
+ * x86-64 (SEMANTICS §3.1, rules X86-*). Encoding X86-E: W = RW, D = D || SavedDirty; since
+ * v6.6 pte_wrprotect moves D into SavedDirty and pte_mkwrite moves it back
+ * (arch/x86/include/asm/pgtable.h). The MMU sets D with a locked RMW that re-checks the live
+ * entry (X86-W2), so a write through a stale TLB entry either sets D in a live writable PTE
+ * or faults.
+ */
+const fn = (rule: string): string => rule;
+
+function store(ctx: AccessCtx, strayDirtyAllowed: boolean): AccessResult {
+  const { state, cpu, mm, vpn, tid } = ctx;
+  const ev: SimEvent[] = [];
+  const t = tlbLookup(state, cpu, mm, vpn);
+  const live = livePte(state, mm, vpn);
+  const storeDone = (): AccessResult => {
+    ev.push({ type: 'mem/store', tid, cpu, page: t ? t.pfn : ptePfn(live) });
+    return { events: ev, outcome: 'done' };
+  };
+  const fault = (): AccessResult => ({ events: ev, outcome: 'fault' });
+  if (t) {
+    if (t.w === 1 && t.d === 1) return storeDone(); // X86-W1: no PTE access at all
+    if (t.w === 1) {
+      // X86-W2: atomic dirty assist re-checks the live PTE.
+      if (!pteIsPresent(live)) {
+        ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
+        return fault();
+      }
+      if ((live & PTE_WRITE) !== 0 && ptePfn(live) === t.pfn) {
+        const next = live | PTE_HWDIRTY | PTE_YOUNG;
+        if (next !== live) ev.push({ type: 'pte/set', tid, mm, vpn, pte: next, src: 'hw', fn: fn('X86-W2') });
+        ev.push({ type: 'tlb/dirty', cpu, mm, vpn });
+        return storeDone();
+      }
+      if ((live & PTE_WRITE) === 0) {
+        // X86-W2 non-CET option: a stray D may be left on the read-only entry.
+        if (strayDirtyAllowed && ctx.options['strayDirty'] === true && (live & PTE_HWDIRTY) === 0)
+          ev.push({ type: 'pte/set', tid, mm, vpn, pte: live | PTE_HWDIRTY, src: 'hw', fn: 'X86-W2-stray-D' });
+        ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
+        return fault();
+      }
+      // pfn changed: the stale translation is dropped and the store walks (X86-W2 last case).
+      ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
+    } else {
+      // A store through a read-only entry faults; the CPU drops the entry.
+      ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
+      return fault();
+    }
+  }
+  // X86-W3: TLB miss, walk the live PTE.
+  if (!pteIsPresent(live) || (live & PTE_WRITE) === 0) return fault();
+  const next = live | PTE_HWDIRTY | PTE_YOUNG;
+  if (next !== live) ev.push({ type: 'pte/set', tid, mm, vpn, pte: next, src: 'hw', fn: fn('X86-W3') });
+  ev.push({ type: 'tlb/fill', cpu, mm, vpn, pfn: ptePfn(live), w: 1, d: 1 });
+  ev.push({ type: 'mem/store', tid, cpu, page: ptePfn(live) });
+  return { events: ev, outcome: 'done' };
+}
+
+/** X86-R: loads set A only and cache hwDirty = D at fill time. */
+export function atomicHwLoad(ctx: AccessCtx, hwWritable: (pte: number) => boolean, hwDirty: (pte: number) => boolean, rule: string): AccessResult {
+  const { state, cpu, mm, vpn, tid } = ctx;
+  if (tlbLookup(state, cpu, mm, vpn)) return { events: [], outcome: 'done' };
+  const live = livePte(state, mm, vpn);
+  if (!pteIsPresent(live)) return { events: [], outcome: 'fault' };
+  const ev: SimEvent[] = [];
+  if ((live & PTE_YOUNG) === 0) ev.push({ type: 'pte/set', tid, mm, vpn, pte: live | PTE_YOUNG, src: 'hw', fn: rule });
+  ev.push({
+    type: 'tlb/fill',
+    cpu,
+    mm,
+    vpn,
+    pfn: ptePfn(live),
+    w: hwWritable(live) ? 1 : 0,
+    d: hwDirty(live) ? 1 : 0,
+  });
+  return { events: ev, outcome: 'done' };
+}
+
+export function makeX86Like(name: string, description: string, strayDirtyAllowed: boolean, rulePrefix: string): ArchModel {
+  return {
+    name,
+    description,
+    dirtyClass: 'atomic-hw',
+    optionDocs: strayDirtyAllowed
+      ? { strayDirty: 'non-CET parts: a write racing with RW clearing may leave D=1 on the read-only PTE (X86-W2)' }
+      : {},
+    mkPte(pfn, init) {
+      let bits = PTE_PRESENT | PTE_YOUNG;
+      if (init.write) bits |= PTE_WRITE;
+      if (init.dirty) bits |= init.write ? PTE_HWDIRTY : PTE_SWDIRTY;
+      if (init.special) bits |= PTE_SPECIAL;
+      return pteWithPfn(pfn, bits);
+    },
+    pteWrite: (pte) => (pte & PTE_WRITE) !== 0,
+    pteDirty: (pte) => (pte & (PTE_HWDIRTY | PTE_SWDIRTY)) !== 0,
+    hwWritable: (pte) => (pte & (PTE_PRESENT | PTE_WRITE)) === (PTE_PRESENT | PTE_WRITE),
+    // X86-E (≥ v6.6): wrprotect clears RW and moves D into SavedDirty.
+    pteWrprotect(pte) {
+      const hadD = (pte & PTE_HWDIRTY) !== 0;
+      return (pte & ~(PTE_WRITE | PTE_HWDIRTY)) | (hadD ? PTE_SWDIRTY : 0);
+    },
+    pteMkclean: (pte) => pte & ~(PTE_HWDIRTY | PTE_SWDIRTY),
+    pteMkwrite(pte) {
+      const hadSD = (pte & PTE_SWDIRTY) !== 0;
+      return (pte & ~PTE_SWDIRTY) | PTE_WRITE | (hadSD ? PTE_HWDIRTY : 0);
+    },
+    pteMkdirty: (pte) => pte | ((pte & PTE_WRITE) !== 0 ? PTE_HWDIRTY : PTE_SWDIRTY),
+    pteMkyoung: (pte) => pte | PTE_YOUNG,
+    formatPte(pte) {
+      if (!pteIsPresent(pte)) return pte === 0 ? 'none' : `pfn=${ptePfn(pte)} !P`;
+      const bits = ['P'];
+      if (pte & PTE_WRITE) bits.push('RW');
+      if (pte & PTE_HWDIRTY) bits.push('D');
+      if (pte & PTE_SWDIRTY) bits.push('SavedDirty');
+      if (pte & PTE_YOUNG) bits.push('A');
+      if (pte & PTE_SPECIAL) bits.push('special');
+      return `pfn=${ptePfn(pte)} ${bits.join('|')}`;
+    },
+    store: (ctx) => store(ctx, strayDirtyAllowed),
+    load: (ctx) =>
+      atomicHwLoad(
+        ctx,
+        (pte) => (pte & PTE_WRITE) !== 0,
+        (pte) => (pte & PTE_HWDIRTY) !== 0,
+        `${rulePrefix}-R`,
+      ),
+  };
+}
+
+export const x86_64: ArchModel = makeX86Like(
+  'x86-64',
+  'x86-64: MMU sets D with a locked RMW that re-checks the live PTE (X86-W1..W3); SavedDirty encoding of v6.6+',
+  true,
+  'X86',
+);

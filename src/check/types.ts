@@ -1,0 +1,37 @@
+import type { SimEvent } from '../events/index.js';
+import type { SimState } from '../state/types.js';
+import type { Model } from '../sim/model.js';
+
+export interface Violation {
+  /** Index of the event after which the property first fails. */
+  readonly index: number;
+  /** One sentence: what was expected and what was found. */
+  readonly message: string;
+}
+
+/** A running check: fed every event with the state after it; returns the first violation. */
+export interface Checker {
+  onEvent(e: SimEvent, index: number, state: SimState): Violation | null;
+}
+
+/**
+ * A property with a stable id (DESIGN §4), checked on the fly during run/explore and offline
+ * over any log (same code: both feed events and states).
+ */
+export interface Property {
+  readonly id: string;
+  readonly description: string;
+  /** Longer explanation with the SEMANTICS rule it comes from. */
+  readonly explanation: string;
+  /** 'failure' breaks the run's verdict; 'warning' (warn-*) is reported only. */
+  readonly severity: 'failure' | 'warning';
+  start(model: Model): Checker;
+}
+
+export interface PropertyVerdict {
+  readonly id: string;
+  /** true: held; false: violated; null: not decidable on this run (e.g. cut by the step bound). */
+  readonly ok: boolean | null;
+  readonly firstViolationEvent: number | null;
+  readonly message: string | null;
+}

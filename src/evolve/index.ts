@@ -1,0 +1,72 @@
+import { produce, type Draft } from 'immer';
+import type { SimEvent } from '../events/index.js';
+import type { MutableSimState, SimState } from '../state/types.js';
+import { assertNever } from '../errors.js';
+import { applyPte } from './pte.js';
+import { applyTlb } from './tlb.js';
+import { applyLock } from './lock.js';
+import { applyNotifier } from './notifier.js';
+import { applyThread } from './thread.js';
+import { applyKernel } from './ghost.js';
+
+/**
+ * The recipe: apply one fact to a draft (or to a private mutable copy: the recipes only
+ * mutate, never return). Total: an event that refers to nothing changes nothing.
+ */
+export function applyEvent(d: Draft<MutableSimState> | MutableSimState, e: SimEvent): void {
+  const draft = d as Draft<MutableSimState>;
+  switch (e.type) {
+    case '@sim/sched':
+    case '@sim/choice':
+    case '@sim/end':
+      return;
+    case 'thread/call':
+    case 'thread/goto':
+    case 'thread/set':
+    case 'thread/return':
+      return applyThread(draft, e);
+    case 'pte/set':
+      return applyPte(draft, e);
+    case 'tlb/fill':
+    case 'tlb/dirty':
+    case 'tlb/drop':
+    case 'tlb/flush':
+    case 'flush/start':
+    case 'flush/done':
+      return applyTlb(draft, e);
+    case 'lock/acquire':
+    case 'lock/release':
+      return applyLock(draft, e);
+    case 'notifier/start':
+    case 'notifier/end':
+    case 'pending/inc':
+    case 'pending/dec':
+      return applyNotifier(draft, e);
+    case 'mem/store':
+    case 'dev/copy':
+    case 'bitmap/set':
+    case 'bitmap/clear':
+    case 'bounds/set':
+    case 'helper/call':
+    case 'helper/return':
+    case 'fault/enter':
+    case 'fault/exit':
+    case 'ghost/wp-seen':
+    case 'warn':
+      return applyKernel(draft, e);
+    default:
+      return assertNever(e);
+  }
+}
+
+/** evolve(state, event) -> state: one immer produce. A no-op event returns the same object. */
+export function evolve(state: SimState, e: SimEvent): SimState {
+  return produce(state, (d) => applyEvent(d as Draft<MutableSimState>, e));
+}
+
+/** Apply many events in one produce (bulk replay). Pure from the outside. */
+export function evolveAll(state: SimState, events: readonly SimEvent[]): SimState {
+  return produce(state, (d) => {
+    for (const e of events) applyEvent(d as Draft<MutableSimState>, e);
+  });
+}

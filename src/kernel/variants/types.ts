@@ -1,0 +1,31 @@
+import type { VmaSpec } from '../../scenario/types.js';
+
+/** What the helper does with a VMA from the interval tree (H3 / H3-v4). */
+export type VmaVerdict = 'process' | 'skip' | 'skip-warn' | 'stop';
+
+export interface FlushInput {
+  /** tlb_flush_pending of the mm, read at post_vma (T5: one instant). */
+  readonly pending: number;
+  /** The window of PTEs this caller changed, [from, to); empty when from >= to. */
+  readonly window: readonly [number, number];
+  /** The clipped VMA range [from, to). */
+  readonly clip: readonly [number, number];
+}
+
+/**
+ * A version of the dirty-tracking helpers: the seed patch, the merged code, or a counterfactual
+ * a reviewer asks about. Adding one is one file in src/kernel/variants/ and one registry line.
+ */
+export interface HelperVariant {
+  readonly name: string;
+  readonly description: string;
+  /** Kernel function names, for the timeline. */
+  readonly fnNames: { readonly wrprotect: string; readonly clean: string };
+  /** A counterfactual or a test-only break, not kernel code that ever shipped. */
+  readonly counterfactual: boolean;
+  vmaVerdict(vma: VmaSpec): VmaVerdict;
+  /** The range to flush at post_vma, or null for no flush (H9 / H9-v4). */
+  flushRange(input: FlushInput): readonly [number, number] | null;
+  /** inc/dec_tlb_flush_pending around the walk (H4). */
+  readonly flushPending: boolean;
+}

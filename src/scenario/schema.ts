@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * The scenario file format (YAML or JSON). `scenarioJsonSchema()` exports it as JSON Schema for
+ * editors; `parseScenario` (parse.ts) adds the cross-field checks a schema cannot express.
+ */
+const int = (min = 0) => z.number().int().min(min);
+
+export const vmFlagSchema = z.enum(['shared', 'write', 'maywrite', 'io', 'pfnmap', 'mixedmap', 'hugetlb']);
+
+export const vmaSchema = z
+  .object({
+    start: int().describe('first virtual page number'),
+    pgoff: int().describe('page offset into the address_space'),
+    npages: int(1),
+    flags: z.array(vmFlagSchema).describe('vm_flags: VM_SHARED, VM_WRITE, VM_MAYWRITE, VM_IO, ...'),
+  })
+  .strict();
+
+const userOpSchema = z.object({ op: z.enum(['write', 'read']), vpn: int() }).strict();
+
+export const userThreadSchema = z
+  .object({
+    kind: z.literal('user'),
+    name: z.string().min(1).optional(),
+    cpu: int(),
+    mm: int().default(0),
+    ops: z.array(userOpSchema).default([]).describe('scripted accesses, in order'),
+    writes: int().default(0).describe('then this many writes to a page chosen non-deterministically'),
+  })
+  .strict();
+
+export const callerThreadSchema = z
+  .object({
+    kind: z.enum(['caller', 'drain']),
+    name: z.string().min(1).optional(),
+    cpu: int().default(0),
+    protocol: z.enum(['snap', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable']),
+    first: int().default(0),
+    nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().default(''),
+    arch: z.string().default('x86-64'),
+    variant: z.string().default('seed-v4'),
+    options: z
+      .object({
+        faultPath: z.enum(['faithful', 'atomic']).default('faithful'),
+        flush: z.enum(['per-cpu', 'atomic']).default('per-cpu'),
+        tlbCapacity: int(1).default(64),
+        ptesPerTable: int(1).default(512),
+        arch: z.record(z.string(), z.union([z.string(), z.boolean()])).default({}),
+      })
+      .strict()
+      .default({ faultPath: 'faithful', flush: 'per-cpu', tlbCapacity: 64, ptesPerTable: 512, arch: {} }),
+    pages: int(1).max(30),
+    cpus: int(1).max(16),
+    mms: z.array(z.object({ vmas: z.array(vmaSchema).min(1) }).strict()).min(1),
+    initialPte: z.enum(['writable-clean', 'writable-dirty', 'readonly', 'none']).default('writable-clean'),
+    driver: z
+      .object({
+        mode: z.enum(['mkwrite', 'pagetable']).default('pagetable'),
+        initialBitmap: z.enum(['all', 'none']).default('none'),
+      })
+      .strict()
+      .default({ mode: 'pagetable', initialBitmap: 'none' }),
+    threads: z.array(z.discriminatedUnion('kind', [userThreadSchema, callerThreadSchema])).min(1).max(30),
+  })
+  .strict();
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(scenarioSchema, { io: 'input' });
+}

@@ -1,0 +1,87 @@
+/**
+ * A resolved scenario: every field set. The file format (YAML/JSON) is parsed and validated
+ * into this shape by src/scenario/parse.ts; the schema lives in src/scenario/schema.ts.
+ */
+export type VmFlag = 'shared' | 'write' | 'maywrite' | 'io' | 'pfnmap' | 'mixedmap' | 'hugetlb';
+
+export interface VmaSpec {
+  /** First virtual page number. */
+  readonly start: number;
+  /** Page offset into the address_space of the first page. */
+  readonly pgoff: number;
+  readonly npages: number;
+  readonly flags: readonly VmFlag[];
+}
+
+export interface MmSpec {
+  readonly vmas: readonly VmaSpec[];
+}
+
+export type UserOp = { readonly op: 'write' | 'read'; readonly vpn: number };
+
+export interface UserThreadSpec {
+  readonly kind: 'user';
+  readonly name: string;
+  readonly cpu: number;
+  readonly mm: number;
+  /** Scripted accesses, in order. */
+  readonly ops: readonly UserOp[];
+  /** Then this many writes to a page chosen non-deterministically (a recorded choice). */
+  readonly writes: number;
+}
+
+/**
+ * How a kernel-side caller uses the helpers:
+ * - `snap`: the anchor's protocol: under the driver lock snapshot+clear the bitmap, then
+ *   wrprotect, then copy the snapshot's pages (SPIN `SNAP`).
+ * - `clean`: clean_record into a private bitmap, then copy the recorded pages.
+ * - `vmwgfx-mkwrite` / `vmwgfx-pagetable`: vmw_bo_dirty_scan with the driver lock (BO resv)
+ *   held across the helper calls and the transfer (SEMANTICS §7, V2).
+ */
+export type CallerProtocol = 'snap' | 'clean' | 'vmwgfx-mkwrite' | 'vmwgfx-pagetable';
+
+export interface CallerThreadSpec {
+  readonly kind: 'caller' | 'drain';
+  readonly name: string;
+  readonly cpu: number;
+  readonly protocol: CallerProtocol;
+  /** Page offset range [first, first + nr) of the address_space. */
+  readonly first: number;
+  readonly nr: number;
+}
+
+export type ThreadSpec = UserThreadSpec | CallerThreadSpec;
+
+export interface ScenarioOptions {
+  /** 'faithful': the PTL is dropped around pfn_mkwrite (F3). 'atomic': one step, as SPIN. */
+  readonly faultPath: 'faithful' | 'atomic';
+  /** 'per-cpu': each CPU's shootdown is its own step (T1). 'atomic': one step. */
+  readonly flush: 'per-cpu' | 'atomic';
+  /** TLB entries per CPU; when full, a fill evicts a victim chosen non-deterministically. */
+  readonly tlbCapacity: number;
+  /** PTEs per page table (one PTL each). */
+  readonly ptesPerTable: number;
+  /** Architecture options, e.g. { strayDirty: true } for x86 non-CET parts (X86-W2). */
+  readonly arch: Readonly<Record<string, string | boolean>>;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly arch: string;
+  readonly variant: string;
+  readonly options: ScenarioOptions;
+  /** Pages in the driver's address_space; page i is backed by pfn i. */
+  readonly pages: number;
+  readonly cpus: number;
+  readonly mms: readonly MmSpec[];
+  /** Initial state of every mapped PTE. */
+  readonly initialPte: 'writable-clean' | 'writable-dirty' | 'readonly' | 'none';
+  readonly driver: {
+    /** vmwgfx dirty-tracking method (SEMANTICS §7). */
+    readonly mode: 'mkwrite' | 'pagetable';
+    /** 'all': every bit set at start (writable PTEs have been recorded by mkwrite already). */
+    readonly initialBitmap: 'all' | 'none';
+  };
+  readonly threads: readonly ThreadSpec[];
+}

@@ -1,0 +1,43 @@
+import type { SimEvent } from '../events/index.js';
+import type { SimState } from '../state/types.js';
+import { programOf } from '../kernel/programs.js';
+import type { StepCtx } from '../kernel/step.js';
+import type { Model } from './model.js';
+
+function ctxOf(model: Model, state: SimState, tid: number): StepCtx {
+  return { state, layout: model.layout, arch: model.arch, variant: model.variant, tid };
+}
+
+/**
+ * How many alternatives thread `tid`'s next step has: 0 when it is finished, blocked on a lock
+ * or waiting (not enabled), 1 when deterministic, n > 1 when it needs a recorded choice.
+ */
+export function stepOptions(model: Model, state: SimState, tid: number): number {
+  const th = state.threads[tid];
+  const top = th?.stack[th.stack.length - 1];
+  if (!top) return 0;
+  return programOf(top.fn).options(ctxOf(model, state, tid), top);
+}
+
+/**
+ * decide(state, thread, choice) → the events of that thread's next step (DESIGN §1). Pure:
+ * reads state, returns facts; the caller records `@sim/sched`/`@sim/choice` itself.
+ */
+export function decide(model: Model, state: SimState, tid: number, choice = 0): SimEvent[] {
+  const th = state.threads[tid];
+  const top = th?.stack[th.stack.length - 1];
+  if (!top) return [];
+  return programOf(top.fn).step(ctxOf(model, state, tid), top, choice);
+}
+
+/** Threads that can step now, in tid order. */
+export function enabledThreads(model: Model, state: SimState): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < state.threads.length; t++) if (stepOptions(model, state, t) > 0) out.push(t);
+  return out;
+}
+
+export function allDone(state: SimState): boolean {
+  for (const th of state.threads) if (th.stack.length > 0) return false;
+  return true;
+}

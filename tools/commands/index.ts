@@ -1,0 +1,15 @@
+import type { CommandModule } from './types.js';
+import { scenariosCommand } from './scenarios.js';
+import { registriesCommand } from './registries.js';
+import { runCommand } from './run.js';
+import { replayCommand } from './replay.js';
+import { matrixCommand } from './matrix.js';
+
+/** Every CLI command; one line each. */
+export const COMMANDS: readonly CommandModule[] = [
+  scenariosCommand,
+  registriesCommand,
+  runCommand,
+  replayCommand,
+  matrixCommand,
+];

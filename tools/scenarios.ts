@@ -1,0 +1,43 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseScenarioText, SimError, type Scenario } from '../src/index.js';
+
+/** The package root (holds package.json and scenarios/), from source or from dist/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scenarios'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new SimError('SCENARIO_NOT_FOUND', 'cannot find the ptesim package root (scenarios/)');
+}
+
+export function builtinDir(): string {
+  return join(packageRoot(), 'scenarios');
+}
+
+export function builtinNames(): string[] {
+  return readdirSync(builtinDir())
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
+}
+
+/** A built-in scenario by name, or a YAML/JSON file by path. */
+export function loadScenario(nameOrPath: string): Scenario {
+  const builtin = join(builtinDir(), `${nameOrPath}.yaml`);
+  const path = existsSync(builtin) && !nameOrPath.includes('/') ? builtin : resolve(nameOrPath);
+  if (!existsSync(path))
+    throw new SimError(
+      'SCENARIO_NOT_FOUND',
+      `no built-in scenario or file named '${nameOrPath}'; built-ins: ${builtinNames().join(', ')}`,
+    );
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new SimError('SCENARIO_NOT_FOUND', `cannot read: ${(e as Error).message}`, path);
+  }
+  return parseScenarioText(text, path === builtin ? `scenarios/${nameOrPath}.yaml` : nameOrPath);
+}
