@@ -1,0 +1,37 @@
+import { SUITES } from './suites/index.js';
+import type { Figure } from './types.js';
+
+/**
+ * `npm run bench [-- --json] [--check] [--quick] [--suite NAME]`: runs every suite, prints each
+ * figure with its ratio to its target; --check exits 1 when a target is missed.
+ */
+async function main(argv: string[]): Promise<number> {
+  const asJson = argv.includes('--json');
+  const check = argv.includes('--check');
+  const quick = argv.includes('--quick');
+  const only = argv.includes('--suite') ? argv[argv.indexOf('--suite') + 1] : undefined;
+  const log = (line: string): void => {
+    if (!asJson) process.stdout.write(`${line}\n`);
+  };
+  const all: Record<string, number> = {};
+  const figures: (Figure & { suite: string })[] = [];
+  for (const s of SUITES) {
+    if (only !== undefined && s.name !== only) continue;
+    log(`## ${s.name}: ${s.description}`);
+    for (const f of await s.run({ quick, log })) {
+      figures.push({ ...f, suite: s.name });
+      all[f.name] = f.value;
+      const ratio = f.target ? (f.target.atLeast ? f.value / f.target.value : f.target.value / f.value) : undefined;
+      log(
+        `  ${f.name.padEnd(28)} ${f.value.toPrecision(4).padStart(12)} ${f.unit}` +
+          (f.target ? `   target ${f.target.atLeast ? '≥' : '≤'} ${f.target.value}  ratio ${ratio?.toFixed(2)}${(ratio ?? 1) < 1 ? '  MISSED' : ''}` : '') +
+          (f.note ? `   (${f.note})` : ''),
+      );
+    }
+  }
+  if (asJson) process.stdout.write(`${JSON.stringify({ ...all, figures }, null, 2)}\n`);
+  const missed = figures.filter((f) => f.target && (f.target.atLeast ? f.value < f.target.value : f.value > f.target.value));
+  return check && missed.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
