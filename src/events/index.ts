@@ -5,6 +5,7 @@ import type { TlbEvent } from './tlb.js';
 import type { LockEvent } from './lock.js';
 import type { NotifierEvent } from './notifier.js';
 import type { KernelEvent } from './kernel.js';
+import type { SmmuEvent } from './secondary.js';
 
 export * from './sim.js';
 export * from './thread.js';
@@ -13,6 +14,7 @@ export * from './tlb.js';
 export * from './lock.js';
 export * from './notifier.js';
 export * from './kernel.js';
+export * from './secondary.js';
 export { EVENT_SCHEMA_VERSION } from './version.js';
 
 /** Every fact the simulator records. Discriminated on `type` ('family/verb'). */
@@ -23,6 +25,7 @@ export type SimEvent =
   | TlbEvent
   | LockEvent
   | NotifierEvent
-  | KernelEvent;
+  | KernelEvent
+  | SmmuEvent;
 
 export type SimEventType = SimEvent['type'];

@@ -39,6 +39,10 @@ export const EVENT_FIELDS: { readonly [K in SimEventType]: Readonly<Record<strin
   'fault/exit': { tid: 'int', result: 'str' },
   'ghost/wp-seen': { tid: 'int', mm: 'int', vpn: 'int' },
   warn: { tid: 'int', what: 'str' },
+  'smmu/invalidate': { tid: 'int', sub: 'int', mm: 'int', from: 'int', to: 'int', seq: 'int' },
+  'smmu/read-begin': { tid: 'int', sub: 'int', seq: 'int' },
+  'smmu/install': { tid: 'int', sub: 'int', vpn: 'int', w: 'int', seq: 'int' },
+  'smmu/zap': { tid: 'int', sub: 'int', vpn: 'int' },
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_FIELDS) as SimEventType[];

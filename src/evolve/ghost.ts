@@ -34,6 +34,10 @@ export function applyKernel(d: Draft<MutableSimState>, e: KernelEvent): void {
       for (const tlb of d.tlbs)
         for (const t of tlb)
           if (t.mm === e.mm && t.vpn === e.vpn && t.w === 1 && (t.susp & bit) === 0) t.susp |= bit;
+      // A writable SPTE is stale for this caller in the same way (R3/R4 should have removed it).
+      for (const sub of d.smmus)
+        if (sub.mm === e.mm && sub.sptes[e.vpn] === 2 && ((sub.susp[e.vpn] ?? 0) & bit) === 0)
+          sub.susp[e.vpn] = (sub.susp[e.vpn] ?? 0) | bit;
       return;
     }
     case 'warn':

@@ -8,6 +8,7 @@ import { applyLock } from './lock.js';
 import { applyNotifier } from './notifier.js';
 import { applyThread } from './thread.js';
 import { applyKernel } from './ghost.js';
+import { applySmmu } from './secondary.js';
 
 /**
  * The recipe: apply one fact to a draft (or to a private mutable copy: the recipes only
@@ -54,6 +55,11 @@ export function applyEvent(d: Draft<MutableSimState> | MutableSimState, e: SimEv
     case 'ghost/wp-seen':
     case 'warn':
       return applyKernel(draft, e);
+    case 'smmu/invalidate':
+    case 'smmu/read-begin':
+    case 'smmu/install':
+    case 'smmu/zap':
+      return applySmmu(draft, e);
     default:
       return assertNever(e);
   }

@@ -4,6 +4,7 @@ import { ptlLock } from '../state/layout.js';
 import type { FrameView } from '../state/types.js';
 import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
 import { mappingVmas } from './vmas.js';
+import { mmuNotifierInvalidateRangeStart } from './notifier.js';
 
 /**
  * The dirty-tracking helpers, step by step, for every variant (SEMANTICS §1, H1–H10):
@@ -89,7 +90,7 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: Emit, from: number): void {
       .goto(ctx.variant.flushPending ? 2 : 3);
     // R1: invalidate_range_start before any PTE of the range is touched; then
     // flush_cache_range (a no-op on x86/arm64/riscv, not recorded).
-    e.push({ type: 'notifier/start', tid: ctx.tid, mm, from: clipFrom, to: clipTo });
+    e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, clipFrom, clipTo));
     return;
   }
   // H1: i_mmap_unlock_read; return the count of modified PTEs.

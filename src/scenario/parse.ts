@@ -79,5 +79,13 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
     initialPte: s.initialPte,
     driver: s.driver,
     threads,
+    secondaryMmus: s.secondaryMmus.map((m, i) => {
+      if (m.mm >= s.mms.length) fail(where, `secondaryMmus[${i}].mm`, `mm ${m.mm} does not exist (mms: ${s.mms.length})`);
+      return m;
+    }),
+    matrix: {
+      archs: s.matrix.archs.length ? s.matrix.archs : [s.arch],
+      variants: s.matrix.variants.length ? s.matrix.variants : [s.variant],
+    },
   };
 }

@@ -69,6 +69,18 @@ export const scenarioSchema = z
       .strict()
       .default({ mode: 'pagetable', initialBitmap: 'none' }),
     threads: z.array(z.discriminatedUnion('kind', [userThreadSchema, callerThreadSchema])).min(1).max(30),
+    secondaryMmus: z
+      .array(z.object({ mm: int().default(0), ignoresSequence: z.boolean().default(false) }).strict())
+      .max(4)
+      .default([])
+      .describe('interval-notifier subscribers (device TLBs)'),
+    matrix: z
+      .object({
+        archs: z.array(z.string()).default([]).describe("archs `ptesim matrix` explores by default; [] = the scenario's arch"),
+        variants: z.array(z.string()).default([]).describe("variants explored by default; [] = the scenario's variant"),
+      })
+      .strict()
+      .default({ archs: [], variants: [] }),
   })
   .strict();
 

@@ -84,4 +84,14 @@ export interface Scenario {
     readonly initialBitmap: 'all' | 'none';
   };
   readonly threads: readonly ThreadSpec[];
+  /** Interval-notifier subscribers (device TLBs) on an mm (SEMANTICS §6). */
+  readonly secondaryMmus: readonly SecondaryMmuSpec[];
+  /** Which archs/variants `ptesim matrix` explores for this scenario by default. */
+  readonly matrix: { readonly archs: readonly string[]; readonly variants: readonly string[] };
+}
+
+export interface SecondaryMmuSpec {
+  readonly mm: number;
+  /** A buggy subscriber that installs SPTEs without mmu_interval_read_retry (R8). */
+  readonly ignoresSequence: boolean;
 }

@@ -51,6 +51,12 @@ export function initialMutableState(scenario: Scenario): MutableSimState {
         ? { start: 0, end: scenario.pages }
         : { start: scenario.pages, end: 0 },
     threads: scenario.threads.map((_, tid) => ({ stack: [firstFrame(scenario, tid)] })),
+    smmus: scenario.secondaryMmus.map((m) => ({
+      mm: m.mm,
+      seq: 0,
+      sptes: new Array<number>(layout.mmSize[m.mm] ?? 0).fill(0),
+      susp: new Array<number>(layout.mmSize[m.mm] ?? 0).fill(0),
+    })),
     warnings: 0,
   };
 }

@@ -52,6 +52,17 @@ export interface PageState {
   device: number;
 }
 
+/** A secondary MMU's subscription on one mm (SEMANTICS §6). */
+export interface SmmuState {
+  mm: number;
+  /** Its interval sequence (mmu_interval_set_seq). */
+  seq: number;
+  /** SPTEs by vpn: 0 none, 1 read-only, 2 writable. */
+  sptes: number[];
+  /** Ghost, as TlbEntry.susp: bit t = stale for wrprotect caller t. Per vpn. */
+  susp: number[];
+}
+
 export interface MutableSimState {
   pages: PageState[];
   mms: MmState[];
@@ -63,6 +74,8 @@ export interface MutableSimState {
   /** The driver's dirty range [start, end) (vmw_bo_dirty start/end). */
   bounds: { start: number; end: number };
   threads: ThreadState[];
+  /** Secondary MMUs (interval-notifier subscribers). */
+  smmus: SmmuState[];
   /** WARN_ON count (kernel warnings are recorded, not failures). */
   warnings: number;
 }
