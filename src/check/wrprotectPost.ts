@@ -28,6 +28,15 @@ export const wrprotectPost: Property = {
                 index,
                 message: `thread ${e.tid} returned from ${wpName} while CPU${cpu} still holds a writable TLB entry for mm${t.mm} vpn ${t.vpn} it saw write-protected`,
               };
+        for (let s = 0; s < state.smmus.length; s++) {
+          const sub = state.smmus[s];
+          const v = sub?.susp.findIndex((m) => (m & bit) !== 0) ?? -1;
+          if (sub && v >= 0)
+            return {
+              index,
+              message: `thread ${e.tid} returned from ${wpName} while secondary MMU ${s} still holds a writable SPTE for mm${sub.mm} vpn ${v} it saw write-protected`,
+            };
+        }
         return null;
       },
     };
