@@ -2,7 +2,7 @@ import type { CommandModule } from './types.js';
 import { json, type Io } from '../io.js';
 import { loadScenario } from '../scenarios.js';
 import { intArg } from '../args.js';
-import { FileSink, makeModel, parseSchedule, recordRun, runModel, type RunResult } from '../../src/index.js';
+import { FileSink, formatSchedule, makeModel, parseSchedule, recordRun, runModel, type RunResult } from '../../src/index.js';
 
 interface RunOpts {
   arch?: string;
@@ -67,6 +67,7 @@ export const runCommand: CommandModule = {
             end: result.end,
             finalStateHash: result.finalStateHash,
             properties: result.verdicts,
+            schedule: formatSchedule(result.picks),
             log: opts.out ?? null,
           });
         io.out(
