@@ -4,6 +4,7 @@ import { registriesCommand } from './registries.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
 import { matrixCommand } from './matrix.js';
+import { showCommand } from './show.js';
 
 /** Every CLI command; one line each. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -12,4 +13,5 @@ export const COMMANDS: readonly CommandModule[] = [
   runCommand,
   replayCommand,
   matrixCommand,
+  showCommand,
 ];

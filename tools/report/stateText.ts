@@ -1,0 +1,120 @@
+import type { SimEvent, SimState } from '../../src/index.js';
+import type { RunContext } from './runContext.js';
+
+/** An open invalidate window: notifier/start seen, its notifier/end not yet. */
+export interface OpenWindow {
+  readonly tid: number;
+  readonly mm: number;
+  readonly from: number;
+  readonly to: number;
+  /** Event index of its notifier/start. */
+  readonly since: number;
+}
+
+/** The notifier windows open after event `until` (inclusive). */
+export function openWindows(events: readonly SimEvent[], until: number): OpenWindow[] {
+  const open: OpenWindow[] = [];
+  for (let i = 0; i <= until && i < events.length; i++) {
+    const e = events[i] as SimEvent;
+    if (e.type === 'notifier/start') open.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i });
+    else if (e.type === 'notifier/end') {
+      const k = open.findIndex((w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to);
+      if (k >= 0) open.splice(k, 1);
+    }
+  }
+  return open;
+}
+
+/** One line of the state view; `key` identifies it across two states (for --diff-from). */
+export interface StateLine {
+  readonly section: string;
+  readonly key: string;
+  readonly text: string;
+}
+
+function tids(mask: number, ctx: RunContext): string {
+  const out: string[] = [];
+  for (let t = 0; t < 31; t++) if (mask & (1 << t)) out.push(ctx.threadName(t));
+  return out.join(',');
+}
+
+/**
+ * The state as keyed lines: PTEs, TLBs, locks, notifier windows, tlb_flush_pending, bitmaps,
+ * bounds, page versions, thread stacks, warnings. Parts of the state this view does not know
+ * (added later) are printed as JSON so nothing is hidden.
+ */
+export function stateLines(state: SimState, windows: readonly OpenWindow[], ctx: RunContext): StateLine[] {
+  const out: StateLine[] = [];
+  const add = (section: string, key: string, text: string): void => void out.push({ section, key: `${section}/${key}`, text });
+  state.mms.forEach((mm, m) => {
+    mm.ptes.forEach((pte, vpn) => {
+      const page = ctx.pageOf(m, vpn);
+      if (page < 0 && pte === 0) return;
+      add('ptes', `mm${m}:${vpn}`, `mm${m} vpn ${vpn}${page >= 0 ? ` (page ${page})` : ''}: ${ctx.formatPte(pte)}`);
+    });
+  });
+  state.tlbs.forEach((tlb, cpu) => {
+    if (tlb.length === 0) add('tlbs', `cpu${cpu}`, `CPU${cpu}: empty`);
+    for (const t of tlb)
+      add(
+        'tlbs',
+        `cpu${cpu}:mm${t.mm}:${t.vpn}`,
+        `CPU${cpu}: mm${t.mm} vpn ${t.vpn} -> pfn ${t.pfn} ${t.w ? 'W' : 'RO'}${t.d ? ' D' : ''}${t.susp ? ` (stale for ${tids(t.susp, ctx)})` : ''}`,
+      );
+  });
+  state.locks.forEach((l, i) => {
+    const holders = l.owner >= 0 ? `held by ${ctx.threadName(l.owner)}` : l.readers ? `read-held by ${tids(l.readers, ctx)}` : 'free';
+    add('locks', ctx.lockName(i), `${ctx.lockName(i)}: ${holders}`);
+  });
+  for (const w of windows)
+    add('notifier', `${w.tid}:${w.mm}:${w.from}:${w.to}`, `mm${w.mm} [${w.from},${w.to}) opened by ${ctx.threadName(w.tid)} at event ${w.since}`);
+  state.mms.forEach((mm, m) =>
+    add('mm', `mm${m}`, `mm${m}: tlb_flush_pending=${mm.pending} notifier seq=${mm.seq} active windows=${mm.active}`),
+  );
+  state.bitmaps.forEach((bm, b) => add('bitmap', `${b}`, `bitmap ${b}${b === 0 ? ' (driver)' : ''}: ${bm.join('')}`));
+  add('bitmap', 'bounds', `dirty bounds [${state.bounds.start},${state.bounds.end})`);
+  state.pages.forEach((p, i) =>
+    add('pages', `${i}`, `page ${i}: version ${p.version}, device ${p.device}${p.version !== p.device ? ' (device stale)' : ''}`),
+  );
+  state.threads.forEach((th, t) =>
+    add(
+      'threads',
+      `${t}`,
+      `${ctx.threadName(t)} (CPU${ctx.threadCpu(t)}): ${th.stack.length === 0 ? 'finished' : th.stack.map((f) => `${f.fn}@${f.pc}`).join(' > ')}`,
+    ),
+  );
+  add('warnings', 'count', `WARN_ON count: ${state.warnings}`);
+  const known = new Set(['pages', 'mms', 'tlbs', 'locks', 'bitmaps', 'bounds', 'threads', 'warnings']);
+  for (const [k, v] of Object.entries(state as unknown as Record<string, unknown>))
+    if (!known.has(k)) add('other', k, `${k}: ${JSON.stringify(v)}`);
+  return out;
+}
+
+/** Section headers and indented lines. */
+export function renderState(lines: readonly StateLine[]): string[] {
+  const out: string[] = [];
+  let section = '';
+  for (const l of lines) {
+    if (l.section !== section) {
+      section = l.section;
+      out.push(`${section}:`);
+    }
+    out.push(`  ${l.text}`);
+  }
+  return out;
+}
+
+/** What changed from `before` to `after`: `- old` / `+ new` lines per key, in `after`'s order. */
+export function diffState(before: readonly StateLine[], after: readonly StateLine[]): string[] {
+  const old = new Map(before.map((l) => [l.key, l]));
+  const now = new Set(after.map((l) => l.key));
+  const out: string[] = [];
+  for (const l of after) {
+    const o = old.get(l.key);
+    if (o && o.text === l.text) continue;
+    if (o) out.push(`- ${o.text}`);
+    out.push(`+ ${l.text}`);
+  }
+  for (const l of before) if (!now.has(l.key)) out.push(`- ${l.text}`);
+  return out;
+}
