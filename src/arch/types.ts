@@ -33,6 +33,12 @@ export interface ArchModel {
   readonly description: string;
   /** SEMANTICS §3.5 class, or 'hypothetical' for hardware that does not exist. */
   readonly dirtyClass: 'atomic-hw' | 'software' | 'hypothetical';
+  /**
+   * How flush_tlb_range reaches other CPUs (SEMANTICS §5): 'ipi' = x86/RISC-V shootdowns, one
+   * per target CPU, lazy-TLB CPUs skipped (T1, T2); 'broadcast' = arm64 TLBI ...IS + DSB ISH,
+   * every PE at once with no IPI (T3). @default 'ipi'
+   */
+  readonly flushStyle?: 'ipi' | 'broadcast';
   /** Option names this arch understands, with a one-line description each. */
   readonly optionDocs: Readonly<Record<string, string>>;
   mkPte(pfn: number, init: PteInit): number;

@@ -20,9 +20,8 @@ import { livePte, tlbLookup } from './tlbLookup.js';
  * entry (X86-W2), so a write through a stale TLB entry either sets D in a live writable PTE
  * or faults.
  */
-const fn = (rule: string): string => rule;
-
-function store(ctx: AccessCtx, strayDirtyAllowed: boolean): AccessResult {
+function store(ctx: AccessCtx, strayDirtyAllowed: boolean, rulePrefix: string): AccessResult {
+  const fn = (rule: string): string => (rulePrefix === 'X86' ? rule : `${rulePrefix}(${rule})`);
   const { state, cpu, mm, vpn, tid } = ctx;
   const ev: SimEvent[] = [];
   const t = tlbLookup(state, cpu, mm, vpn);
@@ -90,26 +89,49 @@ export function atomicHwLoad(ctx: AccessCtx, hwWritable: (pte: number) => boolea
   return { events: ev, outcome: 'done' };
 }
 
-export function makeX86Like(name: string, description: string, strayDirtyAllowed: boolean, rulePrefix: string): ArchModel {
+/** What differs between the atomic-hardware archs that share X86-W1..W3 (x86-64, RISC-V Svadu). */
+export interface X86LikeOptions {
+  readonly name: string;
+  readonly description: string;
+  /** X86-W2 non-CET "stray D" option exists on this hardware (x86 only; RV-Svadu has none). */
+  readonly strayDirtyAllowed: boolean;
+  /** Rule id prefix for hardware PTE updates ('X86', 'RV'). */
+  readonly rulePrefix: string;
+  /**
+   * x86-64 ≥ v6.6 _PAGE_SAVED_DIRTY: pte_wrprotect moves D into SavedDirty, pte_mkwrite moves it
+   * back. false: pte_wrprotect only clears the write bit (RISC-V: arch/riscv pte_wrprotect).
+   * @default true
+   */
+  readonly savedDirty?: boolean;
+  /** Bit names for formatPte, in PTE_WRITE, PTE_HWDIRTY, PTE_SWDIRTY, PTE_YOUNG order. */
+  readonly bitNames?: readonly [string, string, string, string];
+}
+
+export function makeX86Like(o: X86LikeOptions): ArchModel {
+  const { name, description, strayDirtyAllowed, rulePrefix } = o;
+  const savedDirty = o.savedDirty ?? true;
+  const [nW, nD, nSD, nA] = o.bitNames ?? ['RW', 'D', 'SavedDirty', 'A'];
   return {
     name,
     description,
     dirtyClass: 'atomic-hw',
+    flushStyle: 'ipi',
     optionDocs: strayDirtyAllowed
       ? { strayDirty: 'non-CET parts: a write racing with RW clearing may leave D=1 on the read-only PTE (X86-W2)' }
       : {},
     mkPte(pfn, init) {
       let bits = PTE_PRESENT | PTE_YOUNG;
       if (init.write) bits |= PTE_WRITE;
-      if (init.dirty) bits |= init.write ? PTE_HWDIRTY : PTE_SWDIRTY;
+      if (init.dirty) bits |= init.write || !savedDirty ? PTE_HWDIRTY : PTE_SWDIRTY;
       if (init.special) bits |= PTE_SPECIAL;
       return pteWithPfn(pfn, bits);
     },
     pteWrite: (pte) => (pte & PTE_WRITE) !== 0,
     pteDirty: (pte) => (pte & (PTE_HWDIRTY | PTE_SWDIRTY)) !== 0,
     hwWritable: (pte) => (pte & (PTE_PRESENT | PTE_WRITE)) === (PTE_PRESENT | PTE_WRITE),
-    // X86-E (≥ v6.6): wrprotect clears RW and moves D into SavedDirty.
+    // X86-E (≥ v6.6): wrprotect clears RW and moves D into SavedDirty. RV-Svadu: clears W only.
     pteWrprotect(pte) {
+      if (!savedDirty) return pte & ~PTE_WRITE;
       const hadD = (pte & PTE_HWDIRTY) !== 0;
       return (pte & ~(PTE_WRITE | PTE_HWDIRTY)) | (hadD ? PTE_SWDIRTY : 0);
     },
@@ -118,19 +140,19 @@ export function makeX86Like(name: string, description: string, strayDirtyAllowed
       const hadSD = (pte & PTE_SWDIRTY) !== 0;
       return (pte & ~PTE_SWDIRTY) | PTE_WRITE | (hadSD ? PTE_HWDIRTY : 0);
     },
-    pteMkdirty: (pte) => pte | ((pte & PTE_WRITE) !== 0 ? PTE_HWDIRTY : PTE_SWDIRTY),
+    pteMkdirty: (pte) => pte | (!savedDirty || (pte & PTE_WRITE) !== 0 ? PTE_HWDIRTY : PTE_SWDIRTY),
     pteMkyoung: (pte) => pte | PTE_YOUNG,
     formatPte(pte) {
       if (!pteIsPresent(pte)) return pte === 0 ? 'none' : `pfn=${ptePfn(pte)} !P`;
       const bits = ['P'];
-      if (pte & PTE_WRITE) bits.push('RW');
-      if (pte & PTE_HWDIRTY) bits.push('D');
-      if (pte & PTE_SWDIRTY) bits.push('SavedDirty');
-      if (pte & PTE_YOUNG) bits.push('A');
+      if (pte & PTE_WRITE) bits.push(nW);
+      if (pte & PTE_HWDIRTY) bits.push(nD);
+      if (pte & PTE_SWDIRTY) bits.push(nSD);
+      if (pte & PTE_YOUNG) bits.push(nA);
       if (pte & PTE_SPECIAL) bits.push('special');
       return `pfn=${ptePfn(pte)} ${bits.join('|')}`;
     },
-    store: (ctx) => store(ctx, strayDirtyAllowed),
+    store: (ctx) => store(ctx, strayDirtyAllowed, rulePrefix),
     load: (ctx) =>
       atomicHwLoad(
         ctx,
@@ -141,9 +163,9 @@ export function makeX86Like(name: string, description: string, strayDirtyAllowed
   };
 }
 
-export const x86_64: ArchModel = makeX86Like(
-  'x86-64',
-  'x86-64: MMU sets D with a locked RMW that re-checks the live PTE (X86-W1..W3); SavedDirty encoding of v6.6+',
-  true,
-  'X86',
-);
+export const x86_64: ArchModel = makeX86Like({
+  name: 'x86-64',
+  description: 'x86-64: MMU sets D with a locked RMW that re-checks the live PTE (X86-W1..W3); SavedDirty encoding of v6.6+',
+  strayDirtyAllowed: true,
+  rulePrefix: 'X86',
+});

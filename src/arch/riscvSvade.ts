@@ -1,0 +1,57 @@
+import {
+  PTE_PRESENT,
+  PTE_SPECIAL,
+  PTE_SWDIRTY,
+  PTE_WRITE,
+  PTE_YOUNG,
+  pteIsPresent,
+  ptePfn,
+  pteWithPfn,
+} from '../state/pte.js';
+import type { ArchModel } from './types.js';
+import { softwareDirtyAccess } from './softwareDirty.js';
+
+const hwWritable = (pte: number): boolean =>
+  (pte & (PTE_PRESENT | PTE_WRITE | PTE_SWDIRTY)) === (PTE_PRESENT | PTE_WRITE | PTE_SWDIRTY);
+
+/**
+ * RISC-V with Svade (SEMANTICS §3.4, RV-Svade = SWD-* plus an A-fault): the MMU raises a page
+ * fault on an access with A=0 or a store with D=0 and never writes PTEs; the kernel sets A/D in
+ * the fault handler. W and D are hardware bits (PTE_WRITE, and PTE_SWDIRTY here because only
+ * software sets it), so a PTE is hardware-writable only when W && D (SWD-1).
+ * Note: Linux RISC-V's _PAGE_BASE includes _PAGE_ACCESSED, so PTEs are born young; the A-fault
+ * only matters after aging (pte_mkold).
+ */
+export const riscvSvade: ArchModel = {
+  name: 'riscv-svade',
+  description: 'RISC-V Svade: faults on A=0 or on a store with D=0; the fault handler sets A/D (RV-Svade = SWD-1..3 + A-fault)',
+  dirtyClass: 'software',
+  flushStyle: 'ipi',
+  optionDocs: {},
+  mkPte(pfn, init) {
+    let bits = PTE_PRESENT | PTE_YOUNG;
+    if (init.write) bits |= PTE_WRITE;
+    if (init.dirty) bits |= PTE_SWDIRTY;
+    if (init.special) bits |= PTE_SPECIAL;
+    return pteWithPfn(pfn, bits);
+  },
+  pteWrite: (pte) => (pte & PTE_WRITE) !== 0,
+  pteDirty: (pte) => (pte & PTE_SWDIRTY) !== 0,
+  hwWritable,
+  pteWrprotect: (pte) => pte & ~PTE_WRITE,
+  pteMkclean: (pte) => pte & ~PTE_SWDIRTY,
+  pteMkwrite: (pte) => pte | PTE_WRITE,
+  pteMkdirty: (pte) => pte | PTE_SWDIRTY,
+  pteMkyoung: (pte) => pte | PTE_YOUNG,
+  formatPte(pte) {
+    if (!pteIsPresent(pte)) return pte === 0 ? 'none' : `pfn=${ptePfn(pte)} !V`;
+    const bits = ['V', 'R'];
+    if (pte & PTE_WRITE) bits.push('W');
+    if (pte & PTE_YOUNG) bits.push('A');
+    if (pte & PTE_SWDIRTY) bits.push('D');
+    if (pte & PTE_SPECIAL) bits.push('special');
+    return `pfn=${ptePfn(pte)} ${bits.join('|')}`;
+  },
+  store: (ctx) => softwareDirtyAccess(ctx, true, hwWritable),
+  load: (ctx) => softwareDirtyAccess(ctx, false, hwWritable),
+};
