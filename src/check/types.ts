@@ -9,7 +9,14 @@ export interface Violation {
   readonly message: string;
 }
 
-/** A running check: fed every event with the state after it; returns the first violation. */
+/**
+ * A running check: fed every event with the state after it; returns a violation when that
+ * event breaks the property, else null.
+ *
+ * @remarks The run loop stops asking a checker after its first violation; `audit` keeps
+ * feeding it and collects every violation, so a checker must stay consistent after it
+ * reported (report each further breach once, at the event that causes it).
+ */
 export interface Checker {
   onEvent(e: SimEvent, index: number, state: SimState): Violation | null;
 }
@@ -25,6 +32,14 @@ export interface Property {
   readonly explanation: string;
   /** 'failure' breaks the run's verdict; 'warning' (warn-*) is reported only. */
   readonly severity: 'failure' | 'warning';
+  /** One sentence a report prints under a violation: what the kernel guarantees here. */
+  readonly expectation?: string;
+  /**
+   * The property as a question about one state, when it can be asked of a state alone
+   * (returns a message when the state is bad). `bisect --property` uses it to search in
+   * O(log n) reconstructions; properties without one are found by a linear checker pass.
+   */
+  readonly stateCheck?: (state: SimState, model: Model) => string | null;
   start(model: Model): Checker;
 }
 

@@ -1,0 +1,72 @@
+import type { Property } from './types.js';
+import { layoutOf } from '../state/layout.js';
+import { sharedMappingsOf } from './track.js';
+
+interface CleanCall {
+  readonly index: number;
+  readonly first: number;
+  readonly nr: number;
+  /** Pages stored to since the call, with the index of the first such store. */
+  readonly written: Map<number, number>;
+  readonly recorded: Set<number>;
+}
+
+/**
+ * `clean-b` (SEMANTICS §1.4 (b), O2): every page written after `clean_record_shared_mapping_range`
+ * started is, when it returns, still dirty in some PTE mapping it, or recorded in the bitmap,
+ * or both.
+ */
+export const cleanB: Property = {
+  id: 'clean-b',
+  description: 'a page written during the clean helper is still dirty or recorded when it returns',
+  explanation:
+    'Guarantee (b) of the kernel-doc of clean_record_shared_mapping_range (SEMANTICS §1.4): PTEs ' +
+    'dirtied after the start either stay dirty or are recorded. Hellström\'s case analysis (SEED) ' +
+    'is why the deferred flush keeps it: a write through a stale TLB entry hits a recorded page.',
+  expectation: 'a page written since the call has a dirty PTE or its bitmap bit set when the helper returns',
+  severity: 'failure',
+  start(model) {
+    const scenario = model.scenario;
+    const layout = layoutOf(scenario);
+    const cleanFn = model.variant.fnNames.clean;
+    const calls = new Map<number, CleanCall>();
+    return {
+      onEvent(e, index, state) {
+        switch (e.type) {
+          case 'helper/call':
+            if (e.fn === cleanFn)
+              calls.set(e.tid, { index, first: e.first, nr: e.nr, written: new Map(), recorded: new Set() });
+            return null;
+          case 'mem/store':
+            for (const c of calls.values())
+              if (e.page >= c.first && e.page < c.first + c.nr && !c.written.has(e.page)) c.written.set(e.page, index);
+            return null;
+          case 'bitmap/set':
+            calls.get(e.tid)?.recorded.add(e.bit);
+            return null;
+          case 'helper/return': {
+            if (e.fn !== cleanFn) return null;
+            const call = calls.get(e.tid);
+            calls.delete(e.tid);
+            if (!call) return null;
+            const bm = state.bitmaps[layout.bitmapOf[e.tid] ?? 0] ?? [];
+            for (const [page, at] of call.written) {
+              if (call.recorded.has(page) || bm[page] === 1) continue;
+              const dirty = sharedMappingsOf(scenario, page).some(({ mm, vpn }) =>
+                model.arch.pteDirty(state.mms[mm]?.ptes[vpn] ?? 0),
+              );
+              if (!dirty)
+                return {
+                  index,
+                  message: `thread ${e.tid} returned from ${cleanFn} with page ${page} (written at event ${at}) neither dirty in any PTE nor recorded`,
+                };
+            }
+            return null;
+          }
+          default:
+            return null;
+        }
+      },
+    };
+  },
+};
