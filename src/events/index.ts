@@ -6,6 +6,8 @@ import type { LockEvent } from './lock.js';
 import type { NotifierEvent } from './notifier.js';
 import type { KernelEvent } from './kernel.js';
 import type { SmmuEvent } from './secondary.js';
+import type { PageCacheEvent } from './pagecache.js';
+import type { CpuEvent } from './cpu.js';
 
 export * from './sim.js';
 export * from './thread.js';
@@ -15,6 +17,8 @@ export * from './lock.js';
 export * from './notifier.js';
 export * from './kernel.js';
 export * from './secondary.js';
+export * from './pagecache.js';
+export * from './cpu.js';
 export { EVENT_SCHEMA_VERSION } from './version.js';
 
 /** Every fact the simulator records. Discriminated on `type` ('family/verb'). */
@@ -26,6 +30,8 @@ export type SimEvent =
   | LockEvent
   | NotifierEvent
   | KernelEvent
-  | SmmuEvent;
+  | SmmuEvent
+  | PageCacheEvent
+  | CpuEvent;
 
 export type SimEventType = SimEvent['type'];

@@ -43,6 +43,11 @@ export const EVENT_FIELDS: { readonly [K in SimEventType]: Readonly<Record<strin
   'smmu/read-begin': { tid: 'int', sub: 'int', seq: 'int' },
   'smmu/install': { tid: 'int', sub: 'int', vpn: 'int', w: 'int', seq: 'int' },
   'smmu/zap': { tid: 'int', sub: 'int', vpn: 'int' },
+  'page/dirty': { tid: 'int', page: 'int', value: 'int' },
+  'ubc/pending': { tid: 'int', mm: 'int' },
+  'ubc/flushed': { tid: 'int', mm: 'int', gen: 'int' },
+  'tlb/defer': { tid: 'int', cpu: 'int', mm: 'int' },
+  'tlb/catchup': { cpu: 'int', mm: 'int', why: ['switch', 'barrier'] },
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_FIELDS) as SimEventType[];

@@ -9,6 +9,8 @@ import { applyNotifier } from './notifier.js';
 import { applyThread } from './thread.js';
 import { applyKernel } from './ghost.js';
 import { applySmmu } from './secondary.js';
+import { applyPageCache } from './pagecache.js';
+import { applyCpu } from './cpu.js';
 
 /**
  * The recipe: apply one fact to a draft (or to a private mutable copy: the recipes only
@@ -60,6 +62,13 @@ export function applyEvent(d: Draft<MutableSimState> | MutableSimState, e: SimEv
     case 'smmu/install':
     case 'smmu/zap':
       return applySmmu(draft, e);
+    case 'page/dirty':
+    case 'ubc/pending':
+    case 'ubc/flushed':
+      return applyPageCache(draft, e);
+    case 'tlb/defer':
+    case 'tlb/catchup':
+      return applyCpu(draft, e);
     default:
       return assertNever(e);
   }

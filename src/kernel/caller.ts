@@ -1,5 +1,5 @@
 import { at } from '../errors.js';
-import type { CallerThreadSpec } from '../scenario/types.js';
+import type { CallerThreadSpec, ThreadSpec } from '../scenario/types.js';
 import type { SimState } from '../state/types.js';
 import { helperArgs } from './helper.js';
 import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
@@ -20,15 +20,20 @@ import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.
  */
 export function callerSpec(ctx: StepCtx): CallerThreadSpec {
   const spec = at(ctx.layout.scenario.threads, ctx.tid);
-  if (spec.kind === 'user') throw new Error(`thread ${ctx.tid} is not a caller`);
+  if (spec.kind !== 'caller' && spec.kind !== 'drain') throw new Error(`thread ${ctx.tid} is not a caller`);
   return spec;
 }
 
-/** A drain waits for every user thread and every non-drain caller to finish. */
-function drainReady(state: SimState, ctx: StepCtx): boolean {
+/** Threads that run last: drains and final writeback passes. */
+export function isFinalThread(spec: ThreadSpec): boolean {
+  return spec.kind === 'drain' || (spec.kind === 'writeback' && spec.final);
+}
+
+/** A drain (or final writeback) waits for every thread that is not itself final to finish. */
+export function drainReady(state: SimState, ctx: StepCtx): boolean {
   const threads = ctx.layout.scenario.threads;
   for (let t = 0; t < threads.length; t++)
-    if (at(threads, t).kind !== 'drain' && (state.threads[t]?.stack.length ?? 0) > 0) return false;
+    if (!isFinalThread(at(threads, t)) && (state.threads[t]?.stack.length ?? 0) > 0) return false;
   return true;
 }
 
@@ -37,7 +42,7 @@ function transfer(ctx: StepCtx, spec: CallerThreadSpec, e: Emit, bm: number): vo
   const bits = ctx.state.bitmaps[bm] ?? [];
   for (let p = spec.first; p < spec.first + spec.nr; p++) {
     if (bits[p] !== 1) continue;
-    e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
+    if (spec.copy !== false) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
     e.push({ type: 'bitmap/clear', tid: ctx.tid, bm, bit: p });
   }
 }

@@ -50,22 +50,69 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
       });
     }),
   );
+  s.mms.forEach((mm, m) =>
+    mm.vmas.forEach((v, i) => {
+      // A private writable mapping would need copy-on-write, which ptesim does not model.
+      if (!v.flags.includes('shared') && !v.flags.includes('mayshare') && v.flags.includes('write'))
+        fail(where, `mms[${m}].vmas[${i}].flags`, 'a private (no shared/mayshare) VMA must not have write: COW is not modelled');
+    }),
+  );
+  const nSubs = s.secondaryMmus.length;
   const threads: ThreadSpec[] = s.threads.map((t, i) => {
     const p = `threads[${i}]`;
-    if (t.cpu >= s.cpus) fail(where, `${p}.cpu`, `cpu ${t.cpu} does not exist (cpus: ${s.cpus})`);
-    if (t.kind === 'user') {
-      if (t.mm >= s.mms.length) fail(where, `${p}.mm`, `mm ${t.mm} does not exist (mms: ${s.mms.length})`);
-      t.ops.forEach((op, k) => {
-        const size = mmSizes[t.mm] ?? 0;
-        const mapped = s.mms[t.mm]?.vmas.some((v) => op.vpn >= v.start && op.vpn < v.start + v.npages);
-        if (!mapped) fail(where, `${p}.ops[${k}].vpn`, `vpn ${op.vpn} is not mapped in mm ${t.mm} (size ${size})`);
-      });
-      return { kind: 'user', name: t.name ?? `user${i}`, cpu: t.cpu, mm: t.mm, ops: t.ops, writes: t.writes };
+    if (t.kind !== 'device' && t.cpu >= s.cpus) fail(where, `${p}.cpu`, `cpu ${t.cpu} does not exist (cpus: ${s.cpus})`);
+    const name = t.name ?? `${t.kind}${i}`;
+    const needMm = (mm: number): void => {
+      if (mm >= s.mms.length) fail(where, `${p}.mm`, `mm ${mm} does not exist (mms: ${s.mms.length})`);
+    };
+    const range = (first: number, nrIn: number | undefined): number => {
+      const nr = nrIn ?? s.pages - first;
+      if (first + nr > s.pages || nr < 1)
+        fail(where, p, `range [${first}, ${first + nr}) is outside the ${s.pages}-page address_space`);
+      return nr;
+    };
+    switch (t.kind) {
+      case 'user': {
+        needMm(t.mm);
+        t.ops.forEach((op, k) => {
+          const size = mmSizes[t.mm] ?? 0;
+          const mapped = s.mms[t.mm]?.vmas.some((v) => op.vpn >= v.start && op.vpn < v.start + v.npages);
+          if (!mapped) fail(where, `${p}.ops[${k}].vpn`, `vpn ${op.vpn} is not mapped in mm ${t.mm} (size ${size})`);
+        });
+        return { kind: 'user', name: t.name ?? `user${i}`, cpu: t.cpu, mm: t.mm, ops: t.ops, writes: t.writes };
+      }
+      case 'caller':
+      case 'drain': {
+        const nr = range(t.first, t.nr);
+        return {
+          kind: t.kind,
+          name,
+          cpu: t.cpu,
+          protocol: t.protocol,
+          first: t.first,
+          nr,
+          ...(t.copy === false && { copy: false }),
+        };
+      }
+      case 'mprotect':
+        needMm(t.mm);
+        if (t.vma >= (s.mms[t.mm]?.vmas.length ?? 0))
+          fail(where, `${p}.vma`, `mm ${t.mm} has no VMA ${t.vma} (it has ${s.mms[t.mm]?.vmas.length ?? 0})`);
+        return { ...t, name };
+      case 'clear-refs':
+        needMm(t.mm);
+        return { ...t, name };
+      case 'writeback': {
+        const nr = range(t.first, t.nr);
+        return { ...t, name, nr };
+      }
+      case 'reclaim':
+        if (t.page >= s.pages) fail(where, `${p}.page`, `page ${t.page} does not exist (pages: ${s.pages})`);
+        return { ...t, name };
+      case 'device':
+        if (t.sub >= nSubs) fail(where, `${p}.sub`, `secondary MMU ${t.sub} does not exist (secondaryMmus: ${nSubs})`);
+        return { ...t, name, cpu: -1 };
     }
-    const nr = t.nr ?? s.pages - t.first;
-    if (t.first + nr > s.pages || nr < 1)
-      fail(where, p, `range [${t.first}, ${t.first + nr}) is outside the ${s.pages}-page address_space`);
-    return { kind: t.kind, name: t.name ?? `${t.kind}${i}`, cpu: t.cpu, protocol: t.protocol, first: t.first, nr };
   });
   return {
     name: s.name,

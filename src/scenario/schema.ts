@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 const int = (min = 0) => z.number().int().min(min);
 
-export const vmFlagSchema = z.enum(['shared', 'write', 'maywrite', 'io', 'pfnmap', 'mixedmap', 'hugetlb']);
+export const vmFlagSchema = z.enum(['shared', 'mayshare', 'write', 'maywrite', 'io', 'pfnmap', 'mixedmap', 'hugetlb']);
 
 export const vmaSchema = z
   .object({
@@ -38,6 +38,71 @@ export const callerThreadSchema = z
     protocol: z.enum(['snap', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable']),
     first: int().default(0),
     nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
+    copy: z
+      .boolean()
+      .default(true)
+      .describe('clean protocol: copy recorded pages to the device; false = the bitmap is consumed outside the model'),
+  })
+  .strict();
+
+export const mprotectThreadSchema = z
+  .object({
+    kind: z.literal('mprotect'),
+    name: z.string().min(1).optional(),
+    cpu: int().default(0),
+    mm: int().default(0),
+    vma: int().default(0).describe('index of the VMA (in its mm) that mprotect(PROT_READ) covers'),
+    batchedPendingFlush: z
+      .boolean()
+      .default(true)
+      .describe('call flush_tlb_batched_pending() under the PTL (3ea277194daa); false reproduces S-6'),
+  })
+  .strict();
+
+export const clearRefsThreadSchema = z
+  .object({
+    kind: z.literal('clear-refs'),
+    name: z.string().min(1).optional(),
+    cpu: int().default(0),
+    mm: int().default(0),
+    type: z.enum(['soft-dirty', 'young']).default('soft-dirty').describe('echo 4 (soft-dirty) or 1 (young) > clear_refs'),
+    missingFlush: z
+      .boolean()
+      .default(false)
+      .describe('tlb_finish_mmu with nothing gathered skips the flush (0758cd830494, fixed by 912efa17e512): S-9'),
+  })
+  .strict();
+
+export const writebackThreadSchema = z
+  .object({
+    kind: z.literal('writeback'),
+    name: z.string().min(1).optional(),
+    cpu: int().default(0),
+    first: int().default(0),
+    nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
+    final: z.boolean().default(false).describe('run once every other thread has finished (like a drain)'),
+    checksFlushPending: z
+      .boolean()
+      .default(false)
+      .describe('counterfactual: page_mkclean_one also flushes when mm_tlb_flush_pending() (the S-3 fix applied to S-14)'),
+  })
+  .strict();
+
+export const reclaimThreadSchema = z
+  .object({
+    kind: z.literal('reclaim'),
+    name: z.string().min(1).optional(),
+    cpu: int().default(0),
+    page: int().describe('the page try_to_unmap() unmaps with a batched (deferred) TLB flush'),
+  })
+  .strict();
+
+export const deviceThreadSchema = z
+  .object({
+    kind: z.literal('device'),
+    name: z.string().min(1).optional(),
+    sub: int().default(0).describe('index into secondaryMmus'),
+    writes: int().default(1).describe('device stores, each to a page chosen non-deterministically'),
   })
   .strict();
 
@@ -68,7 +133,20 @@ export const scenarioSchema = z
       })
       .strict()
       .default({ mode: 'pagetable', initialBitmap: 'none' }),
-    threads: z.array(z.discriminatedUnion('kind', [userThreadSchema, callerThreadSchema])).min(1).max(30),
+    threads: z
+      .array(
+        z.discriminatedUnion('kind', [
+          userThreadSchema,
+          callerThreadSchema,
+          mprotectThreadSchema,
+          clearRefsThreadSchema,
+          writebackThreadSchema,
+          reclaimThreadSchema,
+          deviceThreadSchema,
+        ]),
+      )
+      .min(1)
+      .max(30),
     secondaryMmus: z
       .array(z.object({ mm: int().default(0), ignoresSequence: z.boolean().default(false) }).strict())
       .max(4)

@@ -2,7 +2,7 @@
  * A resolved scenario: every field set. The file format (YAML/JSON) is parsed and validated
  * into this shape by src/scenario/parse.ts; the schema lives in src/scenario/schema.ts.
  */
-export type VmFlag = 'shared' | 'write' | 'maywrite' | 'io' | 'pfnmap' | 'mixedmap' | 'hugetlb';
+export type VmFlag = 'shared' | 'mayshare' | 'write' | 'maywrite' | 'io' | 'pfnmap' | 'mixedmap' | 'hugetlb';
 
 export interface VmaSpec {
   /** First virtual page number. */
@@ -48,9 +48,76 @@ export interface CallerThreadSpec {
   /** Page offset range [first, first + nr) of the address_space. */
   readonly first: number;
   readonly nr: number;
+  /**
+   * `clean` protocol: copy the recorded pages to the device (default). `false`: a dirty-logging
+   * consumer outside the model only records (so the `device` ghost is left to writeback).
+   */
+  readonly copy?: boolean;
 }
 
-export type ThreadSpec = UserThreadSpec | CallerThreadSpec;
+/** mprotect(PROT_READ) of one VMA (mm/mprotect.c change_protection → change_pte_range). */
+export interface MprotectThreadSpec {
+  readonly kind: 'mprotect';
+  readonly name: string;
+  readonly cpu: number;
+  readonly mm: number;
+  /** Index of the VMA in its mm. */
+  readonly vma: number;
+  /** Call flush_tlb_batched_pending() under the PTL (3ea277194daa); false = before it (S-6). */
+  readonly batchedPendingFlush: boolean;
+}
+
+/** A write to /proc/PID/clear_refs (fs/proc/task_mmu.c clear_refs_write). */
+export interface ClearRefsThreadSpec {
+  readonly kind: 'clear-refs';
+  readonly name: string;
+  readonly cpu: number;
+  readonly mm: number;
+  readonly type: 'soft-dirty' | 'young';
+  /** The S-9 window (0758cd830494 .. 912efa17e512): no TLB flush after soft-dirty write-protect. */
+  readonly missingFlush: boolean;
+}
+
+/** Writeback of page-cache pages (write_cache_pages → folio_clear_dirty_for_io → page_mkclean). */
+export interface WritebackThreadSpec {
+  readonly kind: 'writeback';
+  readonly name: string;
+  readonly cpu: number;
+  readonly first: number;
+  readonly nr: number;
+  /** Runs once every other (non-final) thread has finished, like a drain. */
+  readonly final: boolean;
+  /** Counterfactual: page_mkclean_one also flushes when mm_tlb_flush_pending() (S-3's KSM fix). */
+  readonly checksFlushPending: boolean;
+}
+
+/** Reclaim of one page with a batched TLB flush (mm/rmap.c try_to_unmap_one, TTU_BATCH_FLUSH). */
+export interface ReclaimThreadSpec {
+  readonly kind: 'reclaim';
+  readonly name: string;
+  readonly cpu: number;
+  readonly page: number;
+}
+
+/** A secondary-MMU device thread: stores through SPTEs of subscription `sub` (SEMANTICS §6). */
+export interface DeviceThreadSpec {
+  readonly kind: 'device';
+  readonly name: string;
+  /** Always -1: a device runs on no CPU (its stores are `mem/store` with cpu -1). */
+  readonly cpu: -1;
+  readonly sub: number;
+  readonly writes: number;
+}
+
+/** Threads that are neither user programs nor helper callers: the other actors of an mm. */
+export type ActorThreadSpec =
+  | MprotectThreadSpec
+  | ClearRefsThreadSpec
+  | WritebackThreadSpec
+  | ReclaimThreadSpec
+  | DeviceThreadSpec;
+
+export type ThreadSpec = UserThreadSpec | CallerThreadSpec | ActorThreadSpec;
 
 export interface ScenarioOptions {
   /** 'faithful': the PTL is dropped around pfn_mkwrite (F3). 'atomic': one step, as SPIN. */

@@ -13,6 +13,20 @@ export function initialState(scenario: Scenario): SimState {
   return initialMutableState(scenario);
 }
 
+/** T2/T3 bookkeeping only for scenarios that use it (arch options `lazyCpus`, `tlbi: nosync`). */
+function cpuStateOf(scenario: Scenario): Pick<MutableSimState, 'cpus'> {
+  const lazy = lazyCpusOf(scenario);
+  if (lazy.length === 0 && scenario.options.arch['tlbi'] !== 'nosync') return {};
+  return { cpus: Array.from({ length: scenario.cpus }, (_, c) => ({ lazy: lazy.includes(c) ? (1 as const) : (0 as const), owed: 0 })) };
+}
+
+/** CPUs that start in lazy-TLB mode: arch option `lazyCpus`, e.g. "1" or "1,2" (T2). */
+export function lazyCpusOf(scenario: Scenario): number[] {
+  const v = scenario.options.arch['lazyCpus'];
+  if (typeof v !== 'string' || v.trim() === '') return [];
+  return v.split(',').map((x) => Number(x.trim())).filter((c) => Number.isInteger(c) && c >= 0 && c < scenario.cpus);
+}
+
 export function initialMutableState(scenario: Scenario): MutableSimState {
   const layout = layoutOf(scenario);
   const arch = getArch(scenario.arch);
@@ -40,6 +54,19 @@ export function initialMutableState(scenario: Scenario): MutableSimState {
       new Array<number>(scenario.pages).fill(b === 0 && scenario.driver.initialBitmap === 'all' ? 1 : 0),
     );
   }
+  const extra: Pick<MutableSimState, 'pageDirty' | 'ubc'> = {};
+  if (layout.pageBacked) {
+    // PG_dirty starts set for pages a writable PTE maps: on a write-notify mapping a PTE
+    // only becomes writable through page_mkwrite + fault_dirty_shared_page (SEMANTICS §4.6).
+    const dirty = new Array<number>(scenario.pages).fill(0);
+    if (scenario.initialPte === 'writable-dirty' || scenario.initialPte === 'writable-clean')
+      for (const mm of scenario.mms)
+        for (const vma of mm.vmas)
+          if (vma.flags.includes('write') && vma.flags.includes('shared'))
+            for (let i = 0; i < vma.npages; i++) dirty[vma.pgoff + i] = 1;
+    extra.pageDirty = dirty;
+  }
+  if (layout.batchedFlush) extra.ubc = scenario.mms.map(() => ({ pending: 0, flushed: 0 }));
   return {
     pages: Array.from({ length: scenario.pages }, () => ({ version: 0, device: 0 })),
     mms,
@@ -58,5 +85,7 @@ export function initialMutableState(scenario: Scenario): MutableSimState {
       susp: new Array<number>(layout.mmSize[m.mm] ?? 0).fill(0),
     })),
     warnings: 0,
+    ...cpuStateOf(scenario),
+    ...extra,
   };
 }

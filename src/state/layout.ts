@@ -21,6 +21,37 @@ export interface Layout {
   /** Private bitmap id of each thread (0 = none, uses the driver's). */
   readonly bitmapOf: readonly number[];
   readonly nBitmaps: number;
+  /**
+   * Some VMA maps struct pages (no VM_PFNMAP): page locks and PG_dirty are modelled
+   * (SEMANTICS §4 step 6, F6). Off for pure pfn-map scenarios, whose state stays as before.
+   */
+  readonly pageBacked: boolean;
+  /** Lock index of page 0's page lock (PG_locked), -1 when pages are not page-backed. */
+  readonly pageLockBase: number;
+  /**
+   * Lock index of mm 0's mmap_lock, -1 when no thread takes it for write (mprotect,
+   * clear_refs): readers of an rwsem never block each other, so it is left out then.
+   */
+  readonly mmapLockBase: number;
+  /** Lock index of secondary MMU 0's driver user_lock (SEMANTICS §6), -1 when there are none. */
+  readonly smmuLockBase: number;
+  /** Some thread is a reclaimer: mm->tlb_flush_batched is modelled (state.ubc). */
+  readonly batchedFlush: boolean;
+}
+
+/** Page `page`'s lock (lock_page / folio_lock), or -1 when not modelled. */
+export function pageLock(layout: Layout, page: number): number {
+  return layout.pageLockBase < 0 ? -1 : layout.pageLockBase + page;
+}
+
+/** mm `mm`'s mmap_lock, or -1 when not modelled (no writer in the scenario). */
+export function mmapLock(layout: Layout, mm: number): number {
+  return layout.mmapLockBase < 0 ? -1 : layout.mmapLockBase + mm;
+}
+
+/** The user_lock of secondary MMU `sub`'s driver (mmu_interval_read_retry is called under it). */
+export function smmuLock(layout: Layout, sub: number): number {
+  return layout.smmuLockBase < 0 ? -1 : layout.smmuLockBase + sub;
 }
 
 const ptlBase = 2;
@@ -56,8 +87,22 @@ export function layoutOf(scenario: Scenario): Layout {
   });
   let nBitmaps = 1;
   const bitmapOf = scenario.threads.map((t) =>
-    t.kind !== 'user' && t.protocol === 'clean' ? nBitmaps++ : 0,
+    (t.kind === 'caller' || t.kind === 'drain') && t.protocol === 'clean' ? nBitmaps++ : 0,
   );
+  // Locks beyond the PTLs are appended only when a scenario needs them, so the lock table
+  // (and the state hash) of the pfn-map scenarios is unchanged.
+  const kinds = new Set(scenario.threads.map((t) => t.kind));
+  const pageBacked =
+    scenario.mms.some((mm) => mm.vmas.some((v) => !v.flags.includes('pfnmap'))) ||
+    kinds.has('writeback') ||
+    kinds.has('reclaim');
+  const pageLockBase = pageBacked ? lockNames.length : -1;
+  if (pageBacked) for (let p = 0; p < scenario.pages; p++) lockNames.push(`page_lock[${p}]`);
+  const needsMmap = kinds.has('mprotect') || kinds.has('clear-refs');
+  const mmapLockBase = needsMmap ? lockNames.length : -1;
+  if (needsMmap) scenario.mms.forEach((_, mm) => lockNames.push(`mmap_lock[mm${mm}]`));
+  const smmuLockBase = scenario.secondaryMmus.length > 0 ? lockNames.length : -1;
+  scenario.secondaryMmus.forEach((_, i) => lockNames.push(`user_lock[smmu${i}]`));
   const layout: Layout = {
     scenario,
     immapLock: 0,
@@ -68,6 +113,11 @@ export function layoutOf(scenario: Scenario): Layout {
     mmCpus,
     bitmapOf,
     nBitmaps,
+    pageBacked,
+    pageLockBase,
+    mmapLockBase,
+    smmuLockBase,
+    batchedFlush: kinds.has('reclaim'),
   };
   cache.set(scenario, layout);
   return layout;

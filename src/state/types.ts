@@ -78,6 +78,35 @@ export interface MutableSimState {
   smmus: SmmuState[];
   /** WARN_ON count (kernel warnings are recorded, not failures). */
   warnings: number;
+  /**
+   * Per-CPU flush bookkeeping (T2 x86 lazy TLB, T3 arm64 nosync). Present only when the scenario
+   * marks lazy CPUs or picks the nosync flavour, so other states (and their hashes) are unchanged.
+   */
+  cpus?: CpuState[];
+  /**
+   * PG_dirty of each page (1 = dirty). Present only when the scenario has page-backed
+   * mappings (layout.pageBacked); pfn-map scenarios keep their old state shape and hashes.
+   */
+  pageDirty?: number[];
+  /**
+   * mm->tlb_flush_batched per mm (mm/rmap.c): reclaim's batched-flush generation `pending`
+   * and the generation `flushed` by flush_tlb_batched_pending(). Present only with a reclaimer.
+   */
+  ubc?: UbcState[];
+}
+
+/** mm->tlb_flush_batched split into its two counters (pending != flushed: a flush is owed). */
+export interface UbcState {
+  pending: number;
+  flushed: number;
+}
+
+/** One CPU's deferred TLB invalidations (SEMANTICS §5, T2/T3). */
+export interface CpuState {
+  /** 1 while in lazy-TLB mode (running a kernel thread with the last user mm still loaded). */
+  lazy: 0 | 1;
+  /** Bit m: a flush of mm m skipped this CPU (lazy) or has not completed here (nosync). */
+  owed: number;
 }
 
 /** The simulator state: plain data, readonly at every level. */
