@@ -41,6 +41,5 @@ export const lazyDirtyWriteback: ArchModel = {
   description:
     'HYPOTHETICAL: the TLB writes its cached dirty bit back as a whole-PTE store (non-atomic); can undo a concurrent wrprotect/clean',
   dirtyClass: 'hypothetical',
-  optionDocs: {},
   store,
 };

@@ -6,9 +6,12 @@ import { arm64Nodbm } from './arm64Nodbm.js';
 import { riscvSvadu } from './riscvSvadu.js';
 import { riscvSvade } from './riscvSvade.js';
 import { lazyDirtyWriteback } from './lazyDirtyWriteback.js';
+import { withDeferredFlush } from './deferredFlush.js';
 
 /** Every architecture, by name. Adding one is one file and one line here. */
-const ARCHS: readonly ArchModel[] = [x86_64, arm64Dbm, arm64Nodbm, riscvSvadu, riscvSvade, lazyDirtyWriteback];
+const ARCHS: readonly ArchModel[] = [x86_64, arm64Dbm, arm64Nodbm, riscvSvadu, riscvSvade, lazyDirtyWriteback].map(
+  withDeferredFlush,
+);
 
 export function listArchs(): readonly ArchModel[] {
   return ARCHS;

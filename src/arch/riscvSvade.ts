@@ -27,7 +27,9 @@ export const riscvSvade: ArchModel = {
   description: 'RISC-V Svade: faults on A=0 or on a store with D=0; the fault handler sets A/D (RV-Svade = SWD-1..3 + A-fault)',
   dirtyClass: 'software',
   flushStyle: 'ipi',
-  optionDocs: {},
+  optionDocs: {
+    lazyCpus: "CPUs starting in lazy-TLB mode, e.g. '1': remote fences skip them, they catch up on switching back (T2)",
+  },
   mkPte(pfn, init) {
     let bits = PTE_PRESENT | PTE_YOUNG;
     if (init.write) bits |= PTE_WRITE;

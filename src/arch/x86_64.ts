@@ -116,9 +116,12 @@ export function makeX86Like(o: X86LikeOptions): ArchModel {
     description,
     dirtyClass: 'atomic-hw',
     flushStyle: 'ipi',
-    optionDocs: strayDirtyAllowed
-      ? { strayDirty: 'non-CET parts: a write racing with RW clearing may leave D=1 on the read-only PTE (X86-W2)' }
-      : {},
+    optionDocs: {
+      ...(strayDirtyAllowed && {
+        strayDirty: 'non-CET parts: a write racing with RW clearing may leave D=1 on the read-only PTE (X86-W2)',
+      }),
+      lazyCpus: "CPUs starting in lazy-TLB mode, e.g. '1,2': shootdowns skip them, they catch up on switching back (T2)",
+    },
     mkPte(pfn, init) {
       let bits = PTE_PRESENT | PTE_YOUNG;
       if (init.write) bits |= PTE_WRITE;

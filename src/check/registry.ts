@@ -21,6 +21,7 @@ import { lockBalanced } from './lockBalanced.js';
 import { lockExclusive } from './lockExclusive.js';
 import { warnKernel } from './warnKernel.js';
 import { warnRacyPteUpdate } from './warnRacyPteUpdate.js';
+import { dirtyBitLost } from './dirtyBitLost.js';
 
 /** Every property, by stable id. One line each; order is the order reports list them. */
 const PROPERTIES: readonly Property[] = [
@@ -45,6 +46,7 @@ const PROPERTIES: readonly Property[] = [
   lockExclusive,
   warnKernel,
   warnRacyPteUpdate,
+  dirtyBitLost,
 ];
 
 export function listProperties(): readonly Property[] {

@@ -5,6 +5,7 @@ import type { FrameView } from '../state/types.js';
 import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
 import { mappingVmas } from './vmas.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
+import { flushTlbRange, flushTlbRangeContinue } from './tlbFlush.js';
 
 /**
  * The dirty-tracking helpers, step by step, for every variant (SEMANTICS §1, H1–H10):
@@ -23,6 +24,11 @@ import { mmuNotifierInvalidateRangeStart } from './notifier.js';
  * pc 5 post_vma: flush decision + flush_tlb_range start (H9, T1)
  * pc 6 shootdown of the next CPU (per-cpu flush, T1)
  * pc 7 invalidate_range_end (R7)        pc 8 dec_tlb_flush_pending (H4, R9), next VMA
+ * pc 9 flush-under-ptl variant only: flush the PTE just committed, PTL still held
+ *
+ * Variant knobs: `rmw: 'naive'` makes pc 3 a plain read and pc 4 a plain store of the value
+ * computed from it (no P1/P2); `flushUnderPtl` inserts pc 9 after every commit. The flush itself
+ * (T1–T3: IPIs, lazy CPUs, arm64 broadcast/nosync) is src/kernel/tlbFlush.ts.
  */
 export const enum HelperSlot {
   Op = 0,
@@ -38,6 +44,7 @@ export const enum HelperSlot {
   WinTo = 10,
   FlFrom = 11,
   FlTo = 12,
+  /** Bitmask of CPUs still owed a shootdown IPI (T1). */
   CpuI = 13,
   Old = 14,
   Mm = 15,
@@ -111,9 +118,6 @@ function advance(ctx: StepCtx, frame: FrameView, e: Emit, vpn: number, ptl: numb
   e.set(HelperSlot.Vpn, next).goto(next >= clipTo ? 5 : 3);
 }
 
-function flushCpus(ctx: StepCtx, mm: number): readonly number[] {
-  return ctx.layout.mmCpus[mm] ?? [];
-}
 
 export const helperProgram: StepMachine = {
   options(ctx, frame) {
@@ -164,7 +168,9 @@ export const helperProgram: StepMachine = {
         const applicable = pteIsPresent(pte) && (isWp ? ctx.arch.pteWrite(pte) : ctx.arch.pteDirty(pte));
         if (applicable) {
           // P1: old = ptep_modify_prot_start(): atomically fetch and clear to none.
-          e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: PTE_NONE, src: 'sw', fn: 'ptep_modify_prot_start' });
+          // naive-rmw: a plain read; the PTE stays live, so the MMU can still set A/D in it.
+          if (ctx.variant.rmw !== 'naive')
+            e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: PTE_NONE, src: 'sw', fn: 'ptep_modify_prot_start' });
           e.set(HelperSlot.Old, pte);
           return e.goto(4).ev;
         }
@@ -179,7 +185,9 @@ export const helperProgram: StepMachine = {
         const opts = ctx.layout.scenario.options.arch;
         // P2: ptep_modify_prot_commit(old, new) under the same PTL. H7: wrprotect; H8: mkclean.
         const next = isWp ? ctx.arch.pteWrprotect(old, opts) : ctx.arch.pteMkclean(old);
-        e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: next, src: 'sw', fn: 'ptep_modify_prot_commit' });
+        // naive-rmw: set_pte_at() of the value computed from the early read (no P2).
+        const naive = ctx.variant.rmw === 'naive';
+        e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: next, src: 'sw', fn: naive ? 'set_pte_at' : 'ptep_modify_prot_commit' });
         e.set(HelperSlot.Total, local(frame, HelperSlot.Total) + 1)
           .set(HelperSlot.WinFrom, Math.min(local(frame, HelperSlot.WinFrom), vpn))
           .set(HelperSlot.WinTo, Math.max(local(frame, HelperSlot.WinTo), vpn + 1));
@@ -197,6 +205,14 @@ export const helperProgram: StepMachine = {
             if (start !== b.start || end !== b.end) e.push({ type: 'bounds/set', tid: ctx.tid, start, end });
           }
         }
+        if (ctx.variant.flushUnderPtl) return e.goto(9).ev;
+        advance(ctx, frame, e, vpn, local(frame, HelperSlot.Ptl));
+        return e.ev;
+      }
+      case 9: {
+        // flush-under-ptl: flush_tlb_page() of the PTE just changed, before its PTL is dropped.
+        const vpn = local(frame, HelperSlot.Vpn);
+        e.push(...flushTlbRange(ctx, mm, vpn, vpn + 1, true).events);
         advance(ctx, frame, e, vpn, local(frame, HelperSlot.Ptl));
         return e.ev;
       }
@@ -211,29 +227,17 @@ export const helperProgram: StepMachine = {
           return e.goto(8).ev;
         }
         const [from, to] = range;
-        e.push({ type: 'flush/start', tid: ctx.tid, mm, from, to });
-        const cpus = flushCpus(ctx, mm);
-        const perCpu = ctx.layout.scenario.options.flush === 'per-cpu';
-        const now = perCpu ? cpus.slice(0, 1) : cpus;
-        for (const cpu of now) e.push({ type: 'tlb/flush', tid: ctx.tid, cpu, mm, from, to });
-        if (now.length === cpus.length) {
-          e.push({ type: 'flush/done', tid: ctx.tid, mm, from, to });
-          return e.goto(7).ev;
-        }
-        return e.set(HelperSlot.FlFrom, from).set(HelperSlot.FlTo, to).set(HelperSlot.CpuI, 1).goto(6).ev;
+        const f = flushTlbRange(ctx, mm, from, to);
+        e.push(...f.events);
+        if (f.remaining === 0) return e.goto(7).ev;
+        return e.set(HelperSlot.FlFrom, from).set(HelperSlot.FlTo, to).set(HelperSlot.CpuI, f.remaining).goto(6).ev;
       }
       case 6: {
         // T1: the next CPU's shootdown; the caller waits until all are done.
-        const cpus = flushCpus(ctx, mm);
-        const i = local(frame, HelperSlot.CpuI);
-        const from = local(frame, HelperSlot.FlFrom);
-        const to = local(frame, HelperSlot.FlTo);
-        e.push({ type: 'tlb/flush', tid: ctx.tid, cpu: at(cpus, i), mm, from, to });
-        if (i + 1 >= cpus.length) {
-          e.push({ type: 'flush/done', tid: ctx.tid, mm, from, to });
-          return e.goto(7).ev;
-        }
-        return e.set(HelperSlot.CpuI, i + 1).ev;
+        const f = flushTlbRangeContinue(ctx, mm, local(frame, HelperSlot.FlFrom), local(frame, HelperSlot.FlTo), local(frame, HelperSlot.CpuI));
+        e.push(...f.events);
+        if (f.remaining === 0) return e.goto(7).ev;
+        return e.set(HelperSlot.CpuI, f.remaining).ev;
       }
       case 7:
         // R7: invalidate_range_end after the flush.

@@ -2,10 +2,13 @@ import { SimError } from '../../errors.js';
 import type { HelperVariant } from './types.js';
 import { seedV4 } from './seedV4.js';
 import { upstream } from './upstream.js';
+import { naiveRmw } from './naiveRmw.js';
+import { flushUnderPtl } from './flushUnderPtl.js';
+import { noFlushPending } from './noFlushPending.js';
 import { __TEST_ONLY_noFlush } from './testBroken.js';
 
 /** Every helper variant, by name. Adding one is one file and one line here. */
-const VARIANTS: readonly HelperVariant[] = [seedV4, upstream];
+const VARIANTS: readonly HelperVariant[] = [seedV4, upstream, naiveRmw, flushUnderPtl, noFlushPending];
 /** Variants that exist only to show properties can fail; accepted by name, not listed. */
 const HIDDEN: readonly HelperVariant[] = [__TEST_ONLY_noFlush];
 

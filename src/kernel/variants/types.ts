@@ -28,4 +28,17 @@ export interface HelperVariant {
   flushRange(input: FlushInput): readonly [number, number] | null;
   /** inc/dec_tlb_flush_pending around the walk (H4). */
   readonly flushPending: boolean;
+  /**
+   * How a PTE is modified under the PTL (H7/H8): 'prot-start' = ptep_modify_prot_start /
+   * commit (P1/P2: the PTE is none in between, so hardware cannot set A/D in it); 'naive' =
+   * read the PTE, then in a later step store the modified value read earlier (set_pte_at),
+   * which overwrites any A/D the hardware set in between (SEMANTICS §2 "Why it exists").
+   * @default 'prot-start'
+   */
+  readonly rmw?: 'prot-start' | 'naive';
+  /**
+   * Flush each changed PTE's TLB entries on every CPU before releasing its PTL (the review's
+   * suggestion); post_vma then flushes only what flushRange says. @default false
+   */
+  readonly flushUnderPtl?: boolean;
 }
