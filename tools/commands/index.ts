@@ -5,6 +5,7 @@ import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
 import { matrixCommand } from './matrix.js';
 import { showCommand } from './show.js';
+import { exportCommand } from './export.js';
 
 /** Every CLI command; one line each. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -14,4 +15,5 @@ export const COMMANDS: readonly CommandModule[] = [
   replayCommand,
   matrixCommand,
   showCommand,
+  exportCommand,
 ];

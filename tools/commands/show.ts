@@ -2,7 +2,8 @@ import { createColors } from 'picocolors';
 import type { CommandModule } from './types.js';
 import { json } from '../io.js';
 import { collect, intArg } from '../args.js';
-import { foldEvents, readLogFile, SimError, type ParsedLog } from '../../src/index.js';
+import { foldEvents, readLogFile, SimError } from '../../src/index.js';
+import { violationMarksOf } from '../report/violations.js';
 import { actorsOf, makeRunContext } from '../report/runContext.js';
 import { selectEvents } from '../report/eventFilter.js';
 import { ftraceLines } from '../report/ftraceLines.js';
@@ -26,18 +27,6 @@ interface ShowOpts {
   width: number;
   salvage?: boolean;
   json?: boolean;
-}
-
-/** First-violation event index → `id: message`, from the log's footer. */
-export function violationMarks(log: ParsedLog): Map<number, string> {
-  const marks = new Map<number, string>();
-  for (const v of log.footer?.verdicts ?? [])
-    if (v.ok === false && v.firstViolationEvent !== null) {
-      const prev = marks.get(v.firstViolationEvent);
-      const text = `${v.id}${v.message ? `: ${v.message}` : ''}`;
-      marks.set(v.firstViolationEvent, prev ? `${prev}; ${text}` : text);
-    }
-  return marks;
 }
 
 function checkIndex(flag: string, n: number, count: number): void {
@@ -74,7 +63,7 @@ export const showCommand: CommandModule = {
         const ctx = makeRunContext(log.header.scenario, log.header.arch);
         const events = log.events;
         const n = events.length;
-        const marks = violationMarks(log);
+        const marks = violationMarksOf(log);
         const c = createColors(io.isTty && !opts.json);
         if (opts.diffFrom !== undefined && opts.stateAt === undefined)
           throw new SimError('BAD_ARGUMENT', '--diff-from M needs --state-at N', '--diff-from');

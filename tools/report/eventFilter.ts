@@ -41,7 +41,7 @@ export function touchesPage(e: SimEvent, page: number, ctx: RunContext): boolean
 
 /** The CPU an event happens on: its own `cpu` field for TLB events, else its thread's CPU. */
 export function cpuOfEvent(e: SimEvent, actor: number, ctx: RunContext): number {
-  if (e.type.startsWith('tlb/') && e.type !== 'tlb/flush') return intField(e, 'cpu') ?? -1;
+  if (e.type.startsWith('tlb/') && e.type !== 'tlb/flush' && e.type !== 'tlb/defer') return intField(e, 'cpu') ?? -1;
   return actor < 0 ? -1 : ctx.threadCpu(actor);
 }
 

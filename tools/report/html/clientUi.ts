@@ -1,0 +1,280 @@
+/**
+ * The report page's interface, as JavaScript source embedded in the HTML after CLIENT_CORE_JS.
+ * Everything from the log reaches the DOM through textContent (never innerHTML), so a scenario
+ * name or label holding HTML stays text. The event list and the timeline are virtualised: a
+ * fixed pool of row elements and one canvas, whatever the number of events.
+ */
+export const CLIENT_UI_JS = String.raw`
+(function () {
+  'use strict';
+  var meta = JSON.parse(document.getElementById('report-data').textContent);
+  var $ = function (id) { return document.getElementById(id); };
+  var COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac', '#e15759'];
+  var D, ACT, SEL, cursor = 0, firstViolation = -1;
+  var ROW = 18, MAXH = 4000000;
+  function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
+  function tname(t) { return t < 0 ? '<sim>' : meta.threads[t] ? meta.threads[t].name : 't' + t; }
+  function tids(mask) { var o = []; for (var t = 0; t < 31; t++) if (mask & (1 << t)) o.push(tname(t)); return o.join(', '); }
+  function fillTable(id, rows) {
+    var body = $(id).tBodies[0];
+    body.textContent = '';
+    rows.forEach(function (r) {
+      var tr = document.createElement('tr');
+      if (r.cls) tr.className = r.cls;
+      r.cells.forEach(function (c) { tr.appendChild(el('td', String(c))); });
+      body.appendChild(tr);
+    });
+  }
+  function pageOf(mm, vpn) { return PT.pageOf(meta, mm, vpn); }
+  function renderState() {
+    var s = PT.stateAt(D, meta, cursor);
+    $('state-index').textContent = String(cursor);
+    var rows = [];
+    s.mms.forEach(function (mm, m) {
+      mm.ptes.forEach(function (p, vpn) {
+        var page = pageOf(m, vpn);
+        if (page < 0 && p === 0) return;
+        rows.push({ cells: ['mm' + m, vpn, page < 0 ? '-' : page, PT.pte(meta, p)] });
+      });
+    });
+    fillTable('pte-table', rows);
+    rows = [];
+    s.tlbs.forEach(function (tlb, cpu) {
+      if (!tlb.length) rows.push({ cells: ['CPU' + cpu, '(empty)', '', '', ''] });
+      tlb.forEach(function (t) {
+        rows.push({ cells: ['CPU' + cpu, 'mm' + t.mm + ' vpn ' + t.vpn, t.pfn, (t.w ? 'W' : 'RO') + (t.d ? ' D' : ''), t.susp ? 'stale for ' + tids(t.susp) : ''], cls: t.susp ? 'stale' : '' });
+      });
+    });
+    fillTable('tlb-table', rows);
+    fillTable('lock-table', s.locks.map(function (l, i) {
+      return { cells: [meta.lockNames[i] || 'lock' + i, l.owner >= 0 ? 'held by ' + tname(l.owner) : l.readers ? 'read-held by ' + tids(l.readers) : 'free'], cls: l.owner >= 0 || l.readers ? 'held' : '' };
+    }));
+    fillTable('mm-table', s.mms.map(function (mm, m) { return { cells: ['mm' + m, mm.pending, mm.seq, mm.active] }; }));
+    fillTable('window-table', s.windows.map(function (w) { return { cells: ['mm' + w.mm, '[' + w.from + ',' + w.to + ')', tname(w.tid), w.since] }; }));
+    fillTable('bitmap-table', s.bitmaps.map(function (bm, b) { return { cells: [b === 0 ? 'driver' : 'private ' + b, bm.join(' ')] }; })
+      .concat([{ cells: ['dirty bounds', '[' + s.bounds.start + ',' + s.bounds.end + ')'] }]));
+    fillTable('page-table', s.pages.map(function (p, i) { return { cells: [i, p.version, p.device], cls: p.version !== p.device ? 'stale' : '' }; }));
+    fillTable('thread-table', s.threads.map(function (th, t) {
+      return { cells: [tname(t), 'CPU' + meta.threads[t].cpu, th.stack.length ? th.stack.map(function (f) { return f.fn + '@' + f.pc; }).join(' > ') : 'finished'] };
+    }));
+    var other = {};
+    Object.keys(s).forEach(function (k) {
+      if (['pages', 'mms', 'tlbs', 'locks', 'bitmaps', 'bounds', 'threads', 'windows'].indexOf(k) < 0) other[k] = s[k];
+    });
+    $('other-state').textContent = JSON.stringify(other);
+  }
+  // ---- event list (virtualised) ----
+  var list = $('list'), spacer = $('list-spacer'), rowsBox = $('list-rows'), pool = [];
+  function listGeometry() {
+    var count = SEL.length, view = list.clientHeight, visible = Math.ceil(view / ROW) + 1;
+    var total = count * ROW, scaled = total > MAXH;
+    return { count: count, view: view, visible: visible, total: scaled ? MAXH : total, scaled: scaled };
+  }
+  function firstRow(g) {
+    if (!g.scaled) return Math.floor(list.scrollTop / ROW);
+    var span = Math.max(1, g.total - g.view);
+    return Math.round(list.scrollTop / span * Math.max(0, g.count - g.visible + 1));
+  }
+  function renderList() {
+    var g = listGeometry();
+    spacer.style.height = g.total + 'px';
+    var first = Math.max(0, Math.min(firstRow(g), Math.max(0, g.count - 1)));
+    rowsBox.style.top = (g.scaled ? list.scrollTop : first * ROW) + 'px';
+    while (pool.length < g.visible) {
+      var r = el('div', undefined, 'row');
+      r.appendChild(el('span', '', 'idx'));
+      r.appendChild(el('span', '', 'who'));
+      r.appendChild(el('span', '', 'txt'));
+      r.addEventListener('click', function () { var i = Number(this.dataset.index); if (i >= 0) setCursor(i, false); });
+      rowsBox.appendChild(r);
+      pool.push(r);
+    }
+    for (var k = 0; k < pool.length; k++) {
+      var row = pool[k], p = first + k;
+      if (k >= g.visible || p >= g.count) { row.style.display = 'none'; row.dataset.index = '-1'; continue; }
+      var i = SEL[p], e = PT.event(D, meta, i), a = ACT[i];
+      row.style.display = '';
+      row.dataset.index = String(i);
+      row.className = 'row' + (i === cursor ? ' cursor' : '') + (isViolation(i) ? ' violation' : '');
+      row.children[0].textContent = String(i);
+      var cpu = PT.cpuOf(e, a, meta);
+      row.children[1].textContent = tname(a) + (a >= 0 ? '-' + a : '') + ' [' + (cpu < 0 ? '---' : ('00' + cpu).slice(-3)) + ']';
+      row.children[1].style.color = a >= 0 ? COLORS[a % COLORS.length] : '';
+      row.children[2].textContent = PT.text(e, meta);
+    }
+    $('f-count').textContent = g.count + ' of ' + D.n + ' events';
+  }
+  function isViolation(i) { return meta.verdicts.some(function (v) { return v.ok === false && v.index === i; }); }
+  function scrollListTo(i) {
+    var lo = 0, hi = SEL.length - 1, p = 0;
+    while (lo <= hi) { var mid = (lo + hi) >> 1; if (SEL[mid] <= i) { p = mid; lo = mid + 1; } else hi = mid - 1; }
+    var g = listGeometry();
+    var first = firstRow(g);
+    if (p >= first && p < first + g.visible - 2) return;
+    if (!g.scaled) list.scrollTop = Math.max(0, p * ROW - g.view / 2);
+    else list.scrollTop = (Math.max(0, p - (g.visible >> 1)) / Math.max(1, g.count - g.visible + 1)) * Math.max(1, g.total - g.view);
+  }
+  function readFilter() {
+    var f = { all: $('f-all').checked };
+    var kinds = $('f-kinds').value.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+    if (kinds.length) f.kinds = kinds;
+    if ($('f-thread').value !== '') f.tid = Number($('f-thread').value);
+    if ($('f-cpu').value !== '') f.cpu = Number($('f-cpu').value);
+    if ($('f-page').value !== '') f.page = Number($('f-page').value);
+    return f;
+  }
+  function applyFilter() { SEL = PT.select(D, meta, ACT, readFilter()); renderList(); scrollListTo(cursor); renderList(); }
+  // ---- timeline (one canvas) ----
+  var canvas = $('timeline-canvas'), tl = null, v0 = 0, v1 = 1;
+  function buildTimeline() {
+    var nT = meta.threads.length, open = [], spans = [], ticks = [], steps = [];
+    for (var t = 0; t < nT; t++) { open.push({}); spans.push([]); ticks.push([]); }
+    var lastStep = null;
+    for (var i = 0; i < D.n; i++) {
+      var type = meta.types[D.T[i]], a = ACT[i];
+      if (type === '@sim/sched') { if (lastStep) lastStep.end = i; lastStep = { start: i, end: D.n, tid: a }; steps.push(lastStep); continue; }
+      if (a < 0 || a >= nT) continue;
+      var kind = null, key = null, closing = false;
+      if (type === 'helper/call' || type === 'helper/return') { kind = 'helper'; key = 'h'; closing = type === 'helper/return'; }
+      else if (type === 'fault/enter' || type === 'fault/exit') { kind = 'fault'; key = 'f'; closing = type === 'fault/exit'; }
+      else if (type === 'lock/acquire' || type === 'lock/release') { var e = PT.event(D, meta, i); kind = 'lock'; key = 'l' + e.lock; closing = type === 'lock/release'; }
+      else if (type === 'pte/set') ticks[a].push(i, 0);
+      else if (type === 'flush/start') ticks[a].push(i, 1);
+      else if (type === 'mem/store') ticks[a].push(i, 2);
+      if (!kind) continue;
+      if (!closing) open[a][key] = i;
+      else if (open[a][key] !== undefined) { spans[a].push(open[a][key], i, kind === 'helper' ? 0 : kind === 'fault' ? 1 : 2); delete open[a][key]; }
+    }
+    for (var u = 0; u < nT; u++) Object.keys(open[u]).forEach(function (k) { spans[u].push(open[u][k], D.n, k === 'h' ? 0 : k === 'f' ? 1 : 2); });
+    tl = { spans: spans, ticks: ticks, steps: steps };
+    v0 = 0; v1 = Math.max(1, D.n);
+  }
+  var LANE = 18;
+  function drawTimeline() {
+    var nT = meta.threads.length, lanes = meta.cpus + nT, dpr = window.devicePixelRatio || 1;
+    var w = canvas.clientWidth, h = lanes * LANE + 16, LEFT = 110;
+    canvas.style.height = h + 'px';
+    canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+    var g = canvas.getContext('2d');
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, h);
+    g.font = '11px monospace';
+    var span = v1 - v0, W = w - LEFT;
+    function X(i) { return LEFT + (i - v0) / span * W; }
+    for (var c = 0; c < meta.cpus; c++) { g.fillStyle = '#333'; g.fillText('CPU' + c, 4, c * LANE + 13); }
+    for (var t = 0; t < nT; t++) { g.fillStyle = COLORS[t % COLORS.length]; g.fillText(tname(t).slice(0, 14), 4, (meta.cpus + t) * LANE + 13); }
+    var last = {};
+    tl.steps.forEach(function (s) {
+      if (s.end < v0 || s.start > v1 || s.tid < 0) return;
+      var cpu = meta.threads[s.tid].cpu, x0 = Math.max(LEFT, X(s.start)), x1 = Math.min(w, X(s.end));
+      var key = 'c' + cpu;
+      if (last[key] !== undefined && Math.floor(x1) <= last[key]) return;
+      last[key] = Math.floor(x1);
+      g.fillStyle = COLORS[s.tid % COLORS.length];
+      g.fillRect(x0, cpu * LANE + 3, Math.max(1, x1 - x0 - 0.5), LANE - 6);
+    });
+    var fills = ['rgba(78,121,167,0.35)', 'rgba(242,142,43,0.6)', 'rgba(176,122,161,0.9)'];
+    for (t = 0; t < nT; t++) {
+      var y = (meta.cpus + t) * LANE, sp = tl.spans[t], lastX = [-1, -1, -1];
+      for (var k = 0; k < sp.length; k += 3) {
+        var a = sp[k], b = sp[k + 1], kind = sp[k + 2];
+        if (b < v0 || a > v1) continue;
+        var xa = Math.max(LEFT, X(a)), xb = Math.min(w, X(b));
+        if (Math.floor(xb) <= lastX[kind] && xb - xa < 1) continue;
+        lastX[kind] = Math.floor(xb);
+        g.fillStyle = fills[kind];
+        if (kind === 2) g.fillRect(xa, y + LANE - 5, Math.max(1, xb - xa), 3);
+        else if (kind === 1) g.fillRect(xa, y + 4, Math.max(1, xb - xa), LANE - 10);
+        else g.fillRect(xa, y + 2, Math.max(1, xb - xa), LANE - 4);
+      }
+      var tk = tl.ticks[t], lastT = -1;
+      for (k = 0; k < tk.length; k += 2) {
+        if (tk[k] < v0 || tk[k] > v1) continue;
+        var x = Math.floor(X(tk[k]));
+        if (x === lastT) continue;
+        lastT = x;
+        g.fillStyle = tk[k + 1] === 0 ? '#c9a400' : tk[k + 1] === 1 ? '#0aa' : '#555';
+        g.fillRect(x, y + 2, 1.5, LANE - 4);
+      }
+    }
+    meta.verdicts.forEach(function (v) {
+      if (v.ok !== false || v.index === null || v.index < v0 || v.index > v1) return;
+      g.fillStyle = '#d00'; g.fillRect(X(v.index) - 1, 0, 2, h);
+    });
+    if (cursor >= v0 && cursor <= v1) { g.fillStyle = '#000'; g.fillRect(X(cursor) - 0.5, 0, 1.5, h); }
+    g.fillStyle = '#666';
+    g.fillText('events ' + Math.floor(v0) + '–' + Math.ceil(v1), LEFT, h - 3);
+  }
+  function canvasIndex(ev) {
+    var r = canvas.getBoundingClientRect(), LEFT = 110;
+    return v0 + (ev.clientX - r.left - LEFT) / (r.width - LEFT) * (v1 - v0);
+  }
+  canvas.addEventListener('wheel', function (ev) {
+    ev.preventDefault();
+    var at = canvasIndex(ev), f = ev.deltaY > 0 ? 1.25 : 0.8, span = Math.max(20, Math.min(D.n, (v1 - v0) * f));
+    v0 = Math.max(0, at - (at - v0) / (v1 - v0) * span); v1 = Math.min(D.n, v0 + span); v0 = Math.max(0, v1 - span);
+    drawTimeline();
+  }, { passive: false });
+  var drag = null;
+  canvas.addEventListener('mousedown', function (ev) { drag = { x: ev.clientX, v0: v0, moved: false }; });
+  window.addEventListener('mousemove', function (ev) {
+    if (!drag) return;
+    var dx = ev.clientX - drag.x; if (Math.abs(dx) > 3) drag.moved = true;
+    if (!drag.moved) return;
+    var span = v1 - v0, per = span / Math.max(1, canvas.clientWidth - 110);
+    v0 = Math.max(0, Math.min(D.n - span, drag.v0 - dx * per)); v1 = v0 + span; drawTimeline();
+  });
+  window.addEventListener('mouseup', function (ev) {
+    if (drag && !drag.moved && ev.target === canvas) {
+      var i = Math.round(canvasIndex(ev)); if (i >= 0 && i < D.n) setCursor(i, true);
+    }
+    drag = null;
+  });
+  // ---- cursor ----
+  function setCursor(i, scroll) {
+    cursor = Math.max(0, Math.min(D.n - 1, i | 0));
+    $('slider').value = String(cursor);
+    $('cursor').value = String(cursor);
+    $('cursor-event').textContent = PT.text(PT.event(D, meta, cursor), meta);
+    renderState();
+    if (scroll) { renderList(); scrollListTo(cursor); }
+    renderList();
+    if (cursor < v0 || cursor > v1) { var span = v1 - v0; v0 = Math.max(0, Math.min(D.n - span, cursor - span / 2)); v1 = v0 + span; }
+    drawTimeline();
+    document.body.dataset.cursor = String(cursor);
+  }
+  function start(bytes) {
+    D = PT.decode(meta, bytes);
+    ACT = PT.actors(D, meta);
+    meta.verdicts.forEach(function (v) { if (v.ok === false && v.index !== null && (firstViolation < 0 || v.index < firstViolation)) firstViolation = v.index; });
+    $('slider').max = String(Math.max(0, D.n - 1));
+    $('cursor').max = String(Math.max(0, D.n - 1));
+    var th = $('f-thread');
+    meta.threads.forEach(function (t, i) { var o = el('option', t.name + ' (CPU' + t.cpu + ')'); o.value = String(i); th.appendChild(o); });
+    for (var c = 0; c < meta.cpus; c++) { var o = el('option', 'CPU' + c); o.value = String(c); $('f-cpu').appendChild(o); }
+    $('slider').addEventListener('input', function () { setCursor(Number(this.value), true); });
+    $('cursor').addEventListener('change', function () { setCursor(Number(this.value), true); });
+    $('prev').addEventListener('click', function () { setCursor(cursor - 1, true); });
+    $('next').addEventListener('click', function () { setCursor(cursor + 1, true); });
+    var gv = $('goto-violation');
+    if (firstViolation < 0) gv.disabled = true;
+    gv.addEventListener('click', function () { setCursor(firstViolation, true); });
+    Array.prototype.forEach.call(document.querySelectorAll('button[data-event]'), function (b) {
+      b.addEventListener('click', function () { setCursor(Number(b.dataset.event), true); });
+    });
+    ['f-kinds', 'f-page'].forEach(function (id) { $(id).addEventListener('input', applyFilter); });
+    ['f-thread', 'f-cpu', 'f-all'].forEach(function (id) { $(id).addEventListener('change', applyFilter); });
+    list.addEventListener('scroll', renderList);
+    window.addEventListener('resize', function () { renderList(); drawTimeline(); });
+    buildTimeline();
+    SEL = PT.select(D, meta, ACT, readFilter());
+    $('loading').remove();
+    setCursor(firstViolation >= 0 ? firstViolation : 0, true);
+    document.body.dataset.ready = '1';
+  }
+  PT.inflate(meta.data).then(start, function (err) {
+    $('loading').textContent = 'could not decode the embedded events: ' + err;
+    document.body.dataset.ready = 'error';
+  });
+})();
+`;

@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { ParsedLog } from '../../../src/index.js';
+import { makeRunContext } from '../runContext.js';
+import { cpuTableText, tableSteps } from '../cpuTable.js';
+import { violationMarksOf } from '../violations.js';
+import { reportData } from './reportData.js';
+import { CLIENT_CORE_JS } from './clientCore.js';
+import { CLIENT_UI_JS } from './clientUi.js';
+import { REPORT_CSS } from './reportStyle.js';
+
+/** HTML-escape text for element content and double-quoted attributes. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+/** JSON that is safe inside a <script type="application/json"> element. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('base64');
+
+/** Steps of the CPU-column table shown in the report: around the first violation, at most `max`. */
+function tableFor(log: ParsedLog, max = 400): { text: string; note: string } {
+  const ctx = makeRunContext(log.header.scenario, log.header.arch);
+  const marks = violationMarksOf(log);
+  const first = Math.min(...marks.keys());
+  const all = tableSteps(log.events, ctx, { marks, ...(Number.isFinite(first) && { to: Math.min(log.events.length - 1, first + 400) }) });
+  let steps = all;
+  let note = '';
+  if (all.length > max) {
+    const k = Number.isFinite(first) ? all.findIndex((s) => s.index >= first) : 0;
+    const end = Math.min(all.length, Math.max(k + 20, max));
+    steps = all.slice(Math.max(0, end - max), end);
+    note = `steps ${steps[0]?.index ?? 0} to ${steps[steps.length - 1]?.index ?? 0} of the run (use \`ptesim show --table --from N --to M\` for others)`;
+  } else if (Number.isFinite(first) && log.events.length - 1 > first + 400) note = `up to 400 events after the first violation`;
+  return { text: cpuTableText(steps, ctx, 38), note };
+}
+
+/**
+ * One self-contained HTML file: verdicts, a per-CPU/per-thread timeline, the filterable event
+ * list, a slider that time-travels the state inspector, the first violation highlighted, and
+ * the CPU-column table. No network: a CSP allows only this page's own inline script and style
+ * (by hash); everything from the log is escaped or set as text.
+ */
+export function htmlReport(log: ParsedLog): string {
+  const ctx = makeRunContext(log.header.scenario, log.header.arch);
+  const data = reportData(log, ctx);
+  const script = `${CLIENT_CORE_JS}\n${CLIENT_UI_JS}`;
+  const csp = [
+    "default-src 'none'",
+    `script-src 'sha256-${sha256(script)}'`,
+    `style-src 'sha256-${sha256(REPORT_CSS)}'`,
+    'img-src data:',
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  const h = data.header;
+  const n = data.n;
+  const held = data.verdicts.filter((v) => v.ok === true).map((v) => v.id);
+  const verdictRows = data.verdicts
+    .filter((v) => v.ok !== true)
+    .map((v) => {
+      const cls = v.ok === true ? 'ok' : v.ok === false ? 'bad' : 'unknown';
+      const status = v.ok === true ? 'holds' : v.ok === false ? 'VIOLATED' : 'undecided';
+      const at = v.index === null ? '' : `<button type="button" data-event="${v.index}">event ${v.index}</button>`;
+      return `<tr><td>${escapeHtml(v.id)}</td><td class="${cls}">${status}</td><td>${at}</td><td>${escapeHtml(v.message ?? '')}</td></tr>`;
+    })
+    .join('\n');
+  const table = tableFor(log);
+  const th = (cols: string[]): string => `<thead><tr>${cols.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody></tbody>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>ptesim: ${escapeHtml(h.scenario)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<header>
+<h1>ptesim report: <span id="scenario-name">${escapeHtml(h.scenario)}</span></h1>
+<p class="meta" id="scenario-description">${escapeHtml(h.description)}</p>
+<p class="meta">arch <b>${escapeHtml(h.arch)}</b> · variant <b>${escapeHtml(h.variant)}</b> · seed ${h.seed}${h.schedule ? ` · schedule <code>${escapeHtml(h.schedule)}</code>` : ''} · ${n} events · ended ${escapeHtml(h.end)}${h.truncated ? ' · <b>log truncated</b>' : ''}</p>
+<table id="verdicts"><thead><tr><th>property</th><th>verdict</th><th>first violation</th><th>message</th></tr></thead><tbody>
+${verdictRows}
+</tbody></table>
+<p class="meta" id="verdicts-held">${held.length ? `holds: ${held.map(escapeHtml).join(', ')}` : ''}</p>
+</header>
+<section id="controls">
+<button type="button" id="prev" title="previous event">◀</button>
+<input type="range" id="slider" min="0" max="${Math.max(0, n - 1)}" value="0" aria-label="event">
+<button type="button" id="next" title="next event">▶</button>
+<label>event <input type="number" id="cursor" min="0" max="${Math.max(0, n - 1)}" value="0"></label> / ${Math.max(0, n - 1)}
+<button type="button" id="goto-violation">first violation</button>
+<span id="loading">decoding ${n} events…</span>
+<span id="cursor-event"></span>
+</section>
+<section id="timeline">
+<canvas id="timeline-canvas" height="100"></canvas>
+<div class="hint">Lanes: CPUs (the thread stepping there), then threads (blue: helper call, orange: page fault, purple: lock held; ticks: yellow PTE change, teal flush, grey store). Wheel zooms, drag pans, click moves the cursor. Red line: first violation.</div>
+</section>
+<main>
+<section id="events">
+<h2>Events</h2>
+<div class="filters">
+<label>kinds <input type="text" id="f-kinds" placeholder="pte,tlb,lock"></label>
+<label>thread <select id="f-thread"><option value="">all</option></select></label>
+<label>CPU <select id="f-cpu"><option value="">all</option></select></label>
+<label>page <input type="number" id="f-page" min="0"></label>
+<label><input type="checkbox" id="f-all"> bookkeeping</label>
+<span id="f-count"></span>
+</div>
+<div id="list" class="list"><div id="list-spacer"></div><div id="list-rows"></div></div>
+</section>
+<section id="inspector">
+<h2>State after event <span id="state-index">0</span></h2>
+<h3>PTEs</h3><table id="pte-table">${th(['mm', 'vpn', 'page', 'pte'])}</table>
+<h3>TLBs</h3><table id="tlb-table">${th(['CPU', 'entry', 'pfn', 'bits', 'ghost'])}</table>
+<h3>Locks</h3><table id="lock-table">${th(['lock', 'holder'])}</table>
+<h3>mm: tlb_flush_pending and notifier sequence</h3><table id="mm-table">${th(['mm', 'tlb_flush_pending', 'seq', 'active windows'])}</table>
+<h3>Open notifier windows</h3><table id="window-table">${th(['mm', 'range', 'opened by', 'at event'])}</table>
+<h3>Bitmaps</h3><table id="bitmap-table">${th(['bitmap', 'bits'])}</table>
+<h3>Pages (ghost versions)</h3><table id="page-table">${th(['page', 'version', 'device copy'])}</table>
+<h3>Threads</h3><table id="thread-table">${th(['thread', 'CPU', 'stack'])}</table>
+<h3>Other state</h3><pre id="other-state"></pre>
+</section>
+</main>
+<section id="cpu-table-section">
+<h2>CPU columns</h2>
+${table.note ? `<p class="meta">${escapeHtml(table.note)}</p>` : ''}
+<pre id="cpu-table">${escapeHtml(table.text)}</pre>
+</section>
+<script type="application/json" id="report-data">${scriptJson(data)}</script>
+<script>${script}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,96 @@
+import { applyEvent, EVENT_FIELDS, initialMutableState, type ParsedLog, type SimEvent } from '../../../src/index.js';
+import { makeRunContext, type RunContext } from '../runContext.js';
+import { packEvents, type PackedEvents } from './packEvents.js';
+
+/** A checkpoint as the page folds it: the SimState plus the open notifier windows. */
+export type PageState = Record<string, unknown> & { windows: { tid: number; mm: number; from: number; to: number; since: number }[] };
+
+/** Everything the report page needs, as one JSON object (the events packed, see packEvents). */
+export interface ReportData extends PackedEvents {
+  readonly header: {
+    readonly scenario: string;
+    readonly description: string;
+    readonly arch: string;
+    readonly variant: string;
+    readonly seed: number;
+    readonly schedule: string;
+    readonly end: string;
+    readonly truncated: boolean;
+  };
+  readonly verdicts: readonly { id: string; ok: boolean | null; index: number | null; message: string | null }[];
+  /** Checkpoint c is the state before event c*K. */
+  readonly K: number;
+  readonly checkpoints: readonly PageState[];
+  readonly pteText: Readonly<Record<string, string>>;
+  readonly lockNames: readonly string[];
+  readonly threads: readonly { name: string; cpu: number; kind: string }[];
+  readonly cpus: number;
+  /** pageMap[mm][vpn] = address_space page, or null. */
+  readonly pageMap: readonly (readonly (number | null)[])[];
+  readonly smmuMm: readonly number[];
+  readonly fieldNames: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Checkpoint spacing: about 400 checkpoints, never fewer than 256 events apart. */
+export function checkpointInterval(n: number): number {
+  return Math.max(256, Math.ceil(n / 400));
+}
+
+function snapshot(state: object, windows: PageState['windows']): PageState {
+  return { ...(structuredClone(state) as Record<string, unknown>), windows: windows.map((w) => ({ ...w })) };
+}
+
+export function reportData(log: ParsedLog, ctx: RunContext = makeRunContext(log.header.scenario, log.header.arch)): ReportData {
+  const { header, events } = log;
+  const scenario = header.scenario;
+  const n = events.length;
+  const K = checkpointInterval(n);
+  const state = initialMutableState(scenario);
+  const windows: PageState['windows'] = [];
+  const checkpoints: PageState[] = [snapshot(state, windows)];
+  const ptes = new Set<number>([0]);
+  for (const mm of state.mms) for (const p of mm.ptes) ptes.add(p);
+  for (let i = 0; i < n; i++) {
+    const e = events[i] as SimEvent;
+    applyEvent(state, e);
+    if (e.type === 'pte/set') ptes.add(e.pte);
+    else if (e.type === 'notifier/start') windows.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i });
+    else if (e.type === 'notifier/end') {
+      const k = windows.findIndex((w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to);
+      if (k >= 0) windows.splice(k, 1);
+    }
+    if ((i + 1) % K === 0 && i + 1 < n) checkpoints.push(snapshot(state, windows));
+  }
+  const pteText: Record<string, string> = {};
+  for (const p of ptes) pteText[String(p)] = ctx.formatPte(p);
+  const fieldNames: Record<string, string[]> = {};
+  for (const [type, f] of Object.entries(EVENT_FIELDS)) fieldNames[type] = Object.keys(f);
+  return {
+    ...packEvents(events),
+    header: {
+      scenario: scenario.name,
+      description: scenario.description,
+      arch: header.arch,
+      variant: header.variant,
+      seed: header.seed,
+      schedule: header.schedule,
+      end: log.footer?.end ?? 'unfinished',
+      truncated: log.truncated !== null,
+    },
+    verdicts: (log.footer?.verdicts ?? []).map((v) => ({ id: v.id, ok: v.ok, index: v.firstViolationEvent, message: v.message })),
+    K,
+    checkpoints,
+    pteText,
+    lockNames: ctx.layout.lockNames,
+    threads: scenario.threads.map((t) => ({ name: t.name, cpu: t.cpu, kind: t.kind })),
+    cpus: scenario.cpus,
+    pageMap: (ctx.layout.mmSize as readonly number[]).map((size, mm) =>
+      Array.from({ length: size }, (_, vpn) => {
+        const p = ctx.pageOf(mm, vpn);
+        return p < 0 ? null : p;
+      }),
+    ),
+    smmuMm: scenario.secondaryMmus.map((s) => s.mm),
+    fieldNames,
+  };
+}

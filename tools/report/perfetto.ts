@@ -1,0 +1,270 @@
+import { applyEvent, initialMutableState, type ParsedLog, type SimEvent, type SimState } from '../../src/index.js';
+import { actorsOf, makeRunContext, type RunContext } from './runContext.js';
+import { stepPhrase } from './eventText.js';
+
+/** One Chrome trace event (the JSON Object Format that Perfetto and chrome://tracing open). */
+export interface TraceEvent {
+  readonly name: string;
+  readonly ph: 'B' | 'E' | 'X' | 'i' | 'C' | 'b' | 'e' | 's' | 'f' | 'M';
+  readonly pid: number;
+  readonly tid: number;
+  readonly ts?: number;
+  readonly dur?: number;
+  readonly cat?: string;
+  readonly id?: string;
+  readonly s?: 't' | 'p' | 'g';
+  readonly bp?: 'e';
+  readonly args?: Readonly<Record<string, unknown>>;
+}
+
+export interface ChromeTrace {
+  readonly traceEvents: readonly TraceEvent[];
+  readonly displayTimeUnit: 'ns' | 'ms';
+  readonly otherData: Readonly<Record<string, unknown>>;
+}
+
+const PID = 1;
+/** Track ids: CPU c is tid 1 + c, simulated thread t is tid 1000 + t. */
+export const cpuTrack = (cpu: number): number => 1 + cpu;
+export const threadTrack = (tid: number): number => 1000 + tid;
+
+/**
+ * Per-track slice stack that keeps B/E balanced and properly nested even when the model
+ * releases locks out of order: closing a slice that is not on top closes the ones above it
+ * and re-opens them at the same timestamp.
+ */
+class SliceStacks {
+  private readonly stacks = new Map<number, { key: string; name: string; args?: Record<string, unknown> }[]>();
+  constructor(private readonly out: TraceEvent[]) {}
+  open(track: number, key: string, name: string, ts: number, args?: Record<string, unknown>): void {
+    const st = this.stacks.get(track) ?? [];
+    this.stacks.set(track, st);
+    st.push({ key, name, ...(args && { args }) });
+    this.out.push({ name, ph: 'B', pid: PID, tid: track, ts, cat: 'kernel', ...(args && { args }) });
+  }
+  close(track: number, key: string, ts: number): void {
+    const st = this.stacks.get(track);
+    if (!st) return;
+    let k = -1;
+    for (let j = st.length - 1; j >= 0; j--) if (st[j]?.key === key) { k = j; break; }
+    if (k < 0) return;
+    const above = st.splice(k + 1);
+    for (let j = above.length - 1; j >= 0; j--) this.out.push({ name: (above[j] as { name: string }).name, ph: 'E', pid: PID, tid: track, ts });
+    const [mine] = st.splice(k, 1);
+    this.out.push({ name: (mine as { name: string }).name, ph: 'E', pid: PID, tid: track, ts });
+    for (const a of above) {
+      st.push(a);
+      this.out.push({ name: a.name, ph: 'B', pid: PID, tid: track, ts, cat: 'kernel', ...(a.args && { args: a.args }) });
+    }
+  }
+  closeAll(ts: number): void {
+    for (const [track, st] of this.stacks) {
+      while (st.length) this.out.push({ name: (st.pop() as { name: string }).name, ph: 'E', pid: PID, tid: track, ts });
+    }
+  }
+}
+
+/** Pages whose content changed since the device copy and that neither a bitmap nor a dirty PTE records. */
+export function dirtyUnrecorded(state: SimState, ctx: RunContext): number {
+  const arch = ctx.arch;
+  let n = 0;
+  for (let p = 0; p < state.pages.length; p++) {
+    const pg = state.pages[p];
+    if (!pg || pg.version === pg.device) continue;
+    if (state.bitmaps.some((bm) => bm[p] === 1)) continue;
+    let dirtyPte = false;
+    state.mms.forEach((mm, m) =>
+      mm.ptes.forEach((pte, vpn) => {
+        if (!dirtyPte && arch && ctx.pageOf(m, vpn) === p && arch.pteDirty(pte)) dirtyPte = true;
+      }),
+    );
+    if (!dirtyPte) n++;
+  }
+  return n;
+}
+
+/**
+ * Chrome trace JSON of a log. Logical time is the event index (1 µs per event). A track per
+ * CPU (the step running there, TLB fills, drops and flushes) and per simulated thread (nested
+ * slices for helper calls, faults, lock holds and flush_tlb_range; instants for PTE changes and
+ * stores), async slices for notifier windows, counters for tlb_flush_pending and
+ * dirty-but-unrecorded pages, and flow arrows from a PTE write-protect/clean to the flush that
+ * covers it (none when no flush does: that is the seed-v4 race). Output is sorted by timestamp.
+ */
+export function toChromeTrace(log: ParsedLog): ChromeTrace {
+  const { header, events } = log;
+  const ctx = makeRunContext(header.scenario, header.arch);
+  const actors = actorsOf(events);
+  const out: TraceEvent[] = [];
+  const meta: TraceEvent[] = [];
+  const slices = new SliceStacks(out);
+  const arch = ctx.arch;
+  meta.push({ name: 'process_name', ph: 'M', pid: PID, tid: 0, args: { name: `ptesim ${header.scenario.name} (${header.arch}, ${header.variant}, seed ${header.seed})` } });
+  for (let c = 0; c < header.scenario.cpus; c++) {
+    meta.push({ name: 'thread_name', ph: 'M', pid: PID, tid: cpuTrack(c), args: { name: `CPU${c}` } });
+    meta.push({ name: 'thread_sort_index', ph: 'M', pid: PID, tid: cpuTrack(c), args: { sort_index: c } });
+  }
+  header.scenario.threads.forEach((t, i) => {
+    meta.push({ name: 'thread_name', ph: 'M', pid: PID, tid: threadTrack(i), args: { name: `${t.name} (CPU${t.cpu})` } });
+    meta.push({ name: 'thread_sort_index', ph: 'M', pid: PID, tid: threadTrack(i), args: { sort_index: 100 + i } });
+  });
+  const state = initialMutableState(header.scenario);
+  const view = state as unknown as SimState;
+  let pendingOut = new Map<number, number>();
+  let unrecorded = -1;
+  let step: { ts: number; tid: number } | null = null;
+  const endStep = (ts: number): void => {
+    if (!step) return;
+    const cpu = ctx.threadCpu(step.tid);
+    if (cpu >= 0)
+      out.push({ name: ctx.threadName(step.tid), ph: 'X', pid: PID, tid: cpuTrack(cpu), ts: step.ts, dur: Math.max(1, ts - step.ts), cat: 'step' });
+    step = null;
+  };
+  /** Last stable PTE per mm:vpn (ptep_modify_prot_start's transient none is skipped). */
+  const stable = new Map<string, number>();
+  state.mms.forEach((mm, m) => mm.ptes.forEach((pte, vpn) => stable.set(`${m}:${vpn}`, pte)));
+  /** Flow ids of PTE reductions not yet covered by a flush, per mm:vpn. */
+  const unflushed = new Map<string, string[]>();
+  let flowSeq = 0;
+  let windowSeq = 0;
+  const windows: { tid: number; mm: number; from: number; to: number; id: string }[] = [];
+  const n = events.length;
+  const instant = (track: number, name: string, ts: number, args?: Record<string, unknown>): void =>
+    void out.push({ name, ph: 'i', s: 't', pid: PID, tid: track, ts, cat: 'event', ...(args && { args }) });
+  for (let i = 0; i < n; i++) {
+    const e = events[i] as SimEvent;
+    const actor = actors[i] ?? -1;
+    const track = threadTrack(actor);
+    applyEvent(state, e);
+    switch (e.type) {
+      case '@sim/sched':
+        endStep(i);
+        step = { ts: i, tid: e.tid };
+        break;
+      case '@sim/end':
+        endStep(i);
+        instant(threadTrack(0), `end (${e.reason})`, i);
+        break;
+      case 'helper/call':
+        slices.open(track, 'helper', e.fn, i, { first: e.first, nr: e.nr });
+        break;
+      case 'helper/return':
+        slices.close(track, 'helper', i);
+        break;
+      case 'fault/enter':
+        slices.open(track, 'fault', `page fault (${e.write ? 'write' : 'read'} vpn ${e.vpn})`, i);
+        break;
+      case 'fault/exit':
+        slices.close(track, 'fault', i);
+        break;
+      case 'lock/acquire':
+        slices.open(track, `lock${e.lock}`, `${ctx.lockName(e.lock)}${e.mode === 'r' ? ' (read)' : ''}`, i);
+        break;
+      case 'lock/release':
+        slices.close(track, `lock${e.lock}`, i);
+        break;
+      case 'flush/start': {
+        slices.open(track, 'flush', 'flush_tlb_range', i, { mm: e.mm, from: e.from, to: e.to });
+        for (let v = e.from; v < e.to; v++) {
+          const ids = unflushed.get(`${e.mm}:${v}`);
+          if (!ids) continue;
+          for (const id of ids) out.push({ name: 'pte change → flush', ph: 'f', bp: 'e', cat: 'flow', id, pid: PID, tid: track, ts: i });
+          unflushed.delete(`${e.mm}:${v}`);
+        }
+        break;
+      }
+      case 'flush/done':
+        slices.close(track, 'flush', i);
+        break;
+      case 'notifier/start': {
+        const id = `nw${windowSeq++}`;
+        windows.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, id });
+        out.push({ name: `invalidate mm${e.mm} [${e.from},${e.to}) ${ctx.threadName(e.tid)}`, ph: 'b', cat: 'notifier', id, pid: PID, tid: track, ts: i });
+        break;
+      }
+      case 'notifier/end': {
+        const k = windows.findIndex((w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to);
+        if (k >= 0) {
+          const [w] = windows.splice(k, 1);
+          const wv = w as (typeof windows)[number];
+          out.push({ name: `invalidate mm${wv.mm} [${wv.from},${wv.to}) ${ctx.threadName(wv.tid)}`, ph: 'e', cat: 'notifier', id: wv.id, pid: PID, tid: track, ts: i });
+        }
+        break;
+      }
+      case 'pte/set': {
+        const key = `${e.mm}:${e.vpn}`;
+        instant(track, `pte[${e.vpn}] = ${ctx.formatPte(e.pte)}`, i, { mm: e.mm, vpn: e.vpn, fn: e.fn, src: e.src, pte: e.pte });
+        if (e.fn === 'ptep_modify_prot_start') break;
+        const before = stable.get(key) ?? 0;
+        stable.set(key, e.pte);
+        const reduces = arch !== null && e.src === 'sw' && ((arch.pteWrite(before) && !arch.pteWrite(e.pte)) || (arch.pteDirty(before) && !arch.pteDirty(e.pte)));
+        if (reduces) {
+          const id = `pf${flowSeq++}`;
+          unflushed.set(key, [...(unflushed.get(key) ?? []), id]);
+          out.push({ name: 'pte change → flush', ph: 's', cat: 'flow', id, pid: PID, tid: track, ts: i });
+        }
+        break;
+      }
+      case 'tlb/fill':
+      case 'tlb/dirty':
+      case 'tlb/drop':
+        instant(cpuTrack(e.cpu), stepPhrase(e, ctx) ?? e.type, i, { mm: e.mm, vpn: e.vpn });
+        break;
+      case 'tlb/flush':
+        instant(cpuTrack(e.cpu), `TLB flush [${e.from},${e.to}) by ${ctx.threadName(e.tid)}`, i, { mm: e.mm });
+        break;
+      case 'mem/store':
+      case 'dev/copy':
+      case 'bitmap/set':
+      case 'bitmap/clear':
+      case 'warn':
+        instant(track, stepPhrase(e, ctx) ?? e.type, i);
+        break;
+      default:
+        break;
+    }
+    if (e.type === 'pending/inc' || e.type === 'pending/dec' || i === 0) {
+      const next = new Map<number, number>();
+      view.mms.forEach((mm, m) => next.set(m, mm.pending));
+      if ([...next].some(([m, v]) => pendingOut.get(m) !== v)) {
+        const args: Record<string, number> = {};
+        for (const [m, v] of next) args[`mm${m}`] = v;
+        out.push({ name: 'tlb_flush_pending', ph: 'C', pid: PID, tid: 0, ts: i, args });
+        pendingOut = next;
+      }
+    }
+    if (i === 0 || e.type === 'mem/store' || e.type === 'dev/copy' || e.type.startsWith('bitmap/') || e.type === 'pte/set') {
+      const u = dirtyUnrecorded(view, ctx);
+      if (u !== unrecorded) {
+        out.push({ name: 'dirty-unrecorded pages', ph: 'C', pid: PID, tid: 0, ts: i, args: { pages: u } });
+        unrecorded = u;
+      }
+    }
+  }
+  endStep(n);
+  slices.closeAll(n);
+  for (const w of windows)
+    out.push({ name: `invalidate mm${w.mm} [${w.from},${w.to}) ${ctx.threadName(w.tid)}`, ph: 'e', cat: 'notifier', id: w.id, pid: PID, tid: threadTrack(w.tid), ts: n });
+  // Flows that no flush ever covered have no end: drop their starts so every flow is paired.
+  const open = new Set([...unflushed.values()].flat());
+  const kept = out.filter((t) => !(t.ph === 's' && t.id !== undefined && open.has(t.id)));
+  const sorted = kept.map((t, k) => ({ t, k })).sort((a, b) => (a.t.ts ?? 0) - (b.t.ts ?? 0) || a.k - b.k).map((x) => x.t);
+  for (const [i, v] of (log.footer?.verdicts ?? []).entries())
+    if (v.ok === false && v.firstViolationEvent !== null)
+      sorted.push({ name: `VIOLATION ${v.id}`, ph: 'i', s: 'g', pid: PID, tid: 0, ts: v.firstViolationEvent, cat: 'violation', args: { message: v.message, order: i } });
+  const final = sorted.map((t, k) => ({ t, k })).sort((a, b) => (a.t.ts ?? 0) - (b.t.ts ?? 0) || a.k - b.k).map((x) => x.t);
+  return {
+    traceEvents: [...meta, ...final],
+    displayTimeUnit: 'ns',
+    otherData: {
+      scenario: header.scenario.name,
+      arch: header.arch,
+      variant: header.variant,
+      seed: header.seed,
+      schedule: header.schedule,
+      events: n,
+      verdicts: log.footer?.verdicts ?? [],
+      timeUnit: '1 µs = 1 event (logical time = event index)',
+    },
+  };
+}
