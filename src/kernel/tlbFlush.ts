@@ -48,7 +48,15 @@ export function flushTlbRangeContinue(ctx: StepCtx, mm: number, from: number, to
   return shootdown(ctx, mm, from, to, remaining, true, []);
 }
 
-function shootdown(ctx: StepCtx, mm: number, from: number, to: number, mask: number, perCpu: boolean, ev: SimEvent[]): FlushStep {
+function shootdown(
+  ctx: StepCtx,
+  mm: number,
+  from: number,
+  to: number,
+  mask: number,
+  perCpu: boolean,
+  ev: SimEvent[],
+): FlushStep {
   let left = mask;
   for (let cpu = 0; left !== 0 && cpu < 31; cpu++) {
     if ((left & (1 << cpu)) === 0) continue;
