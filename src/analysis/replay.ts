@@ -8,6 +8,7 @@ import { makeModel } from '../sim/model.js';
 import { runModel } from '../sim/run.js';
 import type { Pick } from '../sim/schedule.js';
 import type { ParsedLog } from '../log/reader.js';
+import type { LogReader } from '../log/logReader.js';
 
 /**
  * Fold events with the recipes only (no decide, no arch model): the state after event
@@ -34,6 +35,38 @@ export function replayLog(log: ParsedLog, until?: number): ReplayResult {
   const hash = stateHash(state);
   const recorded = until === undefined && log.footer ? log.footer.finalStateHash : null;
   return { events: n, finalStateHash: hash, recordedHash: recorded, matches: recorded === null ? null : recorded === hash };
+}
+
+export interface StreamReplayResult extends ReplayResult {
+  /** Checkpoints used to seek (0 or 1) and events actually folded. */
+  readonly seekedFrom: number;
+  readonly folded: number;
+}
+
+/**
+ * Replay an open log without materialising it: to the end (fold every event from the
+ * initial state, one chunk at a time), or to event `until` (inclusive) by seeking from the
+ * nearest checkpoint, so `--until` costs at most one checkpoint interval of folding.
+ */
+export function replayStream(reader: LogReader, until?: number): StreamReplayResult {
+  const n = until === undefined ? reader.length : Math.min(reader.length, until + 1);
+  let state: SimState;
+  let seekedFrom = 0;
+  if (until === undefined) state = reader.foldInto(reader.initialState(), 0, n) as unknown as SimState;
+  else {
+    for (const cp of reader.checkpoints) if (cp.at <= n) seekedFrom = cp.at;
+    state = reader.stateAfter(n);
+  }
+  const hash = stateHash(state);
+  const recorded = until === undefined && reader.footer ? reader.footer.finalStateHash : null;
+  return {
+    events: n,
+    finalStateHash: hash,
+    recordedHash: recorded,
+    matches: recorded === null ? null : recorded === hash,
+    seekedFrom,
+    folded: n - seekedFrom,
+  };
 }
 
 /** The scheduler picks recorded in a log (`@sim/sched` + optional `@sim/choice`). */

@@ -1,6 +1,8 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { SimError } from '../errors.js';
-import { parseLog, type ParsedLog } from './reader.js';
+import { LogReader, type OpenOptions } from './logReader.js';
+import { readAll, type ParsedLog } from './reader.js';
+import type { ByteSource } from './source.js';
 import type { ByteSink } from './writer.js';
 
 /**
@@ -20,7 +22,8 @@ export class FileSink implements ByteSink {
     }
   }
   write(bytes: Uint8Array): void {
-    writeSync(this.fd, bytes);
+    let done = 0;
+    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
   }
   /** Make the file durable and move it into place. */
   commit(): void {
@@ -38,12 +41,57 @@ export class FileSink implements ByteSink {
   }
 }
 
-export function readLogFile(path: string, opts: { salvage?: boolean } = {}): ParsedLog {
-  let bytes: Uint8Array;
+function ioError(path: string, e: unknown): SimError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const hint = code === 'ENOENT' && existsSync(`${path}.partial`) ? `; ${path}.partial exists (a run that did not finish): read it with --salvage` : '';
+  return new SimError('LOG_IO', `cannot read log: ${code ?? (e as Error).message}${hint}`, path);
+}
+
+/** Positional reads from an open file: the reader pulls one record at a time. */
+export function fileSource(path: string): ByteSource {
+  let fd: number;
+  let size: number;
   try {
-    bytes = readFileSync(path);
+    fd = openSync(path, 'r');
+    size = fstatSync(fd).size;
   } catch (e) {
-    throw new SimError('LOG_IO', `cannot read log: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+    throw ioError(path, e);
   }
-  return parseLog(bytes, path, opts);
+  return {
+    size,
+    read(offset, length) {
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const n = readSync(fd, buf, got, length - got, offset + got);
+        if (n === 0) throw new SimError('LOG_IO', `file shrank while reading (byte ${offset + got})`, path);
+        got += n;
+      }
+      return buf;
+    },
+    close() {
+      closeSync(fd);
+    },
+  };
+}
+
+/** Open a log file for streaming (`LogReader`); close it when done. */
+export function openLogFile(path: string, opts: OpenOptions = {}): LogReader {
+  const src = fileSource(path);
+  try {
+    return LogReader.open(src, path, opts);
+  } catch (e) {
+    src.close();
+    throw e;
+  }
+}
+
+/** Read a whole log file into memory (every event): fine for logs of up to a few million events. */
+export function readLogFile(path: string, opts: OpenOptions = {}): ParsedLog {
+  const r = openLogFile(path, opts);
+  try {
+    return readAll(r);
+  } finally {
+    r.close();
+  }
 }

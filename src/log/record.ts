@@ -3,10 +3,10 @@ import { runModel, type RunOptions, type RunResult } from '../sim/run.js';
 import { formatSchedule } from '../sim/schedule.js';
 import { TOOL_VERSION } from '../version.js';
 import { makeHeader } from './format.js';
-import { LogWriter, type ByteSink } from './writer.js';
+import { LogWriter, type ByteSink, type LogWriterOptions } from './writer.js';
 
-/** Run and stream the log into `sink` (header, chunks, footer). */
-export function recordRun(model: Model, options: RunOptions, sink: ByteSink): RunResult {
+/** Run and stream the log into `sink` (header, chunks and checkpoints, footer, trailer). */
+export function recordRun(model: Model, options: RunOptions, sink: ByteSink, writerOptions: LogWriterOptions = {}): RunResult {
   const writer = new LogWriter(
     sink,
     makeHeader(
@@ -19,6 +19,7 @@ export function recordRun(model: Model, options: RunOptions, sink: ByteSink): Ru
       },
       TOOL_VERSION,
     ),
+    writerOptions,
   );
   const result = runModel(model, options, (e) => writer.append(e));
   writer.finish({
