@@ -1,37 +1,46 @@
 import type { SimEvent } from '../events/index.js';
 import { PTE_NONE, pteIsPresent } from '../state/pte.js';
-import { ptlLock } from '../state/layout.js';
+import { mmapLock, pageLock, ptlLock } from '../state/layout.js';
+import type { FrameView } from '../state/types.js';
 import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
-import { userSpec } from './user.js';
+import { accessorOf } from './accessor.js';
 import { hasFlag, vmaOf } from './vmas.js';
 
 /**
- * The write/read fault path for a VM_SHARED driver mapping (mm/memory.c; SEMANTICS §4, F1–F6).
+ * The write/read fault path for a VM_SHARED mapping (mm/memory.c; SEMANTICS §4, F1–F6), for a
+ * pfn mapping (VM_PFNMAP: wp_pfn_shared) and a page-backed one (wp_page_shared).
  * Locals: [0] vpn, [1] is-write, [2] orig_pte.
  *
  * faithful (default):
  *   pc0 handle_pte_fault: lockless read of orig_pte (F1); none → pc10 (do_fault).
- *   pc1 take PTL, pte_same(orig)? else retry. Write to !pte_write → wp_pfn_shared drops the PTL
- *       (F3); write to pte_write → pte_mkdirty under PTL (F4); read → young.
+ *   pc1 take PTL, pte_same(orig)? else retry. Write to !pte_write: pfn map → wp_pfn_shared drops
+ *       the PTL (F3) → pc2; page-backed → wp_page_shared drops the PTL → pc4. Write to
+ *       pte_write → pte_mkdirty under PTL (F4); read → young.
  *   pc2 ->pfn_mkwrite (vmw_bo_vm_mkwrite): under the driver lock, MKWRITE mode records the
  *       page in the bitmap (V4, F2: no PTL held).
  *   pc3 finish_mkwrite_fault: take PTL, pte_same(orig)? → wp_page_reuse: writable+dirty+young.
- *   pc10 do_fault → vmw_bo_vm_fault: under the driver lock, insert_pfn under the PTL if still
- *       none, read-only in MKWRITE mode (V3); NOPAGE.
- * atomic: the whole handler is one step holding the PTL and the driver lock (the SPIN anchor's
- * granularity: `../anchors/spin`, "Fault handler: one atomic step under the PTL").
+ *   pc4 do_page_mkwrite: ->page_mkwrite (the driver's record under its lock, as pc2), then the
+ *       page lock, kept until the PTE is writable (F6); folio_mark_dirty (filemap_page_mkwrite).
+ *   pc5 finish_mkwrite_fault under the page lock: pte_same → wp_page_reuse; then
+ *       fault_dirty_shared_page: set_page_dirty, unlock_page. !pte_same → unlock, retry.
+ *   pc10 do_fault: pfn map → vmw_bo_vm_fault: under the driver lock, insert_pfn under the PTL
+ *       if still none, read-only in MKWRITE mode (V3); page-backed → filemap_fault returns the
+ *       page locked, finish_fault maps it read-only (write-notify); the retried write then takes
+ *       the wp_page_shared path (do_shared_fault's page_mkwrite folded into that retry).
+ * atomic: the whole handler is one step holding the PTL, the driver lock and (page-backed) the
+ * page lock (the SPIN anchor's granularity: "Fault handler: one atomic step under the PTL").
+ *
+ * mmap_lock: held for read from entry to exit when the scenario has a writer of it (mprotect,
+ * clear_refs take it for write); otherwise it is left out (readers never block each other).
  */
 const enum Pc {
   Enter = 0,
   Locked = 1,
   PfnMkwrite = 2,
   Finish = 3,
+  PageMkwrite = 4,
+  FinishPage = 5,
   DoFault = 10,
-}
-
-function exit(e: Emit, result: string): SimEvent[] {
-  e.push({ type: 'fault/exit', tid: e.tid, result });
-  return e.ret().ev;
 }
 
 /** vmw_bo_vm_mkwrite in MKWRITE mode: set the bit and widen the bounds (V4). */
@@ -45,6 +54,11 @@ function recordMkwrite(ctx: StepCtx, e: Emit, page: number): void {
   if (start !== b.start || end !== b.end) e.push({ type: 'bounds/set', tid: ctx.tid, start, end });
 }
 
+/** folio_mark_dirty(): PG_dirty of a page-backed page. */
+function markDirty(ctx: StepCtx, e: Emit, page: number): void {
+  if (ctx.state.pageDirty?.[page] === 0) e.push({ type: 'page/dirty', tid: ctx.tid, page, value: 1 });
+}
+
 interface FaultInfo {
   mm: number;
   cpu: number;
@@ -52,21 +66,30 @@ interface FaultInfo {
   isWrite: boolean;
   page: number;
   vmaWritable: boolean;
+  /** A page-backed VMA (no VM_PFNMAP): wp_page_shared, page lock, PG_dirty. */
+  pageBacked: boolean;
   ptl: number;
+  pageLock: number;
+  mmap: number;
 }
 
-function info(ctx: StepCtx, frame: Parameters<StepMachine['step']>[1]): FaultInfo {
-  const spec = userSpec(ctx);
+function info(ctx: StepCtx, frame: FrameView): FaultInfo {
+  const who = accessorOf(ctx);
   const vpn = local(frame, 0);
-  const vma = vmaOf(ctx.layout.scenario, spec.mm, vpn);
+  const vma = vmaOf(ctx.layout.scenario, who.mm, vpn);
+  const page = vma ? vma.pgoff + (vpn - vma.start) : -1;
+  const pageBacked = vma !== undefined && !hasFlag(vma, 'pfnmap');
   return {
-    mm: spec.mm,
-    cpu: spec.cpu,
+    mm: who.mm,
+    cpu: who.cpu,
     vpn,
     isWrite: local(frame, 1) === 1,
-    page: vma ? vma.pgoff + (vpn - vma.start) : -1,
+    page,
     vmaWritable: vma !== undefined && hasFlag(vma, 'write') && hasFlag(vma, 'shared'),
-    ptl: ptlLock(ctx.layout, spec.mm, vpn),
+    pageBacked,
+    ptl: ptlLock(ctx.layout, who.mm, vpn),
+    pageLock: pageBacked ? pageLock(ctx.layout, page) : -1,
+    mmap: mmapLock(ctx.layout, who.mm),
   };
 }
 
@@ -76,11 +99,14 @@ function reuse(ctx: StepCtx, orig: number): number {
   return a.pteMkwrite(a.pteMkdirty(a.pteMkyoung(orig)));
 }
 
-/** vmw_bo_vm_fault → insert_pfn: protection depends on the method at fault time (V3). */
+/**
+ * vmw_bo_vm_fault → insert_pfn: protection depends on the method at fault time (V3).
+ * Page-backed: finish_fault maps read-only (the mapping wants write-notify).
+ */
 function insertPte(ctx: StepCtx, f: FaultInfo): number {
   const vma = vmaOf(ctx.layout.scenario, f.mm, f.vpn);
   return ctx.arch.mkPte(f.page, {
-    write: f.vmaWritable && ctx.layout.scenario.driver.mode === 'pagetable',
+    write: f.vmaWritable && !f.pageBacked && ctx.layout.scenario.driver.mode === 'pagetable',
     dirty: false,
     special: vma !== undefined && hasFlag(vma, 'pfnmap'),
   });
@@ -90,21 +116,40 @@ function live(ctx: StepCtx, f: FaultInfo): number {
   return ctx.state.mms[f.mm]?.ptes[f.vpn] ?? PTE_NONE;
 }
 
+const free = (ctx: StepCtx, lock: number, mode: 'r' | 'w' = 'w'): boolean => lock < 0 || canAcquire(ctx.state, lock, mode);
+
+/** Leave the handler: drop mmap_lock, record the result, pop the frame. */
+function exit(ctx: StepCtx, f: FaultInfo, e: Emit, result: string): SimEvent[] {
+  if (f.mmap >= 0) e.release(f.mmap, 'r');
+  e.push({ type: 'fault/exit', tid: e.tid, result });
+  e.ret();
+  // SIGSEGV abandons the CPU access too (a device's own loop handles it itself).
+  if (result === 'sigsegv') {
+    const stack = ctx.state.threads[ctx.tid]?.stack ?? [];
+    if (stack[stack.length - 2]?.fn === 'access') e.ret();
+  }
+  return e.ev;
+}
+
 export const faultProgram: StepMachine = {
   options(ctx, frame) {
     const f = info(ctx, frame);
-    const s = ctx.state;
     const driver = ctx.layout.driverLock;
     if (ctx.layout.scenario.options.faultPath === 'atomic')
-      return canAcquire(s, f.ptl, 'w') && canAcquire(s, driver, 'w') ? 1 : 0;
+      return free(ctx, f.ptl) && free(ctx, driver) && free(ctx, f.pageLock) && free(ctx, f.mmap, 'r') ? 1 : 0;
     switch (frame.pc) {
+      case Pc.Enter:
+        return free(ctx, f.mmap, 'r') ? 1 : 0;
       case Pc.Locked:
       case Pc.Finish:
-        return canAcquire(s, f.ptl, 'w') ? 1 : 0;
+      case Pc.FinishPage:
+        return free(ctx, f.ptl) ? 1 : 0;
       case Pc.PfnMkwrite:
-        return canAcquire(s, driver, 'w') ? 1 : 0;
+        return free(ctx, driver) ? 1 : 0;
+      case Pc.PageMkwrite:
+        return free(ctx, driver) && free(ctx, f.pageLock) ? 1 : 0;
       case Pc.DoFault:
-        return canAcquire(s, f.ptl, 'w') && canAcquire(s, driver, 'w') ? 1 : 0;
+        return free(ctx, f.ptl) && (f.pageBacked ? free(ctx, f.pageLock) : free(ctx, driver)) ? 1 : 0;
       default:
         return 1;
     }
@@ -118,31 +163,36 @@ export const faultProgram: StepMachine = {
       if (v !== live(ctx, f)) e.push({ type: 'pte/set', tid: ctx.tid, mm: f.mm, vpn: f.vpn, pte: v, src: 'sw', fn });
     };
     const driver = ctx.layout.driverLock;
-    if (ctx.layout.scenario.options.faultPath === 'atomic') {
+    const enter = (): void => {
       e.push({ type: 'fault/enter', tid: ctx.tid, cpu: f.cpu, mm: f.mm, vpn: f.vpn, write: f.isWrite ? 1 : 0 });
+      if (f.mmap >= 0) e.acquire(f.mmap, 'r');
+    };
+    if (ctx.layout.scenario.options.faultPath === 'atomic') {
+      enter();
       e.acquire(f.ptl);
       let result = 'retry';
-      if (!pteIsPresent(pte)) setPte(insertPte(ctx, f), 'insert_pfn');
+      if (!pteIsPresent(pte)) setPte(insertPte(ctx, f), f.pageBacked ? 'finish_fault' : 'insert_pfn');
       else if (f.isWrite && !a.pteWrite(pte)) {
         if (!f.vmaWritable) result = 'sigsegv';
         else {
           e.acquire(driver);
           recordMkwrite(ctx, e, f.page);
           e.release(driver);
+          if (f.pageBacked) {
+            e.acquire(f.pageLock); // F6
+            markDirty(ctx, e, f.page);
+          }
           setPte(reuse(ctx, pte), 'wp_page_reuse');
+          if (f.pageBacked) e.release(f.pageLock);
         }
       } else if (f.isWrite) setPte(a.pteMkdirty(a.pteMkyoung(pte)), 'ptep_set_access_flags');
       else setPte(a.pteMkyoung(pte), 'ptep_set_access_flags');
       e.release(f.ptl);
-      if (result === 'sigsegv') {
-        e.push({ type: 'fault/exit', tid: ctx.tid, result });
-        return e.ret().ret().ev; // the access is abandoned too
-      }
-      return exit(e, result);
+      return exit(ctx, f, e, result);
     }
     switch (frame.pc) {
       case Pc.Enter: {
-        e.push({ type: 'fault/enter', tid: ctx.tid, cpu: f.cpu, mm: f.mm, vpn: f.vpn, write: f.isWrite ? 1 : 0 });
+        enter();
         // F1: orig_pte is read without the PTL.
         e.set(2, pte);
         return e.goto(pteIsPresent(pte) ? Pc.Locked : Pc.DoFault).ev;
@@ -152,22 +202,19 @@ export const faultProgram: StepMachine = {
         e.acquire(f.ptl);
         if (pte !== orig) {
           e.release(f.ptl);
-          return exit(e, 'retry'); // F1: pte_same() failed
+          return exit(ctx, f, e, 'retry'); // F1: pte_same() failed
         }
         if (f.isWrite && !a.pteWrite(orig)) {
-          if (!f.vmaWritable) {
-            e.release(f.ptl);
-            e.push({ type: 'fault/exit', tid: ctx.tid, result: 'sigsegv' });
-            return e.ret().ret().ev;
-          }
-          // wp_pfn_shared(): pte_unmap_unlock() before ->pfn_mkwrite (F3).
           e.release(f.ptl);
-          return e.goto(Pc.PfnMkwrite).ev;
+          if (!f.vmaWritable) return exit(ctx, f, e, 'sigsegv');
+          // wp_pfn_shared() / wp_page_shared(): pte_unmap_unlock() before ->pfn_mkwrite or
+          // ->page_mkwrite (F3).
+          return e.goto(f.pageBacked ? Pc.PageMkwrite : Pc.PfnMkwrite).ev;
         }
         // F4: software-dirty upgrade (or spurious fault after a stale TLB entry).
         setPte(f.isWrite ? a.pteMkdirty(a.pteMkyoung(orig)) : a.pteMkyoung(orig), 'ptep_set_access_flags');
         e.release(f.ptl);
-        return exit(e, 'retry');
+        return exit(ctx, f, e, 'retry');
       }
       case Pc.PfnMkwrite: {
         // F2: vmw_bo_vm_mkwrite under the driver lock (BO resv), no PTL.
@@ -181,19 +228,55 @@ export const faultProgram: StepMachine = {
         e.acquire(f.ptl);
         if (pte !== orig) {
           e.release(f.ptl);
-          return exit(e, 'retry'); // finish_mkwrite_fault: !pte_same → NOPAGE
+          return exit(ctx, f, e, 'retry'); // finish_mkwrite_fault: !pte_same → NOPAGE
         }
         setPte(reuse(ctx, orig), 'wp_page_reuse');
         e.release(f.ptl);
-        return exit(e, 'retry');
+        return exit(ctx, f, e, 'retry');
+      }
+      case Pc.PageMkwrite: {
+        // do_page_mkwrite(): ->page_mkwrite (vmw_bo_vm_mkwrite records under the BO resv,
+        // filemap_page_mkwrite marks the folio dirty), returning with the page locked (F6).
+        e.acquire(driver);
+        recordMkwrite(ctx, e, f.page);
+        e.release(driver);
+        e.acquire(f.pageLock);
+        markDirty(ctx, e, f.page);
+        return e.goto(Pc.FinishPage).ev;
+      }
+      case Pc.FinishPage: {
+        const orig = local(frame, 2);
+        e.acquire(f.ptl);
+        if (pte !== orig) {
+          // finish_mkwrite_fault: !pte_same → NOPAGE; wp_page_shared unlocks the page.
+          e.release(f.ptl);
+          e.release(f.pageLock);
+          return exit(ctx, f, e, 'retry');
+        }
+        setPte(reuse(ctx, orig), 'wp_page_reuse');
+        e.release(f.ptl);
+        // fault_dirty_shared_page(): set_page_dirty, then unlock_page — F6: the page lock was
+        // held until the PTE became writable.
+        markDirty(ctx, e, f.page);
+        e.release(f.pageLock);
+        return exit(ctx, f, e, 'retry');
       }
       case Pc.DoFault: {
+        if (f.pageBacked) {
+          // filemap_fault returns the page locked; finish_fault maps it under the PTL.
+          e.acquire(f.pageLock);
+          e.acquire(f.ptl);
+          if (!pteIsPresent(pte)) setPte(insertPte(ctx, f), 'finish_fault');
+          e.release(f.ptl);
+          e.release(f.pageLock);
+          return exit(ctx, f, e, 'retry');
+        }
         e.acquire(driver);
         e.acquire(f.ptl);
         if (!pteIsPresent(pte)) setPte(insertPte(ctx, f), 'insert_pfn');
         e.release(f.ptl);
         e.release(driver);
-        return exit(e, 'retry');
+        return exit(ctx, f, e, 'retry');
       }
       default:
         throw new Error(`fault: bad pc ${frame.pc}`);

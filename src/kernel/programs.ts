@@ -6,6 +6,11 @@ import { accessProgram, userProgram } from './user.js';
 import { faultProgram } from './fault.js';
 import { helperProgram } from './helper.js';
 import { callerProgram } from './caller.js';
+import { deviceProgram } from './device.js';
+import { mprotectProgram } from './mprotect.js';
+import { clearRefsProgram } from './clearRefs.js';
+import { writebackProgram } from './writeback.js';
+import { reclaimProgram } from './reclaim.js';
 
 /** Step machines by frame name. */
 const PROGRAMS: Readonly<Record<string, StepMachine>> = {
@@ -14,6 +19,11 @@ const PROGRAMS: Readonly<Record<string, StepMachine>> = {
   fault: faultProgram,
   helper: helperProgram,
   caller: callerProgram,
+  device: deviceProgram,
+  mprotect: mprotectProgram,
+  clearRefs: clearRefsProgram,
+  writeback: writebackProgram,
+  reclaim: reclaimProgram,
 };
 
 export function programOf(fn: string): StepMachine {
@@ -22,8 +32,20 @@ export function programOf(fn: string): StepMachine {
   return p;
 }
 
+/** The step machine each thread kind starts in. */
+const ENTRY: Readonly<Record<Scenario['threads'][number]['kind'], string>> = {
+  user: 'user',
+  caller: 'caller',
+  drain: 'caller',
+  device: 'device',
+  mprotect: 'mprotect',
+  'clear-refs': 'clearRefs',
+  writeback: 'writeback',
+  reclaim: 'reclaim',
+};
+
 /** The entry frame of thread `tid`. */
 export function firstFrame(scenario: Scenario, tid: number): Frame {
   const spec = at(scenario.threads, tid);
-  return { fn: spec.kind === 'user' ? 'user' : 'caller', pc: 0, l: [0, 0] };
+  return { fn: ENTRY[spec.kind], pc: 0, l: [0, 0] };
 }

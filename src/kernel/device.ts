@@ -1,0 +1,120 @@
+import { at } from '../errors.js';
+import type { DeviceThreadSpec } from '../scenario/types.js';
+import { pteIsPresent } from '../state/pte.js';
+import { smmuLock } from '../state/layout.js';
+import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { hasFlag, vmaOf } from './vmas.js';
+
+/**
+ * A device behind a secondary MMU, mirroring one mm through an interval notifier
+ * (mm/mmu_notifier.c; the HMM pattern of Documentation/mm/hmm.rst; SEMANTICS §6, R3/R4/R8).
+ * Locals: [0] stores done, [1] target vpn, [2] seq from read_begin, [3] the PTE it read.
+ *
+ *   pc0 pick the vpn of the next store (a recorded choice among the mm's VM_WRITE pages).
+ *   pc1 writable SPTE → the store completes (`mem/store` with cpu -1): it never touches the CPU
+ *       PTE, so it never sets D (SEMANTICS §6). Otherwise mmu_interval_read_begin() — not
+ *       enabled while this subscription collides with an active invalidation (it sleeps) —
+ *       then hmm_range_fault's lockless PTE read: not present, not writable or not dirty →
+ *       handle_mm_fault(FAULT_FLAG_WRITE) (the CPU fault path, src/kernel/fault.ts) and back
+ *       to read_begin (-EBUSY); else pc3.
+ *   pc3 take the driver's user_lock; mmu_interval_read_retry(seq) → drop it and start over
+ *       (R8); else install a writable SPTE and unlock. A buggy subscriber
+ *       (`ignoresSequence`) skips the retry check.
+ *
+ * Convention: the SPTE is made writable only from a PTE that is writable *and dirty*; a write
+ * request on a clean writable PTE is first faulted (F4 sets D). So a device write is covered by
+ * a dirty PTE exactly as long as its SPTE exists: clean_record's mkclean runs inside the
+ * notifier window that zaps the SPTE (R4), and the device must fault again, re-dirtying the
+ * PTE. Plain HMM only requires pte_write(); with that, device stores to a clean writable page
+ * would be invisible to the dirty helpers: nothing in the CPU page table records them.
+ */
+export function deviceSpec(ctx: StepCtx): DeviceThreadSpec {
+  const spec = at(ctx.layout.scenario.threads, ctx.tid);
+  if (spec.kind !== 'device') throw new Error(`thread ${ctx.tid} is not a device`);
+  return spec;
+}
+
+const enum Pc {
+  Pick = 0,
+  Access = 1,
+  Install = 3,
+}
+
+const vpnCache = new WeakMap<DeviceThreadSpec, number[]>();
+function targetVpns(ctx: StepCtx, spec: DeviceThreadSpec): number[] {
+  const hit = vpnCache.get(spec);
+  if (hit) return hit;
+  const mm = at(ctx.layout.scenario.secondaryMmus, spec.sub).mm;
+  const vpns: number[] = [];
+  for (const vma of at(ctx.layout.scenario.mms, mm).vmas)
+    if (hasFlag(vma, 'write')) for (let i = 0; i < vma.npages; i++) vpns.push(vma.start + i);
+  vpnCache.set(spec, vpns);
+  return vpns;
+}
+
+/** mmu_interval_read_begin() sleeps while the subscription's seq equals the odd mm seq. */
+function colliding(ctx: StepCtx, sub: number): boolean {
+  const s = ctx.state.smmus[sub];
+  const mm = s ? ctx.state.mms[s.mm] : undefined;
+  return s !== undefined && mm !== undefined && mm.seq % 2 === 1 && s.seq === mm.seq;
+}
+
+export const deviceProgram: StepMachine = {
+  options(ctx, frame) {
+    const spec = deviceSpec(ctx);
+    switch (frame.pc) {
+      case Pc.Pick:
+        return local(frame, 0) < spec.writes ? Math.max(1, targetVpns(ctx, spec).length) : 1;
+      case Pc.Access: {
+        const sub = ctx.state.smmus[spec.sub];
+        if (sub?.sptes[local(frame, 1)] === 2) return 1;
+        return colliding(ctx, spec.sub) ? 0 : 1;
+      }
+      case Pc.Install:
+        return canAcquire(ctx.state, smmuLock(ctx.layout, spec.sub), 'w') ? 1 : 0;
+      default:
+        return 1;
+    }
+  },
+  step(ctx, frame, choice) {
+    const spec = deviceSpec(ctx);
+    const e = new Emit(ctx.tid);
+    const subState = at(ctx.state.smmus, spec.sub);
+    const vpn = local(frame, 1);
+    switch (frame.pc) {
+      case Pc.Pick: {
+        const vpns = targetVpns(ctx, spec);
+        if (local(frame, 0) >= spec.writes || vpns.length === 0) return e.ret().ev;
+        return e.set(1, at(vpns, choice)).goto(Pc.Access).ev;
+      }
+      case Pc.Access: {
+        if (subState.sptes[vpn] === 2) {
+          const vma = vmaOf(ctx.layout.scenario, subState.mm, vpn);
+          const page = vma ? vma.pgoff + (vpn - vma.start) : vpn;
+          e.push({ type: 'mem/store', tid: ctx.tid, cpu: -1, page });
+          return e.set(0, local(frame, 0) + 1).goto(Pc.Pick).ev;
+        }
+        // R8: seq = mmu_interval_read_begin(); then hmm_range_fault reads the CPU PTE locklessly.
+        e.push({ type: 'smmu/read-begin', tid: ctx.tid, sub: spec.sub, seq: subState.seq });
+        e.set(2, subState.seq);
+        const pte = ctx.state.mms[subState.mm]?.ptes[vpn] ?? 0;
+        if (pteIsPresent(pte) && ctx.arch.pteWrite(pte) && ctx.arch.pteDirty(pte)) return e.set(3, pte).goto(Pc.Install).ev;
+        // hmm_range_fault → handle_mm_fault(FAULT_FLAG_WRITE), then -EBUSY: read_begin again.
+        return e.call('fault', [vpn, 1, 0]).ev;
+      }
+      case Pc.Install: {
+        const lock = smmuLock(ctx.layout, spec.sub);
+        e.acquire(lock);
+        const sub = ctx.layout.scenario.secondaryMmus[spec.sub];
+        if (!sub?.ignoresSequence && subState.seq !== local(frame, 2)) {
+          // mmu_interval_read_retry(): an invalidation overlapped the read; discard it (R8).
+          return e.release(lock).goto(Pc.Access).ev;
+        }
+        e.push({ type: 'smmu/install', tid: ctx.tid, sub: spec.sub, vpn, w: 1, seq: local(frame, 2) });
+        return e.release(lock).goto(Pc.Access).ev;
+      }
+      default:
+        throw new Error(`device: bad pc ${frame.pc}`);
+    }
+  },
+};
