@@ -33,4 +33,5 @@ export { LogWriter, MemorySink, type ByteSink, type LogWriterOptions, type LogIn
 export { FileSink, readLogFile, openLogFile, fileSource } from './log/file.js';
 export { recordRun } from './log/record.js';
 export { foldEvents, replayLog, replayStream, resimulate, picksOf, type StreamReplayResult } from './analysis/replay.js';
+export { auditEvents, auditLog, formatAudit, formatEvent, selectProperties, type AuditFinding, type AuditOptions, type AuditReport } from './analysis/audit.js';
 export { TOOL_VERSION } from './version.js';

@@ -15,7 +15,10 @@ export function stalePermissiveEntry(
   mm: number,
 ): { cpu: number; entry: Readonly<TlbEntry>; why: string } | null {
   const arch = model.arch;
-  for (let cpu = 0; cpu < state.tlbs.length; cpu++)
+  for (let cpu = 0; cpu < state.tlbs.length; cpu++) {
+    // T2: a lazy CPU owed a flush of this mm drops all its entries before its next user access.
+    const c = state.cpus?.[cpu];
+    if (c && c.lazy === 1 && (c.owed & (1 << mm)) !== 0) continue;
     for (const t of state.tlbs[cpu] ?? []) {
       if (t.mm !== mm) continue;
       const pte = state.mms[mm]?.ptes[t.vpn] ?? 0;
@@ -28,6 +31,7 @@ export function stalePermissiveEntry(
           return { cpu, entry: t, why: `dirty while the PTE is clean and page ${page} is in no bitmap` };
       }
     }
+  }
   return null;
 }
 
@@ -44,6 +48,15 @@ export const flushComplete: Property = {
     '== 0 (S-3, S-14); a stale writable or dirty entry then lets a write go unseen.',
   expectation: 'no TLB entry is writable (or dirty) where its PTE is read-only (or clean) once pending is 0',
   severity: 'failure',
+  // O3 as a state invariant (bisect): any mm with nothing pending and a stale permissive entry.
+  stateCheck(state, model) {
+    for (let mm = 0; mm < state.mms.length; mm++) {
+      if ((state.mms[mm]?.pending ?? 0) !== 0) continue;
+      const s = stalePermissiveEntry(state, model, mm);
+      if (s) return `mm${mm} has no flush pending but CPU${s.cpu}'s entry for vpn ${s.entry.vpn} is ${s.why}`;
+    }
+    return null;
+  },
   start(model) {
     return {
       onEvent(e, index, state) {

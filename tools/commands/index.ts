@@ -3,9 +3,11 @@ import { scenariosCommand } from './scenarios.js';
 import { registriesCommand } from './registries.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
+import { logCommand } from './log.js';
 import { matrixCommand } from './matrix.js';
 import { showCommand } from './show.js';
 import { exportCommand } from './export.js';
+import { auditCommand } from './audit.js';
 
 /** Every CLI command; one line each. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -13,7 +15,9 @@ export const COMMANDS: readonly CommandModule[] = [
   registriesCommand,
   runCommand,
   replayCommand,
+  logCommand,
   matrixCommand,
   showCommand,
   exportCommand,
+  auditCommand,
 ];
