@@ -3,7 +3,6 @@ import { scenariosCommand } from './scenarios.js';
 import { registriesCommand } from './registries.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
-import { logCommand } from './log.js';
 import { matrixCommand } from './matrix.js';
 import { showCommand } from './show.js';
 import { exportCommand } from './export.js';
@@ -15,7 +14,6 @@ export const COMMANDS: readonly CommandModule[] = [
   registriesCommand,
   runCommand,
   replayCommand,
-  logCommand,
   matrixCommand,
   showCommand,
   exportCommand,
