@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, test } from 'vitest';
+import { builtin } from '../../helpers/scenarios.js';
+import { recordedLog, RACE } from '../recordedLog.js';
+import { escapeHtml, htmlReport, scriptJson } from '../../../tools/report/html/htmlReport.js';
+
+const EVIL_NAME = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+const EVIL_DESC = '</script><script>window.__pwned = 3</script> & "quotes"';
+
+const race = builtin(RACE.scenario);
+const evil = {
+  ...race,
+  name: EVIL_NAME,
+  description: EVIL_DESC,
+  threads: race.threads.map((t, i) => (i === 0 ? { ...t, name: '<b onmouseover="window.__pwned=4">w0</b>' } : t)),
+};
+const html = htmlReport(recordedLog(evil, { variant: RACE.variant, seed: RACE.seed }));
+
+describe('HTML report', () => {
+  test('escapes text and JSON from the log', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(scriptJson({ s: '</script><!--' })).toBe('{"s":"\\u003c/script\\u003e\\u003c!--"}');
+    expect(JSON.parse(scriptJson({ s: '</script>\u2028' }))).toEqual({ s: '</script>\u2028' });
+  });
+
+  test('never puts markup from a scenario name, description or thread name into the page', () => {
+    expect(html).not.toContain('<script>window.__pwned');
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<b onmouseover');
+    expect(html).toContain('&lt;script&gt;window.__pwned = 1&lt;/script&gt;');
+    // Exactly two script elements: the data block and the page's own code.
+    expect(html.match(/<script[\s>]/g)).toHaveLength(2);
+  });
+
+  test('allows only its own inline script and style, by hash, and nothing from the network', () => {
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
+    expect(csp).toContain("default-src 'none'");
+    const script = /<script>([\s\S]*)<\/script>\s*<\/body>/.exec(html)?.[1] ?? '';
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    const sha = (s: string) => createHash('sha256').update(s).digest('base64');
+    expect(csp).toContain(`script-src 'sha256-${sha(script)}'`);
+    expect(csp).toContain(`style-src 'sha256-${sha(style)}'`);
+    expect(html).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//);
+  });
+
+  test('carries the verdicts, the slider range and the CPU-column table', () => {
+    expect(html).toMatch(/<td>wrprotect-post<\/td><td class="bad">VIOLATED<\/td><td><button type="button" data-event="115">/);
+    expect(html).toMatch(/<input type="range" id="slider" min="0" max="\d+"/);
+    expect(html).toContain('*** VIOLATION wrprotect-post');
+  });
+});
