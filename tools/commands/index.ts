@@ -3,9 +3,11 @@ import { scenariosCommand } from './scenarios.js';
 import { registriesCommand } from './registries.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
+import { logCommand } from './log.js';
 import { matrixCommand } from './matrix.js';
 import { showCommand } from './show.js';
 import { exportCommand } from './export.js';
+import { diffCommand } from './diff.js';
 import { auditCommand } from './audit.js';
 
 /** Every CLI command; one line each. */
@@ -14,8 +16,10 @@ export const COMMANDS: readonly CommandModule[] = [
   registriesCommand,
   runCommand,
   replayCommand,
+  logCommand,
   matrixCommand,
   showCommand,
   exportCommand,
+  diffCommand,
   auditCommand,
 ];
