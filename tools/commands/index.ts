@@ -7,6 +7,7 @@ import { logCommand } from './log.js';
 import { matrixCommand } from './matrix.js';
 import { showCommand } from './show.js';
 import { exportCommand } from './export.js';
+import { diffCommand } from './diff.js';
 import { auditCommand } from './audit.js';
 
 /** Every CLI command; one line each. */
@@ -19,5 +20,6 @@ export const COMMANDS: readonly CommandModule[] = [
   matrixCommand,
   showCommand,
   exportCommand,
+  diffCommand,
   auditCommand,
 ];
