@@ -14,7 +14,14 @@ export const registriesCommand: CommandModule = {
       .description('list the architecture models')
       .option('--json', 'machine-readable output')
       .action((opts: { json?: boolean }) => {
-        const rows = listArchs().map((a) => ({ name: a.name, description: a.description, dirtyClass: a.dirtyClass, options: a.optionDocs }));
+        const rows = listArchs().map((a) => ({
+          name: a.name,
+          description: a.description,
+          dirtyClass: a.dirtyClass,
+          hypothetical: a.dirtyClass === 'hypothetical',
+          flushStyle: a.flushStyle ?? 'ipi',
+          options: a.optionDocs,
+        }));
         if (opts.json) json(io, rows);
         else io.out(table(rows));
       });
@@ -23,7 +30,15 @@ export const registriesCommand: CommandModule = {
       .description('list the helper variants (seed patch, upstream, counterfactuals)')
       .option('--json', 'machine-readable output')
       .action((opts: { json?: boolean }) => {
-        const rows = listVariants().map((v) => ({ name: v.name, description: v.description, counterfactual: v.counterfactual }));
+        const rows = listVariants().map((v) => ({
+          name: v.name,
+          description: v.description,
+          counterfactual: v.counterfactual,
+          functions: v.fnNames,
+          rmw: v.rmw ?? 'prot-start',
+          flushPending: v.flushPending,
+          flushUnderPtl: v.flushUnderPtl ?? false,
+        }));
         if (opts.json) json(io, rows);
         else io.out(table(rows));
       });
