@@ -7,6 +7,7 @@ import type { NotifierEvent } from './notifier.js';
 import type { KernelEvent } from './kernel.js';
 import type { SmmuEvent } from './secondary.js';
 import type { PageCacheEvent } from './pagecache.js';
+import type { ActorEvent } from './actor.js';
 import type { CpuEvent } from './cpu.js';
 
 export * from './sim.js';
@@ -18,6 +19,7 @@ export * from './notifier.js';
 export * from './kernel.js';
 export * from './secondary.js';
 export * from './pagecache.js';
+export * from './actor.js';
 export * from './cpu.js';
 export { EVENT_SCHEMA_VERSION } from './version.js';
 
@@ -32,6 +34,7 @@ export type SimEvent =
   | KernelEvent
   | SmmuEvent
   | PageCacheEvent
+  | ActorEvent
   | CpuEvent;
 
 export type SimEventType = SimEvent['type'];

@@ -46,6 +46,8 @@ export const EVENT_FIELDS: { readonly [K in SimEventType]: Readonly<Record<strin
   'page/dirty': { tid: 'int', page: 'int', value: 'int' },
   'ubc/pending': { tid: 'int', mm: 'int' },
   'ubc/flushed': { tid: 'int', mm: 'int', gen: 'int' },
+  'actor/call': { tid: 'int', fn: 'str', first: 'int', nr: 'int' },
+  'actor/return': { tid: 'int', fn: 'str', total: 'int' },
   'tlb/defer': { tid: 'int', cpu: 'int', mm: 'int' },
   'tlb/catchup': { cpu: 'int', mm: 'int', why: ['switch', 'barrier'] },
 };

@@ -66,6 +66,9 @@ export function applyEvent(d: Draft<MutableSimState> | MutableSimState, e: SimEv
     case 'ubc/pending':
     case 'ubc/flushed':
       return applyPageCache(draft, e);
+    case 'actor/call':
+    case 'actor/return':
+      return;
     case 'tlb/defer':
     case 'tlb/catchup':
       return applyCpu(draft, e);

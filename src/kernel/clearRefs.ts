@@ -74,7 +74,7 @@ export const clearRefsProgram: StepMachine = {
     const e = new Emit(ctx.tid);
     switch (frame.pc) {
       case 0:
-        e.push({ type: 'helper/call', tid: ctx.tid, fn: 'clear_refs_write', first: 0, nr: size });
+        e.push({ type: 'actor/call', tid: ctx.tid, fn: 'clear_refs_write', first: 0, nr: size });
         e.acquire(mmapLock(ctx.layout, mm), 'w');
         if (softDirty) {
           e.push({ type: 'pending/inc', tid: ctx.tid, mm });
@@ -118,7 +118,7 @@ export const clearRefsProgram: StepMachine = {
           e.push({ type: 'pending/dec', tid: ctx.tid, mm });
         }
         e.release(mmapLock(ctx.layout, mm), 'w');
-        e.push({ type: 'helper/return', tid: ctx.tid, fn: 'clear_refs_write', total: local(frame, 3) });
+        e.push({ type: 'actor/return', tid: ctx.tid, fn: 'clear_refs_write', total: local(frame, 3) });
         return e.ret().ev;
       default:
         throw new Error(`clear_refs: bad pc ${frame.pc}`);

@@ -61,7 +61,7 @@ export const mprotectProgram: StepMachine = {
     switch (frame.pc) {
       case 0: {
         const vma = at(at(ctx.layout.scenario.mms, mm).vmas, spec.vma);
-        e.push({ type: 'helper/call', tid: ctx.tid, fn: 'mprotect', first: vma.pgoff, nr: vma.npages });
+        e.push({ type: 'actor/call', tid: ctx.tid, fn: 'mprotect', first: vma.pgoff, nr: vma.npages });
         e.acquire(mmapLock(ctx.layout, mm), 'w');
         e.push({ type: 'pending/inc', tid: ctx.tid, mm }); // tlb_gather_mmu
         e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, start, end));
@@ -104,7 +104,7 @@ export const mprotectProgram: StepMachine = {
         else if (local(frame, 3) < local(frame, 4)) flushTlbSync(ctx, e, mm, local(frame, 3), local(frame, 4));
         e.push({ type: 'pending/dec', tid: ctx.tid, mm });
         e.release(mmapLock(ctx.layout, mm), 'w');
-        e.push({ type: 'helper/return', tid: ctx.tid, fn: 'mprotect', total: local(frame, 5) });
+        e.push({ type: 'actor/return', tid: ctx.tid, fn: 'mprotect', total: local(frame, 5) });
         return e.ret().ev;
       }
       default:

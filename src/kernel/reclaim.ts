@@ -48,7 +48,7 @@ export const reclaimProgram: StepMachine = {
     const e = new Emit(ctx.tid);
     switch (frame.pc) {
       case 0:
-        e.push({ type: 'helper/call', tid: ctx.tid, fn: 'try_to_unmap', first: page, nr: 1 });
+        e.push({ type: 'actor/call', tid: ctx.tid, fn: 'try_to_unmap', first: page, nr: 1 });
         e.acquire(pageLock(ctx.layout, page));
         e.acquire(ctx.layout.immapLock, 'r');
         return e.set(0, 0).set(1, 0).goto(1).ev;
@@ -86,7 +86,7 @@ export const reclaimProgram: StepMachine = {
         // try_to_unmap_flush(): the deferred flush of every mm in the batch.
         const mask = local(frame, 1);
         for (let mm = 0; mm < ctx.layout.mmSize.length; mm++) if (mask & (1 << mm)) flushTlbMm(ctx, e, mm);
-        e.push({ type: 'helper/return', tid: ctx.tid, fn: 'try_to_unmap', total: 0 });
+        e.push({ type: 'actor/return', tid: ctx.tid, fn: 'try_to_unmap', total: 0 });
         return e.ret().ev;
       }
       default:

@@ -73,11 +73,11 @@ export const writebackProgram: StepMachine = {
     switch (frame.pc) {
       case Pc.Page: {
         if (local(frame, 2) === 0) {
-          e.push({ type: 'helper/call', tid: ctx.tid, fn: 'write_cache_pages', first: spec.first, nr: spec.nr });
+          e.push({ type: 'actor/call', tid: ctx.tid, fn: 'write_cache_pages', first: spec.first, nr: spec.nr });
           e.set(2, 1);
         }
         if (page >= end) {
-          e.push({ type: 'helper/return', tid: ctx.tid, fn: 'write_cache_pages', total: spec.nr });
+          e.push({ type: 'actor/return', tid: ctx.tid, fn: 'write_cache_pages', total: spec.nr });
           return e.ret().ev;
         }
         const lock = pageLock(ctx.layout, page);
