@@ -31,11 +31,14 @@ export const lockImmapWalk: Property = {
   start(model) {
     const layout = layoutOf(model.scenario);
     const lock = layout.immapLock;
+    // Only the dirty-tracking helpers walk the i_mmap tree; other actors (mprotect, clear_refs)
+    // reuse the helper/* brackets but walk one mm under mmap_lock.
+    const helpers = new Set([model.variant.fnNames.wrprotect, model.variant.fnNames.clean]);
     /** Open helper calls: tid → function name. */
     const inHelper = new Map<number, string>();
     return {
       onEvent(e, index, state) {
-        if (e.type === 'helper/call') inHelper.set(e.tid, e.fn);
+        if (e.type === 'helper/call' && helpers.has(e.fn)) inHelper.set(e.tid, e.fn);
         else if (e.type === 'helper/return') inHelper.delete(e.tid);
         if (!WALK_EVENTS.has(e.type) || !('tid' in e)) return null;
         const fn = inHelper.get(e.tid);

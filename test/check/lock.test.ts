@@ -82,6 +82,7 @@ ruleTester(lockImmapWalk, model, {
   valid: [
     { name: 'a correct walk (H1)', events: wp },
     { name: 'a flush outside any helper call needs no i_mmap', events: b.flush(3, 0, 4) },
+    { name: 'mprotect walks one mm under mmap_lock, not i_mmap', events: [b.call(1, 'mprotect', 0, 4), b.inc(1), ...b.flush(1, 0, 4), b.dec(1), b.ret(1, 'mprotect')] },
   ],
   invalid: [
     {

@@ -12,6 +12,7 @@ import { ruleTester } from './ruleTester.js';
 const model = world();
 const b = builders(model);
 const wp = b.helper(2, 'wp', 0, 4, b.wc);
+const WP = model.variant.fnNames.wrprotect;
 const isType = (t: SimEvent['type']) => (e: SimEvent) => e.type === t;
 const noStart = without(wp, isType('notifier/start'));
 
@@ -44,18 +45,22 @@ ruleTester(notifierFlushBeforeEnd, model, {
   valid: [
     { name: 'a correct write-protect walk (R6, R7)', events: wp },
     { name: 'a walk that changed nothing needs no flush', events: b.helper(2, 'wp', 0, 4, b.ro) },
+    {
+      name: 'mprotect ends its range before flushing (mm/mprotect.c): not a helper, not checked',
+      events: [b.call(1, 'mprotect', 0, 4), b.inc(1), b.start(1, 0, 4), b.acq(1, b.ptl(0)), b.pte(1, 0, b.ro(0), 'ptep_modify_prot_commit'), b.rel(1, b.ptl(0)), b.end(1, 0, 4), ...b.flush(1, 0, 4), b.dec(1), b.ret(1, 'mprotect')],
+    },
   ],
   invalid: [
     { name: 'flush never completes', events: noFlushDone, errors: [indexWhere(noFlushDone, isType('notifier/end'))], message: 'had not been flushed' },
     {
       name: 'flush of a smaller range than was changed',
-      events: [b.start(2, 0, 4), b.acq(2, b.ptl(2)), b.protStart(2, 2), b.pte(2, 2, b.ro(2)), b.rel(2, b.ptl(2)), ...b.flush(2, 0, 2), b.end(2, 0, 4)],
-      errors: [9],
+      events: [b.call(2, WP, 0, 4), b.start(2, 0, 4), b.acq(2, b.ptl(2)), b.protStart(2, 2), b.pte(2, 2, b.ro(2)), b.rel(2, b.ptl(2)), ...b.flush(2, 0, 2), b.end(2, 0, 4)],
+      errors: [10],
     },
     {
       name: 'someone else\'s flush does not count',
-      events: [b.start(2, 0, 4), b.acq(2, b.ptl(0)), b.protStart(2, 0), b.pte(2, 0, b.ro(0)), b.rel(2, b.ptl(0)), ...b.flush(3, 0, 4), b.end(2, 0, 4)],
-      errors: [9],
+      events: [b.call(2, WP, 0, 4), b.start(2, 0, 4), b.acq(2, b.ptl(0)), b.protStart(2, 0), b.pte(2, 0, b.ro(0)), b.rel(2, b.ptl(0)), ...b.flush(3, 0, 4), b.end(2, 0, 4)],
+      errors: [10],
     },
   ],
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listArchs, listProperties, makeModel, runModel, type SimEvent } from '../../src/index.js';
+import { listArchs, listProperties, makeModel, parseScenario, runModel, type SimEvent } from '../../src/index.js';
 import { lostWrite } from '../../src/check/lostWrite.js';
 import { wrprotectPost } from '../../src/check/wrprotectPost.js';
 import { builtin } from '../helpers/scenarios.js';
@@ -22,6 +22,32 @@ describe('every notifier-/lock-/flush-/clean- property holds on real runs of ups
           expect(bad, `seed ${seed}`).toEqual([]);
         }
       });
+});
+
+describe('they also hold next to the other PTE writers (mprotect, clear_refs, writeback, reclaim)', () => {
+  const world2 = (threads: unknown[]) =>
+    parseScenario({
+      name: 'actors',
+      pages: 2,
+      cpus: 2,
+      options: { tlbCapacity: 4, ptesPerTable: 512 },
+      mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+      threads,
+    });
+  const sets: Record<string, unknown[]> = {
+    mprotect: [{ kind: 'user', cpu: 0, writes: 2 }, { kind: 'mprotect', cpu: 1, mm: 0 }, { kind: 'caller', cpu: 0, protocol: 'clean' }],
+    'clear-refs': [{ kind: 'user', cpu: 0, writes: 2 }, { kind: 'clear-refs', cpu: 1, mm: 0, type: 'soft-dirty' }, { kind: 'caller', cpu: 0, protocol: 'clean' }],
+    writeback: [{ kind: 'user', cpu: 0, writes: 2 }, { kind: 'writeback', cpu: 1, first: 0, nr: 2 }, { kind: 'caller', cpu: 0, protocol: 'clean' }],
+    reclaim: [{ kind: 'user', cpu: 0, writes: 2 }, { kind: 'reclaim', cpu: 1, page: 1 }, { kind: 'caller', cpu: 0, protocol: 'snap' }],
+  };
+  for (const [name, threads] of Object.entries(sets))
+    it(`${name} with upstream, seeds 1..30`, () => {
+      const model = makeModel(world2(threads), { variant: 'upstream' });
+      for (let seed = 1; seed <= 30; seed++) {
+        const bad = runModel(model, { seed }).verdicts.filter((v) => DISCIPLINE.includes(v.id) && v.ok === false);
+        expect(bad, `seed ${seed}`).toEqual([]);
+      }
+    });
 });
 
 describe('the hidden broken variant (no TLB flush) makes the flush properties fail on real runs', () => {
