@@ -34,6 +34,7 @@ export { FileSink, readLogFile, openLogFile, fileSource } from './log/file.js';
 export { recordRun } from './log/record.js';
 export { foldEvents, replayLog, replayStream, resimulate, picksOf, type StreamReplayResult } from './analysis/replay.js';
 export { auditEvents, auditLog, formatAudit, formatEvent, selectProperties, type AuditFinding, type AuditOptions, type AuditReport } from './analysis/audit.js';
+export { bisectProperty, bisectStates, memoryStates, scanStates, type BisectResult, type BisectVerdict, type MemoryStates, type StateQuestion, type StateSource } from './analysis/bisect.js';
 export { TOOL_VERSION } from './version.js';
 export { diffEvents, diffLogs, diffModels, formatDiffEvent, type DiffResult, type DiffSide, type Divergence, type EventOrigin, type VerdictDifference, type SideSummary, type DiffOptions, type ModelDiffOptions, type TextHunk, type TextLine, type DiffHunk, type DiffLine, type StateChange, type ScheduleMismatch, type AdaptedSchedule } from './analysis/diff.js';
 export { adaptSchedule, leadScheduleOf, type LeadSchedule } from './analysis/diffSchedule.js';

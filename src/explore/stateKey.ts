@@ -1,0 +1,182 @@
+import type { MutableSimState, SimState } from '../state/types.js';
+
+/**
+ * Compact, exact, decodable state keys for the explorer, and a fast deep clone.
+ *
+ * Both walk the plain-data state generically (arrays, objects with a fixed key order, small
+ * integers, short strings), so they keep working when other areas add fields to SimState.
+ * A key is a string of UTF-16 code units: integers in [-2, 0xfff0) take one unit, others are
+ * escaped; arrays carry their length; an object is its shape id (the list of its key names,
+ * interned in a {@link ShapeTable}) followed by its values; strings are interned too. Equal
+ * states give equal keys and different states different keys, so a visited set of keys never
+ * confuses two states (no hash collision to account for), and {@link ShapeTable.decode} turns
+ * a key back into a mutable state.
+ */
+const ESC_INT = 0xfffe;
+const ESC_TEXT = 0xfffd;
+const ARR = 0xfffc;
+const OBJ = 0xfffb;
+const STR = 0xfffa;
+const NIL = 0xfff9;
+const TRUE = 0xfff8;
+const FALSE = 0xfff7;
+const UNDEF = 0xfff6;
+const SMALL_MAX = 0xfff0;
+
+/** Interned object shapes and strings: shared by the encoder and the decoder of one search. */
+export class ShapeTable {
+  private readonly shapes: string[][] = [];
+  private readonly byFirst = new Map<string, number[]>();
+  private readonly strings: string[] = [];
+  private readonly stringIds = new Map<string, number>();
+  private buf: number[] = [];
+  private readonly keysTmp: string[] = [];
+
+  private shapeId(keys: readonly string[]): number {
+    const first = keys[0] ?? '';
+    let list = this.byFirst.get(first);
+    if (list) {
+      outer: for (const id of list) {
+        const s = this.shapes[id] as string[];
+        if (s.length !== keys.length) continue;
+        for (let i = 0; i < s.length; i++) if (s[i] !== keys[i]) continue outer;
+        return id;
+      }
+    } else {
+      list = [];
+      this.byFirst.set(first, list);
+    }
+    const id = this.shapes.length;
+    this.shapes.push(keys.slice());
+    list.push(id);
+    return id;
+  }
+
+  private stringId(s: string): number {
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    return id;
+  }
+
+  private int(n: number): void {
+    const v = n + 2;
+    if (v >= 0 && v < SMALL_MAX && (v | 0) === v) this.buf.push(v);
+    else if (Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff) {
+      const u = n | 0;
+      this.buf.push(ESC_INT, (u >>> 16) & 0xffff, u & 0xffff);
+    } else {
+      const s = String(n);
+      this.buf.push(ESC_TEXT, s.length);
+      for (let i = 0; i < s.length; i++) this.buf.push(s.charCodeAt(i));
+    }
+  }
+
+  private value(v: unknown): void {
+    if (typeof v === 'number') return this.int(v);
+    if (typeof v === 'string') return void this.buf.push(STR, this.stringId(v));
+    if (typeof v === 'boolean') return void this.buf.push(v ? TRUE : FALSE);
+    if (v === null) return void this.buf.push(NIL);
+    if (v === undefined) return void this.buf.push(UNDEF);
+    if (Array.isArray(v)) {
+      this.buf.push(ARR, v.length);
+      for (let i = 0; i < v.length; i++) this.value(v[i]);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    const keys = this.keysTmp;
+    const base = keys.length;
+    for (const k in o) keys.push(k);
+    const id = this.shapeId(base === 0 ? keys : keys.slice(base));
+    const mine = keys.slice(base);
+    keys.length = base;
+    this.buf.push(OBJ, id);
+    for (const k of mine) this.value(o[k]);
+  }
+
+  /** The key of `state`, with `extra` integers appended (search bookkeeping). */
+  encode(state: SimState | MutableSimState, extra?: readonly number[]): string {
+    this.buf.length = 0;
+    this.value(state);
+    if (extra) for (const x of extra) this.int(x);
+    const b = this.buf;
+    if (b.length < 8192) return String.fromCharCode.apply(null, b);
+    let s = '';
+    for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, b.slice(i, i + 8192));
+    return s;
+  }
+
+  /** The state a key was made from (a fresh mutable object graph). Extra integers are ignored. */
+  decode(key: string): MutableSimState {
+    const pos = { i: 0 };
+    return this.read(key, pos) as MutableSimState;
+  }
+
+  private read(key: string, pos: { i: number }): unknown {
+    const c = key.charCodeAt(pos.i++);
+    if (c < SMALL_MAX) return c - 2;
+    switch (c) {
+      case ESC_INT: {
+        const hi = key.charCodeAt(pos.i++);
+        const lo = key.charCodeAt(pos.i++);
+        return ((hi << 16) | lo) | 0;
+      }
+      case ESC_TEXT: {
+        const n = key.charCodeAt(pos.i++);
+        const s = key.slice(pos.i, pos.i + n);
+        pos.i += n;
+        return Number(s);
+      }
+      case STR:
+        return this.strings[key.charCodeAt(pos.i++)];
+      case TRUE:
+        return true;
+      case FALSE:
+        return false;
+      case NIL:
+        return null;
+      case UNDEF:
+        return undefined;
+      case ARR: {
+        const n = key.charCodeAt(pos.i++);
+        const out = new Array<unknown>(n);
+        for (let k = 0; k < n; k++) out[k] = this.read(key, pos);
+        return out;
+      }
+      case OBJ: {
+        const shape = this.shapes[key.charCodeAt(pos.i++)] as string[];
+        const out: Record<string, unknown> = {};
+        for (const k of shape) out[k] = this.read(key, pos);
+        return out;
+      }
+      default:
+        throw new Error(`state key: bad code unit ${c} at ${pos.i - 1}`);
+    }
+  }
+}
+
+function cloneValue(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      out[i] = typeof x === 'object' && x !== null ? cloneValue(x) : x;
+    }
+    return out;
+  }
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in o) {
+    const x = o[k];
+    out[k] = typeof x === 'object' && x !== null ? cloneValue(x) : x;
+  }
+  return out;
+}
+
+/** A private mutable deep copy of a plain-data state (the recipes then mutate it in place). */
+export function cloneState(state: SimState | MutableSimState): MutableSimState {
+  return cloneValue(state) as MutableSimState;
+}

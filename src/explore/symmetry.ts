@@ -1,0 +1,139 @@
+import type { CallerThreadSpec, UserThreadSpec } from '../scenario/types.js';
+import type { MutableSimState, SimState } from '../state/types.js';
+import type { Model } from '../sim/model.js';
+import type { ShapeTable } from './stateKey.js';
+
+/**
+ * Symmetry reduction over threads the scenario makes interchangeable (the explorer finds
+ * them; no scenario field is needed):
+ * - callers (kind 'caller') with the same protocol and range, when that protocol uses only
+ *   the driver's shared bitmap (not 'clean', whose callers own private bitmaps);
+ * - user threads with the same mm, ops and write count on distinct CPUs that no other user
+ *   thread uses, when TLB shootdowns are one atomic step (`flush: atomic`: a per-CPU
+ *   shootdown walks CPUs in a fixed order, which a CPU permutation would not respect).
+ *
+ * Permuting threads t ↔ u (and their CPUs) maps a reachable state to a reachable state with
+ * the same verdicts, because the model refers to a thread only through: its stack, lock
+ * owners and reader bitmasks, the `susp` ghost bitmasks of TLB entries and secondary MMUs,
+ * and its CPU's TLB. The canonical key is the least key over the group's permutations.
+ */
+export class Symmetry {
+  /** True when the last canonicalKey() used a non-identity permutation. */
+  lastWasPermuted = false;
+
+  private constructor(
+    /** Thread permutations (each a full tid map), identity excluded. */
+    private readonly perms: readonly (readonly number[])[],
+    /** CPU map per permutation. */
+    private readonly cpuPerms: readonly (readonly number[])[],
+  ) {}
+
+  /** The symmetry group of a model, or null when it is trivial. */
+  static of(model: Model): Symmetry | null {
+    const s = model.scenario;
+    const groups: number[][] = [];
+    const callers = new Map<string, number[]>();
+    const users = new Map<string, number[]>();
+    const cpuUse = new Map<number, number>();
+    s.threads.forEach((t) => {
+      if (t.kind === 'user') cpuUse.set(t.cpu, (cpuUse.get(t.cpu) ?? 0) + 1);
+    });
+    s.threads.forEach((t, tid) => {
+      if (t.kind === 'caller' && t.protocol !== 'clean') {
+        const c = t as CallerThreadSpec;
+        const k = `${c.protocol}:${c.first}:${c.nr}`;
+        callers.set(k, [...(callers.get(k) ?? []), tid]);
+      } else if (t.kind === 'user' && s.options.flush === 'atomic' && cpuUse.get(t.cpu) === 1) {
+        const u = t as UserThreadSpec;
+        const k = JSON.stringify([u.mm, u.ops, u.writes]);
+        users.set(k, [...(users.get(k) ?? []), tid]);
+      }
+    });
+    for (const g of callers.values()) if (g.length > 1) groups.push(g);
+    for (const g of users.values()) if (g.length > 1) groups.push(g);
+    if (groups.length === 0 || s.threads.length > 30) return null;
+    const n = s.threads.length;
+    let perms: number[][] = [Array.from({ length: n }, (_, i) => i)];
+    for (const g of groups) {
+      const next: number[][] = [];
+      for (const p of perms)
+        for (const order of permutations(g)) {
+          const q = p.slice();
+          g.forEach((tid, i) => (q[tid] = order[i] as number));
+          next.push(q);
+        }
+      perms = next;
+      if (perms.length > 720) return null; // too many to enumerate per state
+    }
+    const nonId = perms.filter((p) => p.some((v, i) => v !== i));
+    const cpuPerms = nonId.map((p) => {
+      const m = Array.from({ length: s.cpus }, (_, i) => i);
+      s.threads.forEach((t, tid) => {
+        const u = s.threads[p[tid] as number];
+        if (t.kind === 'user' && u?.kind === 'user') m[t.cpu] = u.cpu;
+      });
+      return m;
+    });
+    return new Symmetry(nonId, cpuPerms);
+  }
+
+  get size(): number {
+    return this.perms.length + 1;
+  }
+
+  /** The least key over the group (see the class comment). */
+  canonicalKey(table: ShapeTable, state: SimState, extra?: readonly number[]): string {
+    let best = table.encode(state, extra && remapExtra(extra, null));
+    this.lastWasPermuted = false;
+    for (let i = 0; i < this.perms.length; i++) {
+      const p = this.perms[i] as readonly number[];
+      const k = table.encode(permute(state, p, this.cpuPerms[i] as readonly number[]), extra && remapExtra(extra, p));
+      if (k < best) {
+        best = k;
+        this.lastWasPermuted = true;
+      }
+    }
+    return best;
+  }
+}
+
+function remapExtra(extra: readonly number[], p: readonly number[] | null): number[] {
+  // extra = [lastTid, preemptions]
+  const last = extra[0] ?? -1;
+  return [p && last >= 0 ? (p[last] ?? last) : last, ...extra.slice(1)];
+}
+
+function mapMask(mask: number, p: readonly number[]): number {
+  let out = 0;
+  for (let t = 0; mask !== 0 && t < 31; t++, mask >>>= 1) if (mask & 1) out |= 1 << (p[t] ?? t);
+  return out;
+}
+
+/** The state with thread t renamed p[t] and CPU c renamed cpu[c]. */
+export function permute(state: SimState, p: readonly number[], cpu: readonly number[]): MutableSimState {
+  const s = state as unknown as MutableSimState;
+  const threads = s.threads.slice();
+  s.threads.forEach((th, t) => (threads[p[t] ?? t] = th));
+  const tlbs = s.tlbs.slice();
+  s.tlbs.forEach((tlb, c) => {
+    tlbs[cpu[c] ?? c] = tlb.map((e) => (e.susp === 0 ? e : { ...e, susp: mapMask(e.susp, p) }));
+  });
+  const locks = s.locks.map((l) => ({
+    ...l,
+    owner: l.owner >= 0 ? (p[l.owner] ?? l.owner) : l.owner,
+    readers: mapMask(l.readers, p),
+  }));
+  const out: MutableSimState = { ...s, threads, tlbs, locks };
+  if (Array.isArray(s.smmus))
+    out.smmus = s.smmus.map((m) => ({ ...m, susp: m.susp.map((x) => mapMask(x, p)) }));
+  return out;
+}
+
+function permutations(xs: readonly number[]): number[][] {
+  if (xs.length <= 1) return [xs.slice()];
+  const out: number[][] = [];
+  xs.forEach((x, i) => {
+    for (const rest of permutations([...xs.slice(0, i), ...xs.slice(i + 1)])) out.push([x, ...rest]);
+  });
+  return out;
+}

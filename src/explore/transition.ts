@@ -1,0 +1,98 @@
+import type { SimEvent } from '../events/index.js';
+import { applyEvent } from '../evolve/index.js';
+import type { Checker, Property } from '../check/types.js';
+import type { MutableSimState, SimState } from '../state/types.js';
+import { allDone, decide, stepOptions } from '../sim/decide.js';
+import type { Model } from '../sim/model.js';
+import { cloneState } from './stateKey.js';
+
+/** A property violation found while executing a transition or at a terminal state. */
+export interface FoundViolation {
+  readonly property: string;
+  readonly message: string;
+}
+
+/**
+ * Properties that are pure functions of (event, state after it), which is what a search that
+ * merges paths reaching one state needs. test/explore/purity.test.ts checks each of them
+ * against a fresh checker per event on random runs. Others (the audit rules, which keep a
+ * history) are checked by the random and PCT strategies only.
+ */
+export const STATE_PURE_PROPERTIES: readonly string[] = ['lost-write', 'wrprotect-post', 'dirty-bit-lost'];
+
+/**
+ * The checkers of one search. Properties used by the explorer must be pure functions of
+ * (event, state after it): the search merges paths that reach one state, so a checker's own
+ * memory would be unsound (test/explore/purity.test.ts checks every registered property).
+ */
+export class CheckSet {
+  readonly checkers: readonly Checker[];
+  constructor(
+    model: Model,
+    readonly properties: readonly Property[],
+  ) {
+    this.checkers = properties.map((p) => p.start(model));
+  }
+
+  /** Feed one event with the state after it; the first violation, if any. */
+  check(e: SimEvent, index: number, state: SimState): FoundViolation | null {
+    const cs = this.checkers;
+    for (let i = 0; i < cs.length; i++) {
+      const v = (cs[i] as Checker).onEvent(e, index, state);
+      if (v) return { property: (this.properties[i] as Property).id, message: v.message };
+    }
+    return null;
+  }
+
+  /** A state where no thread can step: feed the synthetic end of run. */
+  checkTerminal(state: SimState, index: number): FoundViolation | null {
+    return this.check({ type: '@sim/end', reason: allDone(state) ? 'done' : 'deadlock' }, index, state);
+  }
+}
+
+export interface Executed {
+  readonly state: MutableSimState;
+  readonly events: readonly SimEvent[];
+  readonly violation: FoundViolation | null;
+}
+
+/**
+ * Execute one scheduler pick on a private copy of `parent`: the `@sim/sched` (and
+ * `@sim/choice`) events, then decide's events, each applied and checked in order exactly as
+ * runModel does, so a violation found here is found again by `run --schedule`.
+ */
+export function execute(
+  model: Model,
+  checks: CheckSet,
+  parent: SimState,
+  tid: number,
+  choice: number,
+  of: number,
+  depth: number,
+): Executed {
+  const events = decide(model, parent, tid, choice);
+  const state = cloneState(parent);
+  const view = state as unknown as SimState;
+  let violation: FoundViolation | null = null;
+  violation = checks.check({ type: '@sim/sched', tid }, depth, view);
+  if (!violation && of > 1) violation = checks.check({ type: '@sim/choice', tid, value: choice, of }, depth, view);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as SimEvent;
+    applyEvent(state, e);
+    if (!violation) violation = checks.check(e, depth, view);
+  }
+  return { state, events, violation };
+}
+
+/** Enabled threads and their alternative counts, in tid order. */
+export function enabledSteps(model: Model, state: SimState, out: { tids: number[]; opts: number[] }): void {
+  out.tids.length = 0;
+  out.opts.length = 0;
+  for (let t = 0; t < state.threads.length; t++) {
+    const n = stepOptions(model, state, t);
+    if (n > 0) {
+      out.tids.push(t);
+      out.opts.push(n);
+    }
+  }
+}
