@@ -9,6 +9,7 @@ import { showCommand } from './show.js';
 import { exportCommand } from './export.js';
 import { diffCommand } from './diff.js';
 import { auditCommand } from './audit.js';
+import { bisectCommand } from './bisect.js';
 
 /** Every CLI command; one line each. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -22,4 +23,5 @@ export const COMMANDS: readonly CommandModule[] = [
   exportCommand,
   diffCommand,
   auditCommand,
+  bisectCommand,
 ];
