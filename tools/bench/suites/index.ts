@@ -1,4 +1,6 @@
 import type { BenchSuite } from '../types.js';
+import { reportSuite } from './report.js';
+import { logSuite } from './log.js';
 
 /** Every benchmark suite; one line each. */
-export const SUITES: readonly BenchSuite[] = [];
+export const SUITES: readonly BenchSuite[] = [reportSuite, logSuite];

@@ -65,8 +65,11 @@ export const CLIENT_UI_JS = String.raw`
   }
   // ---- event list (virtualised) ----
   var list = $('list'), spacer = $('list-spacer'), rowsBox = $('list-rows'), pool = [];
+  // Element sizes are read once and on resize: reading them after DOM writes forces a layout.
+  var sizes = { listH: 0, canvasW: 0, canvasH: 0 };
+  function measure() { sizes.listH = list.clientHeight; sizes.canvasW = canvas.clientWidth; }
   function listGeometry() {
-    var count = SEL.length, view = list.clientHeight, visible = Math.ceil(view / ROW) + 1;
+    var count = SEL.length, view = sizes.listH, visible = Math.ceil(view / ROW) + 1;
     var total = count * ROW, scaled = total > MAXH;
     return { count: count, view: view, visible: visible, total: scaled ? MAXH : total, scaled: scaled };
   }
@@ -128,7 +131,7 @@ export const CLIENT_UI_JS = String.raw`
   var canvas = $('timeline-canvas'), tl = null, v0 = 0, v1 = 1;
   function buildTimeline() {
     var nT = meta.threads.length, open = [], spans = [], ticks = [], steps = [];
-    for (var t = 0; t < nT; t++) { open.push({}); spans.push([]); ticks.push([]); }
+    for (var t = 0; t < nT; t++) { open.push({}); spans.push([]); ticks.push([[], [], []]); }
     var lastStep = null;
     for (var i = 0; i < D.n; i++) {
       var type = meta.types[D.T[i]], a = ACT[i];
@@ -138,9 +141,9 @@ export const CLIENT_UI_JS = String.raw`
       if (type === 'helper/call' || type === 'helper/return') { kind = 'helper'; key = 'h'; closing = type === 'helper/return'; }
       else if (type === 'fault/enter' || type === 'fault/exit') { kind = 'fault'; key = 'f'; closing = type === 'fault/exit'; }
       else if (type === 'lock/acquire' || type === 'lock/release') { var e = PT.event(D, meta, i); kind = 'lock'; key = 'l' + e.lock; closing = type === 'lock/release'; }
-      else if (type === 'pte/set') ticks[a].push(i, 0);
-      else if (type === 'flush/start') ticks[a].push(i, 1);
-      else if (type === 'mem/store') ticks[a].push(i, 2);
+      else if (type === 'pte/set') ticks[a][0].push(i);
+      else if (type === 'flush/start') ticks[a][1].push(i);
+      else if (type === 'mem/store') ticks[a][2].push(i);
       if (!kind) continue;
       if (!closing) open[a][key] = i;
       else if (open[a][key] !== undefined) { spans[a].push(open[a][key], i, kind === 'helper' ? 0 : kind === 'fault' ? 1 : 2); delete open[a][key]; }
@@ -150,11 +153,19 @@ export const CLIENT_UI_JS = String.raw`
     v0 = 0; v1 = Math.max(1, D.n);
   }
   var LANE = 18;
+  function lowerBound(a, v, lo) {
+    var l = lo || 0, h = a.length;
+    while (l < h) { var m = (l + h) >> 1; if (a[m] < v) l = m + 1; else h = m; }
+    return l;
+  }
   function drawTimeline() {
     var nT = meta.threads.length, lanes = meta.cpus + nT, dpr = window.devicePixelRatio || 1;
-    var w = canvas.clientWidth, h = lanes * LANE + 16, LEFT = 110;
-    canvas.style.height = h + 'px';
-    canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+    var w = sizes.canvasW, h = lanes * LANE + 16, LEFT = 110;
+    if (sizes.canvasH !== h || canvas.width !== Math.round(w * dpr)) {
+      sizes.canvasH = h;
+      canvas.style.height = h + 'px';
+      canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+    }
     var g = canvas.getContext('2d');
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
@@ -187,14 +198,16 @@ export const CLIENT_UI_JS = String.raw`
         else if (kind === 1) g.fillRect(xa, y + 4, Math.max(1, xb - xa), LANE - 10);
         else g.fillRect(xa, y + 2, Math.max(1, xb - xa), LANE - 4);
       }
-      var tk = tl.ticks[t], lastT = -1;
-      for (k = 0; k < tk.length; k += 2) {
-        if (tk[k] < v0 || tk[k] > v1) continue;
-        var x = Math.floor(X(tk[k]));
-        if (x === lastT) continue;
-        lastT = x;
-        g.fillStyle = tk[k + 1] === 0 ? '#c9a400' : tk[k + 1] === 1 ? '#0aa' : '#555';
-        g.fillRect(x, y + 2, 1.5, LANE - 4);
+      // Ticks are sorted by event index: draw one per pixel and jump past the rest (binary
+      // search), so a zoomed-out million-event lane costs a canvas width, not a million.
+      for (var kind2 = 2; kind2 >= 0; kind2--) {
+        var tk = tl.ticks[t][kind2], k2 = lowerBound(tk, v0);
+        g.fillStyle = kind2 === 0 ? '#c9a400' : kind2 === 1 ? '#0aa' : '#555';
+        while (k2 < tk.length && tk[k2] <= v1) {
+          var x = Math.floor(X(tk[k2]));
+          g.fillRect(x, y + 2, 1.5, LANE - 4);
+          k2 = lowerBound(tk, v0 + (x + 1 - LEFT) / W * span, k2 + 1);
+        }
       }
     }
     meta.verdicts.forEach(function (v) {
@@ -221,7 +234,7 @@ export const CLIENT_UI_JS = String.raw`
     if (!drag) return;
     var dx = ev.clientX - drag.x; if (Math.abs(dx) > 3) drag.moved = true;
     if (!drag.moved) return;
-    var span = v1 - v0, per = span / Math.max(1, canvas.clientWidth - 110);
+    var span = v1 - v0, per = span / Math.max(1, sizes.canvasW - 110);
     v0 = Math.max(0, Math.min(D.n - span, drag.v0 - dx * per)); v1 = v0 + span; drawTimeline();
   });
   window.addEventListener('mouseup', function (ev) {
@@ -265,7 +278,8 @@ export const CLIENT_UI_JS = String.raw`
     ['f-kinds', 'f-page'].forEach(function (id) { $(id).addEventListener('input', applyFilter); });
     ['f-thread', 'f-cpu', 'f-all'].forEach(function (id) { $(id).addEventListener('change', applyFilter); });
     list.addEventListener('scroll', renderList);
-    window.addEventListener('resize', function () { renderList(); drawTimeline(); });
+    window.addEventListener('resize', function () { measure(); renderList(); drawTimeline(); });
+    measure();
     buildTimeline();
     SEL = PT.select(D, meta, ACT, readFilter());
     $('loading').remove();

@@ -84,9 +84,9 @@ export function htmlReport(log: ParsedLog): string {
 <h1>ptesim report: <span id="scenario-name">${escapeHtml(h.scenario)}</span></h1>
 <p class="meta" id="scenario-description">${escapeHtml(h.description)}</p>
 <p class="meta">arch <b>${escapeHtml(h.arch)}</b> · variant <b>${escapeHtml(h.variant)}</b> · seed ${h.seed}${h.schedule ? ` · schedule <code>${escapeHtml(h.schedule)}</code>` : ''} · ${n} events · ended ${escapeHtml(h.end)}${h.truncated ? ' · <b>log truncated</b>' : ''}</p>
-<table id="verdicts"><thead><tr><th>property</th><th>verdict</th><th>first violation</th><th>message</th></tr></thead><tbody>
+${verdictRows ? `<table id="verdicts"><thead><tr><th>property</th><th>verdict</th><th>first violation</th><th>message</th></tr></thead><tbody>
 ${verdictRows}
-</tbody></table>
+</tbody></table>` : ''}
 <p class="meta" id="verdicts-held">${held.length ? `holds: ${held.map(escapeHtml).join(', ')}` : ''}</p>
 </header>
 <section id="controls">
