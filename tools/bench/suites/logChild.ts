@@ -1,0 +1,18 @@
+// Child process of the log bench: replays or verifies one log file in a fresh process and
+// prints {ms, events, hash, ok, rssMB} so peak memory is that of the streaming reader alone.
+import { openLogFile, replayStream, verifyLog } from '../../../src/index.js';
+
+const [mode, path] = process.argv.slice(2) as [string, string];
+const t0 = performance.now();
+const r = openLogFile(path);
+let result: { events: number; hash: string; ok: boolean };
+if (mode === 'verify') {
+  const v = verifyLog(r);
+  result = { events: v.events, hash: v.finalStateHash, ok: v.ok };
+} else {
+  const v = replayStream(r);
+  result = { events: v.events, hash: v.finalStateHash, ok: v.matches === true };
+}
+r.close();
+const ms = performance.now() - t0;
+process.stdout.write(`${JSON.stringify({ ms, ...result, rssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
