@@ -32,7 +32,7 @@ export { rewriteLog } from './log/rewrite.js';
 export { LogWriter, MemorySink, type ByteSink, type LogWriterOptions, type LogIndex } from './log/writer.js';
 export { FileSink, readLogFile, openLogFile, fileSource } from './log/file.js';
 export { recordRun } from './log/record.js';
-export { foldEvents, replayLog, replayStream, resimulate, picksOf, type StreamReplayResult } from './analysis/replay.js';
+export { foldEvents, replayLog, replayStream, firstStateWhere, resimulate, picksOf, type StreamReplayResult, type FirstStateResult } from './analysis/replay.js';
 export { auditEvents, auditLog, formatAudit, formatEvent, selectProperties, type AuditFinding, type AuditOptions, type AuditReport } from './analysis/audit.js';
 export { bisectProperty, bisectStates, memoryStates, scanStates, type BisectResult, type BisectVerdict, type MemoryStates, type StateQuestion, type StateSource } from './analysis/bisect.js';
 export { TOOL_VERSION } from './version.js';

@@ -9,6 +9,7 @@ import { runModel } from '../sim/run.js';
 import type { Pick } from '../sim/schedule.js';
 import type { ParsedLog } from '../log/reader.js';
 import type { LogReader } from '../log/logReader.js';
+import type { MutableSimState } from '../state/types.js';
 
 /**
  * Fold events with the recipes only (no decide, no arch model): the state after event
@@ -67,6 +68,61 @@ export function replayStream(reader: LogReader, until?: number): StreamReplayRes
     seekedFrom,
     folded: n - seekedFrom,
   };
+}
+
+export interface FirstStateResult {
+  /** First event index after which `pred` holds (-1: already in the initial state), or null. */
+  readonly index: number | null;
+  /** Checkpoint states read during the search (the binary-search probes). */
+  readonly probes: number;
+  /** Events folded in the final linear pass (at most one checkpoint interval). */
+  readonly folded: number;
+}
+
+/**
+ * Bisect over an open log for the first state where `pred` holds, assuming it is monotone
+ * (false, ..., false, true, ...: `git bisect` style, true = bad). Binary search over the
+ * checkpoints (O(log n) state reads, no folding), then one linear fold of at most one
+ * checkpoint interval testing `pred` after every event. `pred` must not keep the state.
+ */
+export function firstStateWhere(reader: LogReader, pred: (s: SimState) => boolean): FirstStateResult {
+  let probes = 1;
+  const init = reader.initialState();
+  if (pred(init as unknown as SimState)) return { index: -1, probes, folded: 0 };
+  // Last checkpoint whose state does not satisfy pred (-1 = the initial state).
+  let lo = -1;
+  let hi = reader.checkpoints.length;
+  let base: MutableSimState = init;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const s = reader.checkpointState(mid);
+    probes++;
+    if (pred(s as unknown as SimState)) hi = mid;
+    else {
+      lo = mid;
+      base = s;
+    }
+  }
+  const from = lo >= 0 ? (reader.checkpoints[lo] as { at: number }).at : 0;
+  const to = hi < reader.checkpoints.length ? (reader.checkpoints[hi] as { at: number }).at : reader.length;
+  const found = { i: -2 };
+  try {
+    reader.forEach(
+      (e, i) => {
+        applyEvent(base, e);
+        if (pred(base as unknown as SimState)) {
+          found.i = i;
+          throw found;
+        }
+      },
+      from,
+      to,
+      true,
+    );
+  } catch (e) {
+    if (e !== found) throw e;
+  }
+  return { index: found.i === -2 ? null : found.i, probes, folded: found.i === -2 ? to - from : found.i + 1 - from };
 }
 
 /** The scheduler picks recorded in a log (`@sim/sched` + optional `@sim/choice`). */
