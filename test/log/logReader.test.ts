@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  firstStateWhere,
   foldEvents,
   isSimError,
   LogReader,
@@ -105,5 +106,22 @@ describe('format 2: chunked, checkpointed logs', () => {
     expect(v.ok).toBe(true);
     expect(v.checkpointsChecked).toBeGreaterThan(0);
     expect(v.problem).toBeNull();
+  });
+
+  it('firstStateWhere (bisect over checkpoints) finds the same event as a linear scan, in few probes', () => {
+    const { bytes, events } = recordBytes('seed-concurrent-wrprotect', 7, { chunkEvents: 8, checkpointEvery: 16 });
+    const r = LogReader.open(memorySource(bytes));
+    const scenario = r.header.scenario;
+    const final = foldEvents(scenario, events);
+    const total = final.pages.reduce((s, p) => s + p.version, 0);
+    for (let target = 0; target <= total + 1; target++) {
+      const pred = (s: typeof final): boolean => s.pages.reduce((a, p) => a + p.version, 0) >= target;
+      let linear: number | null = null;
+      for (let i = -1; i < events.length && linear === null; i++) if (pred(foldEvents(scenario, events, i))) linear = i;
+      const b = firstStateWhere(r, pred);
+      expect(b.index, `target ${target}`).toBe(linear);
+      expect(b.probes).toBeLessThanOrEqual(2 + Math.ceil(Math.log2(r.checkpoints.length + 1)));
+      expect(b.folded).toBeLessThanOrEqual(16);
+    }
   });
 });
