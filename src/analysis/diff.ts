@@ -159,8 +159,13 @@ const summary = (s: DiffSide): SideSummary => ({
  * an aligned diff of the whole event streams. Pure; both sides are folded with the recipes only.
  */
 export function diffEvents(a: DiffSide, b: DiffSide, options: DiffOptions = {}): DiffResult {
-  const ka = a.events.map(eventKey);
-  const kb = b.events.map(eventKey);
+  // Helper names differ between variants (apply_as_wrprotect vs wp_shared_mapping_range): compare
+  // them as the same routine so the first divergence is a difference in behaviour.
+  const alias = (m: Model): Record<string, string> => ({ [m.variant.fnNames.wrprotect]: '<wrprotect helper>', [m.variant.fnNames.clean]: '<clean helper>' });
+  const aa = alias(a.model);
+  const ab = alias(b.model);
+  const ka = a.events.map((e) => eventKey(e, aa));
+  const kb = b.events.map((e) => eventKey(e, ab));
   let i = 0;
   while (i < ka.length && i < kb.length && ka[i] === kb[i]) i++;
   const sameEvents = i === ka.length && i === kb.length;

@@ -3,13 +3,18 @@ import { EVENT_FIELDS } from '../events/schema.js';
 
 /**
  * Canonical text of an event: its type, then its fields in the schema's order, so events built
- * by decide() and events decoded from a log compare equal whatever their key order.
+ * by decide() and events decoded from a log compare equal whatever their key order. `aliases`
+ * renames `fn` values first (the seed patch's apply_as_wrprotect and upstream's
+ * wp_shared_mapping_range are the same routine for a diff across variants).
  */
-export function eventKey(e: SimEvent): string {
+export function eventKey(e: SimEvent, aliases?: Readonly<Record<string, string>>): string {
   const fields = EVENT_FIELDS[e.type];
   const r = e as unknown as Record<string, unknown>;
   let s = e.type;
-  for (const f of Object.keys(fields)) s += ` ${f}=${JSON.stringify(r[f])}`;
+  for (const f of Object.keys(fields)) {
+    const v = r[f];
+    s += ` ${f}=${JSON.stringify(f === 'fn' && typeof v === 'string' ? (aliases?.[v] ?? v) : v)}`;
+  }
   return s;
 }
 

@@ -30,6 +30,12 @@ describe('CPU-column table', () => {
     expect(text).toContain('ptep_modify_prot_commit: pte[0]');
     expect(text).toContain('invalidate_range_start([0,2))');
   });
+  test("shows the second caller finding the PTEs already read-only (its window stays empty: H9-v4)", () => {
+    const col = (lines[0] as string).indexOf('CPU1 wp1');
+    const seen = lines.filter((l) => /pte\[\d\] already read-only/.test(l));
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.every((l) => l.indexOf('pte[') >= col)).toBe(true);
+  });
   test('ends with the violation, as a full-width line', () => {
     expect(lines[lines.length - 1]).toMatch(/^ +\*\*\* VIOLATION wrprotect-post: thread 3 returned from apply_as_wrprotect/);
   });

@@ -45,9 +45,7 @@ describe('Perfetto export: structure', () => {
   });
 
   const logs = corpus();
-  test.runIf(logs.length === 0)('finds no logs under logs/ yet (nothing to check there)', () => {
-    expect(existsSync(logsDir) ? readdirSync(logsDir).filter((f) => !f.startsWith('.')).length : 0).toBeGreaterThanOrEqual(0);
-  });
+  if (logs.length === 0) test.skip('logs/ holds no ptesim logs yet: nothing to check there', () => {});
   test.each(logs.map((l) => ({ name: l.path.slice(logsDir.length + 1), log: l.log })))('is well-formed for logs/$name', ({ log }) => {
     expect(traceProblems(toChromeTrace(log))).toEqual([]);
   });

@@ -54,6 +54,7 @@ function print(io: Io, r: DiffResult, ma: Model, mb: Model, maxHunks: number): v
     io.out(`  B: ${formatDiffEvent(d.eventB, mb)}\n     from ${originText(d.originB)}`);
     io.out('\nstate after the divergent events (changed paths only):');
     for (const c of r.stateDiff) io.out(`  ${c.path}\n    A: ${c.a}\n    B: ${c.b}`);
+    if (r.stateDiff.length === 0) io.out('  (none: the events differ only in how they name things)');
   } else io.out('\nsame events; only verdicts differ');
   const vd = r.verdicts.filter((v) => v.differs);
   io.out(vd.length ? '\nverdicts that differ:' : '\nverdicts: the same on both sides');

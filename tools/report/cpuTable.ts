@@ -30,6 +30,7 @@ export function tableSteps(events: readonly SimEvent[], ctx: RunContext, opts: T
   const from = opts.from ?? 0;
   const to = Math.min(opts.to ?? events.length - 1, events.length - 1);
   const depth = new Map<number, number>();
+  const touched = new Set<string>();
   const steps: TableStep[] = [];
   let cur: { index: number; tid: number; lines: string[]; marks: string[] } | null = null;
   const close = (): void => {
@@ -46,8 +47,17 @@ export function tableSteps(events: readonly SimEvent[], ctx: RunContext, opts: T
     const tid = cur?.tid ?? -1;
     let d = depth.get(tid) ?? 0;
     if (e.type === 'helper/return' || e.type === 'fault/exit') d = Math.max(0, d - 1);
+    if (e.type === '@sim/sched') touched.clear();
+    if (e.type === 'pte/set') touched.add(`${e.mm}:${e.vpn}`);
     if (inRange && cur) {
-      const p = stepPhrase(e, ctx);
+      // The helper's look at a PTE that is already read-only (wp_pte() does nothing) is what a
+      // reviewer writes down for the second caller; after its own commit it is implied.
+      const p =
+        e.type === 'ghost/wp-seen'
+          ? touched.has(`${e.mm}:${e.vpn}`)
+            ? null
+            : `pte[${e.vpn}] already read-only`
+          : stepPhrase(e, ctx);
       if (p !== null) cur.lines.push(`${'  '.repeat(d)}${p}`);
       const m = opts.marks?.get(i);
       if (m) cur.marks.push(m);
