@@ -29,126 +29,168 @@ it.runIf(inCi && !hasChromium)('CI has Debian chromium installed (.ci/run instal
   expect(existsSync(CHROMIUM)).toBe(true);
 });
 
-describe.skipIf(!hasChromium)(`HTML report in headless Chromium${hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} not found; apt-get install -y chromium)`}`, () => {
-  let dir: string;
-  let context: BrowserContext;
-  const offline: string[] = [];
+describe.skipIf(!hasChromium)(
+  `HTML report in headless Chromium${hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} not found; apt-get install -y chromium)`}`,
+  () => {
+    let dir: string;
+    let context: BrowserContext;
+    const offline: string[] = [];
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ptesim-browser-'));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1400, height: 1000 },
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'ptesim-browser-'));
+      context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+        viewport: { width: 1400, height: 1000 },
+      });
+      // The report is self-contained: any request that is not the file itself is a failure.
+      await context.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith('file:')) return route.continue();
+        offline.push(url);
+        return route.abort();
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await context?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     });
-    // The report is self-contained: any request that is not the file itself is a failure.
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file:')) return route.continue();
-      offline.push(url);
-      return route.abort();
-    });
-  }, 60_000);
 
-  afterAll(async () => {
-    await context?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function open(html: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(pathToFileURL(html).href);
-    // Page-side expressions are strings: this project type-checks without the DOM library.
-    await page.waitForFunction('document.body.dataset.ready !== undefined', null, { timeout: 20_000 });
-    expect(await page.evaluate('document.body.dataset.ready')).toBe('1');
-    return { page, errors };
-  }
-
-  it('time-travels the state inspector to the violating event and shows its PTE table', async () => {
-    const log = join(dir, 'race.log');
-    const html = join(dir, 'race.html');
-    expect(await cli('run', 'seed-concurrent-wrprotect', '--variant', 'seed-v4', '--seed', '25', '--out', log)).toBe(1);
-    await cli('export', log, '--format', 'html', '-o', html);
-    const parsed = readLogFile(log);
-    const violation = parsed.footer?.verdicts.find((v) => v.id === 'wrprotect-post')?.firstViolationEvent as number;
-    const arch = getArch(parsed.header.arch);
-    const expected = (i: number) =>
-      foldEvents(parsed.header.scenario, parsed.events, i).mms[0]?.ptes.map((p, vpn) => ['mm0', String(vpn), String(vpn), arch.formatPte(p)]);
-    const { page, errors } = await open(html);
-    const ptes = () => page.$$eval('#pte-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
-
-    // Move the slider back to the start, then to the violating event.
-    await page.locator('#slider').fill('0');
-    expect(await page.textContent('#state-index')).toBe('0');
-    expect(await ptes()).toEqual(expected(0));
-    await page.locator('#slider').fill(String(violation));
-    expect(await page.textContent('#state-index')).toBe(String(violation));
-    expect(await ptes()).toEqual(expected(violation));
-    expect(await ptes()).toEqual([
-      ['mm0', '0', '0', 'pfn=0 P|SavedDirty|A|special'],
-      ['mm0', '1', '1', 'pfn=1 P|A|special'],
-    ]);
-    // The stale writable entry on CPU1 is what wrprotect-post is about.
-    const stale = await page.$$eval('#tlb-table tbody tr.stale', (rows) => rows.map((r) => r.textContent ?? ''));
-    expect(stale.join(' ')).toMatch(/CPU1.*mm0 vpn 0.*W D.*stale for wp0, wp1/);
-    // The first violation is highlighted in the (virtualised) event list.
-    expect(await page.textContent('#list .row.violation .idx')).toBe(String(violation));
-    expect(await page.$$eval('#list .row', (r) => r.length)).toBeLessThan(100);
-    // Filters narrow the list.
-    await page.fill('#f-kinds', 'pte');
-    await page.waitForFunction("/^\\d+ of \\d+ events$/.test(document.getElementById('f-count').textContent)");
-    const shown = await page.$$eval('#list .row', (rows) =>
-      rows.filter((r) => r.getAttribute('style')?.includes('display: none') !== true).map((r) => r.querySelector('.txt')?.textContent ?? ''),
-    );
-    expect(shown.length).toBeGreaterThan(0);
-    expect(shown.every((t) => t.startsWith('pte/set'))).toBe(true);
-    expect(await page.textContent('#cpu-table')).toContain('*** VIOLATION wrprotect-post');
-    const shot = process.env['PTESIM_REPORT_SCREENSHOT'];
-    if (shot) {
-      await page.fill('#f-kinds', '');
-      await page.locator('#slider').fill(String(violation));
-      await page.screenshot({ path: shot });
+    async function open(html: string): Promise<{ page: Page; errors: string[] }> {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      await page.goto(pathToFileURL(html).href);
+      // Page-side expressions are strings: this project type-checks without the DOM library.
+      await page.waitForFunction('document.body.dataset.ready !== undefined', null, {
+        timeout: 20_000,
+      });
+      expect(await page.evaluate('document.body.dataset.ready')).toBe('1');
+      return { page, errors };
     }
-    expect(errors).toEqual([]);
-    expect(offline).toEqual([]);
-    await page.close();
-  }, 60_000);
 
-  it('does not run a <script> injected through the scenario name', async () => {
-    const scenarioFile = join(dir, 'evil.yaml');
-    writeFileSync(
-      scenarioFile,
-      [
-        `name: ${JSON.stringify(EVIL_NAME)}`,
-        `description: ${JSON.stringify('</script><script>window.__pwned = 3</script>')}`,
-        'pages: 1',
-        'cpus: 1',
-        'mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 1, flags: [shared, write, maywrite, io, pfnmap] }] }]',
-        'threads:',
-        `  - { kind: user, name: ${JSON.stringify('<img src=x onerror="window.__pwned = 4">')}, cpu: 0, writes: 1 }`,
-        '  - { kind: caller, name: wp, cpu: 0, protocol: snap }',
-      ].join('\n'),
-    );
-    const log = join(dir, 'evil.log');
-    const html = join(dir, 'evil.html');
-    await cli('run', scenarioFile, '--out', log);
-    expect(readLogFile(log).header.scenario.name).toBe(EVIL_NAME);
-    await cli('export', log, '--format', 'html', '-o', html);
-    const { page, errors } = await open(html);
-    expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
-    expect(await page.textContent('#scenario-name')).toBe(EVIL_NAME);
-    expect(await page.title()).toBe(`ptesim: ${EVIL_NAME}`);
-    expect(await page.$$eval('img', (imgs) => imgs.length)).toBe(0);
-    // The thread name reaches the list and the inspector as text only.
-    expect(await page.$$eval('#thread-table td', (tds) => tds.map((t) => t.textContent))).toContain('<img src=x onerror="window.__pwned = 4">');
-    expect(errors).toEqual([]);
-    expect(offline).toEqual([]);
-    await page.close();
-  }, 60_000);
-});
+    it('time-travels the state inspector to the violating event and shows its PTE table', async () => {
+      const log = join(dir, 'race.log');
+      const html = join(dir, 'race.html');
+      expect(
+        await cli(
+          'run',
+          'seed-concurrent-wrprotect',
+          '--variant',
+          'seed-v4',
+          '--seed',
+          '25',
+          '--out',
+          log,
+        ),
+      ).toBe(1);
+      await cli('export', log, '--format', 'html', '-o', html);
+      const parsed = readLogFile(log);
+      const violation = parsed.footer?.verdicts.find((v) => v.id === 'wrprotect-post')
+        ?.firstViolationEvent as number;
+      const arch = getArch(parsed.header.arch);
+      const expected = (i: number) =>
+        foldEvents(parsed.header.scenario, parsed.events, i).mms[0]?.ptes.map((p, vpn) => [
+          'mm0',
+          String(vpn),
+          String(vpn),
+          arch.formatPte(p),
+        ]);
+      const { page, errors } = await open(html);
+      const ptes = () =>
+        page.$$eval('#pte-table tbody tr', (rows) =>
+          rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)),
+        );
+
+      // Move the slider back to the start, then to the violating event.
+      await page.locator('#slider').fill('0');
+      expect(await page.textContent('#state-index')).toBe('0');
+      expect(await ptes()).toEqual(expected(0));
+      await page.locator('#slider').fill(String(violation));
+      expect(await page.textContent('#state-index')).toBe(String(violation));
+      expect(await ptes()).toEqual(expected(violation));
+      expect(await ptes()).toEqual([
+        ['mm0', '0', '0', 'pfn=0 P|SavedDirty|A|special'],
+        ['mm0', '1', '1', 'pfn=1 P|A|special'],
+      ]);
+      // The stale writable entry on CPU1 is what wrprotect-post is about.
+      const stale = await page.$$eval('#tlb-table tbody tr.stale', (rows) =>
+        rows.map((r) => r.textContent ?? ''),
+      );
+      expect(stale.join(' ')).toMatch(/CPU1.*mm0 vpn 0.*W D.*stale for wp0, wp1/);
+      // The first violation is highlighted in the (virtualised) event list.
+      expect(await page.textContent('#list .row.violation .idx')).toBe(String(violation));
+      expect(await page.$$eval('#list .row', (r) => r.length)).toBeLessThan(100);
+      // Filters narrow the list.
+      await page.fill('#f-kinds', 'pte');
+      await page.waitForFunction(
+        "/^\\d+ of \\d+ events$/.test(document.getElementById('f-count').textContent)",
+      );
+      const shown = await page.$$eval('#list .row', (rows) =>
+        rows
+          .filter((r) => r.getAttribute('style')?.includes('display: none') !== true)
+          .map((r) => r.querySelector('.txt')?.textContent ?? ''),
+      );
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.every((t) => t.startsWith('pte/set'))).toBe(true);
+      expect(await page.textContent('#cpu-table')).toContain('*** VIOLATION wrprotect-post');
+      const shot = process.env['PTESIM_REPORT_SCREENSHOT'];
+      if (shot) {
+        await page.fill('#f-kinds', '');
+        await page.locator('#slider').fill(String(violation));
+        await page.screenshot({ path: shot });
+      }
+      expect(errors).toEqual([]);
+      expect(offline).toEqual([]);
+      await page.close();
+    }, 60_000);
+
+    it('does not run a <script> injected through the scenario name', async () => {
+      const scenarioFile = join(dir, 'evil.yaml');
+      writeFileSync(
+        scenarioFile,
+        [
+          `name: ${JSON.stringify(EVIL_NAME)}`,
+          `description: ${JSON.stringify('</script><script>window.__pwned = 3</script>')}`,
+          'pages: 1',
+          'cpus: 1',
+          'mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 1, flags: [shared, write, maywrite, io, pfnmap] }] }]',
+          'threads:',
+          `  - { kind: user, name: ${JSON.stringify('<img src=x onerror="window.__pwned = 4">')}, cpu: 0, writes: 1 }`,
+          '  - { kind: caller, name: wp, cpu: 0, protocol: snap }',
+        ].join('\n'),
+      );
+      const log = join(dir, 'evil.log');
+      const html = join(dir, 'evil.html');
+      await cli('run', scenarioFile, '--out', log);
+      expect(readLogFile(log).header.scenario.name).toBe(EVIL_NAME);
+      await cli('export', log, '--format', 'html', '-o', html);
+      const { page, errors } = await open(html);
+      expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
+      expect(await page.textContent('#scenario-name')).toBe(EVIL_NAME);
+      expect(await page.title()).toBe(`ptesim: ${EVIL_NAME}`);
+      expect(await page.$$eval('img', (imgs) => imgs.length)).toBe(0);
+      // The thread name reaches the list and the inspector as text only.
+      expect(
+        await page.$$eval('#thread-table td', (tds) => tds.map((t) => t.textContent)),
+      ).toContain('<img src=x onerror="window.__pwned = 4">');
+      expect(errors).toEqual([]);
+      expect(offline).toEqual([]);
+      await page.close();
+    }, 60_000);
+  },
+);

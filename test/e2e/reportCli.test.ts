@@ -18,7 +18,20 @@ async function cli(...argv: string[]) {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ptesim-report-'));
   race = join(dir, 'race.log');
-  expect((await cli('run', 'seed-concurrent-wrprotect', '--variant', 'seed-v4', '--seed', '25', '--out', race)).code).toBe(1);
+  expect(
+    (
+      await cli(
+        'run',
+        'seed-concurrent-wrprotect',
+        '--variant',
+        'seed-v4',
+        '--seed',
+        '25',
+        '--out',
+        race,
+      )
+    ).code,
+  ).toBe(1);
 });
 
 describe('ptesim show', () => {
@@ -26,14 +39,20 @@ describe('ptesim show', () => {
     const r = await cli('show', race, '--kinds', 'helper');
     expect(r.code).toBe(0);
     expect(r.out).not.toContain('\u001b[');
-    expect(r.out).toMatch(/^ +wp0-2 \[000\] +\d+: helper\/call fn=apply_as_wrprotect first=0 nr=2$/m);
-    expect(r.out).toMatch(/wp1-3 \[001\] +115: helper\/return fn=apply_as_wrprotect total=0 +<-- VIOLATION wrprotect-post/);
+    expect(r.out).toMatch(
+      /^ +wp0-2 \[000\] +\d+: helper\/call fn=apply_as_wrprotect first=0 nr=2$/m,
+    );
+    expect(r.out).toMatch(
+      /wp1-3 \[001\] +115: helper\/return fn=apply_as_wrprotect total=0 +<-- VIOLATION wrprotect-post/,
+    );
   });
   it('filters by CPU, page and range', async () => {
     const r = await cli('show', race, '--cpu', '1', '--page', '0', '--from', '30', '--to', '120');
     const idx = [...r.out.matchAll(/\[(\d{3})\] +(\d+):/g)];
     expect(idx.length).toBeGreaterThan(0);
-    expect(idx.every((m) => m[1] === '001' && Number(m[2]) >= 30 && Number(m[2]) <= 120)).toBe(true);
+    expect(idx.every((m) => m[1] === '001' && Number(m[2]) >= 30 && Number(m[2]) <= 120)).toBe(
+      true,
+    );
   });
   it('prints the state at an event and the difference from another', async () => {
     const s = await cli('show', race, '--state-at', '115');
@@ -70,7 +89,11 @@ describe('ptesim show', () => {
 
 describe('ptesim export', () => {
   it('writes Perfetto JSON, DOT and HTML files', async () => {
-    for (const [fmt, file] of [['perfetto', 'trace.json'], ['dot', 'hb.dot'], ['html', 'report.html']] as const) {
+    for (const [fmt, file] of [
+      ['perfetto', 'trace.json'],
+      ['dot', 'hb.dot'],
+      ['html', 'report.html'],
+    ] as const) {
       const out = join(dir, file);
       const r = await cli('export', race, '--format', fmt, '-o', out);
       expect(r.code, r.err).toBe(0);
@@ -90,7 +113,14 @@ describe('ptesim export', () => {
     const b = await cli('export', junk, '--format', 'html', '-o', out);
     expect(b.code).toBe(2);
     expect(b.err).toContain(junk);
-    const c = await cli('export', race, '--format', 'html', '-o', join(dir, 'no-such-dir', 'r.html'));
+    const c = await cli(
+      'export',
+      race,
+      '--format',
+      'html',
+      '-o',
+      join(dir, 'no-such-dir', 'r.html'),
+    );
     expect(c.code).toBe(2);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);

@@ -20,8 +20,16 @@ describe('CPU-column table', () => {
   });
   test('writes each step in the column of the thread that ran it', () => {
     const col = (name: string) => (lines[0] as string).indexOf(name);
-    const wp1Call = lines.find((l) => l.includes('apply_as_wrprotect(0, 2)') && l.indexOf('apply_as_wrprotect') >= col('CPU1 wp1'));
-    const wp0Call = lines.find((l) => l.includes('apply_as_wrprotect(0, 2)') && l.indexOf('apply_as_wrprotect') < col('CPU1 writer1'));
+    const wp1Call = lines.find(
+      (l) =>
+        l.includes('apply_as_wrprotect(0, 2)') &&
+        l.indexOf('apply_as_wrprotect') >= col('CPU1 wp1'),
+    );
+    const wp0Call = lines.find(
+      (l) =>
+        l.includes('apply_as_wrprotect(0, 2)') &&
+        l.indexOf('apply_as_wrprotect') < col('CPU1 writer1'),
+    );
     expect(wp0Call).toBeDefined();
     expect(wp1Call).toBeDefined();
   });
@@ -30,18 +38,22 @@ describe('CPU-column table', () => {
     expect(text).toContain('ptep_modify_prot_commit: pte[0]');
     expect(text).toContain('invalidate_range_start([0,2))');
   });
-  test("shows the second caller finding the PTEs already read-only (its window stays empty: H9-v4)", () => {
+  test('shows the second caller finding the PTEs already read-only (its window stays empty: H9-v4)', () => {
     const col = (lines[0] as string).indexOf('CPU1 wp1');
     const seen = lines.filter((l) => /pte\[\d\] already read-only/.test(l));
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(seen.every((l) => l.indexOf('pte[') >= col)).toBe(true);
   });
   test('ends with the violation, as a full-width line', () => {
-    expect(lines[lines.length - 1]).toMatch(/^ +\*\*\* VIOLATION wrprotect-post: thread 3 returned from apply_as_wrprotect/);
+    expect(lines[lines.length - 1]).toMatch(
+      /^ +\*\*\* VIOLATION wrprotect-post: thread 3 returned from apply_as_wrprotect/,
+    );
   });
   test('leaves out steps that did nothing a reviewer would write down', () => {
     expect(steps.every((s) => s.lines.length > 0 || s.marks.length > 0)).toBe(true);
-    expect(tableSteps(log.events, ctx, { to: violation, allSteps: true }).length).toBeGreaterThan(steps.length);
+    expect(tableSteps(log.events, ctx, { to: violation, allSteps: true }).length).toBeGreaterThan(
+      steps.length,
+    );
   });
   test('respects the column width by wrapping', () => {
     const narrow = cpuTableText(steps, ctx, 24).split('\n').slice(2);

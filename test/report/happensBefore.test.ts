@@ -11,7 +11,8 @@ describe('happens-before DOT', () => {
   test('is a digraph with one cluster per thread, up to the first violation', () => {
     expect(dot.startsWith('digraph happens_before {')).toBe(true);
     expect(dot.trimEnd().endsWith('}')).toBe(true);
-    for (const name of ['writer0', 'writer1', 'wp0', 'wp1']) expect(dot).toMatch(new RegExp(`label="CPU\\d ${name}"`));
+    for (const name of ['writer0', 'writer1', 'wp0', 'wp1'])
+      expect(dot).toMatch(new RegExp(`label="CPU\\d ${name}"`));
     expect(dot).toContain('steps up to event 115');
     expect(dot).not.toContain('drain');
   });
@@ -32,7 +33,9 @@ describe('happens-before DOT', () => {
       succ.set(a, [...(succ.get(a) ?? []), b]);
     }
     // No edge a->c when a->b->c also exists.
-    for (const [a, bs] of succ) for (const b of bs) for (const c of succ.get(b) ?? []) expect(edges.has(`${a}>${c}`)).toBe(false);
+    for (const [a, bs] of succ)
+      for (const b of bs)
+        for (const c of succ.get(b) ?? []) expect(edges.has(`${a}>${c}`)).toBe(false);
   });
   test('refuses a graph too big to read, naming the flag that cuts it', () => {
     try {

@@ -4,7 +4,12 @@ import { describe, expect, test } from 'vitest';
 import { isSimError, readLogFile, type ParsedLog } from '../../src/index.js';
 import { builtin } from '../helpers/scenarios.js';
 import { recordedLog, RACE } from './recordedLog.js';
-import { toChromeTrace, threadTrack, type ChromeTrace, type TraceEvent } from '../../tools/report/perfetto.js';
+import {
+  toChromeTrace,
+  threadTrack,
+  type ChromeTrace,
+  type TraceEvent,
+} from '../../tools/report/perfetto.js';
 import { traceProblems } from './traceStructure.js';
 
 const logsDir = join(import.meta.dirname, '..', '..', 'logs');
@@ -31,8 +36,14 @@ function corpus(): { path: string; log: ParsedLog }[] {
 }
 
 const generated: { name: string; log: ParsedLog }[] = [
-  { name: 'seed race (seed-v4, seed 25)', log: recordedLog(builtin(RACE.scenario), { variant: RACE.variant, seed: RACE.seed }) },
-  { name: 'concurrent wrprotect, upstream', log: recordedLog(builtin('seed-concurrent-wrprotect'), { variant: 'upstream', seed: 7 }) },
+  {
+    name: 'seed race (seed-v4, seed 25)',
+    log: recordedLog(builtin(RACE.scenario), { variant: RACE.variant, seed: RACE.seed }),
+  },
+  {
+    name: 'concurrent wrprotect, upstream',
+    log: recordedLog(builtin('seed-concurrent-wrprotect'), { variant: 'upstream', seed: 7 }),
+  },
   { name: 'clean, seed-v4', log: recordedLog(builtin('seed-clean'), { seed: 3 }) },
   { name: 'mkwrite, seed-v4', log: recordedLog(builtin('seed-wrprotect-mkwrite'), { seed: 11 }) },
 ];
@@ -45,10 +56,14 @@ describe('Perfetto export: structure', () => {
   });
 
   const logs = corpus();
-  if (logs.length === 0) test.skip('logs/ holds no ptesim logs yet: nothing to check there', () => {});
-  test.each(logs.map((l) => ({ name: l.path.slice(logsDir.length + 1), log: l.log })))('is well-formed for logs/$name', ({ log }) => {
-    expect(traceProblems(toChromeTrace(log))).toEqual([]);
-  });
+  if (logs.length === 0)
+    test.skip('logs/ holds no ptesim logs yet: nothing to check there', () => {});
+  test.each(logs.map((l) => ({ name: l.path.slice(logsDir.length + 1), log: l.log })))(
+    'is well-formed for logs/$name',
+    ({ log }) => {
+      expect(traceProblems(toChromeTrace(log))).toEqual([]);
+    },
+  );
 });
 
 describe('Perfetto export: content', () => {
@@ -58,8 +73,12 @@ describe('Perfetto export: content', () => {
   const named = (ph: TraceEvent['ph']) => evs.filter((e) => e.ph === ph);
 
   test('has a track per CPU and per simulated thread', () => {
-    const names = named('M').filter((e) => e.name === 'thread_name').map((e) => String(e.args?.['name']));
-    expect(names).toEqual(expect.arrayContaining(['CPU0', 'CPU1', 'wp0 (CPU0)', 'wp1 (CPU1)', 'writer0 (CPU0)']));
+    const names = named('M')
+      .filter((e) => e.name === 'thread_name')
+      .map((e) => String(e.args?.['name']));
+    expect(names).toEqual(
+      expect.arrayContaining(['CPU0', 'CPU1', 'wp0 (CPU0)', 'wp1 (CPU1)', 'writer0 (CPU0)']),
+    );
   });
   test('nests helper calls, faults and lock holds as slices on the thread tracks', () => {
     const b = named('B');
@@ -69,7 +88,9 @@ describe('Perfetto export: content', () => {
   });
   test('draws notifier windows as async slices and counts tlb_flush_pending', () => {
     expect(named('b').filter((e) => e.cat === 'notifier').length).toBeGreaterThanOrEqual(2);
-    const pending = named('C').filter((e) => e.name === 'tlb_flush_pending').map((e) => e.args?.['mm0']);
+    const pending = named('C')
+      .filter((e) => e.name === 'tlb_flush_pending')
+      .map((e) => e.args?.['mm0']);
     expect(Math.max(...(pending as number[]))).toBe(2); // both callers inside at once: mm_tlb_flush_nested()
   });
   test('puts PTE changes and TLB fills/flushes as instants, logical time = event index', () => {
@@ -96,23 +117,34 @@ describe('Perfetto export: content', () => {
   });
   test('marks the first violation', () => {
     const v = evs.find((e) => e.name === 'VIOLATION wrprotect-post');
-    expect(v?.ts).toBe(race.footer?.verdicts.find((x) => x.id === 'wrprotect-post')?.firstViolationEvent);
+    expect(v?.ts).toBe(
+      race.footer?.verdicts.find((x) => x.id === 'wrprotect-post')?.firstViolationEvent,
+    );
   });
 });
 
 describe('the structure check can fail', () => {
   const base = toChromeTrace(generated[0]?.log as ParsedLog);
-  const broken = (f: (evs: TraceEvent[]) => TraceEvent[]): ChromeTrace => ({ ...base, traceEvents: f([...base.traceEvents]) });
+  const broken = (f: (evs: TraceEvent[]) => TraceEvent[]): ChromeTrace => ({
+    ...base,
+    traceEvents: f([...base.traceEvents]),
+  });
   test('on an unbalanced slice', () => {
     const k = base.traceEvents.findIndex((e) => e.ph === 'E');
-    expect(traceProblems(broken((evs) => evs.filter((_, j) => j !== k))).join('\n')).toMatch(/never closed/);
+    expect(traceProblems(broken((evs) => evs.filter((_, j) => j !== k))).join('\n')).toMatch(
+      /never closed/,
+    );
   });
   test('on a timestamp going backwards', () => {
-    const t = broken((evs) => evs.map((e) => (e.ph === 'i' && e.name.startsWith('pte[') ? { ...e, ts: 0 } : e)));
+    const t = broken((evs) =>
+      evs.map((e) => (e.ph === 'i' && e.name.startsWith('pte[') ? { ...e, ts: 0 } : e)),
+    );
     expect(traceProblems(t).join('\n')).toMatch(/goes back/);
   });
   test('on a missing field', () => {
-    const t = broken((evs) => evs.map((e, j) => (j === evs.length - 1 ? ({ ...e, name: '' } as TraceEvent) : e)));
+    const t = broken((evs) =>
+      evs.map((e, j) => (j === evs.length - 1 ? ({ ...e, name: '' } as TraceEvent) : e)),
+    );
     expect(traceProblems(t).join('\n')).toMatch(/no name/);
   });
 });

@@ -14,14 +14,19 @@ const log = recordedLog(builtin(RACE.scenario), { variant: RACE.variant, seed: R
 const ctx = makeRunContext(log.header.scenario, log.header.arch);
 const events = log.events;
 const actors = actorsOf(events);
-const violation = log.footer?.verdicts.find((v) => v.id === 'wrprotect-post')?.firstViolationEvent ?? -1;
+const violation =
+  log.footer?.verdicts.find((v) => v.id === 'wrprotect-post')?.firstViolationEvent ?? -1;
 
 describe('event text', () => {
   test('names PTE bits through the arch model and locks through the scenario', () => {
-    const pte = events.find((e): e is Extract<SimEvent, { type: 'pte/set' }> => e.type === 'pte/set') as Extract<SimEvent, { type: 'pte/set' }>;
+    const pte = events.find(
+      (e): e is Extract<SimEvent, { type: 'pte/set' }> => e.type === 'pte/set',
+    ) as Extract<SimEvent, { type: 'pte/set' }>;
     expect(eventText(pte, ctx)).toContain(`pte=${ctx.arch?.formatPte(pte.pte)}`);
     const lock = events.find((e) => e.type === 'lock/acquire') as SimEvent;
-    expect(eventText(lock, ctx)).toMatch(/^lock\/acquire lock=(i_mmap_rwsem|driver_lock|ptl\[mm0:0\]) mode=[rw]$/);
+    expect(eventText(lock, ctx)).toMatch(
+      /^lock\/acquire lock=(i_mmap_rwsem|driver_lock|ptl\[mm0:0\]) mode=[rw]$/,
+    );
   });
   test('shows notifier ranges as half-open intervals', () => {
     const start = events.find((e) => e.type === 'notifier/start') as SimEvent;
@@ -29,7 +34,9 @@ describe('event text', () => {
   });
   test('leaves bookkeeping out of table phrases but keeps user accesses', () => {
     expect(stepPhrase({ type: 'thread/goto', tid: 0, pc: 1 }, ctx)).toBeNull();
-    expect(stepPhrase({ type: 'thread/call', tid: 0, fn: 'access', l: [1, 1] }, ctx)).toBe('write vpn 1');
+    expect(stepPhrase({ type: 'thread/call', tid: 0, fn: 'access', l: [1, 1] }, ctx)).toBe(
+      'write vpn 1',
+    );
   });
 });
 
@@ -38,15 +45,24 @@ describe('ftrace-like lines', () => {
     const i = events.findIndex((e) => e.type === 'helper/call');
     const [line] = ftraceLines(events, actors, [i], ctx, { color: false });
     const tid = actors[i] as number;
-    expect(line).toMatch(new RegExp(`^ *${ctx.threadName(tid)}-${tid} \\[00${ctx.threadCpu(tid)}\\] +${i}: helper/call fn=apply_as_wrprotect first=0 nr=2$`));
+    expect(line).toMatch(
+      new RegExp(
+        `^ *${ctx.threadName(tid)}-${tid} \\[00${ctx.threadCpu(tid)}\\] +${i}: helper/call fn=apply_as_wrprotect first=0 nr=2$`,
+      ),
+    );
   });
   test('are plain when piped and coloured on a terminal', () => {
     const idx = [0, 1, 2];
-    expect(ftraceLines(events, actors, idx, ctx, { color: false }).join('')).not.toContain('\u001b[');
+    expect(ftraceLines(events, actors, idx, ctx, { color: false }).join('')).not.toContain(
+      '\u001b[',
+    );
     expect(ftraceLines(events, actors, idx, ctx, { color: true }).join('')).toContain('\u001b[');
   });
   test('mark the first violation', () => {
-    const [line] = ftraceLines(events, actors, [violation], ctx, { color: false, marks: violationMarksOf(log) });
+    const [line] = ftraceLines(events, actors, [violation], ctx, {
+      color: false,
+      marks: violationMarksOf(log),
+    });
     expect(line).toContain('<-- VIOLATION wrprotect-post');
   });
 });
@@ -74,21 +90,29 @@ describe('event filter', () => {
     expect(sel.length).toBeGreaterThan(0);
     expect(sel.every((i) => touchesPage(events[i] as SimEvent, 1, ctx))).toBe(true);
     expect(touchesPage({ type: 'mem/store', tid: 0, cpu: 0, page: 0 }, 1, ctx)).toBe(false);
-    expect(touchesPage({ type: 'tlb/flush', tid: 2, cpu: 0, mm: 0, from: 0, to: 2 }, 1, ctx)).toBe(true);
+    expect(touchesPage({ type: 'tlb/flush', tid: 2, cpu: 0, mm: 0, from: 0, to: 2 }, 1, ctx)).toBe(
+      true,
+    );
   });
   test('rejects a range past the end of the log with a usage error', () => {
     try {
       selectEvents(events, actors, { from: events.length + 5 }, ctx);
       expect.unreachable();
     } catch (e) {
-      expect(isSimError(e) && e.code === 'BAD_ARGUMENT' && /past the end/.test(e.message)).toBe(true);
+      expect(isSimError(e) && e.code === 'BAD_ARGUMENT' && /past the end/.test(e.message)).toBe(
+        true,
+      );
     }
   });
 });
 
 describe('state view', () => {
   test('shows the stale writable TLB entry at the violation (wrprotect-post, S-10)', () => {
-    const lines = stateLines(foldEvents(ctx.scenario, events, violation), openWindows(events, violation), ctx);
+    const lines = stateLines(
+      foldEvents(ctx.scenario, events, violation),
+      openWindows(events, violation),
+      ctx,
+    );
     const text = renderState(lines).join('\n');
     expect(text).toMatch(/CPU1: mm0 vpn 0 -> pfn 0 W D \(stale for [^)]*wp1/);
     expect(text).toContain('i_mmap_rwsem: read-held by wp0');
@@ -103,11 +127,17 @@ describe('state view', () => {
     expect(end).toBeGreaterThan(start);
   });
   test('diffs two instants line by line, and reports nothing for the same instant', () => {
-    const at = (i: number) => stateLines(foldEvents(ctx.scenario, events, i), openWindows(events, i), ctx);
+    const at = (i: number) =>
+      stateLines(foldEvents(ctx.scenario, events, i), openWindows(events, i), ctx);
     expect(diffState(at(violation), at(violation))).toEqual([]);
-    const commit = events.findIndex((e) => e.type === 'pte/set' && e.fn === 'ptep_modify_prot_commit');
+    const commit = events.findIndex(
+      (e) => e.type === 'pte/set' && e.fn === 'ptep_modify_prot_commit',
+    );
     const d = diffState(at(commit - 1), at(commit));
-    expect(d).toEqual([`- mm0 vpn 0 (page 0): none`, `+ mm0 vpn 0 (page 0): ${ctx.formatPte((events[commit] as { pte: number }).pte)}`]);
+    expect(d).toEqual([
+      `- mm0 vpn 0 (page 0): none`,
+      `+ mm0 vpn 0 (page 0): ${ctx.formatPte((events[commit] as { pte: number }).pte)}`,
+    ]);
   });
 });
 
@@ -115,7 +145,9 @@ describe('page watch', () => {
   test('follows a page and reports its summary only when it changes', () => {
     const trail = watchPage(events, 0, ctx);
     expect(trail[0]?.index).toBe(-1);
-    expect(trail.slice(1).every((t) => touchesPage(events[t.index] as SimEvent, 0, ctx))).toBe(true);
+    expect(trail.slice(1).every((t) => touchesPage(events[t.index] as SimEvent, 0, ctx))).toBe(
+      true,
+    );
     const changes = trail.filter((t) => t.summary !== null);
     expect(changes.length).toBeGreaterThan(2);
     expect(changes.some((t) => /tlb CPU1 WD!/.test(t.summary ?? ''))).toBe(true);

@@ -17,7 +17,8 @@ export function traceProblems(trace: ChromeTrace): string[] {
     const where = `traceEvents[${k}] (${ev.ph} ${ev.name})`;
     if (typeof ev.name !== 'string' || ev.name === '') problems.push(`${where}: no name`);
     if (typeof ev.ph !== 'string') problems.push(`${where}: no ph`);
-    if (!Number.isInteger(ev.pid) || !Number.isInteger(ev.tid)) problems.push(`${where}: pid/tid must be integers`);
+    if (!Number.isInteger(ev.pid) || !Number.isInteger(ev.tid))
+      problems.push(`${where}: pid/tid must be integers`);
     if (ev.ph === 'M') return;
     if (typeof ev.ts !== 'number' || !Number.isFinite(ev.ts) || ev.ts < 0) {
       problems.push(`${where}: ts must be a non-negative number`);
@@ -25,7 +26,8 @@ export function traceProblems(trace: ChromeTrace): string[] {
     }
     const track = `${ev.pid}:${ev.tid}`;
     const prev = lastTs.get(track);
-    if (prev !== undefined && ev.ts < prev) problems.push(`${where}: ts ${ev.ts} goes back from ${prev} on track ${track}`);
+    if (prev !== undefined && ev.ts < prev)
+      problems.push(`${where}: ts ${ev.ts} goes back from ${prev} on track ${track}`);
     lastTs.set(track, ev.ts);
     switch (ev.ph) {
       case 'B':
@@ -35,18 +37,22 @@ export function traceProblems(trace: ChromeTrace): string[] {
         const st = stacks.get(track) ?? [];
         const top = st.pop();
         if (top === undefined) problems.push(`${where}: E without an open B on track ${track}`);
-        else if (top !== ev.name) problems.push(`${where}: E closes '${ev.name}' but the innermost open slice is '${top}'`);
+        else if (top !== ev.name)
+          problems.push(`${where}: E closes '${ev.name}' but the innermost open slice is '${top}'`);
         stacks.set(track, st);
         break;
       }
       case 'X':
-        if (typeof ev.dur !== 'number' || ev.dur < 0) problems.push(`${where}: X needs a non-negative dur`);
+        if (typeof ev.dur !== 'number' || ev.dur < 0)
+          problems.push(`${where}: X needs a non-negative dur`);
         break;
       case 'i':
-        if (ev.s !== undefined && !['t', 'p', 'g'].includes(ev.s)) problems.push(`${where}: bad instant scope`);
+        if (ev.s !== undefined && !['t', 'p', 'g'].includes(ev.s))
+          problems.push(`${where}: bad instant scope`);
         break;
       case 'C':
-        if (!ev.args || Object.values(ev.args).some((v) => typeof v !== 'number')) problems.push(`${where}: counter values must be numbers`);
+        if (!ev.args || Object.values(ev.args).some((v) => typeof v !== 'number'))
+          problems.push(`${where}: counter values must be numbers`);
         break;
       case 'b':
       case 'e': {
@@ -76,8 +82,11 @@ export function traceProblems(trace: ChromeTrace): string[] {
         problems.push(`${where}: unexpected phase`);
     }
   });
-  for (const [track, st] of stacks) if (st.length) problems.push(`track ${track}: ${st.length} slice(s) never closed (${st.join(', ')})`);
-  for (const [key, open] of asyncOpen) if (open !== 0) problems.push(`async ${key}: ${open} begin(s) without end`);
+  for (const [track, st] of stacks)
+    if (st.length)
+      problems.push(`track ${track}: ${st.length} slice(s) never closed (${st.join(', ')})`);
+  for (const [key, open] of asyncOpen)
+    if (open !== 0) problems.push(`async ${key}: ${open} begin(s) without end`);
   for (const [id, f] of flows) {
     if (f.s < 0 || f.f < 0) problems.push(`flow ${id}: start and finish must both exist`);
     else if (f.f < f.s) problems.push(`flow ${id}: finishes before it starts`);

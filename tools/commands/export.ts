@@ -20,18 +20,35 @@ export const exportCommand: CommandModule = {
   register(program, io) {
     program
       .command('export <log>')
-      .description('convert a log: Perfetto/Chrome trace JSON, happens-before DOT, or a self-contained HTML report')
+      .description(
+        'convert a log: Perfetto/Chrome trace JSON, happens-before DOT, or a self-contained HTML report',
+      )
       .requiredOption('--format <fmt>', `one of: ${FORMATS.join(', ')}`)
-      .option('-o, --out <file>', 'output file (written whole or not at all); default: standard output')
-      .option('--to <n>', 'dot: last event of the graph (default: the first violation)', intArg('--to'))
+      .option(
+        '-o, --out <file>',
+        'output file (written whole or not at all); default: standard output',
+      )
+      .option(
+        '--to <n>',
+        'dot: last event of the graph (default: the first violation)',
+        intArg('--to'),
+      )
       .option('--salvage', 'read the valid prefix of a log cut short')
       .action((path: string, opts: ExportOpts) => {
         if (!(FORMATS as readonly string[]).includes(opts.format))
-          throw new SimError('BAD_ARGUMENT', `--format expects one of ${FORMATS.join(', ')}, got '${opts.format}'`, '--format');
+          throw new SimError(
+            'BAD_ARGUMENT',
+            `--format expects one of ${FORMATS.join(', ')}, got '${opts.format}'`,
+            '--format',
+          );
         const format = opts.format as Format;
         const log = readLogFile(path, { salvage: opts.salvage === true });
         if (opts.to !== undefined && opts.to >= log.events.length)
-          throw new SimError('BAD_ARGUMENT', `--to ${opts.to} is past the end of the log (${log.events.length} events)`, '--to');
+          throw new SimError(
+            'BAD_ARGUMENT',
+            `--to ${opts.to} is past the end of the log (${log.events.length} events)`,
+            '--to',
+          );
         const text =
           format === 'perfetto'
             ? JSON.stringify(toChromeTrace(log))

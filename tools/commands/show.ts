@@ -30,7 +30,12 @@ interface ShowOpts {
 }
 
 function checkIndex(flag: string, n: number, count: number): void {
-  if (n >= count) throw new SimError('BAD_ARGUMENT', `${flag} ${n} is past the end of the log (${count} events, 0..${count - 1})`, flag);
+  if (n >= count)
+    throw new SimError(
+      'BAD_ARGUMENT',
+      `${flag} ${n} is past the end of the log (${count} events, 0..${count - 1})`,
+      flag,
+    );
 }
 
 function parseWatch(text: string): number {
@@ -48,12 +53,23 @@ export const showCommand: CommandModule = {
       .option('--to <n>', 'last event index (inclusive)', intArg('--to'))
       .option('--cpu <c>', 'only events on this CPU', intArg('--cpu'))
       .option('--page <p>', 'only events touching this address_space page', intArg('--page'))
-      .option('--kinds <list>', "event types or families, comma-separated (e.g. 'pte,tlb/flush,lock')", collect)
+      .option(
+        '--kinds <list>',
+        "event types or families, comma-separated (e.g. 'pte,tlb/flush,lock')",
+        collect,
+      )
       .option('--all', 'also show scheduler picks and thread bookkeeping')
       .option('--state-at <n>', 'print the state after event N', intArg('--state-at'))
-      .option('--diff-from <m>', 'with --state-at N: only what changed between events M and N', intArg('--diff-from'))
+      .option(
+        '--diff-from <m>',
+        'with --state-at N: only what changed between events M and N',
+        intArg('--diff-from'),
+      )
       .option('--watch <page=P>', 'follow one page through the run')
-      .option('--table', 'the interleaving as CPU columns (one per thread), for pasting into a mail')
+      .option(
+        '--table',
+        'the interleaving as CPU columns (one per thread), for pasting into a mail',
+      )
       .option('--markdown', 'the CPU-column table as Markdown')
       .option('--width <n>', 'column width of --table', intArg('--width', 200), 40)
       .option('--salvage', 'read the valid prefix of a log cut short')
@@ -70,31 +86,56 @@ export const showCommand: CommandModule = {
         if (opts.stateAt !== undefined) {
           checkIndex('--state-at', opts.stateAt, n);
           const at = opts.stateAt;
-          const lines = stateLines(foldEvents(ctx.scenario, events, at), openWindows(events, at), ctx);
+          const lines = stateLines(
+            foldEvents(ctx.scenario, events, at),
+            openWindows(events, at),
+            ctx,
+          );
           if (opts.diffFrom !== undefined) {
             checkIndex('--diff-from', opts.diffFrom, n);
-            const before = stateLines(foldEvents(ctx.scenario, events, opts.diffFrom), openWindows(events, opts.diffFrom), ctx);
+            const before = stateLines(
+              foldEvents(ctx.scenario, events, opts.diffFrom),
+              openWindows(events, opts.diffFrom),
+              ctx,
+            );
             const diff = diffState(before, lines);
             if (opts.json) return json(io, { from: opts.diffFrom, to: at, changes: diff });
             io.out(`state changes from event ${opts.diffFrom} to event ${at}:`);
-            io.out(diff.length ? diff.map((l) => (l.startsWith('+') ? c.green(l) : c.red(l))).join('\n') : '  (none)');
+            io.out(
+              diff.length
+                ? diff.map((l) => (l.startsWith('+') ? c.green(l) : c.red(l))).join('\n')
+                : '  (none)',
+            );
             return;
           }
-          if (opts.json) return json(io, { index: at, state: foldEvents(ctx.scenario, events, at), notifierWindows: openWindows(events, at) });
-          io.out(`state after event ${at} (${eventText(events[at] as (typeof events)[number], ctx)}):`);
+          if (opts.json)
+            return json(io, {
+              index: at,
+              state: foldEvents(ctx.scenario, events, at),
+              notifierWindows: openWindows(events, at),
+            });
+          io.out(
+            `state after event ${at} (${eventText(events[at] as (typeof events)[number], ctx)}):`,
+          );
           io.out(renderState(lines).join('\n'));
           return;
         }
         if (opts.watch !== undefined) {
           const page = parseWatch(opts.watch);
           if (page >= ctx.scenario.pages)
-            throw new SimError('BAD_ARGUMENT', `page ${page} is not in the address_space (pages 0..${ctx.scenario.pages - 1})`, '--watch');
+            throw new SimError(
+              'BAD_ARGUMENT',
+              `page ${page} is not in the address_space (pages 0..${ctx.scenario.pages - 1})`,
+              '--watch',
+            );
           const actors = actorsOf(events);
           const trail = watchPage(events, page, ctx);
           if (opts.json) return json(io, trail);
           const out = [`page ${page} at start: ${trail[0]?.summary ?? ''}`];
           for (const t of trail.slice(1)) {
-            out.push(ftraceLines(events, actors, [t.index], ctx, { color: io.isTty, marks })[0] ?? '');
+            out.push(
+              ftraceLines(events, actors, [t.index], ctx, { color: io.isTty, marks })[0] ?? '',
+            );
             if (t.summary) out.push(c.dim(`      => ${t.summary}`));
           }
           io.out(out.join('\n'));
@@ -107,25 +148,34 @@ export const showCommand: CommandModule = {
             marks,
           });
           if (opts.json) return json(io, steps);
-          io.out(opts.markdown ? cpuTableMarkdown(steps, ctx) : cpuTableText(steps, ctx, opts.width));
+          io.out(
+            opts.markdown ? cpuTableMarkdown(steps, ctx) : cpuTableText(steps, ctx, opts.width),
+          );
           return;
         }
         const actors = actorsOf(events);
-        const indices = selectEvents(events, actors, {
-          ...(opts.from !== undefined && { from: opts.from }),
-          ...(opts.to !== undefined && { to: opts.to }),
-          ...(opts.cpu !== undefined && { cpu: opts.cpu }),
-          ...(opts.page !== undefined && { page: opts.page }),
-          ...(opts.kinds !== undefined && { kinds: opts.kinds }),
-          ...(opts.all !== undefined && { all: opts.all }),
-        }, ctx);
+        const indices = selectEvents(
+          events,
+          actors,
+          {
+            ...(opts.from !== undefined && { from: opts.from }),
+            ...(opts.to !== undefined && { to: opts.to }),
+            ...(opts.cpu !== undefined && { cpu: opts.cpu }),
+            ...(opts.page !== undefined && { page: opts.page }),
+            ...(opts.kinds !== undefined && { kinds: opts.kinds }),
+            ...(opts.all !== undefined && { all: opts.all }),
+          },
+          ctx,
+        );
         if (opts.json)
           return json(
             io,
             indices.map((i) => ({ index: i, tid: actors[i], event: events[i] })),
           );
         const h = log.header;
-        io.out(c.dim(`# ${h.scenario.name} on ${h.arch} with ${h.variant}, seed ${h.seed}: ${n} events`));
+        io.out(
+          c.dim(`# ${h.scenario.name} on ${h.arch} with ${h.variant}, seed ${h.seed}: ${n} events`),
+        );
         const lines = ftraceLines(events, actors, indices, ctx, { color: io.isTty, marks });
         if (lines.length) io.out(lines.join('\n'));
         for (const [i, m] of marks) io.out(c.red(`# first violation at event ${i}: ${m}`));

@@ -26,7 +26,11 @@ export interface TableOptions {
  * column: kernel function calls (indented by call depth), PTE changes with the function that
  * made them, TLB fills and flushes, locks, notifier windows. Bookkeeping is left out.
  */
-export function tableSteps(events: readonly SimEvent[], ctx: RunContext, opts: TableOptions = {}): TableStep[] {
+export function tableSteps(
+  events: readonly SimEvent[],
+  ctx: RunContext,
+  opts: TableOptions = {},
+): TableStep[] {
   const from = opts.from ?? 0;
   const to = Math.min(opts.to ?? events.length - 1, events.length - 1);
   const depth = new Map<number, number>();
@@ -74,7 +78,8 @@ function columnsOf(steps: readonly TableStep[], ctx: RunContext): number[] {
   return tids.sort((a, b) => ctx.threadCpu(a) - ctx.threadCpu(b) || a - b);
 }
 
-const header = (tid: number, ctx: RunContext): string => `CPU${ctx.threadCpu(tid)} ${ctx.threadName(tid)}`;
+const header = (tid: number, ctx: RunContext): string =>
+  `CPU${ctx.threadCpu(tid)} ${ctx.threadName(tid)}`;
 
 function wrap(line: string, width: number): string[] {
   if (line.length <= width) return [line];
@@ -100,14 +105,21 @@ export function cpuTableText(steps: readonly TableStep[], ctx: RunContext, width
   const idxW = Math.max(3, String(steps[steps.length - 1]?.index ?? 0).length);
   const pad = (s: string): string => s.padEnd(width);
   const out: string[] = [];
-  out.push(`${'#'.padStart(idxW)}  ${cols.map((t) => pad(header(t, ctx))).join('  ').trimEnd()}`);
+  out.push(
+    `${'#'.padStart(idxW)}  ${cols
+      .map((t) => pad(header(t, ctx)))
+      .join('  ')
+      .trimEnd()}`,
+  );
   out.push(`${'-'.repeat(idxW)}  ${cols.map(() => '-'.repeat(width)).join('  ')}`);
   for (const s of steps) {
     const col = cols.indexOf(s.tid);
     const lines = s.lines.flatMap((l) => wrap(l, width));
     lines.forEach((l, k) => {
       const cells = cols.map((_, c) => (c === col ? l : ''));
-      out.push(`${(k === 0 ? String(s.index) : '').padStart(idxW)}  ${cells.map(pad).join('  ').trimEnd()}`);
+      out.push(
+        `${(k === 0 ? String(s.index) : '').padStart(idxW)}  ${cells.map(pad).join('  ').trimEnd()}`,
+      );
     });
     for (const m of s.marks) out.push(`${''.padStart(idxW)}  *** VIOLATION ${m}`);
   }
@@ -115,7 +127,9 @@ export function cpuTableText(steps: readonly TableStep[], ctx: RunContext, width
 }
 
 const mdCell = (s: string): string =>
-  s.replace(/[\\|`*_<>[\]]/g, (ch) => `\\${ch}`).replace(/^( +)/, (sp) => '&nbsp;'.repeat(sp.length));
+  s
+    .replace(/[\\|`*_<>[\]]/g, (ch) => `\\${ch}`)
+    .replace(/^( +)/, (sp) => '&nbsp;'.repeat(sp.length));
 
 /** The same table as GitHub-flavoured Markdown; lines of a step are joined with `<br>`. */
 export function cpuTableMarkdown(steps: readonly TableStep[], ctx: RunContext): string {
@@ -126,7 +140,13 @@ export function cpuTableMarkdown(steps: readonly TableStep[], ctx: RunContext): 
   for (const s of steps) {
     const cells = cols.map((t) => (t === s.tid ? s.lines.map(mdCell).join('<br>') : ''));
     out.push(`| ${s.index} | ${cells.join(' | ')} |`);
-    for (const m of s.marks) out.push(`| | **VIOLATION ${mdCell(m)}** |${cols.slice(1).map(() => ' |').join('')}`);
+    for (const m of s.marks)
+      out.push(
+        `| | **VIOLATION ${mdCell(m)}** |${cols
+          .slice(1)
+          .map(() => ' |')
+          .join('')}`,
+      );
   }
   return out.join('\n');
 }

@@ -18,7 +18,9 @@ export interface EventFilter {
 const HIDDEN = new Set(['thread/goto', 'thread/set', '@sim/sched', '@sim/choice']);
 
 export function kindMatches(type: string, kind: string): boolean {
-  return type === kind || type.startsWith(`${kind}/`) || (kind.startsWith('@') && type.startsWith(kind));
+  return (
+    type === kind || type.startsWith(`${kind}/`) || (kind.startsWith('@') && type.startsWith(kind))
+  );
 }
 
 /** Does event `e` concern address_space page `page`? Events that are not about pages do not. */
@@ -28,7 +30,9 @@ export function touchesPage(e: SimEvent, page: number, ctx: RunContext): boolean
   if (e.type === 'bitmap/set' || e.type === 'bitmap/clear') return e.bit === page;
   if (e.type === 'helper/call') return page >= e.first && page < e.first + e.nr;
   if (e.type === 'bounds/set') return page >= e.start && page < e.end;
-  const mm = intField(e, 'mm') ?? (typeof r['sub'] === 'number' ? (ctx.scenario.secondaryMmus[r['sub']]?.mm ?? 0) : 0);
+  const mm =
+    intField(e, 'mm') ??
+    (typeof r['sub'] === 'number' ? (ctx.scenario.secondaryMmus[r['sub']]?.mm ?? 0) : 0);
   const vpn = intField(e, 'vpn');
   if (vpn !== undefined) return ctx.pageOf(mm, vpn) === page;
   const from = intField(e, 'from');
@@ -41,7 +45,8 @@ export function touchesPage(e: SimEvent, page: number, ctx: RunContext): boolean
 
 /** The CPU an event happens on: its own `cpu` field for TLB events, else its thread's CPU. */
 export function cpuOfEvent(e: SimEvent, actor: number, ctx: RunContext): number {
-  if (e.type.startsWith('tlb/') && e.type !== 'tlb/flush' && e.type !== 'tlb/defer') return intField(e, 'cpu') ?? -1;
+  if (e.type.startsWith('tlb/') && e.type !== 'tlb/flush' && e.type !== 'tlb/defer')
+    return intField(e, 'cpu') ?? -1;
   return actor < 0 ? -1 : ctx.threadCpu(actor);
 }
 
@@ -59,7 +64,11 @@ export function selectEvents(
   const from = filter.from ?? 0;
   const to = filter.to ?? n - 1;
   if (n > 0 && (from >= n || to >= n))
-    throw new SimError('BAD_ARGUMENT', `event index ${Math.max(from, to)} is past the end of the log (${n} events, 0..${n - 1})`, '--from/--to');
+    throw new SimError(
+      'BAD_ARGUMENT',
+      `event index ${Math.max(from, to)} is past the end of the log (${n} events, 0..${n - 1})`,
+      '--from/--to',
+    );
   if (from > to) throw new SimError('BAD_ARGUMENT', `--from ${from} is after --to ${to}`);
   const out: number[] = [];
   for (let i = from; i <= to && i < n; i++) {

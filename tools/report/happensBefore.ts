@@ -58,10 +58,17 @@ export function hbSteps(log: ParsedLog, ctx: RunContext, until: number): HbStep[
   const marks = new Map<number, string>();
   for (const v of log.footer?.verdicts ?? [])
     if (v.ok === false && v.firstViolationEvent !== null) marks.set(v.firstViolationEvent, v.id);
-  const steps: { index: number; tid: number; phrases: string[]; res: Set<string>; violation: string | null }[] = [];
+  const steps: {
+    index: number;
+    tid: number;
+    phrases: string[];
+    res: Set<string>;
+    violation: string | null;
+  }[] = [];
   for (let i = 0; i <= until && i < log.events.length; i++) {
     const e = log.events[i] as SimEvent;
-    if (e.type === '@sim/sched') steps.push({ index: i, tid: e.tid, phrases: [], res: new Set(), violation: null });
+    if (e.type === '@sim/sched')
+      steps.push({ index: i, tid: e.tid, phrases: [], res: new Set(), violation: null });
     const cur = steps[steps.length - 1];
     if (!cur) continue;
     const p = stepPhrase(e, ctx);
@@ -79,7 +86,8 @@ export function hbSteps(log: ParsedLog, ctx: RunContext, until: number): HbStep[
   }));
 }
 
-const dotString = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\l')}"`;
+const dotString = (s: string): string =>
+  `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\l')}"`;
 
 /**
  * Graphviz DOT of the happens-before among the steps of a run, up to its first violation (or
@@ -89,13 +97,20 @@ const dotString = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"
 export function toDot(log: ParsedLog, opts: { until?: number; maxSteps?: number } = {}): string {
   const ctx = makeRunContext(log.header.scenario, log.header.arch);
   const firstViolation = Math.min(
-    ...(log.footer?.verdicts ?? []).filter((v) => v.ok === false && v.firstViolationEvent !== null).map((v) => v.firstViolationEvent as number),
+    ...(log.footer?.verdicts ?? [])
+      .filter((v) => v.ok === false && v.firstViolationEvent !== null)
+      .map((v) => v.firstViolationEvent as number),
   );
-  const until = opts.until ?? (Number.isFinite(firstViolation) ? firstViolation : log.events.length - 1);
+  const until =
+    opts.until ?? (Number.isFinite(firstViolation) ? firstViolation : log.events.length - 1);
   const steps = hbSteps(log, ctx, until);
   const max = opts.maxSteps ?? 1500;
   if (steps.length > max)
-    throw new SimError('BAD_ARGUMENT', `${steps.length} steps is too many for a readable graph (limit ${max}); pass --to N to cut the run`, '--format dot');
+    throw new SimError(
+      'BAD_ARGUMENT',
+      `${steps.length} steps is too many for a readable graph (limit ${max}); pass --to N to cut the run`,
+      '--format dot',
+    );
   const n = steps.length;
   const preds: Set<number>[] = steps.map(() => new Set());
   const lastOfThread = new Map<number, number>();
@@ -128,7 +143,9 @@ export function toDot(log: ParsedLog, opts: { until?: number; maxSteps?: number 
   }
   const out: string[] = [];
   out.push('digraph happens_before {');
-  out.push(`  label=${dotString(`${log.header.scenario.name} on ${log.header.arch} with ${log.header.variant}, seed ${log.header.seed}: steps up to event ${until}`)};`);
+  out.push(
+    `  label=${dotString(`${log.header.scenario.name} on ${log.header.arch} with ${log.header.variant}, seed ${log.header.seed}: steps up to event ${until}`)};`,
+  );
   out.push('  rankdir=TB; node [shape=box, fontname="monospace", fontsize=10];');
   const tids = [...new Set(steps.map((s) => s.tid))].sort((a, b) => a - b);
   for (const t of tids) {
@@ -137,7 +154,9 @@ export function toDot(log: ParsedLog, opts: { until?: number; maxSteps?: number 
     steps.forEach((s, k) => {
       if (s.tid !== t) return;
       const label = `#${s.index}\n${s.label}\n${s.violation ? `VIOLATION ${s.violation}\n` : ''}`;
-      out.push(`    s${k} [label=${dotString(label)}${s.violation ? ', color=red, fontcolor=red, penwidth=2' : ''}];`);
+      out.push(
+        `    s${k} [label=${dotString(label)}${s.violation ? ', color=red, fontcolor=red, penwidth=2' : ''}];`,
+      );
     });
     out.push('  }');
   }

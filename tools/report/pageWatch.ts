@@ -12,7 +12,9 @@ export function pageSummary(state: SimState, page: number, ctx: RunContext): str
   );
   const tlbs: string[] = [];
   state.tlbs.forEach((tlb, cpu) => {
-    for (const t of tlb) if (ctx.pageOf(t.mm, t.vpn) === page) tlbs.push(`CPU${cpu} ${t.w ? 'W' : 'RO'}${t.d ? 'D' : ''}${t.susp ? '!' : ''}`);
+    for (const t of tlb)
+      if (ctx.pageOf(t.mm, t.vpn) === page)
+        tlbs.push(`CPU${cpu} ${t.w ? 'W' : 'RO'}${t.d ? 'D' : ''}${t.susp ? '!' : ''}`);
   });
   const bits = state.bitmaps.map((bm) => bm[page] ?? 0).join('');
   const p = state.pages[page];

@@ -1,4 +1,10 @@
-import { applyEvent, initialMutableState, type ParsedLog, type SimEvent, type SimState } from '../../src/index.js';
+import {
+  applyEvent,
+  initialMutableState,
+  type ParsedLog,
+  type SimEvent,
+  type SimState,
+} from '../../src/index.js';
 import { actorsOf, makeRunContext, type RunContext } from './runContext.js';
 import { stepPhrase } from './eventText.js';
 
@@ -34,32 +40,69 @@ export const threadTrack = (tid: number): number => 1000 + tid;
  * and re-opens them at the same timestamp.
  */
 class SliceStacks {
-  private readonly stacks = new Map<number, { key: string; name: string; args?: Record<string, unknown> }[]>();
+  private readonly stacks = new Map<
+    number,
+    { key: string; name: string; args?: Record<string, unknown> }[]
+  >();
   constructor(private readonly out: TraceEvent[]) {}
   open(track: number, key: string, name: string, ts: number, args?: Record<string, unknown>): void {
     const st = this.stacks.get(track) ?? [];
     this.stacks.set(track, st);
     st.push({ key, name, ...(args && { args }) });
-    this.out.push({ name, ph: 'B', pid: PID, tid: track, ts, cat: 'kernel', ...(args && { args }) });
+    this.out.push({
+      name,
+      ph: 'B',
+      pid: PID,
+      tid: track,
+      ts,
+      cat: 'kernel',
+      ...(args && { args }),
+    });
   }
   close(track: number, key: string, ts: number): void {
     const st = this.stacks.get(track);
     if (!st) return;
     let k = -1;
-    for (let j = st.length - 1; j >= 0; j--) if (st[j]?.key === key) { k = j; break; }
+    for (let j = st.length - 1; j >= 0; j--)
+      if (st[j]?.key === key) {
+        k = j;
+        break;
+      }
     if (k < 0) return;
     const above = st.splice(k + 1);
-    for (let j = above.length - 1; j >= 0; j--) this.out.push({ name: (above[j] as { name: string }).name, ph: 'E', pid: PID, tid: track, ts });
+    for (let j = above.length - 1; j >= 0; j--)
+      this.out.push({
+        name: (above[j] as { name: string }).name,
+        ph: 'E',
+        pid: PID,
+        tid: track,
+        ts,
+      });
     const [mine] = st.splice(k, 1);
     this.out.push({ name: (mine as { name: string }).name, ph: 'E', pid: PID, tid: track, ts });
     for (const a of above) {
       st.push(a);
-      this.out.push({ name: a.name, ph: 'B', pid: PID, tid: track, ts, cat: 'kernel', ...(a.args && { args: a.args }) });
+      this.out.push({
+        name: a.name,
+        ph: 'B',
+        pid: PID,
+        tid: track,
+        ts,
+        cat: 'kernel',
+        ...(a.args && { args: a.args }),
+      });
     }
   }
   closeAll(ts: number): void {
     for (const [track, st] of this.stacks) {
-      while (st.length) this.out.push({ name: (st.pop() as { name: string }).name, ph: 'E', pid: PID, tid: track, ts });
+      while (st.length)
+        this.out.push({
+          name: (st.pop() as { name: string }).name,
+          ph: 'E',
+          pid: PID,
+          tid: track,
+          ts,
+        });
     }
   }
 }
@@ -99,14 +142,46 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
   const meta: TraceEvent[] = [];
   const slices = new SliceStacks(out);
   const arch = ctx.arch;
-  meta.push({ name: 'process_name', ph: 'M', pid: PID, tid: 0, args: { name: `ptesim ${header.scenario.name} (${header.arch}, ${header.variant}, seed ${header.seed})` } });
+  meta.push({
+    name: 'process_name',
+    ph: 'M',
+    pid: PID,
+    tid: 0,
+    args: {
+      name: `ptesim ${header.scenario.name} (${header.arch}, ${header.variant}, seed ${header.seed})`,
+    },
+  });
   for (let c = 0; c < header.scenario.cpus; c++) {
-    meta.push({ name: 'thread_name', ph: 'M', pid: PID, tid: cpuTrack(c), args: { name: `CPU${c}` } });
-    meta.push({ name: 'thread_sort_index', ph: 'M', pid: PID, tid: cpuTrack(c), args: { sort_index: c } });
+    meta.push({
+      name: 'thread_name',
+      ph: 'M',
+      pid: PID,
+      tid: cpuTrack(c),
+      args: { name: `CPU${c}` },
+    });
+    meta.push({
+      name: 'thread_sort_index',
+      ph: 'M',
+      pid: PID,
+      tid: cpuTrack(c),
+      args: { sort_index: c },
+    });
   }
   header.scenario.threads.forEach((t, i) => {
-    meta.push({ name: 'thread_name', ph: 'M', pid: PID, tid: threadTrack(i), args: { name: `${t.name} (CPU${t.cpu})` } });
-    meta.push({ name: 'thread_sort_index', ph: 'M', pid: PID, tid: threadTrack(i), args: { sort_index: 100 + i } });
+    meta.push({
+      name: 'thread_name',
+      ph: 'M',
+      pid: PID,
+      tid: threadTrack(i),
+      args: { name: `${t.name} (CPU${t.cpu})` },
+    });
+    meta.push({
+      name: 'thread_sort_index',
+      ph: 'M',
+      pid: PID,
+      tid: threadTrack(i),
+      args: { sort_index: 100 + i },
+    });
   });
   const state = initialMutableState(header.scenario);
   const view = state as unknown as SimState;
@@ -117,7 +192,15 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
     if (!step) return;
     const cpu = ctx.threadCpu(step.tid);
     if (cpu >= 0)
-      out.push({ name: ctx.threadName(step.tid), ph: 'X', pid: PID, tid: cpuTrack(cpu), ts: step.ts, dur: Math.max(1, ts - step.ts), cat: 'step' });
+      out.push({
+        name: ctx.threadName(step.tid),
+        ph: 'X',
+        pid: PID,
+        tid: cpuTrack(cpu),
+        ts: step.ts,
+        dur: Math.max(1, ts - step.ts),
+        cat: 'step',
+      });
     step = null;
   };
   /** Last stable PTE per mm:vpn (ptep_modify_prot_start's transient none is skipped). */
@@ -130,7 +213,16 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
   const windows: { tid: number; mm: number; from: number; to: number; id: string }[] = [];
   const n = events.length;
   const instant = (track: number, name: string, ts: number, args?: Record<string, unknown>): void =>
-    void out.push({ name, ph: 'i', s: 't', pid: PID, tid: track, ts, cat: 'event', ...(args && { args }) });
+    void out.push({
+      name,
+      ph: 'i',
+      s: 't',
+      pid: PID,
+      tid: track,
+      ts,
+      cat: 'event',
+      ...(args && { args }),
+    });
   for (let i = 0; i < n; i++) {
     const e = events[i] as SimEvent;
     const actor = actors[i] ?? -1;
@@ -158,7 +250,12 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
         slices.close(track, 'fault', i);
         break;
       case 'lock/acquire':
-        slices.open(track, `lock${e.lock}`, `${ctx.lockName(e.lock)}${e.mode === 'r' ? ' (read)' : ''}`, i);
+        slices.open(
+          track,
+          `lock${e.lock}`,
+          `${ctx.lockName(e.lock)}${e.mode === 'r' ? ' (read)' : ''}`,
+          i,
+        );
         break;
       case 'lock/release':
         slices.close(track, `lock${e.lock}`, i);
@@ -168,7 +265,17 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
         for (let v = e.from; v < e.to; v++) {
           const ids = unflushed.get(`${e.mm}:${v}`);
           if (!ids) continue;
-          for (const id of ids) out.push({ name: 'pte change → flush', ph: 'f', bp: 'e', cat: 'flow', id, pid: PID, tid: track, ts: i });
+          for (const id of ids)
+            out.push({
+              name: 'pte change → flush',
+              ph: 'f',
+              bp: 'e',
+              cat: 'flow',
+              id,
+              pid: PID,
+              tid: track,
+              ts: i,
+            });
           unflushed.delete(`${e.mm}:${v}`);
         }
         break;
@@ -179,29 +286,65 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
       case 'notifier/start': {
         const id = `nw${windowSeq++}`;
         windows.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, id });
-        out.push({ name: `invalidate mm${e.mm} [${e.from},${e.to}) ${ctx.threadName(e.tid)}`, ph: 'b', cat: 'notifier', id, pid: PID, tid: track, ts: i });
+        out.push({
+          name: `invalidate mm${e.mm} [${e.from},${e.to}) ${ctx.threadName(e.tid)}`,
+          ph: 'b',
+          cat: 'notifier',
+          id,
+          pid: PID,
+          tid: track,
+          ts: i,
+        });
         break;
       }
       case 'notifier/end': {
-        const k = windows.findIndex((w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to);
+        const k = windows.findIndex(
+          (w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to,
+        );
         if (k >= 0) {
           const [w] = windows.splice(k, 1);
           const wv = w as (typeof windows)[number];
-          out.push({ name: `invalidate mm${wv.mm} [${wv.from},${wv.to}) ${ctx.threadName(wv.tid)}`, ph: 'e', cat: 'notifier', id: wv.id, pid: PID, tid: track, ts: i });
+          out.push({
+            name: `invalidate mm${wv.mm} [${wv.from},${wv.to}) ${ctx.threadName(wv.tid)}`,
+            ph: 'e',
+            cat: 'notifier',
+            id: wv.id,
+            pid: PID,
+            tid: track,
+            ts: i,
+          });
         }
         break;
       }
       case 'pte/set': {
         const key = `${e.mm}:${e.vpn}`;
-        instant(track, `pte[${e.vpn}] = ${ctx.formatPte(e.pte)}`, i, { mm: e.mm, vpn: e.vpn, fn: e.fn, src: e.src, pte: e.pte });
+        instant(track, `pte[${e.vpn}] = ${ctx.formatPte(e.pte)}`, i, {
+          mm: e.mm,
+          vpn: e.vpn,
+          fn: e.fn,
+          src: e.src,
+          pte: e.pte,
+        });
         if (e.fn === 'ptep_modify_prot_start') break;
         const before = stable.get(key) ?? 0;
         stable.set(key, e.pte);
-        const reduces = arch !== null && e.src === 'sw' && ((arch.pteWrite(before) && !arch.pteWrite(e.pte)) || (arch.pteDirty(before) && !arch.pteDirty(e.pte)));
+        const reduces =
+          arch !== null &&
+          e.src === 'sw' &&
+          ((arch.pteWrite(before) && !arch.pteWrite(e.pte)) ||
+            (arch.pteDirty(before) && !arch.pteDirty(e.pte)));
         if (reduces) {
           const id = `pf${flowSeq++}`;
           unflushed.set(key, [...(unflushed.get(key) ?? []), id]);
-          out.push({ name: 'pte change → flush', ph: 's', cat: 'flow', id, pid: PID, tid: track, ts: i });
+          out.push({
+            name: 'pte change → flush',
+            ph: 's',
+            cat: 'flow',
+            id,
+            pid: PID,
+            tid: track,
+            ts: i,
+          });
         }
         break;
       }
@@ -211,7 +354,9 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
         instant(cpuTrack(e.cpu), stepPhrase(e, ctx) ?? e.type, i, { mm: e.mm, vpn: e.vpn });
         break;
       case 'tlb/flush':
-        instant(cpuTrack(e.cpu), `TLB flush [${e.from},${e.to}) by ${ctx.threadName(e.tid)}`, i, { mm: e.mm });
+        instant(cpuTrack(e.cpu), `TLB flush [${e.from},${e.to}) by ${ctx.threadName(e.tid)}`, i, {
+          mm: e.mm,
+        });
         break;
       case 'mem/store':
       case 'dev/copy':
@@ -233,10 +378,23 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
         pendingOut = next;
       }
     }
-    if (i === 0 || e.type === 'mem/store' || e.type === 'dev/copy' || e.type.startsWith('bitmap/') || e.type === 'pte/set') {
+    if (
+      i === 0 ||
+      e.type === 'mem/store' ||
+      e.type === 'dev/copy' ||
+      e.type.startsWith('bitmap/') ||
+      e.type === 'pte/set'
+    ) {
       const u = dirtyUnrecorded(view, ctx);
       if (u !== unrecorded) {
-        out.push({ name: 'dirty-unrecorded pages', ph: 'C', pid: PID, tid: 0, ts: i, args: { pages: u } });
+        out.push({
+          name: 'dirty-unrecorded pages',
+          ph: 'C',
+          pid: PID,
+          tid: 0,
+          ts: i,
+          args: { pages: u },
+        });
         unrecorded = u;
       }
     }
@@ -244,15 +402,38 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
   endStep(n);
   slices.closeAll(n);
   for (const w of windows)
-    out.push({ name: `invalidate mm${w.mm} [${w.from},${w.to}) ${ctx.threadName(w.tid)}`, ph: 'e', cat: 'notifier', id: w.id, pid: PID, tid: threadTrack(w.tid), ts: n });
+    out.push({
+      name: `invalidate mm${w.mm} [${w.from},${w.to}) ${ctx.threadName(w.tid)}`,
+      ph: 'e',
+      cat: 'notifier',
+      id: w.id,
+      pid: PID,
+      tid: threadTrack(w.tid),
+      ts: n,
+    });
   // Flows that no flush ever covered have no end: drop their starts so every flow is paired.
   const open = new Set([...unflushed.values()].flat());
   const kept = out.filter((t) => !(t.ph === 's' && t.id !== undefined && open.has(t.id)));
-  const sorted = kept.map((t, k) => ({ t, k })).sort((a, b) => (a.t.ts ?? 0) - (b.t.ts ?? 0) || a.k - b.k).map((x) => x.t);
+  const sorted = kept
+    .map((t, k) => ({ t, k }))
+    .sort((a, b) => (a.t.ts ?? 0) - (b.t.ts ?? 0) || a.k - b.k)
+    .map((x) => x.t);
   for (const [i, v] of (log.footer?.verdicts ?? []).entries())
     if (v.ok === false && v.firstViolationEvent !== null)
-      sorted.push({ name: `VIOLATION ${v.id}`, ph: 'i', s: 'g', pid: PID, tid: 0, ts: v.firstViolationEvent, cat: 'violation', args: { message: v.message, order: i } });
-  const final = sorted.map((t, k) => ({ t, k })).sort((a, b) => (a.t.ts ?? 0) - (b.t.ts ?? 0) || a.k - b.k).map((x) => x.t);
+      sorted.push({
+        name: `VIOLATION ${v.id}`,
+        ph: 'i',
+        s: 'g',
+        pid: PID,
+        tid: 0,
+        ts: v.firstViolationEvent,
+        cat: 'violation',
+        args: { message: v.message, order: i },
+      });
+  const final = sorted
+    .map((t, k) => ({ t, k }))
+    .sort((a, b) => (a.t.ts ?? 0) - (b.t.ts ?? 0) || a.k - b.k)
+    .map((x) => x.t);
   return {
     traceEvents: [...meta, ...final],
     displayTimeUnit: 'ns',

@@ -16,9 +16,12 @@ export function openWindows(events: readonly SimEvent[], until: number): OpenWin
   const open: OpenWindow[] = [];
   for (let i = 0; i <= until && i < events.length; i++) {
     const e = events[i] as SimEvent;
-    if (e.type === 'notifier/start') open.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i });
+    if (e.type === 'notifier/start')
+      open.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i });
     else if (e.type === 'notifier/end') {
-      const k = open.findIndex((w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to);
+      const k = open.findIndex(
+        (w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to,
+      );
       if (k >= 0) open.splice(k, 1);
     }
   }
@@ -43,14 +46,23 @@ function tids(mask: number, ctx: RunContext): string {
  * bounds, page versions, thread stacks, warnings. Parts of the state this view does not know
  * (added later) are printed as JSON so nothing is hidden.
  */
-export function stateLines(state: SimState, windows: readonly OpenWindow[], ctx: RunContext): StateLine[] {
+export function stateLines(
+  state: SimState,
+  windows: readonly OpenWindow[],
+  ctx: RunContext,
+): StateLine[] {
   const out: StateLine[] = [];
-  const add = (section: string, key: string, text: string): void => void out.push({ section, key: `${section}/${key}`, text });
+  const add = (section: string, key: string, text: string): void =>
+    void out.push({ section, key: `${section}/${key}`, text });
   state.mms.forEach((mm, m) => {
     mm.ptes.forEach((pte, vpn) => {
       const page = ctx.pageOf(m, vpn);
       if (page < 0 && pte === 0) return;
-      add('ptes', `mm${m}:${vpn}`, `mm${m} vpn ${vpn}${page >= 0 ? ` (page ${page})` : ''}: ${ctx.formatPte(pte)}`);
+      add(
+        'ptes',
+        `mm${m}:${vpn}`,
+        `mm${m} vpn ${vpn}${page >= 0 ? ` (page ${page})` : ''}: ${ctx.formatPte(pte)}`,
+      );
     });
   });
   state.tlbs.forEach((tlb, cpu) => {
@@ -63,18 +75,37 @@ export function stateLines(state: SimState, windows: readonly OpenWindow[], ctx:
       );
   });
   state.locks.forEach((l, i) => {
-    const holders = l.owner >= 0 ? `held by ${ctx.threadName(l.owner)}` : l.readers ? `read-held by ${tids(l.readers, ctx)}` : 'free';
+    const holders =
+      l.owner >= 0
+        ? `held by ${ctx.threadName(l.owner)}`
+        : l.readers
+          ? `read-held by ${tids(l.readers, ctx)}`
+          : 'free';
     add('locks', ctx.lockName(i), `${ctx.lockName(i)}: ${holders}`);
   });
   for (const w of windows)
-    add('notifier', `${w.tid}:${w.mm}:${w.from}:${w.to}`, `mm${w.mm} [${w.from},${w.to}) opened by ${ctx.threadName(w.tid)} at event ${w.since}`);
+    add(
+      'notifier',
+      `${w.tid}:${w.mm}:${w.from}:${w.to}`,
+      `mm${w.mm} [${w.from},${w.to}) opened by ${ctx.threadName(w.tid)} at event ${w.since}`,
+    );
   state.mms.forEach((mm, m) =>
-    add('mm', `mm${m}`, `mm${m}: tlb_flush_pending=${mm.pending} notifier seq=${mm.seq} active windows=${mm.active}`),
+    add(
+      'mm',
+      `mm${m}`,
+      `mm${m}: tlb_flush_pending=${mm.pending} notifier seq=${mm.seq} active windows=${mm.active}`,
+    ),
   );
-  state.bitmaps.forEach((bm, b) => add('bitmap', `${b}`, `bitmap ${b}${b === 0 ? ' (driver)' : ''}: ${bm.join('')}`));
+  state.bitmaps.forEach((bm, b) =>
+    add('bitmap', `${b}`, `bitmap ${b}${b === 0 ? ' (driver)' : ''}: ${bm.join('')}`),
+  );
   add('bitmap', 'bounds', `dirty bounds [${state.bounds.start},${state.bounds.end})`);
   state.pages.forEach((p, i) =>
-    add('pages', `${i}`, `page ${i}: version ${p.version}, device ${p.device}${p.version !== p.device ? ' (device stale)' : ''}`),
+    add(
+      'pages',
+      `${i}`,
+      `page ${i}: version ${p.version}, device ${p.device}${p.version !== p.device ? ' (device stale)' : ''}`,
+    ),
   );
   state.threads.forEach((th, t) =>
     add(
@@ -84,7 +115,16 @@ export function stateLines(state: SimState, windows: readonly OpenWindow[], ctx:
     ),
   );
   add('warnings', 'count', `WARN_ON count: ${state.warnings}`);
-  const known = new Set(['pages', 'mms', 'tlbs', 'locks', 'bitmaps', 'bounds', 'threads', 'warnings']);
+  const known = new Set([
+    'pages',
+    'mms',
+    'tlbs',
+    'locks',
+    'bitmaps',
+    'bounds',
+    'threads',
+    'warnings',
+  ]);
   for (const [k, v] of Object.entries(state as unknown as Record<string, unknown>))
     if (!known.has(k)) add('other', k, `${k}: ${JSON.stringify(v)}`);
   return out;

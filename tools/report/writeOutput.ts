@@ -12,6 +12,10 @@ export function writeOutputFile(path: string, text: string): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new SimError('LOG_IO', `cannot write output: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+    throw new SimError(
+      'LOG_IO',
+      `cannot write output: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      path,
+    );
   }
 }

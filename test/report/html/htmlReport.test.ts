@@ -12,13 +12,17 @@ const evil = {
   ...race,
   name: EVIL_NAME,
   description: EVIL_DESC,
-  threads: race.threads.map((t, i) => (i === 0 ? { ...t, name: '<b onmouseover="window.__pwned=4">w0</b>' } : t)),
+  threads: race.threads.map((t, i) =>
+    i === 0 ? { ...t, name: '<b onmouseover="window.__pwned=4">w0</b>' } : t,
+  ),
 };
 const html = htmlReport(recordedLog(evil, { variant: RACE.variant, seed: RACE.seed }));
 
 describe('HTML report', () => {
   test('escapes text and JSON from the log', () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe(
+      '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;',
+    );
     expect(scriptJson({ s: '</script><!--' })).toBe('{"s":"\\u003c/script\\u003e\\u003c!--"}');
     expect(JSON.parse(scriptJson({ s: '</script>\u2028' }))).toEqual({ s: '</script>\u2028' });
   });
@@ -33,7 +37,8 @@ describe('HTML report', () => {
   });
 
   test('allows only its own inline script and style, by hash, and nothing from the network', () => {
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
+    const csp =
+      /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
     expect(csp).toContain("default-src 'none'");
     const script = /<script>([\s\S]*)<\/script>\s*<\/body>/.exec(html)?.[1] ?? '';
     const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
@@ -44,7 +49,9 @@ describe('HTML report', () => {
   });
 
   test('carries the verdicts, the slider range and the CPU-column table', () => {
-    expect(html).toMatch(/<td>wrprotect-post<\/td><td class="bad">VIOLATED<\/td><td><button type="button" data-event="115">/);
+    expect(html).toMatch(
+      /<td>wrprotect-post<\/td><td class="bad">VIOLATED<\/td><td><button type="button" data-event="115">/,
+    );
     expect(html).toMatch(/<input type="range" id="slider" min="0" max="\d+"/);
     expect(html).toContain('*** VIOLATION wrprotect-post');
   });

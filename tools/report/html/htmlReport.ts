@@ -10,12 +10,20 @@ import { REPORT_CSS } from './reportStyle.js';
 
 /** HTML-escape text for element content and double-quoted attributes. */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 /** JSON that is safe inside a <script type="application/json"> element. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('base64');
@@ -25,7 +33,10 @@ function tableFor(log: ParsedLog, max = 400): { text: string; note: string } {
   const ctx = makeRunContext(log.header.scenario, log.header.arch);
   const marks = violationMarksOf(log);
   const first = Math.min(...marks.keys());
-  const all = tableSteps(log.events, ctx, { marks, ...(Number.isFinite(first) && { to: Math.min(log.events.length - 1, first + 400) }) });
+  const all = tableSteps(log.events, ctx, {
+    marks,
+    ...(Number.isFinite(first) && { to: Math.min(log.events.length - 1, first + 400) }),
+  });
   let steps = all;
   let note = '';
   if (all.length > max) {
@@ -33,7 +44,8 @@ function tableFor(log: ParsedLog, max = 400): { text: string; note: string } {
     const end = Math.min(all.length, Math.max(k + 20, max));
     steps = all.slice(Math.max(0, end - max), end);
     note = `steps ${steps[0]?.index ?? 0} to ${steps[steps.length - 1]?.index ?? 0} of the run (use \`ptesim show --table --from N --to M\` for others)`;
-  } else if (Number.isFinite(first) && log.events.length - 1 > first + 400) note = `up to 400 events after the first violation`;
+  } else if (Number.isFinite(first) && log.events.length - 1 > first + 400)
+    note = `up to 400 events after the first violation`;
   return { text: cpuTableText(steps, ctx, 38), note };
 }
 
@@ -63,12 +75,16 @@ export function htmlReport(log: ParsedLog): string {
     .map((v) => {
       const cls = v.ok === true ? 'ok' : v.ok === false ? 'bad' : 'unknown';
       const status = v.ok === true ? 'holds' : v.ok === false ? 'VIOLATED' : 'undecided';
-      const at = v.index === null ? '' : `<button type="button" data-event="${v.index}">event ${v.index}</button>`;
+      const at =
+        v.index === null
+          ? ''
+          : `<button type="button" data-event="${v.index}">event ${v.index}</button>`;
       return `<tr><td>${escapeHtml(v.id)}</td><td class="${cls}">${status}</td><td>${at}</td><td>${escapeHtml(v.message ?? '')}</td></tr>`;
     })
     .join('\n');
   const table = tableFor(log);
-  const th = (cols: string[]): string => `<thead><tr>${cols.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody></tbody>`;
+  const th = (cols: string[]): string =>
+    `<thead><tr>${cols.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody></tbody>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -84,9 +100,13 @@ export function htmlReport(log: ParsedLog): string {
 <h1>ptesim report: <span id="scenario-name">${escapeHtml(h.scenario)}</span></h1>
 <p class="meta" id="scenario-description">${escapeHtml(h.description)}</p>
 <p class="meta">arch <b>${escapeHtml(h.arch)}</b> · variant <b>${escapeHtml(h.variant)}</b> · seed ${h.seed}${h.schedule ? ` · schedule <code>${escapeHtml(h.schedule)}</code>` : ''} · ${n} events · ended ${escapeHtml(h.end)}${h.truncated ? ' · <b>log truncated</b>' : ''}</p>
-${verdictRows ? `<table id="verdicts"><thead><tr><th>property</th><th>verdict</th><th>first violation</th><th>message</th></tr></thead><tbody>
+${
+  verdictRows
+    ? `<table id="verdicts"><thead><tr><th>property</th><th>verdict</th><th>first violation</th><th>message</th></tr></thead><tbody>
 ${verdictRows}
-</tbody></table>` : ''}
+</tbody></table>`
+    : ''
+}
 <p class="meta" id="verdicts-held">${held.length ? `holds: ${held.map(escapeHtml).join(', ')}` : ''}</p>
 </header>
 <section id="controls">

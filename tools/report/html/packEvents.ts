@@ -65,7 +65,11 @@ export function packEvents(events: readonly SimEvent[]): PackedEvents {
       types.push(e.type);
       typeIndex.set(e.type, t);
       const schema = EVENT_FIELDS[e.type as SimEventType] ?? {};
-      fields.push(Object.entries(schema).map(([name, kind]) => [name, kind === 'int' ? 'i' : kind === 'ints' ? 'a' : 's'] as const));
+      fields.push(
+        Object.entries(schema).map(
+          ([name, kind]) => [name, kind === 'int' ? 'i' : kind === 'ints' ? 'a' : 's'] as const,
+        ),
+      );
     }
     out.uint(t);
     const rec = e as unknown as Record<string, unknown>;

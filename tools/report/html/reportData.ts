@@ -1,9 +1,17 @@
-import { applyEvent, EVENT_FIELDS, initialMutableState, type ParsedLog, type SimEvent } from '../../../src/index.js';
+import {
+  applyEvent,
+  EVENT_FIELDS,
+  initialMutableState,
+  type ParsedLog,
+  type SimEvent,
+} from '../../../src/index.js';
 import { makeRunContext, type RunContext } from '../runContext.js';
 import { packEvents, type PackedEvents } from './packEvents.js';
 
 /** A checkpoint as the page folds it: the SimState plus the open notifier windows. */
-export type PageState = Record<string, unknown> & { windows: { tid: number; mm: number; from: number; to: number; since: number }[] };
+export type PageState = Record<string, unknown> & {
+  windows: { tid: number; mm: number; from: number; to: number; since: number }[];
+};
 
 /** Everything the report page needs, as one JSON object (the events packed, see packEvents). */
 export interface ReportData extends PackedEvents {
@@ -17,7 +25,12 @@ export interface ReportData extends PackedEvents {
     readonly end: string;
     readonly truncated: boolean;
   };
-  readonly verdicts: readonly { id: string; ok: boolean | null; index: number | null; message: string | null }[];
+  readonly verdicts: readonly {
+    id: string;
+    ok: boolean | null;
+    index: number | null;
+    message: string | null;
+  }[];
   /** Checkpoint c is the state before event c*K. */
   readonly K: number;
   readonly checkpoints: readonly PageState[];
@@ -37,10 +50,16 @@ export function checkpointInterval(n: number): number {
 }
 
 function snapshot(state: object, windows: PageState['windows']): PageState {
-  return { ...(structuredClone(state) as Record<string, unknown>), windows: windows.map((w) => ({ ...w })) };
+  return {
+    ...(structuredClone(state) as Record<string, unknown>),
+    windows: windows.map((w) => ({ ...w })),
+  };
 }
 
-export function reportData(log: ParsedLog, ctx: RunContext = makeRunContext(log.header.scenario, log.header.arch)): ReportData {
+export function reportData(
+  log: ParsedLog,
+  ctx: RunContext = makeRunContext(log.header.scenario, log.header.arch),
+): ReportData {
   const { header, events } = log;
   const scenario = header.scenario;
   const n = events.length;
@@ -54,9 +73,12 @@ export function reportData(log: ParsedLog, ctx: RunContext = makeRunContext(log.
     const e = events[i] as SimEvent;
     applyEvent(state, e);
     if (e.type === 'pte/set') ptes.add(e.pte);
-    else if (e.type === 'notifier/start') windows.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i });
+    else if (e.type === 'notifier/start')
+      windows.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i });
     else if (e.type === 'notifier/end') {
-      const k = windows.findIndex((w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to);
+      const k = windows.findIndex(
+        (w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to,
+      );
       if (k >= 0) windows.splice(k, 1);
     }
     if ((i + 1) % K === 0 && i + 1 < n) checkpoints.push(snapshot(state, windows));
@@ -77,7 +99,12 @@ export function reportData(log: ParsedLog, ctx: RunContext = makeRunContext(log.
       end: log.footer?.end ?? 'unfinished',
       truncated: log.truncated !== null,
     },
-    verdicts: (log.footer?.verdicts ?? []).map((v) => ({ id: v.id, ok: v.ok, index: v.firstViolationEvent, message: v.message })),
+    verdicts: (log.footer?.verdicts ?? []).map((v) => ({
+      id: v.id,
+      ok: v.ok,
+      index: v.firstViolationEvent,
+      message: v.message,
+    })),
     K,
     checkpoints,
     pteText,
