@@ -3,7 +3,8 @@ import { applyEvent } from '../evolve/index.js';
 import { initialMutableState } from '../state/init.js';
 import type { SimState } from '../state/types.js';
 import { makeModel, type Model } from '../sim/model.js';
-import type { Checker, Property } from '../check/types.js';
+import type { Property } from '../check/types.js';
+import { CheckerTable } from '../check/dispatch.js';
 import { listProperties } from '../check/registry.js';
 import { SimError } from '../errors.js';
 import type { LogHeader } from '../log/format.js';
@@ -94,7 +95,7 @@ export function auditEvents(model: Model, events: Iterable<SimEvent>, options: A
   const keep = options.context ?? 5;
   const state = initialMutableState(model.scenario);
   const view = state as unknown as SimState;
-  const checkers: Checker[] = props.map((p) => p.start(model));
+  const table = new CheckerTable(model, props);
   const brackets = new Brackets();
   const recent: { index: number; event: SimEvent }[] = [];
   const findings: AuditFinding[] = [];
@@ -105,9 +106,7 @@ export function auditEvents(model: Model, events: Iterable<SimEvent>, options: A
     applyEvent(state, e);
     if (e.type === '@sim/sched') sched = e.tid;
     brackets.apply(e);
-    for (let k = 0; k < checkers.length; k++) {
-      const v = (checkers[k] as Checker).onEvent(e, index, view);
-      if (!v) continue;
+    table.feed(e, index, view, (k, v) => {
       const p = props[k] as Property;
       const tid = tidOf(e) ?? (e.type === '@sim/end' ? null : sched);
       const own = 'fn' in e && e.type !== 'helper/call' && e.type !== 'helper/return' ? e.fn : null;
@@ -126,7 +125,7 @@ export function auditEvents(model: Model, events: Iterable<SimEvent>, options: A
         expected: p.expectation ?? p.description,
         context: recent.slice(),
       });
-    }
+    });
     // Context is the modelled facts; scheduler picks and thread bookkeeping are left out.
     if (keep > 0 && !e.type.startsWith('@sim/') && !e.type.startsWith('thread/')) {
       recent.push({ index, event: e });

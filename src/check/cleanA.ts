@@ -25,6 +25,7 @@ export const cleanA: Property = {
     'start is recorded. H11: a walk stopped by a non-applicable VMA (H3, S-18) makes it fail.',
   expectation: 'every page whose PTE was dirty at the call has its bit set in the caller\'s bitmap at return',
   severity: 'failure',
+  events: ['helper/call', 'bitmap/set', 'helper/return'],
   start(model) {
     const scenario = model.scenario;
     const layout = layoutOf(scenario);

@@ -25,6 +25,7 @@ export const cleanB: Property = {
     'is why the deferred flush keeps it: a write through a stale TLB entry hits a recorded page.',
   expectation: 'a page written since the call has a dirty PTE or its bitmap bit set when the helper returns',
   severity: 'failure',
+  events: ['helper/call', 'mem/store', 'bitmap/set', 'helper/return'],
   start(model) {
     const scenario = model.scenario;
     const layout = layoutOf(scenario);

@@ -48,6 +48,7 @@ export const flushComplete: Property = {
     '== 0 (S-3, S-14); a stale writable or dirty entry then lets a write go unseen.',
   expectation: 'no TLB entry is writable (or dirty) where its PTE is read-only (or clean) once pending is 0',
   severity: 'failure',
+  events: ['pending/dec'],
   // O3 as a state invariant (bisect): any mm with nothing pending and a stale permissive entry.
   stateCheck(state, model) {
     for (let mm = 0; mm < state.mms.length; mm++) {

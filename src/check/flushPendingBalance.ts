@@ -15,6 +15,7 @@ export const flushPendingBalance: Property = {
     '(KSM, migration, the nested check of H9) know no flush is deferred (§1.6, S-3, S-4).',
   expectation: 'dec_tlb_flush_pending() follows the same thread\'s inc and the completion of its flush',
   severity: 'failure',
+  events: ['pte/set', 'flush/done', 'pending/inc', 'pending/dec', '@sim/end'],
   start(model) {
     const owed = new OwedFlushes(model);
     /** Outstanding increments, key `tid:mm`. */

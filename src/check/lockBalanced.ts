@@ -13,6 +13,7 @@ export const lockBalanced: Property = {
     'balance"); a lock still held when every thread has finished is a leak that deadlocks the next user.',
   expectation: 'each release matches an earlier acquire of the same thread and mode',
   severity: 'failure',
+  events: ['lock/acquire', 'lock/release', '@sim/end'],
   start(model) {
     const layout = layoutOf(model.scenario);
     const name = (l: number): string => layout.lockNames[l] ?? `lock ${l}`;

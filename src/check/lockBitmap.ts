@@ -15,6 +15,7 @@ export const lockBitmap: Property = {
     'consumer). O4: bitmap writes under the consumer lock.',
   expectation: 'the writing thread holds the driver lock',
   severity: 'failure',
+  events: ['bitmap/set', 'bitmap/clear', 'bounds/set'],
   start(model) {
     const layout = layoutOf(model.scenario);
     const lock = layout.driverLock;

@@ -14,6 +14,7 @@ export const lockExclusive: Property = {
     'number of readers, writers wait). Every other lock-* and notifier-* rule assumes it.',
   expectation: 'an exclusive acquire finds the lock free; a read acquire finds no exclusive owner',
   severity: 'failure',
+  events: ['lock/acquire', 'lock/release'],
   start(model) {
     const layout = layoutOf(model.scenario);
     const owner = new Map<number, number>();

@@ -17,6 +17,7 @@ export const lockProtTransaction: Property = {
     'kept out by the PTL). Otherwise a fault could insert a PTE that the commit then overwrites.',
   expectation: 'the thread holds the PTL from ptep_modify_prot_start until its commit into the none entry',
   severity: 'failure',
+  events: ['lock/release', 'pte/set'],
   start(model) {
     const layout = layoutOf(model.scenario);
     const shadow = new PteShadow(model);

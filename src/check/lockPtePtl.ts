@@ -15,6 +15,7 @@ export const lockPtePtl: Property = {
     'writers of one PTE without the lock can overwrite each other (a lost write-protect or dirty bit).',
   expectation: 'the writing thread holds the PTL of the PTE table',
   severity: 'failure',
+  events: ['pte/set'],
   start(model) {
     const layout = layoutOf(model.scenario);
     return {

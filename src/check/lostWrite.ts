@@ -13,6 +13,7 @@ export const lostWrite: Property = {
     'lost to the device copy. Checked when all threads have finished (the final drain ran). ' +
     'SEMANTICS §9 O1a/O1b are its on-the-fly forms.',
   severity: 'failure',
+  events: ['@sim/end'],
   start() {
     return {
       onEvent(e, index, state) {

@@ -14,6 +14,7 @@ export const notifierEndBeforeDec: Property = {
     'observers of pending == 0 may then assume secondary MMUs were told too.',
   expectation: 'dec_tlb_flush_pending() runs after the thread\'s invalidate_range_end() on that mm',
   severity: 'failure',
+  events: ['notifier/start', 'notifier/end', 'pending/dec'],
   start() {
     const windows = new Windows();
     return {

@@ -19,6 +19,7 @@ export const notifierFlushBeforeEnd: Property = {
     'callback (MMU_NOTIFY_PROTECTION_PAGE), and pending == 0 observers rely on the order (R9).',
   expectation: 'flush_tlb_range() of every PTE reduced in the window returns before invalidate_range_end()',
   severity: 'failure',
+  events: ['pte/set', 'flush/done', 'helper/call', 'helper/return', 'notifier/start', 'notifier/end'],
   start(model) {
     const owed = new OwedFlushes(model);
     const windows = new Windows();

@@ -15,6 +15,7 @@ export const notifierPaired: Property = {
     'an invalidation is still running (R7), an unpaired start keeps secondary MMUs out forever.',
   expectation: 'each invalidate_range_end() matches an earlier invalidate_range_start() of the same thread, mm and range',
   severity: 'failure',
+  events: ['notifier/start', 'notifier/end', '@sim/end'],
   start() {
     const windows = new Windows();
     return {

@@ -16,6 +16,7 @@ export const notifierPteInWindow: Property = {
     'window, so a reduction outside it leaves device mappings writable behind the kernel\'s back.',
   expectation: 'a thread reduces a PTE only between its own notifier/start and notifier/end covering that page',
   severity: 'failure',
+  events: ['notifier/start', 'notifier/end', 'pte/set'],
   start(model) {
     const shadow = new PteShadow(model);
     const windows = new Windows();

@@ -16,6 +16,7 @@ export const notifierSmmuInWindow: Property = {
     'from a PTE the kernel is about to write-protect lets the device write past the dirty tracking.',
   expectation: 'SPTE installs for a page wait until every invalidate window covering it has ended',
   severity: 'failure',
+  events: ['notifier/start', 'notifier/end', 'smmu/install'],
   start(model) {
     const windows = new Windows();
     return {

@@ -15,6 +15,7 @@ export const notifierSmmuInvalidated: Property = {
     'modifications happen only after R1–R4. A subscriber not told keeps writing through its SPTEs.',
   expectation: 'each subscription on the mm saw invalidate() with an odd sequence before the first PTE change of the window',
   severity: 'failure',
+  events: ['notifier/start', 'notifier/end', 'smmu/invalidate', 'pte/set'],
   start(model) {
     const subsOf = (mm: number): number[] =>
       model.scenario.secondaryMmus.flatMap((s, i) => (s.mm === mm ? [i] : []));

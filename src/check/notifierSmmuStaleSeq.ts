@@ -14,6 +14,7 @@ export const notifierSmmuStaleSeq: Property = {
     '(mm/mmu_notifier.c: mmu_interval_read_retry() compares the subscription\'s invalidate_seq).',
   expectation: 'the subscription\'s sequence at install equals the read_begin sequence the install used',
   severity: 'failure',
+  events: ['smmu/install'],
   start() {
     return {
       onEvent(e, index, state) {

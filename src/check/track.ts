@@ -12,11 +12,18 @@ import { mappingVmas, vmaOf } from '../kernel/vmas.js';
  * windows, the reductions still owed a flush). Plain arrays, O(1) or O(open windows) per event.
  */
 
+const initialPtes = new WeakMap<Scenario, readonly (readonly number[])[]>();
+
 /** Every PTE as the events have left it, so a checker can see the value a pte/set replaced. */
 export class PteShadow {
   private readonly ptes: number[][];
   constructor(model: Model) {
-    this.ptes = initialMutableState(model.scenario).mms.map((m) => m.ptes.slice());
+    let init = initialPtes.get(model.scenario);
+    if (!init) {
+      init = initialMutableState(model.scenario).mms.map((m) => m.ptes.slice());
+      initialPtes.set(model.scenario, init);
+    }
+    this.ptes = init.map((row) => row.slice());
   }
   get(mm: number, vpn: number): number {
     return this.ptes[mm]?.[vpn] ?? 0;

@@ -40,6 +40,12 @@ export interface Property {
    * O(log n) reconstructions; properties without one are found by a linear checker pass.
    */
   readonly stateCheck?: (state: SimState, model: Model) => string | null;
+  /**
+   * The event types its checker reacts to (including those its bookkeeping reads). When set,
+   * a loop may skip feeding it any other event (`audit` does; see `checkersByType`); when
+   * absent, it must be fed every event.
+   */
+  readonly events?: readonly SimEvent['type'][];
   start(model: Model): Checker;
 }
 

@@ -14,6 +14,7 @@ export const warnKernel: Property = {
     'it. Reported as warnings: the kernel prints a splat and carries on.',
   expectation: 'no WARN_ON condition of the kernel code is met',
   severity: 'warning',
+  events: ['warn'],
   start() {
     return {
       onEvent(e, index) {

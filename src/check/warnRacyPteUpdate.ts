@@ -21,6 +21,7 @@ export const warnRacyPteUpdate: Property = {
     'ptep_modify_prot_start/commit pair avoids it by going through the none entry (P1/P2).',
   expectation: 'software replaces a valid arm64 PTE only through none or with a cmpxchg-based helper',
   severity: 'warning',
+  events: ['pte/set'],
   start(model) {
     const isArm64 = model.arch.name.startsWith('arm64');
     const shadow = new PteShadow(model);

@@ -15,6 +15,7 @@ export const wrprotectPost: Property = {
     'while another CPU still holds a writable entry. Entries re-created after a legitimate mkwrite ' +
     'fault are not violations.',
   severity: 'failure',
+  events: ['helper/return'],
   start(model) {
     const wpName = model.variant.fnNames.wrprotect;
     return {
