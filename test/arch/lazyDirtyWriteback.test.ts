@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PTE_HWDIRTY, PTE_PRESENT, PTE_WRITE, PTE_YOUNG, pteWithPfn } from '../../src/index.js';
+import { makeModel, PTE_HWDIRTY, PTE_PRESENT, PTE_WRITE, PTE_YOUNG, pteWithPfn, runModel } from '../../src/index.js';
+import { builtin } from '../helpers/scenarios.js';
 import { accessCtx, archWorld, getArch } from './archWorld.js';
 
 const lazy = getArch('lazy-dirty-writeback');
@@ -30,5 +31,20 @@ describe('lazy-dirty-writeback (hypothetical, non-atomic dirty write-back)', () 
     expect(lazy.store(accessCtx(archWorld('lazy-dirty-writeback', clean))).events).toEqual(
       x86.store(accessCtx(archWorld('x86-64', clean))).events.map((e) => (e.type === 'pte/set' ? { ...e, fn: 'LAZY(X86-W3)' } : e)),
     );
+  });
+});
+
+describe('scenario lazy-writeback-undo (why atomic hardware A/D updates matter)', () => {
+  const seeds = Array.from({ length: 60 }, (_, i) => i + 1);
+  const failing = (arch: string, id: string) => {
+    const model = makeModel(builtin('lazy-writeback-undo'), { arch });
+    return seeds.filter((seed) => runModel(model, { seed }).verdicts.some((v) => v.id === id && v.ok === false));
+  };
+  it('the hypothetical write-back undoes the write-protect and a write is lost to the device', () => {
+    expect(failing('lazy-dirty-writeback', 'lost-write').length).toBeGreaterThan(0);
+  });
+  it('x86-64 (X86-W2 re-checks the live PTE) loses nothing with the same seeds', () => {
+    expect(failing('x86-64', 'lost-write')).toEqual([]);
+    expect(failing('x86-64', 'dirty-bit-lost')).toEqual([]);
   });
 });
