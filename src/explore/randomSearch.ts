@@ -46,7 +46,7 @@ export function randomSearch(model: Model, makeChecks: () => CheckSet, o: Explor
     property: v?.property ?? null,
     message: v?.message ?? null,
     schedule: picks,
-    stats: { states, transitions, maxDepth, ampleStates: 0, sleepPruned: 0, symmetryHits: 0, deadlocks, runs: done },
+    stats: { states, transitions, maxDepth, ampleStates: 0, sleepPruned: 0, symmetryHits: 0, deadlocks, runs: done, visitedBytes: 0 },
   });
   for (let r = 0; r < runs; r++) {
     const prng = new Prng(seed0 + r);

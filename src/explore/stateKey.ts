@@ -26,29 +26,46 @@ const SMALL_MAX = 0xfff0;
 /** Interned object shapes and strings: shared by the encoder and the decoder of one search. */
 export class ShapeTable {
   private readonly shapes: string[][] = [];
+  /** Shape ids by first key name, then by key count. */
   private readonly byFirst = new Map<string, number[]>();
   private readonly strings: string[] = [];
   private readonly stringIds = new Map<string, number>();
-  private buf: number[] = [];
-  private readonly keysTmp: string[] = [];
+  private buf = new Uint16Array(1024);
+  private n = 0;
 
-  private shapeId(keys: readonly string[]): number {
-    const first = keys[0] ?? '';
-    let list = this.byFirst.get(first);
-    if (list) {
+  private push(u: number): void {
+    if (this.n === this.buf.length) {
+      const b = new Uint16Array(this.buf.length * 2);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf[this.n++] = u;
+  }
+
+  /** The id of `o`'s key list, found without allocating when the shape is known. */
+  private shapeOf(o: Record<string, unknown>): number {
+    let first: string | undefined;
+    let count = 0;
+    for (const k in o) {
+      if (count === 0) first = k;
+      count++;
+    }
+    const f = first ?? '';
+    const list = this.byFirst.get(f);
+    if (list)
       outer: for (const id of list) {
-        const s = this.shapes[id] as string[];
-        if (s.length !== keys.length) continue;
-        for (let i = 0; i < s.length; i++) if (s[i] !== keys[i]) continue outer;
+        const shape = this.shapes[id] as string[];
+        if (shape.length !== count) continue;
+        let i = 0;
+        for (const k in o) if (shape[i++] !== k) continue outer;
         return id;
       }
-    } else {
-      list = [];
-      this.byFirst.set(first, list);
-    }
+    const keys: string[] = [];
+    for (const k in o) keys.push(k);
     const id = this.shapes.length;
-    this.shapes.push(keys.slice());
-    list.push(id);
+    this.shapes.push(keys);
+    if (list) list.push(id);
+    else this.byFirst.set(f, [id]);
     return id;
   }
 
@@ -64,48 +81,59 @@ export class ShapeTable {
 
   private int(n: number): void {
     const v = n + 2;
-    if (v >= 0 && v < SMALL_MAX && (v | 0) === v) this.buf.push(v);
+    if (v >= 0 && v < SMALL_MAX && (v | 0) === v) this.push(v);
     else if (Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff) {
       const u = n | 0;
-      this.buf.push(ESC_INT, (u >>> 16) & 0xffff, u & 0xffff);
+      this.push(ESC_INT);
+      this.push((u >>> 16) & 0xffff);
+      this.push(u & 0xffff);
     } else {
       const s = String(n);
-      this.buf.push(ESC_TEXT, s.length);
-      for (let i = 0; i < s.length; i++) this.buf.push(s.charCodeAt(i));
+      this.push(ESC_TEXT);
+      this.push(s.length);
+      for (let i = 0; i < s.length; i++) this.push(s.charCodeAt(i));
     }
   }
 
   private value(v: unknown): void {
     if (typeof v === 'number') return this.int(v);
-    if (typeof v === 'string') return void this.buf.push(STR, this.stringId(v));
-    if (typeof v === 'boolean') return void this.buf.push(v ? TRUE : FALSE);
-    if (v === null) return void this.buf.push(NIL);
-    if (v === undefined) return void this.buf.push(UNDEF);
+    if (typeof v === 'string') {
+      this.push(STR);
+      return this.push(this.stringId(v));
+    }
+    if (typeof v === 'boolean') return this.push(v ? TRUE : FALSE);
+    if (v === null) return this.push(NIL);
+    if (v === undefined) return this.push(UNDEF);
     if (Array.isArray(v)) {
-      this.buf.push(ARR, v.length);
-      for (let i = 0; i < v.length; i++) this.value(v[i]);
+      this.push(ARR);
+      this.push(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'number') this.int(x);
+        else this.value(x);
+      }
       return;
     }
     const o = v as Record<string, unknown>;
-    const keys = this.keysTmp;
-    const base = keys.length;
-    for (const k in o) keys.push(k);
-    const id = this.shapeId(base === 0 ? keys : keys.slice(base));
-    const mine = keys.slice(base);
-    keys.length = base;
-    this.buf.push(OBJ, id);
-    for (const k of mine) this.value(o[k]);
+    this.push(OBJ);
+    this.push(this.shapeOf(o));
+    for (const k in o) {
+      const x = o[k];
+      if (typeof x === 'number') this.int(x);
+      else this.value(x);
+    }
   }
 
   /** The key of `state`, with `extra` integers appended (search bookkeeping). */
   encode(state: SimState | MutableSimState, extra?: readonly number[]): string {
-    this.buf.length = 0;
+    this.n = 0;
     this.value(state);
     if (extra) for (const x of extra) this.int(x);
-    const b = this.buf;
-    if (b.length < 8192) return String.fromCharCode.apply(null, b);
+    const n = this.n;
+    if (n <= 4096) return String.fromCharCode.apply(null, this.buf.subarray(0, n) as unknown as number[]);
     let s = '';
-    for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, b.slice(i, i + 8192));
+    for (let i = 0; i < n; i += 4096)
+      s += String.fromCharCode.apply(null, this.buf.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
     return s;
   }
 

@@ -1,7 +1,6 @@
 import type { CallerThreadSpec, UserThreadSpec } from '../scenario/types.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import type { Model } from '../sim/model.js';
-import type { ShapeTable } from './stateKey.js';
 
 /**
  * Symmetry reduction over threads the scenario makes interchangeable (the explorer finds
@@ -15,12 +14,9 @@ import type { ShapeTable } from './stateKey.js';
  * Permuting threads t ↔ u (and their CPUs) maps a reachable state to a reachable state with
  * the same verdicts, because the model refers to a thread only through: its stack, lock
  * owners and reader bitmasks, the `susp` ghost bitmasks of TLB entries and secondary MMUs,
- * and its CPU's TLB. The canonical key is the least key over the group's permutations.
+ * and its CPU's TLB. The canonical key is the least key over the group's images.
  */
 export class Symmetry {
-  /** True when the last canonicalKey() used a non-identity permutation. */
-  lastWasPermuted = false;
-
   private constructor(
     /** Thread permutations (each a full tid map), identity excluded. */
     private readonly perms: readonly (readonly number[])[],
@@ -81,19 +77,13 @@ export class Symmetry {
     return this.perms.length + 1;
   }
 
-  /** The least key over the group (see the class comment). */
-  canonicalKey(table: ShapeTable, state: SimState, extra?: readonly number[]): string {
-    let best = table.encode(state, extra && remapExtra(extra, null));
-    this.lastWasPermuted = false;
+  /** Calls `f` with every image of (state, extra) under the group, identity first. */
+  images(state: SimState, extra: readonly number[] | undefined, f: (s: SimState, extra: readonly number[] | undefined, permuted: boolean) => void): void {
+    f(state, extra, false);
     for (let i = 0; i < this.perms.length; i++) {
       const p = this.perms[i] as readonly number[];
-      const k = table.encode(permute(state, p, this.cpuPerms[i] as readonly number[]), extra && remapExtra(extra, p));
-      if (k < best) {
-        best = k;
-        this.lastWasPermuted = true;
-      }
+      f(permute(state, p, this.cpuPerms[i] as readonly number[]), extra && remapExtra(extra, p), true);
     }
-    return best;
   }
 }
 

@@ -4,7 +4,7 @@ import type { Checker, Property } from '../check/types.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import { allDone, decide, stepOptions } from '../sim/decide.js';
 import type { Model } from '../sim/model.js';
-import { cloneState } from './stateKey.js';
+import { cloneKnown } from './knownShape.js';
 
 /** A property violation found while executing a transition or at a terminal state. */
 export interface FoundViolation {
@@ -71,7 +71,7 @@ export function execute(
   depth: number,
 ): Executed {
   const events = decide(model, parent, tid, choice);
-  const state = cloneState(parent);
+  const state = cloneKnown(parent);
   const view = state as unknown as SimState;
   let violation: FoundViolation | null = null;
   violation = checks.check({ type: '@sim/sched', tid }, depth, view);

@@ -23,6 +23,11 @@ export interface ExploreOptions {
   readonly por?: boolean;
   /** Symmetry reduction over interchangeable threads the scenario allows. @default true */
   readonly symmetry?: boolean;
+  /**
+   * Store exact state keys instead of 64-bit fingerprints (no collision possible, more memory).
+   * @default false
+   */
+  readonly exact?: boolean;
   /** CHESS-style bound on preemptions per path (turns POR off). @default none */
   readonly preemptionBound?: number;
   /** Bound on scheduler steps per path. @default none */
@@ -61,6 +66,8 @@ export interface ExploreStats {
   /** Terminal states where threads were still blocked. */
   readonly deadlocks: number;
   readonly runs: number;
+  /** Approximate bytes of the visited set (exhaustive strategies). */
+  readonly visitedBytes: number;
 }
 
 export interface ExploreResult {

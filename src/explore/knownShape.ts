@@ -1,0 +1,91 @@
+import { SimError } from '../errors.js';
+import type { MutableSimState, SimState } from '../state/types.js';
+
+/**
+ * The explorer's hot loop (fingerprint and clone of every state) walks the parts of SimState
+ * it knows field by field, which is several times faster than a generic walk; root fields it
+ * does not know (added later by other areas) go through the generic walk. So that a field
+ * added to one of the known objects can never be silently ignored, {@link verifyKnownShapes}
+ * compares every known object's keys with the list below; the explorer runs it on the first
+ * state and then every few hundred states, and throws when they differ.
+ */
+export const KNOWN: Readonly<Record<string, readonly string[]>> = {
+  page: ['version', 'device'],
+  mm: ['ptes', 'pending', 'seq', 'active'],
+  tlb: ['mm', 'vpn', 'pfn', 'w', 'd', 'susp'],
+  lock: ['owner', 'readers'],
+  bounds: ['start', 'end'],
+  thread: ['stack'],
+  frame: ['fn', 'pc', 'l'],
+  smmu: ['mm', 'seq', 'sptes', 'susp'],
+};
+/** Root fields walked field by field, in this order; the others follow generically. */
+export const KNOWN_ROOT: readonly string[] = ['pages', 'mms', 'tlbs', 'locks', 'bitmaps', 'bounds', 'threads', 'smmus', 'warnings'];
+
+function check(o: unknown, kind: string): void {
+  const want = KNOWN[kind] as readonly string[];
+  let i = 0;
+  for (const k in o as Record<string, unknown>) {
+    if (want[i] !== k) fail(kind, o);
+    i++;
+  }
+  if (i !== want.length) fail(kind, o);
+}
+
+function fail(kind: string, o: unknown): never {
+  throw new SimError(
+    'MODEL_INVARIANT',
+    `the explorer's state walk expects ${kind} objects with fields ${(KNOWN[kind] ?? []).join(', ')}, ` +
+      `found ${Object.keys(o as object).join(', ')}: update src/explore/knownShape.ts`,
+  );
+}
+
+/** Throws when a known object of `state` has other fields than {@link KNOWN} lists. */
+export function verifyKnownShapes(state: SimState | MutableSimState): void {
+  const s = state as MutableSimState;
+  for (const p of s.pages) check(p, 'page');
+  for (const m of s.mms) check(m, 'mm');
+  for (const t of s.tlbs) for (const e of t) check(e, 'tlb');
+  for (const l of s.locks) check(l, 'lock');
+  check(s.bounds, 'bounds');
+  for (const th of s.threads) {
+    check(th, 'thread');
+    for (const f of th.stack) check(f, 'frame');
+  }
+  for (const m of s.smmus) check(m, 'smmu');
+  const root = Object.keys(s);
+  for (let i = 0; i < KNOWN_ROOT.length; i++)
+    if (root[i] !== KNOWN_ROOT[i])
+      throw new SimError('MODEL_INVARIANT', `the explorer's state walk expects root fields ${KNOWN_ROOT.join(', ')} first, found ${root.join(', ')}: update src/explore/knownShape.ts`);
+}
+
+function cloneGeneric(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneGeneric(v[i]);
+    return out;
+  }
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in o) out[k] = cloneGeneric(o[k]);
+  return out;
+}
+
+/** Deep copy: known parts field by field, the rest generically; key order is preserved. */
+export function cloneKnown(state: SimState | MutableSimState): MutableSimState {
+  const s = state as MutableSimState;
+  const out: Record<string, unknown> = {
+    pages: s.pages.map((p) => ({ version: p.version, device: p.device })),
+    mms: s.mms.map((m) => ({ ptes: m.ptes.slice(), pending: m.pending, seq: m.seq, active: m.active })),
+    tlbs: s.tlbs.map((t) => t.map((e) => ({ mm: e.mm, vpn: e.vpn, pfn: e.pfn, w: e.w, d: e.d, susp: e.susp }))),
+    locks: s.locks.map((l) => ({ owner: l.owner, readers: l.readers })),
+    bitmaps: s.bitmaps.map((b) => b.slice()),
+    bounds: { start: s.bounds.start, end: s.bounds.end },
+    threads: s.threads.map((th) => ({ stack: th.stack.map((f) => ({ fn: f.fn, pc: f.pc, l: f.l.slice() })) })),
+    smmus: s.smmus.map((m) => ({ mm: m.mm, seq: m.seq, sptes: m.sptes.slice(), susp: m.susp.slice() })),
+    warnings: s.warnings,
+  };
+  for (const k in s) if (!(k in out)) out[k] = cloneGeneric((s as unknown as Record<string, unknown>)[k]);
+  return out as unknown as MutableSimState;
+}
