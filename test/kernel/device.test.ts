@@ -115,4 +115,26 @@ describe('secondary-MMU device thread (SEMANTICS §6)', () => {
     while (s.threads[0]!.stack.length > 0) ev.push(...types(step(model, s, 0)));
     expect(ev.filter((t) => t === 'smmu/install' || t === 'mem/store')).toEqual(['smmu/install', 'mem/store']);
   });
+
+  it('PAGETABLE mode: device stores are reported through the D bit its write fault set (the SPTE dies with the mkclean, R4); the buggy subscriber loses some', () => {
+    const pagetable = (ignoresSequence: boolean) =>
+      modelOf({
+        pages: 2,
+        cpus: 2,
+        variant: 'upstream',
+        mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+        initialPte: 'writable-clean',
+        driver: { mode: 'pagetable', initialBitmap: 'none' },
+        secondaryMmus: [{ mm: 0, ignoresSequence }],
+        threads: [
+          { kind: 'device', sub: 0, writes: 3 },
+          { kind: 'user', cpu: 0, writes: 1 },
+          { kind: 'caller', cpu: 1, protocol: 'clean' },
+          { kind: 'drain', cpu: 0, protocol: 'clean' },
+        ],
+      });
+    const lost = [getProperty('lost-write')];
+    expect(failingSeeds(pagetable(false), 'lost-write', 300, lost)).toEqual([]);
+    expect(failingSeeds(pagetable(true), 'lost-write', 300, lost).length).toBeGreaterThan(0);
+  });
 });
