@@ -107,6 +107,15 @@ describe('S-18: a read-only-fd mapping stops upstream\'s walk (H3)', () => {
   it('seed-v4 skips the read-only VMA and goes on (H3-v4): no lost write', () => {
     expect(failingSeeds(makeModel(s, { variant: 'seed-v4' }), 'lost-write', 200, lost)).toEqual([]);
   });
+
+  it('a private read-only mapping (VM_MAYWRITE, no VM_SHARED) inserted first stops the walk the same way', () => {
+    const priv = {
+      ...s,
+      mms: [{ vmas: [{ ...s.mms[0]!.vmas[0]!, flags: ['maywrite', 'pfnmap'] as const }] }, s.mms[1]!],
+    };
+    expect(failingSeeds(makeModel(priv, { variant: 'upstream' }), 'lost-write', 60, lost).length).toBeGreaterThan(0);
+    expect(failingSeeds(makeModel(priv, { variant: 'seed-v4' }), 'lost-write', 100, lost)).toEqual([]);
+  });
 });
 
 describe('laws over the actor scenarios, for every registered architecture', () => {
