@@ -1,6 +1,6 @@
 import type { CommandModule } from './types.js';
 import { intArg } from '../args.js';
-import { readLogFile, SimError } from '../../src/index.js';
+import { openLogFile, SimError } from '../../src/index.js';
 import { toChromeTrace } from '../report/perfetto.js';
 import { toDot } from '../report/happensBefore.js';
 import { htmlReport } from '../report/html/htmlReport.js';
@@ -42,19 +42,25 @@ export const exportCommand: CommandModule = {
             '--format',
           );
         const format = opts.format as Format;
-        const log = readLogFile(path, { salvage: opts.salvage === true });
-        if (opts.to !== undefined && opts.to >= log.events.length)
-          throw new SimError(
-            'BAD_ARGUMENT',
-            `--to ${opts.to} is past the end of the log (${log.events.length} events)`,
-            '--to',
-          );
-        const text =
-          format === 'perfetto'
-            ? JSON.stringify(toChromeTrace(log))
-            : format === 'dot'
-              ? toDot(log, opts.to !== undefined ? { until: opts.to } : {})
-              : htmlReport(log);
+        // Streamed: one chunk of events in memory at a time, however long the log.
+        const log = openLogFile(path, { salvage: opts.salvage === true });
+        let text: string;
+        try {
+          if (opts.to !== undefined && opts.to >= log.length)
+            throw new SimError(
+              'BAD_ARGUMENT',
+              `--to ${opts.to} is past the end of the log (${log.length} events)`,
+              '--to',
+            );
+          text =
+            format === 'perfetto'
+              ? JSON.stringify(toChromeTrace(log))
+              : format === 'dot'
+                ? toDot(log, opts.to !== undefined ? { until: opts.to } : {})
+                : htmlReport(log);
+        } finally {
+          log.close();
+        }
         if (opts.out === undefined) io.out(text);
         else {
           writeOutputFile(opts.out, text);

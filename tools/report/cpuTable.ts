@@ -19,6 +19,11 @@ export interface TableOptions {
   readonly marks?: ReadonlyMap<number, string>;
   /** Keep steps that did nothing a reviewer would write down. @default false */
   readonly allSteps?: boolean;
+  /**
+   * Absolute index of `events[0]` when the caller passes a slice of a long log (call depths
+   * then start at zero at the slice). @default 0
+   */
+  readonly offset?: number;
 }
 
 /**
@@ -31,8 +36,9 @@ export function tableSteps(
   ctx: RunContext,
   opts: TableOptions = {},
 ): TableStep[] {
-  const from = opts.from ?? 0;
-  const to = Math.min(opts.to ?? events.length - 1, events.length - 1);
+  const offset = opts.offset ?? 0;
+  const from = opts.from ?? offset;
+  const to = Math.min(opts.to ?? offset + events.length - 1, offset + events.length - 1);
   const depth = new Map<number, number>();
   const touched = new Set<string>();
   const steps: TableStep[] = [];
@@ -41,8 +47,8 @@ export function tableSteps(
     if (cur && (cur.lines.length > 0 || cur.marks.length > 0 || opts.allSteps)) steps.push(cur);
     cur = null;
   };
-  for (let i = 0; i < events.length && i <= to; i++) {
-    const e = events[i] as SimEvent;
+  for (let i = offset; i - offset < events.length && i <= to; i++) {
+    const e = events[i - offset] as SimEvent;
     const inRange = i >= from;
     if (e.type === '@sim/sched') {
       close();

@@ -1,4 +1,5 @@
-import type { ParsedLog, SimEvent } from '../../src/index.js';
+import type { LogReader, ParsedLog, SimEvent } from '../../src/index.js';
+import { eventSource, type EventSource } from './eventSource.js';
 import { SimError } from '../../src/index.js';
 import { stepPhrase } from './eventText.js';
 import { intField, makeRunContext, type RunContext } from './runContext.js';
@@ -54,7 +55,7 @@ function resourcesOf(e: SimEvent, ctx: RunContext): string[] {
  * another thread that touched it (conflicting accesses; loads are visible through TLB fills,
  * fault entries and the helper's ghost reads of read-only PTEs).
  */
-export function hbSteps(log: ParsedLog, ctx: RunContext, until: number): HbStep[] {
+export function hbSteps(log: EventSource, ctx: RunContext, until: number): HbStep[] {
   const marks = new Map<number, string>();
   for (const v of log.footer?.verdicts ?? [])
     if (v.ok === false && v.firstViolationEvent !== null) marks.set(v.firstViolationEvent, v.id);
@@ -65,18 +66,21 @@ export function hbSteps(log: ParsedLog, ctx: RunContext, until: number): HbStep[
     res: Set<string>;
     violation: string | null;
   }[] = [];
-  for (let i = 0; i <= until && i < log.events.length; i++) {
-    const e = log.events[i] as SimEvent;
-    if (e.type === '@sim/sched')
-      steps.push({ index: i, tid: e.tid, phrases: [], res: new Set(), violation: null });
-    const cur = steps[steps.length - 1];
-    if (!cur) continue;
-    const p = stepPhrase(e, ctx);
-    if (p !== null && e.type !== '@sim/end') cur.phrases.push(p.trim());
-    for (const r of resourcesOf(e, ctx)) cur.res.add(r);
-    const m = marks.get(i);
-    if (m) cur.violation = m;
-  }
+  log.forEach(
+    (e: SimEvent, i: number) => {
+      if (e.type === '@sim/sched')
+        steps.push({ index: i, tid: e.tid, phrases: [], res: new Set(), violation: null });
+      const cur = steps[steps.length - 1];
+      if (!cur) return;
+      const p = stepPhrase(e, ctx);
+      if (p !== null && e.type !== '@sim/end') cur.phrases.push(p.trim());
+      for (const r of resourcesOf(e, ctx)) cur.res.add(r);
+      const m = marks.get(i);
+      if (m) cur.violation = m;
+    },
+    0,
+    until + 1,
+  );
   return steps.map((s) => ({
     index: s.index,
     tid: s.tid,
@@ -94,15 +98,18 @@ const dotString = (s: string): string =>
  * `until`). Transitively implied edges are dropped so the picture stays readable; one cluster
  * per thread; the violating step is red. Refuses graphs over `maxSteps` (use --to).
  */
-export function toDot(log: ParsedLog, opts: { until?: number; maxSteps?: number } = {}): string {
+export function toDot(
+  input: ParsedLog | LogReader,
+  opts: { until?: number; maxSteps?: number } = {},
+): string {
+  const log = eventSource(input);
   const ctx = makeRunContext(log.header.scenario, log.header.arch);
   const firstViolation = Math.min(
     ...(log.footer?.verdicts ?? [])
       .filter((v) => v.ok === false && v.firstViolationEvent !== null)
       .map((v) => v.firstViolationEvent as number),
   );
-  const until =
-    opts.until ?? (Number.isFinite(firstViolation) ? firstViolation : log.events.length - 1);
+  const until = opts.until ?? (Number.isFinite(firstViolation) ? firstViolation : log.length - 1);
   const steps = hbSteps(log, ctx, until);
   const max = opts.maxSteps ?? 1500;
   if (steps.length > max)

@@ -1,11 +1,13 @@
 import {
   applyEvent,
   initialMutableState,
+  type LogReader,
   type ParsedLog,
   type SimEvent,
   type SimState,
 } from '../../src/index.js';
-import { actorsOf, makeRunContext, type RunContext } from './runContext.js';
+import { intField, makeRunContext, type RunContext } from './runContext.js';
+import { eventSource } from './eventSource.js';
 import { stepPhrase } from './eventText.js';
 
 /** One Chrome trace event (the JSON Object Format that Perfetto and chrome://tracing open). */
@@ -134,10 +136,11 @@ export function dirtyUnrecorded(state: SimState, ctx: RunContext): number {
  * dirty-but-unrecorded pages, and flow arrows from a PTE write-protect/clean to the flush that
  * covers it (none when no flush does: that is the seed-v4 race). Output is sorted by timestamp.
  */
-export function toChromeTrace(log: ParsedLog): ChromeTrace {
-  const { header, events } = log;
+export function toChromeTrace(input: ParsedLog | LogReader): ChromeTrace {
+  const log = eventSource(input);
+  const { header } = log;
   const ctx = makeRunContext(header.scenario, header.arch);
-  const actors = actorsOf(events);
+  let current = -1;
   const out: TraceEvent[] = [];
   const meta: TraceEvent[] = [];
   const slices = new SliceStacks(out);
@@ -211,7 +214,7 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
   let flowSeq = 0;
   let windowSeq = 0;
   const windows: { tid: number; mm: number; from: number; to: number; id: string }[] = [];
-  const n = events.length;
+  const n = log.length;
   const instant = (track: number, name: string, ts: number, args?: Record<string, unknown>): void =>
     void out.push({
       name,
@@ -223,9 +226,11 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
       cat: 'event',
       ...(args && { args }),
     });
-  for (let i = 0; i < n; i++) {
-    const e = events[i] as SimEvent;
-    const actor = actors[i] ?? -1;
+  log.forEach((e: SimEvent, i: number) => {
+    // The stepping thread owns events without a tid (actorsOf, streaming).
+    if (e.type === '@sim/sched') current = e.tid;
+    const own = intField(e, 'tid');
+    const actor = e.type === '@sim/end' ? -1 : (own ?? current);
     const track = threadTrack(actor);
     applyEvent(state, e);
     switch (e.type) {
@@ -398,7 +403,7 @@ export function toChromeTrace(log: ParsedLog): ChromeTrace {
         unrecorded = u;
       }
     }
-  }
+  });
   endStep(n);
   slices.closeAll(n);
   for (const w of windows)

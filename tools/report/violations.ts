@@ -1,7 +1,7 @@
-import type { ParsedLog } from '../../src/index.js';
+import type { LogFooter } from '../../src/index.js';
 
 /** First-violation event index → `id: message`, from a log's footer (several ids joined by `; `). */
-export function violationMarksOf(log: ParsedLog): Map<number, string> {
+export function violationMarksOf(log: { readonly footer: LogFooter | null }): Map<number, string> {
   const marks = new Map<number, string>();
   for (const v of log.footer?.verdicts ?? [])
     if (v.ok === false && v.firstViolationEvent !== null) {

@@ -5,6 +5,7 @@ import { recordedLog, RACE } from '../recordedLog.js';
 import { CLIENT_CORE_JS } from '../../../tools/report/html/clientCore.js';
 import { reportData, type ReportData } from '../../../tools/report/html/reportData.js';
 import { actorsOf, makeRunContext } from '../../../tools/report/runContext.js';
+import { eventSource } from '../../../tools/report/eventSource.js';
 import { selectEvents } from '../../../tools/report/eventFilter.js';
 import { eventText } from '../../../tools/report/eventText.js';
 import { openWindows } from '../../../tools/report/stateText.js';
@@ -25,7 +26,7 @@ interface PageApi {
 const PT = new Function(`${CLIENT_CORE_JS}\nreturn PT;`)() as PageApi;
 
 async function load(log: ParsedLog): Promise<{ meta: ReportData; d: Columnar }> {
-  const meta = reportData(log);
+  const meta = reportData(eventSource(log));
   return { meta, d: PT.decode(meta, await PT.inflate(meta.data)) };
 }
 

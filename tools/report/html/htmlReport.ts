@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ParsedLog } from '../../../src/index.js';
+import type { LogReader, ParsedLog } from '../../../src/index.js';
+import { eventSource, type EventSource } from '../eventSource.js';
 import { makeRunContext } from '../runContext.js';
 import { cpuTableText, tableSteps } from '../cpuTable.js';
 import { violationMarksOf } from '../violations.js';
@@ -29,14 +30,15 @@ export function scriptJson(value: unknown): string {
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('base64');
 
 /** Steps of the CPU-column table shown in the report: around the first violation, at most `max`. */
-function tableFor(log: ParsedLog, max = 400): { text: string; note: string } {
+function tableFor(log: EventSource, max = 400): { text: string; note: string } {
   const ctx = makeRunContext(log.header.scenario, log.header.arch);
   const marks = violationMarksOf(log);
   const first = Math.min(...marks.keys());
-  const all = tableSteps(log.events, ctx, {
-    marks,
-    ...(Number.isFinite(first) && { to: Math.min(log.events.length - 1, first + 400) }),
-  });
+  const n = log.length;
+  // A bounded slice: up to 400 events after the first violation and 20000 before it.
+  const to = Number.isFinite(first) ? Math.min(n - 1, first + 400) : Math.min(n - 1, 20_000);
+  const offset = Number.isFinite(first) ? Math.max(0, first - 20_000) : 0;
+  const all = tableSteps(log.events(offset, to + 1), ctx, { marks, offset, to });
   let steps = all;
   let note = '';
   if (all.length > max) {
@@ -44,8 +46,8 @@ function tableFor(log: ParsedLog, max = 400): { text: string; note: string } {
     const end = Math.min(all.length, Math.max(k + 20, max));
     steps = all.slice(Math.max(0, end - max), end);
     note = `steps ${steps[0]?.index ?? 0} to ${steps[steps.length - 1]?.index ?? 0} of the run (use \`ptesim show --table --from N --to M\` for others)`;
-  } else if (Number.isFinite(first) && log.events.length - 1 > first + 400)
-    note = `up to 400 events after the first violation`;
+  } else if (n - 1 > to)
+    note = `events ${offset} to ${to} of ${n} (use \`ptesim show --table --from N --to M\` for others)`;
   return { text: cpuTableText(steps, ctx, 38), note };
 }
 
@@ -55,7 +57,8 @@ function tableFor(log: ParsedLog, max = 400): { text: string; note: string } {
  * the CPU-column table. No network: a CSP allows only this page's own inline script and style
  * (by hash); everything from the log is escaped or set as text.
  */
-export function htmlReport(log: ParsedLog): string {
+export function htmlReport(input: ParsedLog | LogReader): string {
+  const log = eventSource(input);
   const ctx = makeRunContext(log.header.scenario, log.header.arch);
   const data = reportData(log, ctx);
   const script = `${CLIENT_CORE_JS}\n${CLIENT_UI_JS}`;

@@ -42,48 +42,69 @@ class Bytes {
   }
 }
 
-export function packEvents(events: readonly SimEvent[]): PackedEvents {
-  const typeIndex = new Map<string, number>();
-  const types: string[] = [];
-  const fields: (readonly [string, 'i' | 's' | 'a'])[][] = [];
-  const strIndex = new Map<string, number>();
-  const strings: string[] = [];
-  const str = (s: string): number => {
-    let k = strIndex.get(s);
+/** Packs events one at a time (streaming); `finish` returns the embedded form. */
+export class EventPacker {
+  private readonly typeIndex = new Map<string, number>();
+  private readonly types: string[] = [];
+  private readonly fields: (readonly [string, 'i' | 's' | 'a'])[][] = [];
+  private readonly strIndex = new Map<string, number>();
+  private readonly strings: string[] = [];
+  private readonly out = new Bytes();
+  private n = 0;
+
+  private str(s: string): number {
+    let k = this.strIndex.get(s);
     if (k === undefined) {
-      k = strings.length;
-      strings.push(s);
-      strIndex.set(s, k);
+      k = this.strings.length;
+      this.strings.push(s);
+      this.strIndex.set(s, k);
     }
     return k;
-  };
-  const out = new Bytes();
-  for (const e of events) {
-    let t = typeIndex.get(e.type);
+  }
+
+  add(e: SimEvent): void {
+    let t = this.typeIndex.get(e.type);
     if (t === undefined) {
-      t = types.length;
-      types.push(e.type);
-      typeIndex.set(e.type, t);
+      t = this.types.length;
+      this.types.push(e.type);
+      this.typeIndex.set(e.type, t);
       const schema = EVENT_FIELDS[e.type as SimEventType] ?? {};
-      fields.push(
+      this.fields.push(
         Object.entries(schema).map(
           ([name, kind]) => [name, kind === 'int' ? 'i' : kind === 'ints' ? 'a' : 's'] as const,
         ),
       );
     }
+    const out = this.out;
     out.uint(t);
     const rec = e as unknown as Record<string, unknown>;
-    for (const [name, kind] of fields[t] ?? []) {
+    for (const [name, kind] of this.fields[t] ?? []) {
       const v = rec[name];
       if (kind === 'i') out.int(typeof v === 'number' ? v : 0);
-      else if (kind === 's') out.uint(str(typeof v === 'string' ? v : String(v)));
+      else if (kind === 's') out.uint(this.str(typeof v === 'string' ? v : String(v)));
       else {
         const arr = Array.isArray(v) ? (v as number[]) : [];
         out.uint(arr.length);
         for (const x of arr) out.int(x);
       }
     }
+    this.n++;
   }
-  const gz = gzipSync(out.buf.subarray(0, out.len), { level: 9 });
-  return { n: events.length, types, fields, strings, data: Buffer.from(gz).toString('base64') };
+
+  finish(): PackedEvents {
+    const gz = gzipSync(this.out.buf.subarray(0, this.out.len), { level: 9 });
+    return {
+      n: this.n,
+      types: this.types,
+      fields: this.fields,
+      strings: this.strings,
+      data: Buffer.from(gz).toString('base64'),
+    };
+  }
+}
+
+export function packEvents(events: readonly SimEvent[]): PackedEvents {
+  const p = new EventPacker();
+  for (const e of events) p.add(e);
+  return p.finish();
 }

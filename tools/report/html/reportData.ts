@@ -2,11 +2,11 @@ import {
   applyEvent,
   EVENT_FIELDS,
   initialMutableState,
-  type ParsedLog,
   type SimEvent,
 } from '../../../src/index.js';
+import type { EventSource } from '../eventSource.js';
 import { makeRunContext, type RunContext } from '../runContext.js';
-import { packEvents, type PackedEvents } from './packEvents.js';
+import { EventPacker, type PackedEvents } from './packEvents.js';
 
 /** A checkpoint as the page folds it: the SimState plus the open notifier windows. */
 export type PageState = Record<string, unknown> & {
@@ -56,21 +56,23 @@ function snapshot(state: object, windows: PageState['windows']): PageState {
   };
 }
 
+/** One streaming pass over the events: packs them, takes checkpoints, collects PTE values. */
 export function reportData(
-  log: ParsedLog,
+  log: EventSource,
   ctx: RunContext = makeRunContext(log.header.scenario, log.header.arch),
 ): ReportData {
-  const { header, events } = log;
+  const { header } = log;
   const scenario = header.scenario;
-  const n = events.length;
+  const n = log.length;
+  const packer = new EventPacker();
   const K = checkpointInterval(n);
   const state = initialMutableState(scenario);
   const windows: PageState['windows'] = [];
   const checkpoints: PageState[] = [snapshot(state, windows)];
   const ptes = new Set<number>([0]);
   for (const mm of state.mms) for (const p of mm.ptes) ptes.add(p);
-  for (let i = 0; i < n; i++) {
-    const e = events[i] as SimEvent;
+  log.forEach((e: SimEvent, i: number) => {
+    packer.add(e);
     applyEvent(state, e);
     if (e.type === 'pte/set') ptes.add(e.pte);
     else if (e.type === 'notifier/start')
@@ -82,13 +84,13 @@ export function reportData(
       if (k >= 0) windows.splice(k, 1);
     }
     if ((i + 1) % K === 0 && i + 1 < n) checkpoints.push(snapshot(state, windows));
-  }
+  });
   const pteText: Record<string, string> = {};
   for (const p of ptes) pteText[String(p)] = ctx.formatPte(p);
   const fieldNames: Record<string, string[]> = {};
   for (const [type, f] of Object.entries(EVENT_FIELDS)) fieldNames[type] = Object.keys(f);
   return {
-    ...packEvents(events),
+    ...packer.finish(),
     header: {
       scenario: scenario.name,
       description: scenario.description,
@@ -97,7 +99,7 @@ export function reportData(
       seed: header.seed,
       schedule: header.schedule,
       end: log.footer?.end ?? 'unfinished',
-      truncated: log.truncated !== null,
+      truncated: log.truncated,
     },
     verdicts: (log.footer?.verdicts ?? []).map((v) => ({
       id: v.id,
