@@ -52,6 +52,9 @@ export interface OpenOptions {
   readonly salvage?: boolean;
 }
 
+/** Thrown by a partial-chunk visitor to stop decoding past the end of the wanted range. */
+const STOP: unique symbol = Symbol('stop');
+
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isIntArray = (x: unknown, max: number): x is number[] =>
   Array.isArray(x) && x.length <= max && x.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
@@ -294,7 +297,13 @@ export class LogReader {
       const lo = Math.max(from, info.first);
       const hi = Math.min(to, info.first + info.n);
       const whole = lo === info.first && hi === info.first + info.n;
-      const v = whole ? visit : (e: SimEvent, i: number): void => (i >= lo && i < hi ? visit(e, i) : undefined);
+      // A partial chunk: skip events before `lo`, stop decoding at `hi` (seeks decode less).
+      const v = whole
+        ? visit
+        : (e: SimEvent, i: number): void => {
+            if (i >= hi) throw STOP;
+            if (i >= lo) visit(e, i);
+          };
       if (this.v1) {
         const evs = this.v1[k] as readonly SimEvent[];
         for (let i = lo; i < hi; i++) v(evs[i - info.first] as SimEvent, i);
@@ -303,11 +312,17 @@ export class LogReader {
       const c = this.readChunk(k);
       const at = `${this.where} chunk ${k} at byte ${info.offset}`;
       const fast = this.visitor();
-      if (fast) {
-        const types = c.z ? inflate(c.types, at, 'types') : c.types;
-        const data = c.z ? inflate(c.data, at, 'data') : c.data;
-        fast(types, data, c.n, c.first, c.strs, scratch, v);
-      } else visitChunk(c, this.decoder as Decoder, this.header.schema, at, reuse, v);
+      try {
+        if (fast) {
+          const types = c.z ? inflate(c.types, at, 'types') : c.types;
+          const data = c.z ? inflate(c.data, at, 'data') : c.data;
+          fast(types, data, c.n, c.first, c.strs, scratch, v);
+        } else visitChunk(c, this.decoder as Decoder, this.header.schema, at, reuse, v);
+      } catch (e) {
+        if (e !== STOP) throw e;
+        // Only the last chunk of a range stops early; the rest of it was not wanted.
+        break;
+      }
     }
   }
 

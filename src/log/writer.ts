@@ -26,7 +26,7 @@ export interface ByteSink {
 export interface LogWriterOptions {
   /** Events per chunk. @default 16384 */
   readonly chunkEvents?: number;
-  /** A state checkpoint after every this many events (rounded up to whole chunks). @default 65536 */
+  /** A state checkpoint after every this many events (rounded up to whole chunks). @default 32768 */
   readonly checkpointEvery?: number;
   /** Raw-DEFLATE the chunk columns. @default true */
   readonly compress?: boolean;
@@ -67,7 +67,7 @@ export class LogWriter {
     this.chunkEvents = o.chunkEvents ?? 16384;
     if (!Number.isSafeInteger(this.chunkEvents) || this.chunkEvents < 1 || this.chunkEvents > 1 << 20)
       throw new SimError('BAD_ARGUMENT', `chunkEvents must be 1..${1 << 20}, got ${this.chunkEvents}`);
-    this.checkpointEvery = Math.max(1, Math.ceil((o.checkpointEvery ?? 65536) / this.chunkEvents)) * this.chunkEvents;
+    this.checkpointEvery = Math.max(1, Math.ceil((o.checkpointEvery ?? 32768) / this.chunkEvents)) * this.chunkEvents;
     const table = currentTypeTable();
     this.enc = new ChunkEncoder(encoderFor(table), o.compress ?? true);
     this.state = initialMutableState(header.scenario);
