@@ -55,9 +55,15 @@ export function selectProperties(rules?: readonly string[]): Property[] {
   if (rules === undefined || rules.length === 0) return [...all];
   const out: Property[] = [];
   for (const r of rules) {
-    const hits = r.endsWith('*') ? all.filter((p) => p.id.startsWith(r.slice(0, -1))) : all.filter((p) => p.id === r);
+    const hits = r.endsWith('*')
+      ? all.filter((p) => p.id.startsWith(r.slice(0, -1)))
+      : all.filter((p) => p.id === r);
     if (hits.length === 0)
-      throw new SimError('BAD_ARGUMENT', `unknown rule '${r}'; expected one of: ${all.map((p) => p.id).join(', ')} (or a prefix ending in *)`, '--rules');
+      throw new SimError(
+        'BAD_ARGUMENT',
+        `unknown rule '${r}'; expected one of: ${all.map((p) => p.id).join(', ')} (or a prefix ending in *)`,
+        '--rules',
+      );
     for (const h of hits) if (!out.includes(h)) out.push(h);
   }
   return out;
@@ -68,7 +74,8 @@ class Brackets {
   private readonly stacks = new Map<number, string[]>();
   apply(e: SimEvent): void {
     if (e.type === 'helper/call') this.push(e.tid, e.fn);
-    else if (e.type === 'fault/enter') this.push(e.tid, e.write ? 'handle_mm_fault (write)' : 'handle_mm_fault (read)');
+    else if (e.type === 'fault/enter')
+      this.push(e.tid, e.write ? 'handle_mm_fault (write)' : 'handle_mm_fault (read)');
     else if (e.type === 'helper/return' || e.type === 'fault/exit') this.stacks.get(e.tid)?.pop();
   }
   private push(tid: number, fn: string): void {
@@ -82,7 +89,8 @@ class Brackets {
   }
 }
 
-const tidOf = (e: SimEvent): number | null => ('tid' in e && typeof e.tid === 'number' ? e.tid : null);
+const tidOf = (e: SimEvent): number | null =>
+  'tid' in e && typeof e.tid === 'number' ? e.tid : null;
 
 /**
  * Check every selected property over a sequence of events, offline: fold each event with the
@@ -90,7 +98,11 @@ const tidOf = (e: SimEvent): number | null => ('tid' in e && typeof e.tid === 'n
  * keep feeding after a violation so every one is reported. Memory: the state, the checkers'
  * own bookkeeping and `context` events, whatever the log's length.
  */
-export function auditEvents(model: Model, events: Iterable<SimEvent>, options: AuditOptions = {}): AuditReport {
+export function auditEvents(
+  model: Model,
+  events: Iterable<SimEvent>,
+  options: AuditOptions = {},
+): AuditReport {
   const props = selectProperties(options.rules);
   const keep = options.context ?? 5;
   const state = initialMutableState(model.scenario);
@@ -110,7 +122,8 @@ export function auditEvents(model: Model, events: Iterable<SimEvent>, options: A
       const p = props[k] as Property;
       const tid = tidOf(e) ?? (e.type === '@sim/end' ? null : sched);
       const own = 'fn' in e && e.type !== 'helper/call' && e.type !== 'helper/return' ? e.fn : null;
-      const bracket = tid === null ? null : brackets.top(tid) ?? (e.type === 'helper/return' ? e.fn : null);
+      const bracket =
+        tid === null ? null : (brackets.top(tid) ?? (e.type === 'helper/return' ? e.fn : null));
       const spec = tid === null ? undefined : threads[tid];
       findings.push({
         rule: p.id,
@@ -120,7 +133,7 @@ export function auditEvents(model: Model, events: Iterable<SimEvent>, options: A
         tid,
         thread: spec?.name ?? null,
         cpu: spec?.cpu ?? null,
-        fn: own && bracket ? `${own} in ${bracket}` : own ?? bracket,
+        fn: own && bracket ? `${own} in ${bracket}` : (own ?? bracket),
         message: v.message,
         expected: p.expectation ?? p.description,
         context: recent.slice(),
@@ -134,7 +147,13 @@ export function auditEvents(model: Model, events: Iterable<SimEvent>, options: A
     index++;
   }
   const failures = findings.filter((f) => f.severity === 'failure').length;
-  return { events: index, rules: props.map((p) => p.id), findings, failures, warnings: findings.length - failures };
+  return {
+    events: index,
+    rules: props.map((p) => p.id),
+    findings,
+    failures,
+    warnings: findings.length - failures,
+  };
 }
 
 /**
@@ -146,7 +165,10 @@ export function auditLog(
   log: { readonly header: LogHeader; readonly events: Iterable<SimEvent> } | LogReader,
   options: AuditOptions = {},
 ): AuditReport {
-  const model = makeModel(log.header.scenario, { arch: log.header.arch, variant: log.header.variant });
+  const model = makeModel(log.header.scenario, {
+    arch: log.header.arch,
+    variant: log.header.variant,
+  });
   const events = 'chunkEvents' in log ? chunked(log) : log.events;
   return auditEvents(model, events, options);
 }
@@ -160,7 +182,8 @@ export function formatEvent(e: SimEvent, model?: Model): string {
   const parts: string[] = [e.type];
   for (const [k, v] of Object.entries(e)) {
     if (k === 'type') continue;
-    if (k === 'pte' && model && typeof v === 'number') parts.push(`pte=[${model.arch.formatPte(v)}]`);
+    if (k === 'pte' && model && typeof v === 'number')
+      parts.push(`pte=[${model.arch.formatPte(v)}]`);
     else parts.push(`${k}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
   }
   return parts.join(' ');
@@ -170,11 +193,17 @@ export function formatEvent(e: SimEvent, model?: Model): string {
 export function formatAudit(report: AuditReport, model?: Model): string {
   const lines: string[] = [];
   for (const f of report.findings) {
-    const who = f.tid === null ? 'no thread' : `thread ${f.tid}${f.thread ? ` (${f.thread}${f.cpu !== null ? `, CPU${f.cpu}` : ''})` : ''}`;
-    lines.push(`${f.severity === 'failure' ? 'VIOLATION' : 'WARNING'} ${f.rule} at event ${f.index}: ${who}${f.fn ? ` in ${f.fn}` : ''}`);
+    const who =
+      f.tid === null
+        ? 'no thread'
+        : `thread ${f.tid}${f.thread ? ` (${f.thread}${f.cpu !== null ? `, CPU${f.cpu}` : ''})` : ''}`;
+    lines.push(
+      `${f.severity === 'failure' ? 'VIOLATION' : 'WARNING'} ${f.rule} at event ${f.index}: ${who}${f.fn ? ` in ${f.fn}` : ''}`,
+    );
     lines.push(`  ${f.message}`);
     lines.push(`  expected: ${f.expected}`);
-    for (const c of f.context) lines.push(`    ${String(c.index).padStart(7)}  ${formatEvent(c.event, model)}`);
+    for (const c of f.context)
+      lines.push(`    ${String(c.index).padStart(7)}  ${formatEvent(c.event, model)}`);
     lines.push(`  > ${String(f.index).padStart(7)}  ${formatEvent(f.event, model)}`);
   }
   const byRule = new Map<string, number>();

@@ -36,8 +36,13 @@ export interface MemoryStates extends StateSource {
  * checkpoints needs no such pass); afterwards each `stateAfter(n)` copies the nearest
  * checkpoint at or before `n` and folds fewer than `every` events.
  */
-export function memoryStates(scenario: Scenario, events: readonly SimEvent[], every = 1024): MemoryStates {
-  if (!Number.isSafeInteger(every) || every < 1) throw new SimError('BAD_ARGUMENT', `checkpoint interval must be ≥ 1, got ${every}`);
+export function memoryStates(
+  scenario: Scenario,
+  events: readonly SimEvent[],
+  every = 1024,
+): MemoryStates {
+  if (!Number.isSafeInteger(every) || every < 1)
+    throw new SimError('BAD_ARGUMENT', `checkpoint interval must be ≥ 1, got ${every}`);
   const checkpoints: MutableSimState[] = [];
   const state = initialMutableState(scenario);
   for (let i = 0; i <= events.length; i++) {
@@ -93,7 +98,8 @@ export interface BisectResult {
   readonly reason: string | null;
 }
 
-const badText = (v: boolean | string | null): string | null => (typeof v === 'string' ? v : v ? 'bad' : null);
+const badText = (v: boolean | string | null): string | null =>
+  typeof v === 'string' ? v : v ? 'bad' : null;
 
 /**
  * The first event after which `bad` holds, in at most ⌈log2(length)⌉ + 2 state reconstructions:
@@ -111,13 +117,25 @@ export function bisectStates(source: StateSource, bad: StateQuestion, model?: Mo
     probed.set(n, s);
     return badText(bad(s, n));
   };
-  const none = { firstBad: null, event: null, diff: [] as StateChange[], method: 'bisect' as const };
+  const none = {
+    firstBad: null,
+    event: null,
+    diff: [] as StateChange[],
+    method: 'bisect' as const,
+  };
   try {
     const atEnd = ask(source.length);
     if (atEnd === null) return { ...none, verdict: 'good', probes, message: null, reason: null };
     const atStart = ask(0);
     if (atStart !== null)
-      return { ...none, verdict: 'bad', firstBad: -1, probes, message: atStart, reason: 'already bad in the initial state' };
+      return {
+        ...none,
+        verdict: 'bad',
+        firstBad: -1,
+        probes,
+        message: atStart,
+        reason: 'already bad in the initial state',
+      };
     let lo = 0;
     let hi = source.length;
     let msg = atEnd;
@@ -133,7 +151,13 @@ export function bisectStates(source: StateSource, bad: StateQuestion, model?: Mo
     return finish(source, model, hi - 1, probes, 'bisect', msg, probed);
   } catch (e) {
     if (e instanceof SimError && e.code !== 'MODEL_INVARIANT') throw e;
-    return { ...none, verdict: 'cannot-tell', probes, message: null, reason: `the question failed at a probe: ${(e as Error).message}` };
+    return {
+      ...none,
+      verdict: 'cannot-tell',
+      probes,
+      message: null,
+      reason: `the question failed at a probe: ${(e as Error).message}`,
+    };
   }
 }
 
@@ -150,13 +174,29 @@ function finish(
   const before = probed.get(i) ?? source.stateAfter(i);
   const after = probed.get(i + 1) ?? source.stateAfter(i + 1);
   const diff = model
-    ? diffStates({ state: before, arch: model.arch, layout: model.layout }, { state: after, arch: model.arch, layout: model.layout })
+    ? diffStates(
+        { state: before, arch: model.arch, layout: model.layout },
+        { state: after, arch: model.arch, layout: model.layout },
+      )
     : [];
-  return { verdict: 'bad', firstBad: i, event: source.events(i, i + 1)[0] ?? null, probes, method, message, diff, reason: null };
+  return {
+    verdict: 'bad',
+    firstBad: i,
+    event: source.events(i, i + 1)[0] ?? null,
+    probes,
+    method,
+    message,
+    diff,
+    reason: null,
+  };
 }
 
 /** The same question answered by folding every state in order: the reference bisect must agree with. */
-export function scanStates(scenario: Scenario, events: readonly SimEvent[], bad: StateQuestion): number | null {
+export function scanStates(
+  scenario: Scenario,
+  events: readonly SimEvent[],
+  bad: StateQuestion,
+): number | null {
   const s = initialMutableState(scenario);
   if (badText(bad(s as unknown as SimState, 0)) !== null) return -1;
   for (let i = 0; i < events.length; i++) {
@@ -196,8 +236,16 @@ export function bisectProperty(
       if (v) return finish(source, model, v.index, 0, 'scan', v.message);
     }
   }
-  const none = { firstBad: null, event: null, diff: [], probes: 0, method: 'scan' as const, message: null };
-  if (last?.type === '@sim/end' && last.reason === 'done') return { ...none, verdict: 'good', reason: null };
+  const none = {
+    firstBad: null,
+    event: null,
+    diff: [],
+    probes: 0,
+    method: 'scan' as const,
+    message: null,
+  };
+  if (last?.type === '@sim/end' && last.reason === 'done')
+    return { ...none, verdict: 'good', reason: null };
   return {
     ...none,
     verdict: 'cannot-tell',

@@ -18,12 +18,14 @@ interface CleanCall {
  */
 export const cleanA: Property = {
   id: 'clean-a',
-  description: 'a PTE dirty when the clean helper started is recorded in the bitmap when it returns',
+  description:
+    'a PTE dirty when the clean helper started is recorded in the bitmap when it returns',
   explanation:
     'Guarantee (a) of the kernel-doc of clean_record_shared_mapping_range (mm/mapping_dirty_helpers.c, ' +
     'SEMANTICS §1.4): the helper never cleans a PTE without reporting it, and every PTE dirty at the ' +
     'start is recorded. H11: a walk stopped by a non-applicable VMA (H3, S-18) makes it fail.',
-  expectation: 'every page whose PTE was dirty at the call has its bit set in the caller\'s bitmap at return',
+  expectation:
+    "every page whose PTE was dirty at the call has its bit set in the caller's bitmap at return",
   severity: 'failure',
   events: ['helper/call', 'bitmap/set', 'helper/return'],
   start(model) {
@@ -36,7 +38,11 @@ export const cleanA: Property = {
         if (e.type === 'helper/call' && e.fn === cleanFn) {
           const pages: number[] = [];
           for (let p = e.first; p < e.first + e.nr; p++)
-            if (sharedMappingsOf(scenario, p).some(({ mm, vpn }) => model.arch.pteDirty(state.mms[mm]?.ptes[vpn] ?? 0)))
+            if (
+              sharedMappingsOf(scenario, p).some(({ mm, vpn }) =>
+                model.arch.pteDirty(state.mms[mm]?.ptes[vpn] ?? 0),
+              )
+            )
               pages.push(p);
           calls.set(e.tid, { index, pages, recorded: new Set() });
           return null;

@@ -21,9 +21,10 @@ export const cleanB: Property = {
   description: 'a page written during the clean helper is still dirty or recorded when it returns',
   explanation:
     'Guarantee (b) of the kernel-doc of clean_record_shared_mapping_range (SEMANTICS §1.4): PTEs ' +
-    'dirtied after the start either stay dirty or are recorded. Hellström\'s case analysis (SEED) ' +
+    "dirtied after the start either stay dirty or are recorded. Hellström's case analysis (SEED) " +
     'is why the deferred flush keeps it: a write through a stale TLB entry hits a recorded page.',
-  expectation: 'a page written since the call has a dirty PTE or its bitmap bit set when the helper returns',
+  expectation:
+    'a page written since the call has a dirty PTE or its bitmap bit set when the helper returns',
   severity: 'failure',
   events: ['helper/call', 'mem/store', 'bitmap/set', 'helper/return'],
   start(model) {
@@ -36,11 +37,18 @@ export const cleanB: Property = {
         switch (e.type) {
           case 'helper/call':
             if (e.fn === cleanFn)
-              calls.set(e.tid, { index, first: e.first, nr: e.nr, written: new Map(), recorded: new Set() });
+              calls.set(e.tid, {
+                index,
+                first: e.first,
+                nr: e.nr,
+                written: new Map(),
+                recorded: new Set(),
+              });
             return null;
           case 'mem/store':
             for (const c of calls.values())
-              if (e.page >= c.first && e.page < c.first + c.nr && !c.written.has(e.page)) c.written.set(e.page, index);
+              if (e.page >= c.first && e.page < c.first + c.nr && !c.written.has(e.page))
+                c.written.set(e.page, index);
             return null;
           case 'bitmap/set':
             calls.get(e.tid)?.recorded.add(e.bit);

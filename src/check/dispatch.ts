@@ -23,11 +23,20 @@ export class CheckerTable {
     properties.forEach((p, i) => {
       for (const t of p.events ?? []) lists.set(t, [...(lists.get(t) ?? []), i]);
     });
-    for (const [t, idx] of lists) this.byType.set(t, [...idx, ...this.always].sort((a, b) => a - b));
+    for (const [t, idx] of lists)
+      this.byType.set(
+        t,
+        [...idx, ...this.always].sort((a, b) => a - b),
+      );
   }
 
   /** Feed one event (with the state after it); calls `found` for each violation, in property order. */
-  feed(e: SimEvent, index: number, state: SimState, found: (property: number, v: Violation) => void): void {
+  feed(
+    e: SimEvent,
+    index: number,
+    state: SimState,
+    found: (property: number, v: Violation) => void,
+  ): void {
     const idx = this.byType.get(e.type) ?? this.always;
     for (let k = 0; k < idx.length; k++) {
       const i = idx[k] as number;

@@ -28,7 +28,11 @@ export function stalePermissiveEntry(
       if (t.w === 1 && t.d === 1 && !arch.pteDirty(pte)) {
         const page = pageAt(model.scenario, mm, t.vpn);
         if (!state.bitmaps.some((bm) => bm[page] === 1))
-          return { cpu, entry: t, why: `dirty while the PTE is clean and page ${page} is in no bitmap` };
+          return {
+            cpu,
+            entry: t,
+            why: `dirty while the PTE is clean and page ${page} is in no bitmap`,
+          };
       }
     }
   }
@@ -41,12 +45,14 @@ export function stalePermissiveEntry(
  */
 export const flushComplete: Property = {
   id: 'flush-complete',
-  description: 'when tlb_flush_pending drops to 0 no CPU holds a TLB entry more permissive than its PTE',
+  description:
+    'when tlb_flush_pending drops to 0 no CPU holds a TLB entry more permissive than its PTE',
   explanation:
     'O3: "pending == 0" implies the flushes finished (§1.6 ordering contract, T6). KSM, migration ' +
     'and page_mkclean-like code skip their own flush when they see a read-only clean PTE and pending ' +
     '== 0 (S-3, S-14); a stale writable or dirty entry then lets a write go unseen.',
-  expectation: 'no TLB entry is writable (or dirty) where its PTE is read-only (or clean) once pending is 0',
+  expectation:
+    'no TLB entry is writable (or dirty) where its PTE is read-only (or clean) once pending is 0',
   severity: 'failure',
   events: ['pending/dec'],
   // O3 as a state invariant (bisect): any mm with nothing pending and a stale permissive entry.
@@ -54,7 +60,8 @@ export const flushComplete: Property = {
     for (let mm = 0; mm < state.mms.length; mm++) {
       if ((state.mms[mm]?.pending ?? 0) !== 0) continue;
       const s = stalePermissiveEntry(state, model, mm);
-      if (s) return `mm${mm} has no flush pending but CPU${s.cpu}'s entry for vpn ${s.entry.vpn} is ${s.why}`;
+      if (s)
+        return `mm${mm} has no flush pending but CPU${s.cpu}'s entry for vpn ${s.entry.vpn} is ${s.why}`;
     }
     return null;
   },

@@ -8,12 +8,14 @@ import { OwedFlushes } from './track.js';
  */
 export const flushPendingBalance: Property = {
   id: 'flush-pending-balance',
-  description: 'tlb_flush_pending is balanced, never negative, and decremented only after the flush',
+  description:
+    'tlb_flush_pending is balanced, never negative, and decremented only after the flush',
   explanation:
     'O6: every pending += 1 is matched by a decrement after a completed flush (T6: decrement only ' +
     'after the corresponding flush returned). "pending == 0" is how mm_tlb_flush_pending() users ' +
     '(KSM, migration, the nested check of H9) know no flush is deferred (§1.6, S-3, S-4).',
-  expectation: 'dec_tlb_flush_pending() follows the same thread\'s inc and the completion of its flush',
+  expectation:
+    "dec_tlb_flush_pending() follows the same thread's inc and the completion of its flush",
   severity: 'failure',
   events: ['pte/set', 'flush/done', 'pending/inc', 'pending/dec', '@sim/end'],
   start(model) {
@@ -32,7 +34,10 @@ export const flushPendingBalance: Property = {
           const k = `${e.tid}:${e.mm}`;
           const n = incs.get(k) ?? 0;
           if (n === 0)
-            return { index, message: `thread ${e.tid} decremented tlb_flush_pending of mm${e.mm} without an increment of its own outstanding` };
+            return {
+              index,
+              message: `thread ${e.tid} decremented tlb_flush_pending of mm${e.mm} without an increment of its own outstanding`,
+            };
           incs.set(k, n - 1);
           const left = owed.ofThread(e.tid, e.mm)[0];
           if (left)
@@ -46,7 +51,10 @@ export const flushPendingBalance: Property = {
           for (const [k, n] of incs)
             if (n > 0) {
               const [tid, mm] = k.split(':');
-              return { index, message: `the run finished with thread ${tid}'s increment of tlb_flush_pending on mm${mm} never decremented` };
+              return {
+                index,
+                message: `the run finished with thread ${tid}'s increment of tlb_flush_pending on mm${mm} never decremented`,
+              };
             }
         return null;
       },

@@ -30,7 +30,10 @@ export const lockBalanced: Property = {
           const k = `${e.lock}:${e.tid}:${e.mode}`;
           const n = held.get(k) ?? 0;
           if (n === 0)
-            return { index, message: `thread ${e.tid} released ${name(e.lock)} (${e.mode === 'r' ? 'read' : 'exclusive'}) without holding it` };
+            return {
+              index,
+              message: `thread ${e.tid} released ${name(e.lock)} (${e.mode === 'r' ? 'read' : 'exclusive'}) without holding it`,
+            };
           if (n === 1) held.delete(k);
           else held.set(k, n - 1);
           return null;
@@ -39,7 +42,10 @@ export const lockBalanced: Property = {
           const first = held.keys().next();
           if (first.done) return null;
           const [lock, tid] = first.value.split(':').map(Number) as [number, number];
-          return { index, message: `the run finished with thread ${tid} still holding ${name(lock)}` };
+          return {
+            index,
+            message: `the run finished with thread ${tid} still holding ${name(lock)}`,
+          };
         }
         return null;
       },

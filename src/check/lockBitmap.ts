@@ -8,9 +8,9 @@ import { layoutOf } from '../state/layout.js';
  */
 export const lockBitmap: Property = {
   id: 'lock-bitmap',
-  description: 'the driver\'s bitmap and bounds are written only under the driver lock',
+  description: "the driver's bitmap and bounds are written only under the driver lock",
   explanation:
-    'V1: all bitmap/bounds/method changes require the BO\'s resv; §1.7: bitmap writes are non-atomic ' +
+    "V1: all bitmap/bounds/method changes require the BO's resv; §1.7: bitmap writes are non-atomic " +
     '(__set_bit), so the caller must serialize every bitmap writer (mkwrite handler, clean helper, ' +
     'consumer). O4: bitmap writes under the consumer lock.',
   expectation: 'the writing thread holds the driver lock',
@@ -22,10 +22,16 @@ export const lockBitmap: Property = {
     const name = layout.lockNames[lock] ?? 'driver_lock';
     return {
       onEvent(e, index, state) {
-        const isShared = ((e.type === 'bitmap/set' || e.type === 'bitmap/clear') && e.bm === 0) || e.type === 'bounds/set';
+        const isShared =
+          ((e.type === 'bitmap/set' || e.type === 'bitmap/clear') && e.bm === 0) ||
+          e.type === 'bounds/set';
         if (!isShared || state.locks[lock]?.owner === e.tid) return null;
-        const what = e.type === 'bounds/set' ? 'the dirty bounds' : `bit ${e.bit} of the driver's bitmap`;
-        return { index, message: `thread ${e.tid} wrote ${what} (${e.type}) without holding ${name}` };
+        const what =
+          e.type === 'bounds/set' ? 'the dirty bounds' : `bit ${e.bit} of the driver's bitmap`;
+        return {
+          index,
+          message: `thread ${e.tid} wrote ${what} (${e.type}) without holding ${name}`,
+        };
       },
     };
   },

@@ -30,11 +30,19 @@ export const lockExclusive: Property = {
           return null;
         }
         const o = owner.get(e.lock);
-        const conflict = o !== undefined ? `thread ${o} holds it exclusively` : e.mode === 'w' && rs.size > 0 ? `thread ${[...rs][0]} holds it for read` : null;
+        const conflict =
+          o !== undefined
+            ? `thread ${o} holds it exclusively`
+            : e.mode === 'w' && rs.size > 0
+              ? `thread ${[...rs][0]} holds it for read`
+              : null;
         if (e.mode === 'r') rs.add(e.tid);
         else owner.set(e.lock, e.tid);
         if (conflict === null) return null;
-        return { index, message: `thread ${e.tid} acquired ${layout.lockNames[e.lock] ?? `lock ${e.lock}`} (${e.mode === 'r' ? 'read' : 'exclusive'}) while ${conflict}` };
+        return {
+          index,
+          message: `thread ${e.tid} acquired ${layout.lockNames[e.lock] ?? `lock ${e.lock}`} (${e.mode === 'r' ? 'read' : 'exclusive'}) while ${conflict}`,
+        };
       },
     };
   },

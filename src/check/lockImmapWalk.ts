@@ -28,7 +28,19 @@ export const lockImmapWalk: Property = {
     'asserts it (mm/pagewalk.c). It is what keeps the VMA tree (and the VMAs being walked) stable.',
   expectation: 'the helper thread holds i_mmap_rwsem for every step of its walk',
   severity: 'failure',
-  events: ['helper/call', 'helper/return', 'pte/set', 'notifier/start', 'notifier/end', 'pending/inc', 'pending/dec', 'flush/start', 'flush/done', 'tlb/flush', 'ghost/wp-seen'],
+  events: [
+    'helper/call',
+    'helper/return',
+    'pte/set',
+    'notifier/start',
+    'notifier/end',
+    'pending/inc',
+    'pending/dec',
+    'flush/start',
+    'flush/done',
+    'tlb/flush',
+    'ghost/wp-seen',
+  ],
   start(model) {
     const layout = layoutOf(model.scenario);
     const lock = layout.immapLock;
@@ -46,7 +58,10 @@ export const lockImmapWalk: Property = {
         if (fn === undefined) return null;
         const l = state.locks[lock];
         if (l && (l.owner === e.tid || (l.readers & (1 << e.tid)) !== 0)) return null;
-        return { index, message: `thread ${e.tid} ran ${e.type} inside ${fn} without holding ${layout.lockNames[lock] ?? 'i_mmap_rwsem'}` };
+        return {
+          index,
+          message: `thread ${e.tid} ran ${e.type} inside ${fn} without holding ${layout.lockNames[lock] ?? 'i_mmap_rwsem'}`,
+        };
       },
     };
   },

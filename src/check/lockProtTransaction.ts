@@ -15,7 +15,8 @@ export const lockProtTransaction: Property = {
     'P2: commit requires the PTL and *ptep == none; the PTL must not be released between P1 and P2 ' +
     '(include/linux/pgtable.h: the transaction protects only against hardware; other software is ' +
     'kept out by the PTL). Otherwise a fault could insert a PTE that the commit then overwrites.',
-  expectation: 'the thread holds the PTL from ptep_modify_prot_start until its commit into the none entry',
+  expectation:
+    'the thread holds the PTL from ptep_modify_prot_start until its commit into the none entry',
   severity: 'failure',
   events: ['lock/release', 'pte/set'],
   start(model) {
@@ -29,7 +30,10 @@ export const lockProtTransaction: Property = {
           const t = open.get(e.tid);
           if (!t || t.ptl !== e.lock) return null;
           open.delete(e.tid);
-          return { index, message: `thread ${e.tid} released ${layout.lockNames[e.lock] ?? 'the PTL'} inside the protection transaction on mm${t.mm} vpn ${t.vpn} started at event ${t.index}` };
+          return {
+            index,
+            message: `thread ${e.tid} released ${layout.lockNames[e.lock] ?? 'the PTL'} inside the protection transaction on mm${t.mm} vpn ${t.vpn} started at event ${t.index}`,
+          };
         }
         if (e.type !== 'pte/set') return null;
         const old = shadow.set(e);

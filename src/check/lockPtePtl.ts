@@ -8,7 +8,7 @@ import { layoutOf, ptlLock } from '../state/layout.js';
  */
 export const lockPtePtl: Property = {
   id: 'lock-pte-ptl',
-  description: 'software PTE writes happen under the PTL of that PTE\'s table',
+  description: "software PTE writes happen under the PTL of that PTE's table",
   explanation:
     'H5: each PTE callback runs with the PTL of its table held; P1/P2: ptep_modify_prot_start/commit ' +
     'require the PTL; F1/F4: the fault path re-validates and updates under the PTL. Two software ' +

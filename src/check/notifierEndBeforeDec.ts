@@ -12,7 +12,7 @@ export const notifierEndBeforeDec: Property = {
   explanation:
     'R9: helpers decrement tlb_flush_pending after end (H4: start → inc → walk → flush → end → dec); ' +
     'observers of pending == 0 may then assume secondary MMUs were told too.',
-  expectation: 'dec_tlb_flush_pending() runs after the thread\'s invalidate_range_end() on that mm',
+  expectation: "dec_tlb_flush_pending() runs after the thread's invalidate_range_end() on that mm",
   severity: 'failure',
   events: ['notifier/start', 'notifier/end', 'pending/dec'],
   start() {

@@ -12,14 +12,23 @@ import { OwedFlushes, rangeText, Windows } from './track.js';
  */
 export const notifierFlushBeforeEnd: Property = {
   id: 'notifier-flush-before-end',
-  description: 'a helper\'s TLB flush of its window\'s PTE reductions completes before the window ends',
+  description:
+    "a helper's TLB flush of its window's PTE reductions completes before the window ends",
   explanation:
     'R6: the CPU TLB flush happens after all modifications of the VMA range and before end; R7: ' +
     'invalidate_range_end runs after the flush. A secondary MMU may re-read the PTEs from the end ' +
     'callback (MMU_NOTIFY_PROTECTION_PAGE), and pending == 0 observers rely on the order (R9).',
-  expectation: 'flush_tlb_range() of every PTE reduced in the window returns before invalidate_range_end()',
+  expectation:
+    'flush_tlb_range() of every PTE reduced in the window returns before invalidate_range_end()',
   severity: 'failure',
-  events: ['pte/set', 'flush/done', 'helper/call', 'helper/return', 'notifier/start', 'notifier/end'],
+  events: [
+    'pte/set',
+    'flush/done',
+    'helper/call',
+    'helper/return',
+    'notifier/start',
+    'notifier/end',
+  ],
   start(model) {
     const owed = new OwedFlushes(model);
     const windows = new Windows();
@@ -33,8 +42,11 @@ export const notifierFlushBeforeEnd: Property = {
         else if (e.type === 'helper/return') inHelper.delete(e.tid);
         if (e.type !== 'notifier/start' && e.type !== 'notifier/end') return null;
         const w = windows.apply(e, index);
-        if (e.type !== 'notifier/end' || w === null || w === 'unmatched' || !inHelper.has(e.tid)) return null;
-        const left = owed.ofThread(e.tid, e.mm).find((o) => o.vpn >= w.from && o.vpn < w.to && o.index > w.index);
+        if (e.type !== 'notifier/end' || w === null || w === 'unmatched' || !inHelper.has(e.tid))
+          return null;
+        const left = owed
+          .ofThread(e.tid, e.mm)
+          .find((o) => o.vpn >= w.from && o.vpn < w.to && o.index > w.index);
         if (!left) return null;
         return {
           index,

@@ -13,7 +13,8 @@ export const notifierPaired: Property = {
     'R1: invalidate_range_start(range) is paired with exactly one invalidate_range_end(range); R10: ' +
     'a start that failed must not be ended. An unpaired end makes the interval sequence even while ' +
     'an invalidation is still running (R7), an unpaired start keeps secondary MMUs out forever.',
-  expectation: 'each invalidate_range_end() matches an earlier invalidate_range_start() of the same thread, mm and range',
+  expectation:
+    'each invalidate_range_end() matches an earlier invalidate_range_start() of the same thread, mm and range',
   severity: 'failure',
   events: ['notifier/start', 'notifier/end', '@sim/end'],
   start() {

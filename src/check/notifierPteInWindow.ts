@@ -13,8 +13,9 @@ export const notifierPteInWindow: Property = {
   explanation:
     'R1: invalidate_range_start(range) happens before the first PTE modification in range; R5: PTE ' +
     'modifications happen only after R1–R4. A secondary MMU learns of the change only through that ' +
-    'window, so a reduction outside it leaves device mappings writable behind the kernel\'s back.',
-  expectation: 'a thread reduces a PTE only between its own notifier/start and notifier/end covering that page',
+    "window, so a reduction outside it leaves device mappings writable behind the kernel's back.",
+  expectation:
+    'a thread reduces a PTE only between its own notifier/start and notifier/end covering that page',
   severity: 'failure',
   events: ['notifier/start', 'notifier/end', 'pte/set'],
   start(model) {

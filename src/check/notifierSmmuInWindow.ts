@@ -9,7 +9,8 @@ import { rangeText, Windows } from './track.js';
  */
 export const notifierSmmuInWindow: Property = {
   id: 'notifier-smmu-in-window',
-  description: 'no secondary-MMU mapping is established inside an open invalidate window covering it',
+  description:
+    'no secondary-MMU mapping is established inside an open invalidate window covering it',
   explanation:
     'R3: from start until end, no secondary MMU may establish or upgrade SPTEs inside range; ' +
     'O5: no SPTE install during an overlapping invalidation unless followed by retry. An SPTE made ' +

@@ -8,12 +8,14 @@ import { rangeText, Windows, type OpenWindow } from './track.js';
  */
 export const notifierSmmuInvalidated: Property = {
   id: 'notifier-smmu-invalidated',
-  description: 'every secondary MMU on the mm is invalidated (odd seq) before the window\'s PTEs change',
+  description:
+    "every secondary MMU on the mm is invalidated (odd seq) before the window's PTEs change",
   explanation:
-    'R4: during start each overlapping interval subscription\'s invalidate() runs, sets its seq to ' +
+    "R4: during start each overlapping interval subscription's invalidate() runs, sets its seq to " +
     'the odd cur_seq under user_lock and removes/write-protects its SPTEs before returning; R5: PTE ' +
     'modifications happen only after R1–R4. A subscriber not told keeps writing through its SPTEs.',
-  expectation: 'each subscription on the mm saw invalidate() with an odd sequence before the first PTE change of the window',
+  expectation:
+    'each subscription on the mm saw invalidate() with an odd sequence before the first PTE change of the window',
   severity: 'failure',
   events: ['notifier/start', 'notifier/end', 'smmu/invalidate', 'pte/set'],
   start(model) {
@@ -44,7 +46,10 @@ export const notifierSmmuInvalidated: Property = {
           const w = windows.ofThread(e.tid, e.mm).find((x) => x.from === e.from && x.to === e.to);
           if (w && e.seq % 2 === 1) told.get(w)?.add(e.sub);
           else if (w && e.seq % 2 === 0)
-            return { index, message: `secondary MMU ${e.sub} was invalidated with an even sequence ${e.seq} (R4: cur_seq is odd while invalidating)` };
+            return {
+              index,
+              message: `secondary MMU ${e.sub} was invalidated with an even sequence ${e.seq} (R4: cur_seq is odd while invalidating)`,
+            };
           return null;
         }
         if (e.type !== 'pte/set' || e.src !== 'sw') return null;

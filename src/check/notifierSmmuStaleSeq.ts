@@ -11,8 +11,9 @@ export const notifierSmmuStaleSeq: Property = {
   explanation:
     'R8: any SPTE installed must come from a PTE read after a read_begin whose seq was not retried; ' +
     'a reader whose critical section overlapped any part of an invalidation must retry ' +
-    '(mm/mmu_notifier.c: mmu_interval_read_retry() compares the subscription\'s invalidate_seq).',
-  expectation: 'the subscription\'s sequence at install equals the read_begin sequence the install used',
+    "(mm/mmu_notifier.c: mmu_interval_read_retry() compares the subscription's invalidate_seq).",
+  expectation:
+    "the subscription's sequence at install equals the read_begin sequence the install used",
   severity: 'failure',
   events: ['smmu/install'],
   start() {

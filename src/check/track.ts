@@ -75,7 +75,9 @@ export class Windows {
       return null;
     }
     if (e.type !== 'notifier/end') return null;
-    const i = this.open.findIndex((w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to);
+    const i = this.open.findIndex(
+      (w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to,
+    );
     if (i < 0) return 'unmatched';
     const [w] = this.open.splice(i, 1);
     return w ?? null;
@@ -122,7 +124,8 @@ export class OwedFlushes {
     if (e.type === 'flush/done') {
       for (let i = this.owed.length - 1; i >= 0; i--) {
         const o = this.owed[i] as OwedFlush;
-        if (o.tid === e.tid && o.mm === e.mm && o.vpn >= e.from && o.vpn < e.to) this.owed.splice(i, 1);
+        if (o.tid === e.tid && o.mm === e.mm && o.vpn >= e.from && o.vpn < e.to)
+          this.owed.splice(i, 1);
       }
     }
     return null;

@@ -19,7 +19,8 @@ export const warnRacyPteUpdate: Property = {
     'arm64 __check_safe_pte_update(): "racy access flag clearing" (new PTE not young) and "racy ' +
     'dirty state clearing" (old pte_write, new !pte_dirty) on a valid→valid set_pte_at. The ' +
     'ptep_modify_prot_start/commit pair avoids it by going through the none entry (P1/P2).',
-  expectation: 'software replaces a valid arm64 PTE only through none or with a cmpxchg-based helper',
+  expectation:
+    'software replaces a valid arm64 PTE only through none or with a cmpxchg-based helper',
   severity: 'warning',
   events: ['pte/set'],
   start(model) {

@@ -47,41 +47,67 @@ describe('audit', () => {
     expect(f.expected).toMatch(/before invalidate_range_end/);
     expect(f.context.length).toBeGreaterThan(0);
     expect(f.context.length).toBeLessThanOrEqual(5);
-    expect(f.context.every((c) => c.index < f.index && !c.event.type.startsWith('@sim/') && !c.event.type.startsWith('thread/'))).toBe(true);
+    expect(
+      f.context.every(
+        (c) =>
+          c.index < f.index &&
+          !c.event.type.startsWith('@sim/') &&
+          !c.event.type.startsWith('thread/'),
+      ),
+    ).toBe(true);
     const pte = report.findings.find((x) => x.event.type === 'pte/set');
     if (pte) expect(pte.fn).toMatch(/ in /);
-    expect(formatAudit(report, broken)).toMatch(/^VIOLATION notifier-flush-before-end at event \d+: thread \d+ \(wp\d, CPU\d\) in wp_shared_mapping_range$/m);
+    expect(formatAudit(report, broken)).toMatch(
+      /^VIOLATION notifier-flush-before-end at event \d+: thread \d+ \(wp\d, CPU\d\) in wp_shared_mapping_range$/m,
+    );
   });
 
   it('keeps going after the first violation: every helper call that changed a PTE is reported', () => {
-    const seed = [1, 2, 3, 4, 5, 6].find((s) => events(broken, s).filter((e) => e.type === 'helper/return' && e.total > 0).length > 1) ?? 1;
-    const report = auditLog(parseLog(recordBytes(broken, seed)), { rules: ['notifier-flush-before-end'] });
-    const calls = events(broken, seed).filter((e) => e.type === 'helper/return' && e.total > 0).length;
+    const seed =
+      [1, 2, 3, 4, 5, 6].find(
+        (s) =>
+          events(broken, s).filter((e) => e.type === 'helper/return' && e.total > 0).length > 1,
+      ) ?? 1;
+    const report = auditLog(parseLog(recordBytes(broken, seed)), {
+      rules: ['notifier-flush-before-end'],
+    });
+    const calls = events(broken, seed).filter(
+      (e) => e.type === 'helper/return' && e.total > 0,
+    ).length;
     expect(calls).toBeGreaterThan(1);
     expect(report.findings.length).toBe(calls);
     expect(report.rules).toEqual(['notifier-flush-before-end']);
   });
 
-  fcTest.prop([scenarioArb, seedArb], { numRuns: 40 })('the first finding of each rule is the run loop\'s first violation', (scenario, seed) => {
-    const model = makeModel(scenario);
-    const verdicts = runModel(model, { seed }).verdicts;
-    const report = auditEvents(model, events(model, seed));
-    for (const v of verdicts) {
-      const first = report.findings.find((f) => f.rule === v.id);
-      expect(first?.index ?? null, v.id).toBe(v.firstViolationEvent);
-    }
-  });
+  fcTest.prop([scenarioArb, seedArb], { numRuns: 40 })(
+    "the first finding of each rule is the run loop's first violation",
+    (scenario, seed) => {
+      const model = makeModel(scenario);
+      const verdicts = runModel(model, { seed }).verdicts;
+      const report = auditEvents(model, events(model, seed));
+      for (const v of verdicts) {
+        const first = report.findings.find((f) => f.rule === v.id);
+        expect(first?.index ?? null, v.id).toBe(v.firstViolationEvent);
+      }
+    },
+  );
 
   it('selects rules by id and by family prefix, and rejects unknown ones', () => {
     const log = parseLog(recordBytes(broken, 1));
-    expect(auditLog(log, { rules: ['lock-*'] }).rules.every((r) => r.startsWith('lock-'))).toBe(true);
+    expect(auditLog(log, { rules: ['lock-*'] }).rules.every((r) => r.startsWith('lock-'))).toBe(
+      true,
+    );
     expect(auditLog(log, { rules: ['lock-*'] }).failures).toBe(0);
-    expect(auditLog(log, { rules: ['notifier-*', 'flush-complete'] }).rules).toContain('flush-complete');
+    expect(auditLog(log, { rules: ['notifier-*', 'flush-complete'] }).rules).toContain(
+      'flush-complete',
+    );
     try {
       auditLog(log, { rules: ['no-such-rule'] });
       expect.unreachable();
     } catch (e) {
-      expect(isSimError(e) && e.code === 'BAD_ARGUMENT' && /no-such-rule/.test(e.message)).toBe(true);
+      expect(isSimError(e) && e.code === 'BAD_ARGUMENT' && /no-such-rule/.test(e.message)).toBe(
+        true,
+      );
     }
   });
 
@@ -98,20 +124,30 @@ describe('audit', () => {
     expect(report.failures).toBe(0);
   });
 
-  it.each(['format1-seed-clean-s3.ptesim', 'format1-seed-concurrent-wrprotect-s25.ptesim'])('reads %s, recorded by an older ptesim (format 1)', (name) => {
-    const log = readLogFile(join(import.meta.dirname, '..', 'fixtures', name));
-    const report = auditLog(log);
-    expect(report.events).toBe(log.events.length);
-    expect(report.events).toBeGreaterThan(50);
-    // The recorded verdicts of that run and the audit agree on which properties failed.
-    for (const v of log.footer?.verdicts ?? [])
-      if (report.rules.includes(v.id)) expect(report.findings.some((f) => f.rule === v.id), v.id).toBe(v.ok === false);
-  });
+  it.each(['format1-seed-clean-s3.ptesim', 'format1-seed-concurrent-wrprotect-s25.ptesim'])(
+    'reads %s, recorded by an older ptesim (format 1)',
+    (name) => {
+      const log = readLogFile(join(import.meta.dirname, '..', 'fixtures', name));
+      const report = auditLog(log);
+      expect(report.events).toBe(log.events.length);
+      expect(report.events).toBeGreaterThan(50);
+      // The recorded verdicts of that run and the audit agree on which properties failed.
+      for (const v of log.footer?.verdicts ?? [])
+        if (report.rules.includes(v.id))
+          expect(
+            report.findings.some((f) => f.rule === v.id),
+            v.id,
+          ).toBe(v.ok === false);
+    },
+  );
 });
 
 describe('a secondary MMU that ignores the interval sequence (SEMANTICS §6 R3, R8)', () => {
   const scenario = builtin('smmu-ignores-sequence');
-  const correct = { ...scenario, secondaryMmus: scenario.secondaryMmus.map((s) => ({ ...s, ignoresSequence: false })) };
+  const correct = {
+    ...scenario,
+    secondaryMmus: scenario.secondaryMmus.map((s) => ({ ...s, ignoresSequence: false })),
+  };
   const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
 
   it('is flagged by audit at the stale smmu/install, with notifier-smmu-stale-seq', () => {
@@ -126,7 +162,9 @@ describe('a secondary MMU that ignores the interval sequence (SEMANTICS §6 R3, 
         expect(f.thread).toBe('gpu');
         // The install used a sequence that an invalidation overtook.
         const inst = f.event as Extract<SimEvent, { type: 'smmu/install' }>;
-        const overtaken = evs.slice(0, f.index).some((e) => e.type === 'smmu/invalidate' && e.sub === inst.sub && e.seq !== inst.seq);
+        const overtaken = evs
+          .slice(0, f.index)
+          .some((e) => e.type === 'smmu/invalidate' && e.sub === inst.sub && e.seq !== inst.seq);
         expect(overtaken).toBe(true);
       }
       if (stale.length) flagged++;
@@ -138,7 +176,12 @@ describe('a secondary MMU that ignores the interval sequence (SEMANTICS §6 R3, 
     const model = makeModel(correct, { variant: 'upstream' });
     for (const seed of seeds) {
       const report = auditEvents(model, events(model, seed));
-      expect(report.findings.filter((f) => f.severity === 'failure').map((f) => `${f.rule}@${f.index}: ${f.message}`), `seed ${seed}`).toEqual([]);
+      expect(
+        report.findings
+          .filter((f) => f.severity === 'failure')
+          .map((f) => `${f.rule}@${f.index}: ${f.message}`),
+        `seed ${seed}`,
+      ).toEqual([]);
     }
   });
 });

@@ -10,8 +10,26 @@ const root = join(import.meta.dirname, '..', '..');
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ptesim-audit-'));
-  await cli('run', 'seed-concurrent-wrprotect', '--variant', 'upstream', '--seed', '3', '--out', join(dir, 'good.ptesim'));
-  await cli('run', 'seed-concurrent-wrprotect', '--variant', '__test-no-flush', '--seed', '3', '--out', join(dir, 'bad.ptesim'));
+  await cli(
+    'run',
+    'seed-concurrent-wrprotect',
+    '--variant',
+    'upstream',
+    '--seed',
+    '3',
+    '--out',
+    join(dir, 'good.ptesim'),
+  );
+  await cli(
+    'run',
+    'seed-concurrent-wrprotect',
+    '--variant',
+    '__test-no-flush',
+    '--seed',
+    '3',
+    '--out',
+    join(dir, 'bad.ptesim'),
+  );
   const bytes = readFileSync(join(dir, 'bad.ptesim'));
   writeFileSync(join(dir, 'cut.ptesim'), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
   writeFileSync(join(dir, 'garbage.ptesim'), 'not a log at all');
@@ -47,17 +65,24 @@ describe('ptesim audit', () => {
   it('exits 1 on violations and names rule, event, thread and function', async () => {
     const r = await cli('audit', join(dir, 'bad.ptesim'));
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/VIOLATION notifier-flush-before-end at event \d+: thread \d+ \(wp\d, CPU\d\) in wp_shared_mapping_range/);
+    expect(r.out).toMatch(
+      /VIOLATION notifier-flush-before-end at event \d+: thread \d+ \(wp\d, CPU\d\) in wp_shared_mapping_range/,
+    );
     expect(r.out).toMatch(/expected: /);
   });
 
   it('--json gives the report; --rules narrows it (lock-* finds nothing here: exit 0)', async () => {
     const j = await cli('audit', join(dir, 'bad.ptesim'), '--json');
-    const report = JSON.parse(j.out) as { failures: number; findings: { rule: string; index: number; event: { type: string } }[] };
+    const report = JSON.parse(j.out) as {
+      failures: number;
+      findings: { rule: string; index: number; event: { type: string } }[];
+    };
     expect(report.failures).toBe(report.findings.filter((f) => !f.rule.startsWith('warn-')).length);
     const locks = await cli('audit', join(dir, 'bad.ptesim'), '--rules', 'lock-*', '--json');
     expect(locks.code).toBe(0);
-    expect((JSON.parse(locks.out) as { rules: string[] }).rules.every((r) => r.startsWith('lock-'))).toBe(true);
+    expect(
+      (JSON.parse(locks.out) as { rules: string[] }).rules.every((r) => r.startsWith('lock-')),
+    ).toBe(true);
   });
 
   it('exits 2 on bad input: missing file, garbage, unknown rule, a truncated log without --salvage', async () => {
@@ -78,12 +103,24 @@ describe('ptesim audit', () => {
     it(`${relative(root, path)}: exit code agrees with the verdicts recorded in its footer`, async () => {
       const log = readLogFile(path);
       const r = await cli('audit', path, '--json');
-      const report = JSON.parse(r.out) as { findings: { rule: string; index: number; severity: string }[] };
-      const failed = (log.footer?.verdicts ?? []).filter((v) => v.ok === false && report.findings.some((f) => f.rule === v.id && f.severity === 'failure'));
+      const report = JSON.parse(r.out) as {
+        findings: { rule: string; index: number; severity: string }[];
+      };
+      const failed = (log.footer?.verdicts ?? []).filter(
+        (v) =>
+          v.ok === false &&
+          report.findings.some((f) => f.rule === v.id && f.severity === 'failure'),
+      );
       expect(r.code).toBe(report.findings.some((f) => f.severity === 'failure') ? 1 : 0);
       for (const v of log.footer?.verdicts ?? [])
-        if (v.ok === false && v.firstViolationEvent !== null && report.findings.some((f) => f.rule === v.id))
-          expect(report.findings.find((f) => f.rule === v.id)?.index, v.id).toBe(v.firstViolationEvent);
+        if (
+          v.ok === false &&
+          v.firstViolationEvent !== null &&
+          report.findings.some((f) => f.rule === v.id)
+        )
+          expect(report.findings.find((f) => f.rule === v.id)?.index, v.id).toBe(
+            v.firstViolationEvent,
+          );
       expect(failed.length > 0 || r.code === 0 || report.findings.length > 0).toBe(true);
     });
 });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { test as fcTest } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { makeModel, runModel, type Model, type SimEvent, type SimState } from '../../src/index.js';
-import { bisectProperty, bisectStates, memoryStates, scanStates, type StateQuestion } from '../../src/analysis/bisect.js';
+import {
+  bisectProperty,
+  bisectStates,
+  memoryStates,
+  scanStates,
+  type StateQuestion,
+} from '../../src/analysis/bisect.js';
 import { getProperty } from '../../src/check/registry.js';
 import { scenarioArb, seedArb } from '../arbitraries/scenario.js';
 import { builtin } from '../helpers/scenarios.js';
@@ -23,13 +29,20 @@ const monotoneArb: fc.Arbitrary<{ name: string; q: StateQuestion }> = fc.oneof(
     name: `page ${p} copied at version ≥ ${k}`,
     q: (s: SimState) => (s.pages[p]?.device ?? 0) >= k,
   })),
-  fc.nat(4).map((t) => ({ name: `thread ${t} finished`, q: (s: SimState) => (s.threads[t]?.stack.length ?? 1) === 0 })),
+  fc
+    .nat(4)
+    .map((t) => ({
+      name: `thread ${t} finished`,
+      q: (s: SimState) => (s.threads[t]?.stack.length ?? 1) === 0,
+    })),
   fc.constant({ name: 'never', q: () => false }),
   fc.constant({ name: 'always', q: () => true }),
 );
 
 describe('bisect over states', () => {
-  fcTest.prop([scenarioArb, seedArb, monotoneArb, fc.integer({ min: 1, max: 64 })], { numRuns: 60 })(
+  fcTest.prop([scenarioArb, seedArb, monotoneArb, fc.integer({ min: 1, max: 64 })], {
+    numRuns: 60,
+  })(
     'agrees with a linear scan on random logs, in at most ⌈log2 n⌉ + 2 reconstructions',
     (scenario, seed, { q }, every) => {
       const model = makeModel(scenario);
@@ -78,8 +91,16 @@ describe('bisect over states', () => {
     const model = makeModel(builtin('seed-clean'));
     const events = record(model, 3);
     const src = memoryStates(model.scenario, events, 16);
-    expect(bisectStates(src, () => true, model)).toMatchObject({ verdict: 'bad', firstBad: -1, probes: 2 });
-    expect(bisectStates(src, () => false, model)).toMatchObject({ verdict: 'good', firstBad: null, probes: 1 });
+    expect(bisectStates(src, () => true, model)).toMatchObject({
+      verdict: 'bad',
+      firstBad: -1,
+      probes: 2,
+    });
+    expect(bisectStates(src, () => false, model)).toMatchObject({
+      verdict: 'good',
+      firstBad: null,
+      probes: 1,
+    });
     const r = bisectStates(src, (_s, n) => {
       if (n < events.length) throw new Error('boom');
       return true;
@@ -93,9 +114,20 @@ describe('bisect a property', () => {
   const broken = makeModel(builtin('seed-concurrent-wrprotect'), { variant: '__test-no-flush' });
   it('finds the same event as the run loop, by a linear checker pass when the property has no state form', () => {
     const events = record(broken, 1);
-    const verdict = runModel(broken, { seed: 1 }).verdicts.find((v) => v.id === 'notifier-flush-before-end');
-    const r = bisectProperty(memoryStates(broken.scenario, events, 64), broken, getProperty('notifier-flush-before-end'));
-    expect(r).toMatchObject({ verdict: 'bad', method: 'scan', probes: 0, firstBad: verdict?.firstViolationEvent });
+    const verdict = runModel(broken, { seed: 1 }).verdicts.find(
+      (v) => v.id === 'notifier-flush-before-end',
+    );
+    const r = bisectProperty(
+      memoryStates(broken.scenario, events, 64),
+      broken,
+      getProperty('notifier-flush-before-end'),
+    );
+    expect(r).toMatchObject({
+      verdict: 'bad',
+      method: 'scan',
+      probes: 0,
+      firstBad: verdict?.firstViolationEvent,
+    });
     expect(r.event?.type).toBe('notifier/end');
     expect(r.diff.map((d) => d.path)).toContain('mm0.active_invalidations');
   });
@@ -116,8 +148,13 @@ describe('bisect a property', () => {
   it('is good on a correct run and cannot-tell on a run cut short without a violation', () => {
     const model = makeModel(builtin('seed-concurrent-wrprotect'), { variant: 'upstream' });
     const events = record(model, 1);
-    expect(bisectProperty(memoryStates(model.scenario, events), model, getProperty('lock-pte-ptl')).verdict).toBe('good');
+    expect(
+      bisectProperty(memoryStates(model.scenario, events), model, getProperty('lock-pte-ptl'))
+        .verdict,
+    ).toBe('good');
     const cut = events.slice(0, 40);
-    expect(bisectProperty(memoryStates(model.scenario, cut), model, getProperty('lost-write')).verdict).toBe('cannot-tell');
+    expect(
+      bisectProperty(memoryStates(model.scenario, cut), model, getProperty('lost-write')).verdict,
+    ).toBe('cannot-tell');
   });
 });

@@ -25,10 +25,18 @@ ruleTester(cleanA, model, {
   valid: [
     { name: 'a correct clean records both dirty pages (H8)', events: full },
     { name: 'a clean with nothing dirty', events: b.helper(2, 'clean', 0, 4, b.wc) },
-    { name: 'a page already recorded in the bitmap before the call', events: [...dirty(0, 0, 3), b.setBit(2, 1, 3), ...stopped.slice(0, -1), b.ret(2, CLEAN)] },
+    {
+      name: 'a page already recorded in the bitmap before the call',
+      events: [...dirty(0, 0, 3), b.setBit(2, 1, 3), ...stopped.slice(0, -1), b.ret(2, CLEAN)],
+    },
   ],
   invalid: [
-    { name: 'a walk that stopped early leaves page 2 unrecorded (H11, S-18)', events: stoppedRun, errors: [stoppedRun.length - 1], message: 'without recording page 2' },
+    {
+      name: 'a walk that stopped early leaves page 2 unrecorded (H11, S-18)',
+      events: stoppedRun,
+      errors: [stoppedRun.length - 1],
+      message: 'without recording page 2',
+    },
     {
       name: 'a clean that cleans without setting the bit',
       events: full.filter((e) => !(e.type === 'bitmap/set' && e.bit === 0)),
@@ -54,7 +62,10 @@ const stale: SimEvent[] = [
 const lost = [...stale, ...h.slice(0, mid), b.store(0, 0, 1), ...h.slice(mid)];
 ruleTester(cleanB, model, {
   valid: [
-    { name: 'a write during the clean that set D in the PTE (X86-W3)', events: [...h.slice(0, mid), ...dirty(0, 0, 3), ...h.slice(mid)] },
+    {
+      name: 'a write during the clean that set D in the PTE (X86-W3)',
+      events: [...h.slice(0, mid), ...dirty(0, 0, 3), ...h.slice(mid)],
+    },
     {
       name: 'a write through a stale dirty entry to a page the clean recorded (S-20)',
       events: (() => {
@@ -64,5 +75,12 @@ ruleTester(cleanB, model, {
       })(),
     },
   ],
-  invalid: [{ name: 'a write through a stale entry to a clean, unrecorded page', events: lost, errors: [lost.length - 1], message: 'neither dirty in any PTE nor recorded' }],
+  invalid: [
+    {
+      name: 'a write through a stale entry to a clean, unrecorded page',
+      events: lost,
+      errors: [lost.length - 1],
+      message: 'neither dirty in any PTE nor recorded',
+    },
+  ],
 });

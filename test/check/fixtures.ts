@@ -13,7 +13,9 @@ import {
  * pages 0..3 (two PTE tables of 2 PTEs), CPUs 0 and 1, user threads 0 and 1, callers 2 and 3
  * ('clean' protocol: thread 2 has private bitmap 1), and optionally a secondary MMU on mm0.
  */
-export function world(opts: { variant?: string; arch?: string; smmu?: boolean; pages?: number } = {}): Model {
+export function world(
+  opts: { variant?: string; arch?: string; smmu?: boolean; pages?: number } = {},
+): Model {
   const pages = opts.pages ?? 4;
   return makeModel(
     parseScenario({
@@ -23,7 +25,18 @@ export function world(opts: { variant?: string; arch?: string; smmu?: boolean; p
       options: { faultPath: 'faithful', flush: 'per-cpu', tlbCapacity: 4, ptesPerTable: 2 },
       pages,
       cpus: 2,
-      mms: [{ vmas: [{ start: 0, pgoff: 0, npages: pages, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+      mms: [
+        {
+          vmas: [
+            {
+              start: 0,
+              pgoff: 0,
+              npages: pages,
+              flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'],
+            },
+          ],
+        },
+      ],
       initialPte: 'writable-clean',
       driver: { mode: 'pagetable', initialBitmap: 'none' },
       threads: [
@@ -41,7 +54,8 @@ export function world(opts: { variant?: string; arch?: string; smmu?: boolean; p
 export function builders(model: Model) {
   const layout = layoutOf(model.scenario);
   const arch = getArch(model.scenario.arch);
-  const ptl = (vpn: number): number => layout.lockNames.indexOf(`ptl[mm0:${Math.floor(vpn / layout.ptesPerTable)}]`);
+  const ptl = (vpn: number): number =>
+    layout.lockNames.indexOf(`ptl[mm0:${Math.floor(vpn / layout.ptesPerTable)}]`);
   const b = {
     IMMAP: layout.immapLock,
     DRIVER: layout.driverLock,
@@ -49,36 +63,122 @@ export function builders(model: Model) {
     /** Writable clean, writable dirty, read-only clean PTEs of page `pfn`. */
     wc: (pfn: number) => arch.mkPte(pfn, { write: true, dirty: false, special: true }),
     wd: (pfn: number) => arch.mkPte(pfn, { write: true, dirty: true, special: true }),
-    ro: (pfn: number) => arch.pteWrprotect(arch.mkPte(pfn, { write: true, dirty: false, special: true }), {}),
-    acq: (tid: number, lock: number, mode: 'r' | 'w' = 'w'): SimEvent => ({ type: 'lock/acquire', tid, lock, mode }),
-    rel: (tid: number, lock: number, mode: 'r' | 'w' = 'w'): SimEvent => ({ type: 'lock/release', tid, lock, mode }),
-    start: (tid: number, from: number, to: number): SimEvent => ({ type: 'notifier/start', tid, mm: 0, from, to }),
-    end: (tid: number, from: number, to: number): SimEvent => ({ type: 'notifier/end', tid, mm: 0, from, to }),
+    ro: (pfn: number) =>
+      arch.pteWrprotect(arch.mkPte(pfn, { write: true, dirty: false, special: true }), {}),
+    acq: (tid: number, lock: number, mode: 'r' | 'w' = 'w'): SimEvent => ({
+      type: 'lock/acquire',
+      tid,
+      lock,
+      mode,
+    }),
+    rel: (tid: number, lock: number, mode: 'r' | 'w' = 'w'): SimEvent => ({
+      type: 'lock/release',
+      tid,
+      lock,
+      mode,
+    }),
+    start: (tid: number, from: number, to: number): SimEvent => ({
+      type: 'notifier/start',
+      tid,
+      mm: 0,
+      from,
+      to,
+    }),
+    end: (tid: number, from: number, to: number): SimEvent => ({
+      type: 'notifier/end',
+      tid,
+      mm: 0,
+      from,
+      to,
+    }),
     inc: (tid: number): SimEvent => ({ type: 'pending/inc', tid, mm: 0 }),
     dec: (tid: number): SimEvent => ({ type: 'pending/dec', tid, mm: 0 }),
-    pte: (tid: number, vpn: number, pte: number, fn = 'ptep_modify_prot_commit', src: 'sw' | 'hw' = 'sw'): SimEvent => ({
-      type: 'pte/set', tid, mm: 0, vpn, pte, src, fn,
+    pte: (
+      tid: number,
+      vpn: number,
+      pte: number,
+      fn = 'ptep_modify_prot_commit',
+      src: 'sw' | 'hw' = 'sw',
+    ): SimEvent => ({
+      type: 'pte/set',
+      tid,
+      mm: 0,
+      vpn,
+      pte,
+      src,
+      fn,
     }),
-    protStart: (tid: number, vpn: number): SimEvent => ({ type: 'pte/set', tid, mm: 0, vpn, pte: PTE_NONE, src: 'sw', fn: 'ptep_modify_prot_start' }),
+    protStart: (tid: number, vpn: number): SimEvent => ({
+      type: 'pte/set',
+      tid,
+      mm: 0,
+      vpn,
+      pte: PTE_NONE,
+      src: 'sw',
+      fn: 'ptep_modify_prot_start',
+    }),
     flush: (tid: number, from: number, to: number): SimEvent[] => [
       { type: 'flush/start', tid, mm: 0, from, to },
       { type: 'tlb/flush', tid, cpu: 0, mm: 0, from, to },
       { type: 'tlb/flush', tid, cpu: 1, mm: 0, from, to },
       { type: 'flush/done', tid, mm: 0, from, to },
     ],
-    fill: (cpu: number, vpn: number, w: 0 | 1, d: 0 | 1): SimEvent => ({ type: 'tlb/fill', cpu, mm: 0, vpn, pfn: vpn, w, d }),
-    store: (tid: number, cpu: number, page: number): SimEvent => ({ type: 'mem/store', tid, cpu, page }),
-    call: (tid: number, fn: string, first: number, nr: number): SimEvent => ({ type: 'helper/call', tid, fn, first, nr }),
-    ret: (tid: number, fn: string, total = 0): SimEvent => ({ type: 'helper/return', tid, fn, total }),
-    setBit: (tid: number, bm: number, bit: number): SimEvent => ({ type: 'bitmap/set', tid, bm, bit }),
-    end_: (reason: 'done' | 'deadlock' | 'step-bound' = 'done'): SimEvent => ({ type: '@sim/end', reason }),
+    fill: (cpu: number, vpn: number, w: 0 | 1, d: 0 | 1): SimEvent => ({
+      type: 'tlb/fill',
+      cpu,
+      mm: 0,
+      vpn,
+      pfn: vpn,
+      w,
+      d,
+    }),
+    store: (tid: number, cpu: number, page: number): SimEvent => ({
+      type: 'mem/store',
+      tid,
+      cpu,
+      page,
+    }),
+    call: (tid: number, fn: string, first: number, nr: number): SimEvent => ({
+      type: 'helper/call',
+      tid,
+      fn,
+      first,
+      nr,
+    }),
+    ret: (tid: number, fn: string, total = 0): SimEvent => ({
+      type: 'helper/return',
+      tid,
+      fn,
+      total,
+    }),
+    setBit: (tid: number, bm: number, bit: number): SimEvent => ({
+      type: 'bitmap/set',
+      tid,
+      bm,
+      bit,
+    }),
+    end_: (reason: 'done' | 'deadlock' | 'step-bound' = 'done'): SimEvent => ({
+      type: '@sim/end',
+      reason,
+    }),
     /**
      * A correct wp_shared_mapping_range / clean_record_shared_mapping_range over vpns
      * [from, to) of a world whose PTEs are `before(vpn)`: H1, H4, H5, P1/P2, H9, R1–R9.
      */
-    helper(tid: number, op: 'wp' | 'clean', from: number, to: number, before: (vpn: number) => number, bm = 1): SimEvent[] {
+    helper(
+      tid: number,
+      op: 'wp' | 'clean',
+      from: number,
+      to: number,
+      before: (vpn: number) => number,
+      bm = 1,
+    ): SimEvent[] {
       const fn = op === 'wp' ? model.variant.fnNames.wrprotect : model.variant.fnNames.clean;
-      const ev: SimEvent[] = [b.call(tid, fn, from, to - from), b.acq(tid, b.IMMAP, 'r'), b.start(tid, from, to)];
+      const ev: SimEvent[] = [
+        b.call(tid, fn, from, to - from),
+        b.acq(tid, b.IMMAP, 'r'),
+        b.start(tid, from, to),
+      ];
       for (let s = 0; s < model.scenario.secondaryMmus.length; s++)
         ev.push({ type: 'smmu/invalidate', tid, sub: s, mm: 0, from, to, seq: 1 });
       ev.push(b.inc(tid));
@@ -94,7 +194,10 @@ export function builders(model: Model) {
         const applies = op === 'wp' ? arch.pteWrite(old) : arch.pteDirty(old);
         if (!applies) continue;
         changed++;
-        ev.push(b.protStart(tid, v), b.pte(tid, v, op === 'wp' ? arch.pteWrprotect(old, {}) : arch.pteMkclean(old)));
+        ev.push(
+          b.protStart(tid, v),
+          b.pte(tid, v, op === 'wp' ? arch.pteWrprotect(old, {}) : arch.pteMkclean(old)),
+        );
         if (op === 'clean') ev.push(b.setBit(tid, bm, v));
       }
       if (held >= 0) ev.push(b.rel(tid, held));
@@ -112,4 +215,5 @@ export function without(events: readonly SimEvent[], pred: (e: SimEvent) => bool
   return i < 0 ? [...events] : [...events.slice(0, i), ...events.slice(i + 1)];
 }
 
-export const indexWhere = (events: readonly SimEvent[], pred: (e: SimEvent) => boolean): number => events.findIndex(pred);
+export const indexWhere = (events: readonly SimEvent[], pred: (e: SimEvent) => boolean): number =>
+  events.findIndex(pred);

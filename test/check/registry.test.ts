@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { test as fcTest } from '@fast-check/vitest';
 import fc from 'fast-check';
-import { applyEvent, getProperty, initialMutableState, isSimError, listProperties, makeModel, runModel, type SimEvent, type SimState } from '../../src/index.js';
+import {
+  applyEvent,
+  getProperty,
+  initialMutableState,
+  isSimError,
+  listProperties,
+  makeModel,
+  runModel,
+  type SimEvent,
+  type SimState,
+} from '../../src/index.js';
 import { CheckerTable } from '../../src/check/dispatch.js';
 import { scenarioArb, seedArb } from '../arbitraries/scenario.js';
 
@@ -17,9 +27,17 @@ describe('the property registry', () => {
 
   it('covers the catalogue of SEMANTICS §6 and §9', () => {
     const ids = listProperties().map((p) => p.id);
-    for (const id of ['lost-write', 'wrprotect-post', 'clean-a', 'clean-b', 'flush-complete', 'flush-pending-balance'])
+    for (const id of [
+      'lost-write',
+      'wrprotect-post',
+      'clean-a',
+      'clean-b',
+      'flush-complete',
+      'flush-pending-balance',
+    ])
       expect(ids).toContain(id);
-    for (const family of ['notifier-', 'lock-', 'warn-']) expect(ids.filter((i) => i.startsWith(family)).length).toBeGreaterThan(1);
+    for (const family of ['notifier-', 'lock-', 'warn-'])
+      expect(ids.filter((i) => i.startsWith(family)).length).toBeGreaterThan(1);
   });
 
   it('getProperty names the known ids when asked for an unknown one', () => {
@@ -27,38 +45,51 @@ describe('the property registry', () => {
       getProperty('nope');
       expect.unreachable();
     } catch (e) {
-      expect(isSimError(e) && e.code === 'BAD_ARGUMENT' && e.message.includes('lost-write')).toBe(true);
+      expect(isSimError(e) && e.code === 'BAD_ARGUMENT' && e.message.includes('lost-write')).toBe(
+        true,
+      );
     }
   });
 });
 
 describe('Property.events lists every event type a checker reads', () => {
-  fcTest.prop([scenarioArb, seedArb], { numRuns: 40 })('feeding only the listed types finds the same violations as feeding everything', (scenario, seed) => {
-    const model = makeModel(scenario);
-    const events: SimEvent[] = [];
-    runModel(model, { seed }, (e) => events.push(e));
-    const props = listProperties();
-    const all = props.map((p) => p.start(model));
-    const table = new CheckerTable(model, props);
-    const state = initialMutableState(scenario);
-    const view = state as unknown as SimState;
-    const viaAll: string[] = [];
-    const viaTable: string[] = [];
-    events.forEach((e, i) => {
-      applyEvent(state, e);
-      all.forEach((c, k) => {
-        const v = c.onEvent(e, i, view);
-        if (v) viaAll.push(`${props[k]?.id}@${v.index}: ${v.message}`);
+  fcTest.prop([scenarioArb, seedArb], { numRuns: 40 })(
+    'feeding only the listed types finds the same violations as feeding everything',
+    (scenario, seed) => {
+      const model = makeModel(scenario);
+      const events: SimEvent[] = [];
+      runModel(model, { seed }, (e) => events.push(e));
+      const props = listProperties();
+      const all = props.map((p) => p.start(model));
+      const table = new CheckerTable(model, props);
+      const state = initialMutableState(scenario);
+      const view = state as unknown as SimState;
+      const viaAll: string[] = [];
+      const viaTable: string[] = [];
+      events.forEach((e, i) => {
+        applyEvent(state, e);
+        all.forEach((c, k) => {
+          const v = c.onEvent(e, i, view);
+          if (v) viaAll.push(`${props[k]?.id}@${v.index}: ${v.message}`);
+        });
+        table.feed(e, i, view, (k, v) => viaTable.push(`${props[k]?.id}@${v.index}: ${v.message}`));
       });
-      table.feed(e, i, view, (k, v) => viaTable.push(`${props[k]?.id}@${v.index}: ${v.message}`));
-    });
-    expect(viaTable).toEqual(viaAll);
-  });
+      expect(viaTable).toEqual(viaAll);
+    },
+  );
 
   it('a property without a list is fed every event', () => {
     const model = makeModel(scenarioArbSample());
     const seen: string[] = [];
-    const table = new CheckerTable(model, [{ id: 'x', description: 'every event', explanation: 'O1', severity: 'failure', start: () => ({ onEvent: (e) => (seen.push(e.type), null) }) }]);
+    const table = new CheckerTable(model, [
+      {
+        id: 'x',
+        description: 'every event',
+        explanation: 'O1',
+        severity: 'failure',
+        start: () => ({ onEvent: (e) => (seen.push(e.type), null) }),
+      },
+    ]);
     const state = initialMutableState(model.scenario) as unknown as SimState;
     table.feed({ type: '@sim/sched', tid: 0 }, 0, state, () => undefined);
     table.feed({ type: 'warn', tid: 0, what: 'w' }, 1, state, () => undefined);

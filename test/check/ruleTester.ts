@@ -28,7 +28,11 @@ export interface InvalidCase extends ValidCase {
   readonly message?: string;
 }
 
-export function violationsOf(property: Property, model: Model, events: readonly SimEvent[]): Violation[] {
+export function violationsOf(
+  property: Property,
+  model: Model,
+  events: readonly SimEvent[],
+): Violation[] {
   const state = initialMutableState(model.scenario);
   const checker = property.start(model);
   const out: Violation[] = [];
@@ -59,7 +63,10 @@ export function ruleTester(
       });
     for (const c of cases.invalid)
       it(`invalid: ${c.name}`, () => {
-        expect(c.errors.length, 'an invalid case must expect at least one violation').toBeGreaterThan(0);
+        expect(
+          c.errors.length,
+          'an invalid case must expect at least one violation',
+        ).toBeGreaterThan(0);
         const vs = violationsOf(property, c.model ?? model, c.events);
         expect(vs.map((v) => v.index)).toEqual(c.errors);
         for (const v of vs) {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { listArchs, listProperties, makeModel, parseScenario, runModel, type SimEvent } from '../../src/index.js';
+import {
+  listArchs,
+  listProperties,
+  makeModel,
+  parseScenario,
+  runModel,
+  type SimEvent,
+} from '../../src/index.js';
 import { lostWrite } from '../../src/check/lostWrite.js';
 import { wrprotectPost } from '../../src/check/wrprotectPost.js';
 import { builtin } from '../helpers/scenarios.js';
@@ -18,7 +25,9 @@ describe('every notifier-/lock-/flush-/clean- property holds on real runs of ups
       it(`${name} on ${arch.name}, seeds 1..15`, () => {
         const model = makeModel(builtin(name), { arch: arch.name, variant: 'upstream' });
         for (let seed = 1; seed <= 15; seed++) {
-          const bad = runModel(model, { seed }).verdicts.filter((v) => DISCIPLINE.includes(v.id) && v.ok === false);
+          const bad = runModel(model, { seed }).verdicts.filter(
+            (v) => DISCIPLINE.includes(v.id) && v.ok === false,
+          );
           expect(bad, `seed ${seed}`).toEqual([]);
         }
       });
@@ -31,35 +40,73 @@ describe('they also hold next to the other PTE writers (mprotect, clear_refs, wr
       pages: 2,
       cpus: 2,
       options: { tlbCapacity: 4, ptesPerTable: 512 },
-      mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+      mms: [
+        {
+          vmas: [
+            {
+              start: 0,
+              pgoff: 0,
+              npages: 2,
+              flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'],
+            },
+          ],
+        },
+      ],
       threads,
     });
   const sets: Record<string, unknown[]> = {
-    mprotect: [{ kind: 'user', cpu: 0, writes: 2 }, { kind: 'mprotect', cpu: 1, mm: 0 }, { kind: 'caller', cpu: 0, protocol: 'clean' }],
-    'clear-refs': [{ kind: 'user', cpu: 0, writes: 2 }, { kind: 'clear-refs', cpu: 1, mm: 0, type: 'soft-dirty' }, { kind: 'caller', cpu: 0, protocol: 'clean' }],
-    writeback: [{ kind: 'user', cpu: 0, writes: 2 }, { kind: 'writeback', cpu: 1, first: 0, nr: 2 }, { kind: 'caller', cpu: 0, protocol: 'clean' }],
-    reclaim: [{ kind: 'user', cpu: 0, writes: 2 }, { kind: 'reclaim', cpu: 1, page: 1 }, { kind: 'caller', cpu: 0, protocol: 'snap' }],
+    mprotect: [
+      { kind: 'user', cpu: 0, writes: 2 },
+      { kind: 'mprotect', cpu: 1, mm: 0 },
+      { kind: 'caller', cpu: 0, protocol: 'clean' },
+    ],
+    'clear-refs': [
+      { kind: 'user', cpu: 0, writes: 2 },
+      { kind: 'clear-refs', cpu: 1, mm: 0, type: 'soft-dirty' },
+      { kind: 'caller', cpu: 0, protocol: 'clean' },
+    ],
+    writeback: [
+      { kind: 'user', cpu: 0, writes: 2 },
+      { kind: 'writeback', cpu: 1, first: 0, nr: 2 },
+      { kind: 'caller', cpu: 0, protocol: 'clean' },
+    ],
+    reclaim: [
+      { kind: 'user', cpu: 0, writes: 2 },
+      { kind: 'reclaim', cpu: 1, page: 1 },
+      { kind: 'caller', cpu: 0, protocol: 'snap' },
+    ],
   };
   for (const [name, threads] of Object.entries(sets))
     it(`${name} with upstream, seeds 1..30`, () => {
       const model = makeModel(world2(threads), { variant: 'upstream' });
       for (let seed = 1; seed <= 30; seed++) {
-        const bad = runModel(model, { seed }).verdicts.filter((v) => DISCIPLINE.includes(v.id) && v.ok === false);
+        const bad = runModel(model, { seed }).verdicts.filter(
+          (v) => DISCIPLINE.includes(v.id) && v.ok === false,
+        );
         expect(bad, `seed ${seed}`).toEqual([]);
       }
     });
 });
 
 describe('the hidden broken variant (no TLB flush) makes the flush properties fail on real runs', () => {
-  it.each(['notifier-flush-before-end', 'flush-pending-balance', 'flush-complete', 'wrprotect-post'])('%s', (id) => {
+  it.each([
+    'notifier-flush-before-end',
+    'flush-pending-balance',
+    'flush-complete',
+    'wrprotect-post',
+  ])('%s', (id) => {
     const model = makeModel(builtin('seed-concurrent-wrprotect'), { variant: '__test-no-flush' });
-    const failing = [1, 2, 3, 4, 5].filter((seed) => runModel(model, { seed }).verdicts.some((v) => v.id === id && v.ok === false));
+    const failing = [1, 2, 3, 4, 5].filter((seed) =>
+      runModel(model, { seed }).verdicts.some((v) => v.id === id && v.ok === false),
+    );
     expect(failing.length).toBeGreaterThan(0);
   });
   it('the same seeds hold with upstream', () => {
     const model = makeModel(builtin('seed-concurrent-wrprotect'), { variant: 'upstream' });
     for (let seed = 1; seed <= 5; seed++)
-      expect(runModel(model, { seed }).verdicts.filter((v) => v.ok === false && v.id !== 'lost-write')).toEqual([]);
+      expect(
+        runModel(model, { seed }).verdicts.filter((v) => v.ok === false && v.id !== 'lost-write'),
+      ).toEqual([]);
   });
 });
 
@@ -69,25 +116,51 @@ const b = builders(model);
 const WP = model.variant.fnNames.wrprotect;
 ruleTester(lostWrite, model, {
   valid: [
-    { name: 'every written page copied at its last version', events: [b.store(0, 0, 1), { type: 'dev/copy', tid: 2, page: 1 }, b.end_()] },
-    { name: 'an uncopied write in a run cut by the step bound gives no verdict', events: [b.store(0, 0, 1), b.end_('step-bound')] },
+    {
+      name: 'every written page copied at its last version',
+      events: [b.store(0, 0, 1), { type: 'dev/copy', tid: 2, page: 1 }, b.end_()],
+    },
+    {
+      name: 'an uncopied write in a run cut by the step bound gives no verdict',
+      events: [b.store(0, 0, 1), b.end_('step-bound')],
+    },
   ],
-  invalid: [{ name: 'a write never copied to the device', events: [b.store(0, 0, 1), { type: 'dev/copy', tid: 2, page: 1 }, b.store(1, 1, 1), b.end_()], errors: [3], message: 'page 1' }],
+  invalid: [
+    {
+      name: 'a write never copied to the device',
+      events: [b.store(0, 0, 1), { type: 'dev/copy', tid: 2, page: 1 }, b.store(1, 1, 1), b.end_()],
+      errors: [3],
+      message: 'page 1',
+    },
+  ],
 });
 
 // S-10: the second caller returns while another CPU still holds a writable entry it saw read-only.
 const first = b.helper(2, 'wp', 0, 4, b.wc);
-const commitAt = first.findIndex((e) => e.type === 'pte/set' && e.fn === 'ptep_modify_prot_commit') + 1;
-const second: SimEvent[] = [b.call(3, WP, 0, 1), { type: 'ghost/wp-seen', tid: 3, mm: 0, vpn: 0 }, b.ret(3, WP)];
+const commitAt =
+  first.findIndex((e) => e.type === 'pte/set' && e.fn === 'ptep_modify_prot_commit') + 1;
+const second: SimEvent[] = [
+  b.call(3, WP, 0, 1),
+  { type: 'ghost/wp-seen', tid: 3, mm: 0, vpn: 0 },
+  b.ret(3, WP),
+];
 ruleTester(wrprotectPost, model, {
   valid: [
     { name: 'a write-protect that flushed its entries', events: [b.fill(1, 0, 1, 1), ...first] },
-    { name: 'the second caller returns after the first one flushed', events: [b.fill(1, 0, 1, 1), ...first, ...second] },
+    {
+      name: 'the second caller returns after the first one flushed',
+      events: [b.fill(1, 0, 1, 1), ...first, ...second],
+    },
   ],
   invalid: [
     {
       name: 'S-10: the second caller returns before the first one flushed',
-      events: [b.fill(1, 0, 1, 1), ...first.slice(0, commitAt), ...second, ...first.slice(commitAt)],
+      events: [
+        b.fill(1, 0, 1, 1),
+        ...first.slice(0, commitAt),
+        ...second,
+        ...first.slice(commitAt),
+      ],
       errors: [commitAt + second.length],
       message: 'CPU1 still holds a writable TLB entry',
     },

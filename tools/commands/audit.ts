@@ -12,32 +12,53 @@ export const auditCommand: CommandModule = {
   register(program, io, exit) {
     program
       .command('audit <log>')
-      .description('check a recorded log against every notifier/lock/flush/dirty-tracking rule; exit 1 on violations')
-      .option('--rules <ids>', "rule ids, comma-separated; 'notifier-*' selects a family (default: all)", collect)
-      .option('--context <n>', 'events of context before each violation', intArg('--context', 1000), 5)
+      .description(
+        'check a recorded log against every notifier/lock/flush/dirty-tracking rule; exit 1 on violations',
+      )
+      .option(
+        '--rules <ids>',
+        "rule ids, comma-separated; 'notifier-*' selects a family (default: all)",
+        collect,
+      )
+      .option(
+        '--context <n>',
+        'events of context before each violation',
+        intArg('--context', 1000),
+        5,
+      )
       .option('--salvage', 'audit the valid prefix of a log cut short')
       .option('--json', 'machine-readable output')
-      .action((path: string, opts: { rules?: string[]; context: number; salvage?: boolean; json?: boolean }) => {
-        const log = openLogFile(path, { salvage: opts.salvage === true });
-        let report;
-        try {
-          report = auditLog(log, { context: opts.context, ...(opts.rules !== undefined && { rules: opts.rules }) });
-        } finally {
-          log.close();
-        }
-        exit.code = report.failures > 0 ? 1 : 0;
-        if (opts.json)
-          return json(io, {
-            log: path,
-            scenario: log.header.scenario.name,
-            arch: log.header.arch,
-            variant: log.header.variant,
-            truncated: log.truncated !== null,
-            ...report,
-          });
-        const h = log.header;
-        io.out(`audit of ${path}: ${h.scenario.name} on ${h.arch} with ${h.variant}, seed ${h.seed}${log.truncated ? ' (truncated log: prefix only)' : ''}`);
-        io.out(formatAudit(report, makeModel(h.scenario, { arch: h.arch, variant: h.variant })));
-      });
+      .action(
+        (
+          path: string,
+          opts: { rules?: string[]; context: number; salvage?: boolean; json?: boolean },
+        ) => {
+          const log = openLogFile(path, { salvage: opts.salvage === true });
+          let report;
+          try {
+            report = auditLog(log, {
+              context: opts.context,
+              ...(opts.rules !== undefined && { rules: opts.rules }),
+            });
+          } finally {
+            log.close();
+          }
+          exit.code = report.failures > 0 ? 1 : 0;
+          if (opts.json)
+            return json(io, {
+              log: path,
+              scenario: log.header.scenario.name,
+              arch: log.header.arch,
+              variant: log.header.variant,
+              truncated: log.truncated !== null,
+              ...report,
+            });
+          const h = log.header;
+          io.out(
+            `audit of ${path}: ${h.scenario.name} on ${h.arch} with ${h.variant}, seed ${h.seed}${log.truncated ? ' (truncated log: prefix only)' : ''}`,
+          );
+          io.out(formatAudit(report, makeModel(h.scenario, { arch: h.arch, variant: h.variant })));
+        },
+      );
   },
 };
