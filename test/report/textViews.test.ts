@@ -153,3 +153,17 @@ describe('page watch', () => {
     expect(changes.some((t) => /tlb CPU1 WD!/.test(t.summary ?? ''))).toBe(true);
   });
 });
+
+describe('terminal safety', () => {
+  test('shows control characters from the log as \\xNN, never raw', () => {
+    const evil = {
+      ...log.header.scenario,
+      threads: log.header.scenario.threads.map((t, i) =>
+        i === 0 ? { ...t, name: 'w\u001b[2J0' } : t,
+      ),
+    };
+    const c = makeRunContext(evil, log.header.arch);
+    expect(c.threadName(0)).toBe('w\\x1b[2J0');
+    expect(eventText({ type: 'warn', tid: 0, what: 'a\u0007b' }, c)).toBe('warn what=a\\x07b');
+  });
+});

@@ -4,7 +4,7 @@ import { json } from '../io.js';
 import { collect, intArg } from '../args.js';
 import { foldEvents, readLogFile, SimError } from '../../src/index.js';
 import { violationMarksOf } from '../report/violations.js';
-import { actorsOf, makeRunContext } from '../report/runContext.js';
+import { actorsOf, makeRunContext, terminalSafe } from '../report/runContext.js';
 import { selectEvents } from '../report/eventFilter.js';
 import { ftraceLines } from '../report/ftraceLines.js';
 import { diffState, openWindows, renderState, stateLines } from '../report/stateText.js';
@@ -174,7 +174,9 @@ export const showCommand: CommandModule = {
           );
         const h = log.header;
         io.out(
-          c.dim(`# ${h.scenario.name} on ${h.arch} with ${h.variant}, seed ${h.seed}: ${n} events`),
+          c.dim(
+            `# ${terminalSafe(h.scenario.name)} on ${h.arch} with ${h.variant}, seed ${h.seed}: ${n} events`,
+          ),
         );
         const lines = ftraceLines(events, actors, indices, ctx, { color: io.isTty, marks });
         if (lines.length) io.out(lines.join('\n'));

@@ -1,5 +1,5 @@
 import type { SimEvent } from '../../src/index.js';
-import { field, fieldsOf, type RunContext } from './runContext.js';
+import { field, fieldsOf, terminalSafe, type RunContext } from './runContext.js';
 
 /**
  * One event's fields as `name=value` text, in the schema's field order, without `type` and
@@ -27,7 +27,7 @@ export function eventFields(e: SimEvent, ctx: RunContext): string {
       parts.push(`lock=${ctx.lockName(v)}`);
       continue;
     }
-    parts.push(`${name}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
+    parts.push(`${name}=${Array.isArray(v) ? `[${v.join(',')}]` : terminalSafe(String(v))}`);
   }
   return parts.join(' ');
 }

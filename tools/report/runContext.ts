@@ -40,7 +40,7 @@ export function makeRunContext(scenario: Scenario, archName: string = scenario.a
     scenario,
     layout,
     arch,
-    threadName: (tid) => scenario.threads[tid]?.name ?? `t${tid}`,
+    threadName: (tid) => terminalSafe(scenario.threads[tid]?.name ?? `t${tid}`),
     threadCpu: (tid) => scenario.threads[tid]?.cpu ?? -1,
     lockName: (lock) => layout.lockNames[lock] ?? `lock${lock}`,
     formatPte: (pte) => (arch ? arch.formatPte(pte) : `0x${pte.toString(16)}`),
@@ -54,6 +54,18 @@ export function makeRunContext(scenario: Scenario, archName: string = scenario.a
       return page;
     },
   };
+}
+
+/**
+ * Text from a log made safe for a terminal: control characters (an ESC sequence in a thread
+ * name could repaint the screen) are shown as \xNN.
+ */
+export function terminalSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** A field of an event by name (events are plain objects validated against EVENT_FIELDS). */
