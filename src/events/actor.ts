@@ -19,5 +19,14 @@ export interface ActorReturnEvent {
   /** PTEs it changed. */
   readonly total: number;
 }
-export type ActorEvent = ActorCallEvent | ActorReturnEvent;
-export const isActorEvent = (e: { type: string }): e is ActorEvent => e.type.startsWith('actor/');
+/** mprotect_fixup: vm_flags_reset() sets or clears VM_WRITE of one VMA (under mmap_lock). */
+export interface VmaWriteEvent {
+  readonly type: 'vma/write';
+  readonly tid: number;
+  readonly mm: number;
+  /** The VMA's index in its mm. */
+  readonly vma: number;
+  readonly value: 0 | 1;
+}
+export type ActorEvent = ActorCallEvent | ActorReturnEvent | VmaWriteEvent;
+export const isActorEvent = (e: { type: string }): e is ActorEvent => e.type.startsWith('actor/') || e.type.startsWith('vma/');

@@ -48,6 +48,7 @@ export const EVENT_FIELDS: { readonly [K in SimEventType]: Readonly<Record<strin
   'ubc/flushed': { tid: 'int', mm: 'int', gen: 'int' },
   'actor/call': { tid: 'int', fn: 'str', first: 'int', nr: 'int' },
   'actor/return': { tid: 'int', fn: 'str', total: 'int' },
+  'vma/write': { tid: 'int', mm: 'int', vma: 'int', value: 'int' },
   'tlb/defer': { tid: 'int', cpu: 'int', mm: 'int' },
   'tlb/catchup': { cpu: 'int', mm: 'int', why: ['switch', 'barrier'] },
 };

@@ -10,6 +10,7 @@ import { applyThread } from './thread.js';
 import { applyKernel } from './ghost.js';
 import { applySmmu } from './secondary.js';
 import { applyPageCache } from './pagecache.js';
+import { applyActor } from './actor.js';
 import { applyCpu } from './cpu.js';
 
 /**
@@ -68,7 +69,8 @@ export function applyEvent(d: Draft<MutableSimState> | MutableSimState, e: SimEv
       return applyPageCache(draft, e);
     case 'actor/call':
     case 'actor/return':
-      return;
+    case 'vma/write':
+      return applyActor(draft, e);
     case 'tlb/defer':
     case 'tlb/catchup':
       return applyCpu(draft, e);

@@ -79,13 +79,17 @@ function info(ctx: StepCtx, frame: FrameView): FaultInfo {
   const vma = vmaOf(ctx.layout.scenario, who.mm, vpn);
   const page = vma ? vma.pgoff + (vpn - vma.start) : -1;
   const pageBacked = vma !== undefined && !hasFlag(vma, 'pfnmap');
+  // VM_WRITE: the scenario's, unless mprotect changed it (state.vmWrite, under mmap_lock).
+  const vmaIndex = vma ? (ctx.layout.scenario.mms[who.mm]?.vmas.indexOf(vma) ?? -1) : -1;
+  const vmWrite = ctx.state.vmWrite?.[who.mm]?.[vmaIndex];
+  const isVmWrite = vma !== undefined && (vmWrite === undefined ? hasFlag(vma, 'write') : vmWrite === 1);
   return {
     mm: who.mm,
     cpu: who.cpu,
     vpn,
     isWrite: local(frame, 1) === 1,
     page,
-    vmaWritable: vma !== undefined && hasFlag(vma, 'write') && hasFlag(vma, 'shared'),
+    vmaWritable: isVmWrite && vma !== undefined && hasFlag(vma, 'shared'),
     pageBacked,
     ptl: ptlLock(ctx.layout, who.mm, vpn),
     pageLock: pageBacked ? pageLock(ctx.layout, page) : -1,

@@ -21,8 +21,9 @@ import { flushTlbBatchedPending, flushTlbSync } from './actorFlush.js';
  *   pc4 tlb_finish_mmu: mm_tlb_flush_nested → flush everything, else the gathered range;
  *       dec_tlb_flush_pending; mmap_write_unlock.
  * Locals: 0 vpn, 1 PTL held (-1), 2 old PTE, 3/4 gathered range [from, to), 5 PTEs changed.
- * @remarks vm_flags are scenario constants: VM_WRITE is not cleared, so a later write fault
- * would still be allowed; the model is about the PTEs and the TLB flush.
+ * VM_WRITE is cleared in pc0 (`vma/write`), so later write faults get SIGSEGV; a store that
+ * still completes after mprotect returned went through a stale TLB entry (S-6).
+ * @remarks The helpers' VMA filters (H3) read the scenario's flags, not this state.
  */
 export function mprotectSpec(ctx: StepCtx): MprotectThreadSpec {
   const spec = at(ctx.layout.scenario.threads, ctx.tid);
@@ -63,6 +64,8 @@ export const mprotectProgram: StepMachine = {
         const vma = at(at(ctx.layout.scenario.mms, mm).vmas, spec.vma);
         e.push({ type: 'actor/call', tid: ctx.tid, fn: 'mprotect', first: vma.pgoff, nr: vma.npages });
         e.acquire(mmapLock(ctx.layout, mm), 'w');
+        // mprotect_fixup: vm_flags_reset(vma, newflags) drops VM_WRITE before change_protection.
+        if (ctx.state.vmWrite?.[mm]?.[spec.vma] === 1) e.push({ type: 'vma/write', tid: ctx.tid, mm, vma: spec.vma, value: 0 });
         e.push({ type: 'pending/inc', tid: ctx.tid, mm }); // tlb_gather_mmu
         e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, start, end));
         return e.set(0, start).set(1, -1).set(3, end).set(4, start).goto(1).ev;

@@ -54,7 +54,7 @@ export function initialMutableState(scenario: Scenario): MutableSimState {
       new Array<number>(scenario.pages).fill(b === 0 && scenario.driver.initialBitmap === 'all' ? 1 : 0),
     );
   }
-  const extra: Pick<MutableSimState, 'pageDirty' | 'ubc'> = {};
+  const extra: Pick<MutableSimState, 'pageDirty' | 'ubc' | 'vmWrite'> = {};
   if (layout.pageBacked) {
     // PG_dirty starts set for pages a writable PTE maps: on a write-notify mapping a PTE
     // only becomes writable through page_mkwrite + fault_dirty_shared_page (SEMANTICS §4.6).
@@ -67,6 +67,8 @@ export function initialMutableState(scenario: Scenario): MutableSimState {
     extra.pageDirty = dirty;
   }
   if (layout.batchedFlush) extra.ubc = scenario.mms.map(() => ({ pending: 0, flushed: 0 }));
+  if (scenario.threads.some((t) => t.kind === 'mprotect'))
+    extra.vmWrite = scenario.mms.map((mm) => mm.vmas.map((v) => (v.flags.includes('write') ? 1 : 0)));
   return {
     pages: Array.from({ length: scenario.pages }, () => ({ version: 0, device: 0 })),
     mms,

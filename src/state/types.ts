@@ -93,6 +93,12 @@ export interface MutableSimState {
    * and the generation `flushed` by flush_tlb_batched_pending(). Present only with a reclaimer.
    */
   ubc?: UbcState[];
+  /**
+   * VM_WRITE of each VMA (by mm, then the VMA's index in its mm), which mprotect changes
+   * under mmap_lock. Present only when the scenario has an mprotect thread; otherwise VMA
+   * flags are the scenario's constants.
+   */
+  vmWrite?: number[][];
 }
 
 /** mm->tlb_flush_batched split into its two counters (pending != flushed: a flush is owed). */

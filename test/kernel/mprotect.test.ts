@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutOf, makeModel, type SimEvent } from '../../src/index.js';
+import { layoutOf, makeModel, parseSchedule, runModel, type SimEvent } from '../../src/index.js';
 import { ptlLock } from '../../src/state/layout.js';
 import { builtin } from '../helpers/scenarios.js';
 import { freshState, step, types } from '../helpers/world.js';
@@ -25,6 +25,19 @@ describe('mprotect(PROT_READ) (change_pte_range)', () => {
     const r = runSchedule(after, RACE, [stale]);
     expect(r.verdicts[0]).toMatchObject({ ok: true });
     expect(r.finalState.ubc![0]).toEqual({ pending: 1, flushed: 1 });
+  });
+
+  it('S-6 symptom: after mprotect(PROT_READ) returned, the stale entry lets a store complete; with the fix it gets SIGSEGV', () => {
+    const after_ = (model: typeof before) => {
+      const events: SimEvent[] = [];
+      runModel(model, { seed: 1, schedule: parseSchedule(`${RACE}.0*2`) }, (e) => events.push(e));
+      const ret = events.findIndex((e) => e.type === 'actor/return' && e.fn === 'mprotect');
+      expect(ret).toBeGreaterThan(0);
+      return events.slice(ret).filter((e) => e.tid === 0 && (e.type === 'mem/store' || e.type === 'fault/exit'));
+    };
+    expect(after_(before)).toEqual([{ type: 'mem/store', tid: 0, cpu: 0, page: 0 }]);
+    expect(after_(after)).toContainEqual({ type: 'fault/exit', tid: 0, result: 'sigsegv' });
+    expect(after_(after).some((e) => e.type === 'mem/store')).toBe(false);
   });
 
   it('§1.6/T5: pending is raised before the PTL is taken and dropped after the flush; write-protect uses start/commit (P1/P2)', () => {

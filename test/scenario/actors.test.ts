@@ -144,6 +144,8 @@ describe('laws over the actor scenarios, for every registered architecture', () 
         expect(stateHash(s0)).toBe(stateHash(initialState(model.scenario)));
         expect(evolve(s1, { type: 'actor/return', tid: 0, fn: 'x', total: 0 })).toBe(s1);
         expect(evolve(s1, { type: 'page/dirty', tid: 0, page: 99, value: 1 })).toBe(s1);
+        expect(evolve(s1, { type: 'vma/write', tid: 0, mm: 9, vma: 0, value: 0 })).toBe(s1);
+        expect(evolve(s1, { type: 'ubc/pending', tid: 0, mm: 9 })).toBe(s1);
       }
     });
 });
