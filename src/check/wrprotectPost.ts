@@ -14,6 +14,8 @@ export const wrprotectPost: Property = {
     'the later one finds PTEs already read-only, flushes only its own window (H9-v4) and returns ' +
     'while another CPU still holds a writable entry. Entries re-created after a legitimate mkwrite ' +
     'fault are not violations.',
+  expectation:
+    'a write-protect caller returns only after every TLB entry and SPTE it saw made read-only is flushed',
   severity: 'failure',
   events: ['helper/return'],
   start(model) {

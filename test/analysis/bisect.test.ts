@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { test as fcTest } from '@fast-check/vitest';
 import fc from 'fast-check';
-import { makeModel, runModel, type Model, type SimEvent, type SimState } from '../../src/index.js';
+import {
+  LogReader,
+  makeModel,
+  memorySource,
+  MemorySink,
+  recordRun,
+  runModel,
+  type Model,
+  type SimEvent,
+  type SimState,
+} from '../../src/index.js';
 import {
   bisectProperty,
   bisectStates,
@@ -29,12 +39,10 @@ const monotoneArb: fc.Arbitrary<{ name: string; q: StateQuestion }> = fc.oneof(
     name: `page ${p} copied at version ≥ ${k}`,
     q: (s: SimState) => (s.pages[p]?.device ?? 0) >= k,
   })),
-  fc
-    .nat(4)
-    .map((t) => ({
-      name: `thread ${t} finished`,
-      q: (s: SimState) => (s.threads[t]?.stack.length ?? 1) === 0,
-    })),
+  fc.nat(4).map((t) => ({
+    name: `thread ${t} finished`,
+    q: (s: SimState) => (s.threads[t]?.stack.length ?? 1) === 0,
+  })),
   fc.constant({ name: 'never', q: () => false }),
   fc.constant({ name: 'always', q: () => true }),
 );
@@ -108,6 +116,26 @@ describe('bisect over states', () => {
     expect(r.verdict).toBe('cannot-tell');
     expect(r.reason).toContain('boom');
   });
+});
+
+describe('bisect over a log file with on-disk checkpoints (the streaming LogReader is a StateSource)', () => {
+  fcTest.prop([seedArb, fc.integer({ min: 1, max: 3 })], { numRuns: 15 })(
+    'agrees with the in-memory source and a linear scan',
+    (seed, k) => {
+      const model = makeModel(builtin('seed-concurrent-wrprotect'), { variant: '__test-no-flush' });
+      const sink = new MemorySink();
+      recordRun(model, { seed }, sink, { chunkEvents: 8, checkpointEvery: 16 });
+      const reader = LogReader.open(memorySource(sink.bytes()), 'mem');
+      expect(reader.checkpoints.length).toBeGreaterThan(2);
+      const q: StateQuestion = (s) => (s.pages[1]?.version ?? 0) >= k;
+      const events = reader.events();
+      const fromFile = bisectStates(reader, q, model);
+      const fromMemory = bisectStates(memoryStates(model.scenario, events, 16), q, model);
+      expect(fromFile.firstBad).toBe(scanStates(model.scenario, events, q) ?? null);
+      expect(fromFile).toEqual(fromMemory);
+      expect(fromFile.probes).toBeLessThanOrEqual(Math.ceil(Math.log2(events.length)) + 2);
+    },
+  );
 });
 
 describe('bisect a property', () => {
