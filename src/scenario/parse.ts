@@ -79,6 +79,8 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
           const mapped = s.mms[t.mm]?.vmas.some((v) => op.vpn >= v.start && op.vpn < v.start + v.npages);
           if (!mapped) fail(where, `${p}.ops[${k}].vpn`, `vpn ${op.vpn} is not mapped in mm ${t.mm} (size ${size})`);
         });
+        if (t.writes > 0 && !s.mms[t.mm]?.vmas.some((v) => v.flags.includes('write')))
+          fail(where, `${p}.writes`, `mm ${t.mm} has no VM_WRITE VMA to write to`);
         return { kind: 'user', name: t.name ?? `user${i}`, cpu: t.cpu, mm: t.mm, ops: t.ops, writes: t.writes };
       }
       case 'caller':

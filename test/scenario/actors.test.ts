@@ -69,6 +69,9 @@ describe('scenario kinds for the other actors of an mm', () => {
     expect(err('  - { kind: device, sub: 1 }\n')).toBe('bad.yaml: threads[1].sub: secondary MMU 1 does not exist (secondaryMmus: 1)');
     expect(err('  - { kind: writeback, first: 1, nr: 5 }\n')).toMatch(/threads\[1\]: range \[1, 6\) is outside/);
     expect(err('  - { kind: device, cpu: 0 }\n')).toMatch(/threads\[1\]/);
+    expect(err('', base.replace('flags: [shared, write, maywrite]', 'flags: [mayshare, io]'))).toBe(
+      'bad.yaml: threads[0].writes: mm 0 has no VM_WRITE VMA to write to',
+    );
     expect(err('', base.replace('flags: [shared, write, maywrite]', 'flags: [write, maywrite]'))).toMatch(
       /mms\[0\]\.vmas\[0\]\.flags: a private .* COW is not modelled/,
     );
