@@ -127,6 +127,17 @@ describe.skipIf(!hasChromium)(
         ['mm0', '0', '0', 'pfn=0 P|SavedDirty|A|special'],
         ['mm0', '1', '1', 'pfn=1 P|A|special'],
       ]);
+      // Rows that changed with the current event are marked: at a commit, that PTE's row only.
+      const commit = parsed.events.findIndex(
+        (e) => e.type === 'pte/set' && e.fn === 'ptep_modify_prot_commit',
+      );
+      await page.locator('#slider').fill(String(commit));
+      expect(
+        await page.$$eval('#pte-table tbody tr.changed', (rows) =>
+          rows.map((r) => r.querySelector('td:nth-child(2)')?.textContent),
+        ),
+      ).toEqual(['0']);
+      await page.locator('#slider').fill(String(violation));
       // The stale writable entry on CPU1 is what wrprotect-post is about.
       const stale = await page.$$eval('#tlb-table tbody tr.stale', (rows) =>
         rows.map((r) => r.textContent ?? ''),

@@ -15,21 +15,24 @@ export const CLIENT_UI_JS = String.raw`
   function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
   function tname(t) { return t < 0 ? '<sim>' : meta.threads[t] ? meta.threads[t].name : 't' + t; }
   function tids(mask) { var o = []; for (var t = 0; t < 31; t++) if (mask & (1 << t)) o.push(tname(t)); return o.join(', '); }
-  function fillTable(id, rows) {
+  /** Fill a table body; rows that did not exist with the same content before are marked. */
+  function fillTable(id, rows, before) {
     var body = $(id).tBodies[0];
+    var old = {};
+    if (before) before.forEach(function (r) { old[r.cells.join('\u0001')] = 1; });
     body.textContent = '';
     rows.forEach(function (r) {
       var tr = document.createElement('tr');
-      if (r.cls) tr.className = r.cls;
+      var cls = (r.cls || '') + (before && !old[r.cells.join('\u0001')] ? ' changed' : '');
+      if (cls) tr.className = cls.trim();
       r.cells.forEach(function (c) { tr.appendChild(el('td', String(c))); });
       body.appendChild(tr);
     });
   }
   function pageOf(mm, vpn) { return PT.pageOf(meta, mm, vpn); }
-  function renderState() {
-    var s = PT.stateAt(D, meta, cursor);
-    $('state-index').textContent = String(cursor);
-    var rows = [];
+  /** The inspector's tables as rows of cells, by table id. */
+  function tablesOf(s) {
+    var t = {}, rows = [];
     s.mms.forEach(function (mm, m) {
       mm.ptes.forEach(function (p, vpn) {
         var page = pageOf(m, vpn);
@@ -37,26 +40,33 @@ export const CLIENT_UI_JS = String.raw`
         rows.push({ cells: ['mm' + m, vpn, page < 0 ? '-' : page, PT.pte(meta, p)] });
       });
     });
-    fillTable('pte-table', rows);
+    t['pte-table'] = rows;
     rows = [];
     s.tlbs.forEach(function (tlb, cpu) {
       if (!tlb.length) rows.push({ cells: ['CPU' + cpu, '(empty)', '', '', ''] });
-      tlb.forEach(function (t) {
-        rows.push({ cells: ['CPU' + cpu, 'mm' + t.mm + ' vpn ' + t.vpn, t.pfn, (t.w ? 'W' : 'RO') + (t.d ? ' D' : ''), t.susp ? 'stale for ' + tids(t.susp) : ''], cls: t.susp ? 'stale' : '' });
+      tlb.forEach(function (e) {
+        rows.push({ cells: ['CPU' + cpu, 'mm' + e.mm + ' vpn ' + e.vpn, e.pfn, (e.w ? 'W' : 'RO') + (e.d ? ' D' : ''), e.susp ? 'stale for ' + tids(e.susp) : ''], cls: e.susp ? 'stale' : '' });
       });
     });
-    fillTable('tlb-table', rows);
-    fillTable('lock-table', s.locks.map(function (l, i) {
+    t['tlb-table'] = rows;
+    t['lock-table'] = s.locks.map(function (l, i) {
       return { cells: [meta.lockNames[i] || 'lock' + i, l.owner >= 0 ? 'held by ' + tname(l.owner) : l.readers ? 'read-held by ' + tids(l.readers) : 'free'], cls: l.owner >= 0 || l.readers ? 'held' : '' };
-    }));
-    fillTable('mm-table', s.mms.map(function (mm, m) { return { cells: ['mm' + m, mm.pending, mm.seq, mm.active] }; }));
-    fillTable('window-table', s.windows.map(function (w) { return { cells: ['mm' + w.mm, '[' + w.from + ',' + w.to + ')', tname(w.tid), w.since] }; }));
-    fillTable('bitmap-table', s.bitmaps.map(function (bm, b) { return { cells: [b === 0 ? 'driver' : 'private ' + b, bm.join(' ')] }; })
-      .concat([{ cells: ['dirty bounds', '[' + s.bounds.start + ',' + s.bounds.end + ')'] }]));
-    fillTable('page-table', s.pages.map(function (p, i) { return { cells: [i, p.version, p.device], cls: p.version !== p.device ? 'stale' : '' }; }));
-    fillTable('thread-table', s.threads.map(function (th, t) {
-      return { cells: [tname(t), 'CPU' + meta.threads[t].cpu, th.stack.length ? th.stack.map(function (f) { return f.fn + '@' + f.pc; }).join(' > ') : 'finished'] };
-    }));
+    });
+    t['mm-table'] = s.mms.map(function (mm, m) { return { cells: ['mm' + m, mm.pending, mm.seq, mm.active] }; });
+    t['window-table'] = s.windows.map(function (w) { return { cells: ['mm' + w.mm, '[' + w.from + ',' + w.to + ')', tname(w.tid), w.since] }; });
+    t['bitmap-table'] = s.bitmaps.map(function (bm, b) { return { cells: [b === 0 ? 'driver' : 'private ' + b, bm.join(' ')] }; })
+      .concat([{ cells: ['dirty bounds', '[' + s.bounds.start + ',' + s.bounds.end + ')'] }]);
+    t['page-table'] = s.pages.map(function (p, i) { return { cells: [i, p.version, p.device], cls: p.version !== p.device ? 'stale' : '' }; });
+    t['thread-table'] = s.threads.map(function (th, i) {
+      return { cells: [tname(i), 'CPU' + meta.threads[i].cpu, th.stack.length ? th.stack.map(function (f) { return f.fn + '@' + f.pc; }).join(' > ') : 'finished'] };
+    });
+    return t;
+  }
+  function renderState() {
+    var s = PT.stateAt(D, meta, cursor);
+    var now = tablesOf(s), before = cursor > 0 ? tablesOf(PT.stateAt(D, meta, cursor - 1)) : null;
+    $('state-index').textContent = String(cursor);
+    Object.keys(now).forEach(function (id) { fillTable(id, now[id], before && before[id]); });
     var other = {};
     Object.keys(s).forEach(function (k) {
       if (['pages', 'mms', 'tlbs', 'locks', 'bitmaps', 'bounds', 'threads', 'windows'].indexOf(k) < 0) other[k] = s[k];
