@@ -115,7 +115,12 @@ function originOf(side: DiffSide, index: number): EventOrigin {
     frame = top ? `${top.fn}@${top.pc}` : null;
   }
   const fn = 'fn' in e && typeof e.fn === 'string' ? e.fn : null;
-  return { tid, thread: tid === null ? null : (side.model.scenario.threads[tid]?.name ?? null), frame, fn };
+  return {
+    tid,
+    thread: tid === null ? null : (side.model.scenario.threads[tid]?.name ?? null),
+    frame,
+    fn,
+  };
 }
 
 /** Every registered property over one side's events (fold + checkers, as `run` does). */
@@ -161,7 +166,10 @@ const summary = (s: DiffSide): SideSummary => ({
 export function diffEvents(a: DiffSide, b: DiffSide, options: DiffOptions = {}): DiffResult {
   // Helper names differ between variants (apply_as_wrprotect vs wp_shared_mapping_range): compare
   // them as the same routine so the first divergence is a difference in behaviour.
-  const alias = (m: Model): Record<string, string> => ({ [m.variant.fnNames.wrprotect]: '<wrprotect helper>', [m.variant.fnNames.clean]: '<clean helper>' });
+  const alias = (m: Model): Record<string, string> => ({
+    [m.variant.fnNames.wrprotect]: '<wrprotect helper>',
+    [m.variant.fnNames.clean]: '<clean helper>',
+  });
   const aa = alias(a.model);
   const ab = alias(b.model);
   const ka = a.events.map((e) => eventKey(e, aa));
@@ -198,7 +206,10 @@ export function diffEvents(a: DiffSide, b: DiffSide, options: DiffOptions = {}):
     };
     const sa = foldEvents(a.model.scenario, a.events, i);
     const sb = foldEvents(b.model.scenario, b.events, i);
-    stateDiff = diffStates({ state: sa, arch: a.model.arch, layout: a.model.layout }, { state: sb, arch: b.model.arch, layout: b.model.layout });
+    stateDiff = diffStates(
+      { state: sa, arch: a.model.arch, layout: a.model.layout },
+      { state: sb, arch: b.model.arch, layout: b.model.layout },
+    );
     hunks = toHunks(alignKeys(ka, kb), options.context ?? 3).map((h) => ({
       ...h,
       lines: h.lines.map((l) => ({
@@ -223,7 +234,12 @@ export function diffEvents(a: DiffSide, b: DiffSide, options: DiffOptions = {}):
 }
 
 /** `ptesim diff <logA> <logB>`: each log against its own scenario, arch and variant. */
-export function diffLogs(logA: ParsedLog, logB: ParsedLog, labels: readonly [string, string] = ['A', 'B'], options: DiffOptions = {}): DiffResult {
+export function diffLogs(
+  logA: ParsedLog,
+  logB: ParsedLog,
+  labels: readonly [string, string] = ['A', 'B'],
+  options: DiffOptions = {},
+): DiffResult {
   const side = (log: ParsedLog, label: string): DiffSide => ({
     label,
     model: makeModel(log.header.scenario, { arch: log.header.arch, variant: log.header.variant }),
@@ -257,12 +273,20 @@ export function diffModels(
   const ma = makeModel(scenario, a);
   const mb = makeModel(scenario, b);
   const ea: SimEvent[] = [];
-  runModel(ma, { seed, maxSteps, ...(options.schedule && { schedule: options.schedule }) }, (e) => ea.push(e));
+  runModel(ma, { seed, maxSteps, ...(options.schedule && { schedule: options.schedule }) }, (e) =>
+    ea.push(e),
+  );
   const adapted = adaptSchedule(mb, leadScheduleOf(ea), seed, maxSteps);
   const eb: SimEvent[] = [];
-  runModel(mb, { seed, maxSteps: adapted.picks.length, schedule: adapted.picks }, (e) => eb.push(e));
+  runModel(mb, { seed, maxSteps: adapted.picks.length, schedule: adapted.picks }, (e) =>
+    eb.push(e),
+  );
   const label = (m: Model): string => `${m.arch.name}/${m.variant.name}`;
-  const r = diffEvents({ label: label(ma), model: ma, events: ea }, { label: label(mb), model: mb, events: eb }, options);
+  const r = diffEvents(
+    { label: label(ma), model: ma, events: ea },
+    { label: label(mb), model: mb, events: eb },
+    options,
+  );
   return { ...r, schedule: adapted };
 }
 

@@ -45,14 +45,24 @@ export function alignKeys(a: readonly string[], b: readonly string[], maxEdits =
   let pre = 0;
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
   let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  while (
+    suf < a.length - pre &&
+    suf < b.length - pre &&
+    a[a.length - 1 - suf] === b[b.length - 1 - suf]
+  )
+    suf++;
   const out: DiffLine[] = [];
   for (let i = 0; i < pre; i++) out.push({ op: ' ', indexA: i, indexB: i });
   const midA = a.slice(pre, a.length - suf);
   const midB = b.slice(pre, b.length - suf);
   for (const l of myers(midA, midB, maxEdits))
-    out.push({ op: l.op, indexA: l.indexA === null ? null : l.indexA + pre, indexB: l.indexB === null ? null : l.indexB + pre });
-  for (let i = 0; i < suf; i++) out.push({ op: ' ', indexA: a.length - suf + i, indexB: b.length - suf + i });
+    out.push({
+      op: l.op,
+      indexA: l.indexA === null ? null : l.indexA + pre,
+      indexB: l.indexB === null ? null : l.indexB + pre,
+    });
+  for (let i = 0; i < suf; i++)
+    out.push({ op: ' ', indexA: a.length - suf + i, indexB: b.length - suf + i });
   return out;
 }
 
@@ -68,7 +78,10 @@ function myers(a: readonly string[], b: readonly string[], maxEdits: number): Di
     trace.push(v.slice());
     const next = v.slice();
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && (v[off + k - 1] ?? 0) < (v[off + k + 1] ?? 0)) ? (v[off + k + 1] ?? 0) : (v[off + k - 1] ?? 0) + 1;
+      let x =
+        k === -d || (k !== d && (v[off + k - 1] ?? 0) < (v[off + k + 1] ?? 0))
+          ? (v[off + k + 1] ?? 0)
+          : (v[off + k - 1] ?? 0) + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;

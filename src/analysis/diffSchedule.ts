@@ -69,7 +69,12 @@ export function leadScheduleOf(events: Iterable<SimEvent>): LeadSchedule {
  *    the thread has no choices left, pick with a seeded scheduler (PRNG seeded with `seed`).
  * The first step where 1's skipping, 2's modulo or 3 was needed is reported as `firstMismatch`.
  */
-export function adaptSchedule(model: Model, lead: LeadSchedule, seed: number, maxSteps = 100_000): AdaptedSchedule {
+export function adaptSchedule(
+  model: Model,
+  lead: LeadSchedule,
+  seed: number,
+  maxSteps = 100_000,
+): AdaptedSchedule {
   const state = initialMutableState(model.scenario);
   const view = state as unknown as SimState;
   const queue = lead.order.slice();
@@ -100,12 +105,22 @@ export function adaptSchedule(model: Model, lead: LeadSchedule, seed: number, ma
       tid = queue[qi] as number;
       if (qi > 0) {
         exact = false;
-        note({ step, reason: 'skipped', detail: `thread ${queue[0] ?? '?'} is not enabled here; took thread ${tid}'s next pick` });
+        note({
+          step,
+          reason: 'skipped',
+          detail: `thread ${queue[0] ?? '?'} is not enabled here; took thread ${tid}'s next pick`,
+        });
       }
       queue.splice(qi, 1);
     } else {
       exact = false;
-      note({ step, reason: 'fallback', detail: queue.length ? `no enabled thread among the ${queue.length} remaining picks` : "the other run's picks are used up" });
+      note({
+        step,
+        reason: 'fallback',
+        detail: queue.length
+          ? `no enabled thread among the ${queue.length} remaining picks`
+          : "the other run's picks are used up",
+      });
       tid = enabled[prng.int(enabled.length)] as number;
     }
     const n = opts[enabled.indexOf(tid)] as number;
@@ -114,12 +129,20 @@ export function adaptSchedule(model: Model, lead: LeadSchedule, seed: number, ma
       const c = choices.get(tid)?.shift();
       if (c === undefined) {
         exact = false;
-        note({ step, reason: 'fallback', detail: `thread ${tid} made fewer choices in the other run` });
+        note({
+          step,
+          reason: 'fallback',
+          detail: `thread ${tid} made fewer choices in the other run`,
+        });
         choice = prng.int(n);
       } else {
         if (c >= n) {
           exact = false;
-          note({ step, reason: 'choice-clamped', detail: `thread ${tid} has ${n} alternatives here, choice ${c} taken as ${c % n}` });
+          note({
+            step,
+            reason: 'choice-clamped',
+            detail: `thread ${tid} has ${n} alternatives here, choice ${c} taken as ${c % n}`,
+          });
         }
         choice = c % n;
       }

@@ -51,10 +51,16 @@ export function diffStates(a: Side, b: Side): StateChange[] {
       // pte_dirty, hardware-writable, pfn); within one arch compare the bits.
       const sameArch = a.arch.name === b.arch.name;
       const meaning = (arch: ArchModel, pte: number): string =>
-        pte === 0 ? 'none' : `pfn=${ptePfn(pte)} write=${arch.pteWrite(pte) ? 1 : 0} dirty=${arch.pteDirty(pte) ? 1 : 0} hw-writable=${arch.hwWritable(pte) ? 1 : 0}`;
+        pte === 0
+          ? 'none'
+          : `pfn=${ptePfn(pte)} write=${arch.pteWrite(pte) ? 1 : 0} dirty=${arch.pteDirty(pte) ? 1 : 0} hw-writable=${arch.hwWritable(pte) ? 1 : 0}`;
       const differs = sameArch ? pa !== pb : meaning(a.arch, pa) !== meaning(b.arch, pb);
       if (differs)
-        push(`mm${m}.pte[vpn ${v}]`, `${a.arch.formatPte(pa)} [${meaning(a.arch, pa)}]`, `${b.arch.formatPte(pb)} [${meaning(b.arch, pb)}]`);
+        push(
+          `mm${m}.pte[vpn ${v}]`,
+          `${a.arch.formatPte(pa)} [${meaning(a.arch, pa)}]`,
+          `${b.arch.formatPte(pb)} [${meaning(b.arch, pb)}]`,
+        );
     }
     push(`mm${m}.tlb_flush_pending`, String(ma?.pending ?? '-'), String(mb?.pending ?? '-'));
     push(`mm${m}.invalidate_seq`, String(ma?.seq ?? '-'), String(mb?.seq ?? '-'));
@@ -74,18 +80,32 @@ export function diffStates(a: Side, b: Side): StateChange[] {
     }
     const ca = a.state.cpus?.[c];
     const cb = b.state.cpus?.[c];
-    if (ca || cb) push(`cpu${c}.lazy/owed`, ca ? `${ca.lazy}/${ca.owed}` : '-', cb ? `${cb.lazy}/${cb.owed}` : '-');
+    if (ca || cb)
+      push(
+        `cpu${c}.lazy/owed`,
+        ca ? `${ca.lazy}/${ca.owed}` : '-',
+        cb ? `${cb.lazy}/${cb.owed}` : '-',
+      );
   }
   const nLock = Math.max(a.state.locks.length, b.state.locks.length);
   for (let l = 0; l < nLock; l++)
-    push(`lock ${a.layout.lockNames[l] ?? b.layout.lockNames[l] ?? l}`, lockText(a.state.locks[l]), lockText(b.state.locks[l]));
+    push(
+      `lock ${a.layout.lockNames[l] ?? b.layout.lockNames[l] ?? l}`,
+      lockText(a.state.locks[l]),
+      lockText(b.state.locks[l]),
+    );
   const nBm = Math.max(a.state.bitmaps.length, b.state.bitmaps.length);
   for (let i = 0; i < nBm; i++) {
     const ba = a.state.bitmaps[i] ?? [];
     const bb = b.state.bitmaps[i] ?? [];
-    for (let p = 0; p < Math.max(ba.length, bb.length); p++) push(`bitmap${i}[${p}]`, String(ba[p] ?? '-'), String(bb[p] ?? '-'));
+    for (let p = 0; p < Math.max(ba.length, bb.length); p++)
+      push(`bitmap${i}[${p}]`, String(ba[p] ?? '-'), String(bb[p] ?? '-'));
   }
-  push('bounds', `[${a.state.bounds.start}, ${a.state.bounds.end})`, `[${b.state.bounds.start}, ${b.state.bounds.end})`);
+  push(
+    'bounds',
+    `[${a.state.bounds.start}, ${a.state.bounds.end})`,
+    `[${b.state.bounds.start}, ${b.state.bounds.end})`,
+  );
   const nPage = Math.max(a.state.pages.length, b.state.pages.length);
   for (let p = 0; p < nPage; p++) {
     const pa = a.state.pages[p];
@@ -96,12 +116,23 @@ export function diffStates(a: Side, b: Side): StateChange[] {
   const nThr = Math.max(a.state.threads.length, b.state.threads.length);
   for (let t = 0; t < nThr; t++) {
     const stack = (s: SimState): string =>
-      (s.threads[t]?.stack ?? []).map((f) => `${f.fn}@${f.pc}(${f.l.join(',')})`).join(' > ') || 'finished';
+      (s.threads[t]?.stack ?? []).map((f) => `${f.fn}@${f.pc}(${f.l.join(',')})`).join(' > ') ||
+      'finished';
     push(`thread${t}.stack`, stack(a.state), stack(b.state));
   }
   push('warnings', String(a.state.warnings), String(b.state.warnings));
   // Everything else (fields other areas add): generic dotted paths.
-  const known = new Set(['mms', 'tlbs', 'locks', 'bitmaps', 'bounds', 'pages', 'threads', 'warnings', 'cpus']);
+  const known = new Set([
+    'mms',
+    'tlbs',
+    'locks',
+    'bitmaps',
+    'bounds',
+    'pages',
+    'threads',
+    'warnings',
+    'cpus',
+  ]);
   const ra = a.state as unknown as Record<string, unknown>;
   const rb = b.state as unknown as Record<string, unknown>;
   for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)]))
@@ -109,12 +140,22 @@ export function diffStates(a: Side, b: Side): StateChange[] {
   return out;
 }
 
-function genericDiff(path: string, x: unknown, y: unknown, push: (p: string, a: string, b: string) => void): void {
+function genericDiff(
+  path: string,
+  x: unknown,
+  y: unknown,
+  push: (p: string, a: string, b: string) => void,
+): void {
   if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
     const kx = Object.keys(x);
     const ky = Object.keys(y);
     for (const k of new Set([...kx, ...ky]))
-      genericDiff(Array.isArray(x) ? `${path}[${k}]` : `${path}.${k}`, (x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], push);
+      genericDiff(
+        Array.isArray(x) ? `${path}[${k}]` : `${path}.${k}`,
+        (x as Record<string, unknown>)[k],
+        (y as Record<string, unknown>)[k],
+        push,
+      );
     return;
   }
   push(path, JSON.stringify(x) ?? '-', JSON.stringify(y) ?? '-');

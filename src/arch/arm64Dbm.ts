@@ -27,11 +27,21 @@ function store(ctx: AccessCtx): AccessResult {
   const hwOk = pteIsPresent(live) && (live & PTE_RDONLY) === 0;
   // A cached RDONLY entry: the update re-checks the live descriptor; if it is gone, moved or no
   // longer DBM the entry is dropped (fault, or a fresh walk for a changed pfn).
-  if (t && !(ptePfn(live) === t.pfn && (upgradable || hwOk))) ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
+  if (t && !(ptePfn(live) === t.pfn && (upgradable || hwOk)))
+    ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
   if (!pteIsPresent(live)) return { events: ev, outcome: 'fault' };
   if (!upgradable && !hwOk) return { events: ev, outcome: 'fault' }; // A64-W3
   const next = (live & ~PTE_RDONLY) | PTE_YOUNG;
-  if (next !== live) ev.push({ type: 'pte/set', tid, mm, vpn, pte: next, src: 'hw', fn: (live & PTE_RDONLY) !== 0 ? 'A64-W2' : 'A64-AF' });
+  if (next !== live)
+    ev.push({
+      type: 'pte/set',
+      tid,
+      mm,
+      vpn,
+      pte: next,
+      src: 'hw',
+      fn: (live & PTE_RDONLY) !== 0 ? 'A64-W2' : 'A64-AF',
+    });
   ev.push({ type: 'tlb/fill', cpu, mm, vpn, pfn: ptePfn(live), w: 1, d: 1 });
   ev.push({ type: 'mem/store', tid, cpu, page: ptePfn(live) });
   return { events: ev, outcome: 'done' };
@@ -44,11 +54,13 @@ function store(ctx: AccessCtx): AccessResult {
  */
 export const arm64Dbm: ArchModel = {
   name: 'arm64-dbm',
-  description: 'arm64 with FEAT_HAFDBS: hardware clears PTE_RDONLY of a DBM page on the first store (A64-W1..W3); option wrprotect=pre-5.10 reproduces S-11',
+  description:
+    'arm64 with FEAT_HAFDBS: hardware clears PTE_RDONLY of a DBM page on the first store (A64-W1..W3); option wrprotect=pre-5.10 reproduces S-11',
   dirtyClass: 'atomic-hw',
   flushStyle: 'broadcast',
   optionDocs: {
-    wrprotect: "pte_wrprotect flavour: 'fixed' (default, keeps hardware dirty in PTE_DIRTY) or 'pre-5.10' (drops it: S-11)",
+    wrprotect:
+      "pte_wrprotect flavour: 'fixed' (default, keeps hardware dirty in PTE_DIRTY) or 'pre-5.10' (drops it: S-11)",
     tlbi: "'sync' (default: TLBI then DSB ISH, T3) or 'nosync' (flush_tlb_page_nosync: entries go at the CPU's next barrier)",
   },
   ...arm64Pte,

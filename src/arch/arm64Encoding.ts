@@ -25,13 +25,25 @@ import type { ArchModel, PteInit } from './types.js';
  */
 type Arm64Pte = Pick<
   ArchModel,
-  'mkPte' | 'pteWrite' | 'pteDirty' | 'hwWritable' | 'pteWrprotect' | 'pteMkclean' | 'pteMkwrite' | 'pteMkdirty' | 'pteMkyoung' | 'formatPte'
+  | 'mkPte'
+  | 'pteWrite'
+  | 'pteDirty'
+  | 'hwWritable'
+  | 'pteWrprotect'
+  | 'pteMkclean'
+  | 'pteMkwrite'
+  | 'pteMkdirty'
+  | 'pteMkyoung'
+  | 'formatPte'
 >;
 
-export const arm64HwDirty = (pte: number): boolean => (pte & PTE_WRITE) !== 0 && (pte & PTE_RDONLY) === 0;
+export const arm64HwDirty = (pte: number): boolean =>
+  (pte & PTE_WRITE) !== 0 && (pte & PTE_RDONLY) === 0;
 
 /** A64-WP: the `wrprotect` arch option; 'pre-5.10' (alias 'pre-v5.10') reproduces S-11. */
-export function wrprotectFlavour(options: Readonly<Record<string, string | boolean>>): 'fixed' | 'pre-5.10' {
+export function wrprotectFlavour(
+  options: Readonly<Record<string, string | boolean>>,
+): 'fixed' | 'pre-5.10' {
   const v = options['wrprotect'];
   return v === 'pre-5.10' || v === 'pre-v5.10' ? 'pre-5.10' : 'fixed';
 }
@@ -65,9 +77,11 @@ export const arm64Pte: Arm64Pte = {
    * kernels before v6.6 cleared RDONLY unconditionally, which the fault path never notices
    * because wp_page_reuse applies pte_mkdirty first).
    */
-  pteMkwrite: (pte) => ((pte & PTE_SWDIRTY) !== 0 ? (pte | PTE_WRITE) & ~PTE_RDONLY : pte | PTE_WRITE),
+  pteMkwrite: (pte) =>
+    (pte & PTE_SWDIRTY) !== 0 ? (pte | PTE_WRITE) & ~PTE_RDONLY : pte | PTE_WRITE,
   /** pte_mkdirty(): set PTE_DIRTY; if pte_write, clear PTE_RDONLY. */
-  pteMkdirty: (pte) => ((pte & PTE_WRITE) !== 0 ? (pte | PTE_SWDIRTY) & ~PTE_RDONLY : pte | PTE_SWDIRTY),
+  pteMkdirty: (pte) =>
+    (pte & PTE_WRITE) !== 0 ? (pte | PTE_SWDIRTY) & ~PTE_RDONLY : pte | PTE_SWDIRTY,
   pteMkyoung: (pte) => pte | PTE_YOUNG,
   formatPte(pte) {
     if (!pteIsPresent(pte)) return pte === 0 ? 'none' : `pfn=${ptePfn(pte)} !VALID`;

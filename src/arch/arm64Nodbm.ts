@@ -10,11 +10,13 @@ import { softwareDirtyAccess } from './softwareDirty.js';
  */
 export const arm64Nodbm: ArchModel = {
   name: 'arm64-nodbm',
-  description: 'arm64 without hardware DBM/AF: dirty only through the write fault (SWD-1..3); broadcast TLBI (T3)',
+  description:
+    'arm64 without hardware DBM/AF: dirty only through the write fault (SWD-1..3); broadcast TLBI (T3)',
   dirtyClass: 'software',
   flushStyle: 'broadcast',
   optionDocs: {
-    wrprotect: "pte_wrprotect flavour: 'fixed' (default) or 'pre-5.10' (S-11; no effect without hardware dirty)",
+    wrprotect:
+      "pte_wrprotect flavour: 'fixed' (default) or 'pre-5.10' (S-11; no effect without hardware dirty)",
     tlbi: "'sync' (default: TLBI then DSB ISH, T3) or 'nosync' (flush_tlb_page_nosync: entries go at the CPU's next barrier)",
   },
   ...arm64Pte,

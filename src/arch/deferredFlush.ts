@@ -4,7 +4,10 @@ import type { AccessCtx, AccessResult, ArchModel } from './types.js';
 
 /** The state as the access sees it after the CPU dropped every entry of `mm`. */
 function withoutMm(state: SimState, cpu: number, mm: number): SimState {
-  return { ...state, tlbs: state.tlbs.map((t, c) => (c === cpu ? t.filter((e) => e.mm !== mm) : t)) };
+  return {
+    ...state,
+    tlbs: state.tlbs.map((t, c) => (c === cpu ? t.filter((e) => e.mm !== mm) : t)),
+  };
 }
 
 /**
@@ -32,9 +35,12 @@ export function withDeferredFlush(arch: ArchModel): ArchModel {
         owed &= ~bit;
       }
       const r = access(actx);
-      if (r.outcome !== 'fault' || owed === 0) return pre.length ? { events: [...pre, ...r.events], outcome: r.outcome } : r;
+      if (r.outcome !== 'fault' || owed === 0)
+        return pre.length ? { events: [...pre, ...r.events], outcome: r.outcome } : r;
       const post: SimEvent[] = [];
-      for (let m = 0; m < 31; m++) if (owed & (1 << m)) post.push({ type: 'tlb/catchup', cpu: ctx.cpu, mm: m, why: 'barrier' });
+      for (let m = 0; m < 31; m++)
+        if (owed & (1 << m))
+          post.push({ type: 'tlb/catchup', cpu: ctx.cpu, mm: m, why: 'barrier' });
       return { events: [...pre, ...r.events, ...post], outcome: r.outcome };
     };
   return { ...arch, store: wrap(arch.store), load: wrap(arch.load) };

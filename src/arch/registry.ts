@@ -9,9 +9,14 @@ import { lazyDirtyWriteback } from './lazyDirtyWriteback.js';
 import { withDeferredFlush } from './deferredFlush.js';
 
 /** Every architecture, by name. Adding one is one file and one line here. */
-const ARCHS: readonly ArchModel[] = [x86_64, arm64Dbm, arm64Nodbm, riscvSvadu, riscvSvade, lazyDirtyWriteback].map(
-  withDeferredFlush,
-);
+const ARCHS: readonly ArchModel[] = [
+  x86_64,
+  arm64Dbm,
+  arm64Nodbm,
+  riscvSvadu,
+  riscvSvade,
+  lazyDirtyWriteback,
+].map(withDeferredFlush);
 
 export function listArchs(): readonly ArchModel[] {
   return ARCHS;

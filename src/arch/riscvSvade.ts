@@ -24,11 +24,13 @@ const hwWritable = (pte: number): boolean =>
  */
 export const riscvSvade: ArchModel = {
   name: 'riscv-svade',
-  description: 'RISC-V Svade: faults on A=0 or on a store with D=0; the fault handler sets A/D (RV-Svade = SWD-1..3 + A-fault)',
+  description:
+    'RISC-V Svade: faults on A=0 or on a store with D=0; the fault handler sets A/D (RV-Svade = SWD-1..3 + A-fault)',
   dirtyClass: 'software',
   flushStyle: 'ipi',
   optionDocs: {
-    lazyCpus: "CPUs starting in lazy-TLB mode, e.g. '1': remote fences skip them, they catch up on switching back (T2)",
+    lazyCpus:
+      "CPUs starting in lazy-TLB mode, e.g. '1': remote fences skip them, they catch up on switching back (T2)",
   },
   mkPte(pfn, init) {
     let bits = PTE_PRESENT | PTE_YOUNG;

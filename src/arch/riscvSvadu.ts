@@ -10,7 +10,8 @@ import { makeX86Like } from './x86_64.js';
  */
 export const riscvSvadu: ArchModel = makeX86Like({
   name: 'riscv-svadu',
-  description: 'RISC-V Svadu: hardware sets A/D with an atomic check-and-set of the live PTE (RV-Svadu = X86-W2/W3, no stray D)',
+  description:
+    'RISC-V Svadu: hardware sets A/D with an atomic check-and-set of the live PTE (RV-Svadu = X86-W2/W3, no stray D)',
   strayDirtyAllowed: false,
   rulePrefix: 'RV-Svadu',
   savedDirty: false,

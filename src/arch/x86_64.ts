@@ -41,14 +41,23 @@ function store(ctx: AccessCtx, strayDirtyAllowed: boolean, rulePrefix: string): 
       }
       if ((live & PTE_WRITE) !== 0 && ptePfn(live) === t.pfn) {
         const next = live | PTE_HWDIRTY | PTE_YOUNG;
-        if (next !== live) ev.push({ type: 'pte/set', tid, mm, vpn, pte: next, src: 'hw', fn: fn('X86-W2') });
+        if (next !== live)
+          ev.push({ type: 'pte/set', tid, mm, vpn, pte: next, src: 'hw', fn: fn('X86-W2') });
         ev.push({ type: 'tlb/dirty', cpu, mm, vpn });
         return storeDone();
       }
       if ((live & PTE_WRITE) === 0) {
         // X86-W2 non-CET option: a stray D may be left on the read-only entry.
         if (strayDirtyAllowed && ctx.options['strayDirty'] === true && (live & PTE_HWDIRTY) === 0)
-          ev.push({ type: 'pte/set', tid, mm, vpn, pte: live | PTE_HWDIRTY, src: 'hw', fn: 'X86-W2-stray-D' });
+          ev.push({
+            type: 'pte/set',
+            tid,
+            mm,
+            vpn,
+            pte: live | PTE_HWDIRTY,
+            src: 'hw',
+            fn: 'X86-W2-stray-D',
+          });
         ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
         return fault();
       }
@@ -63,20 +72,27 @@ function store(ctx: AccessCtx, strayDirtyAllowed: boolean, rulePrefix: string): 
   // X86-W3: TLB miss, walk the live PTE.
   if (!pteIsPresent(live) || (live & PTE_WRITE) === 0) return fault();
   const next = live | PTE_HWDIRTY | PTE_YOUNG;
-  if (next !== live) ev.push({ type: 'pte/set', tid, mm, vpn, pte: next, src: 'hw', fn: fn('X86-W3') });
+  if (next !== live)
+    ev.push({ type: 'pte/set', tid, mm, vpn, pte: next, src: 'hw', fn: fn('X86-W3') });
   ev.push({ type: 'tlb/fill', cpu, mm, vpn, pfn: ptePfn(live), w: 1, d: 1 });
   ev.push({ type: 'mem/store', tid, cpu, page: ptePfn(live) });
   return { events: ev, outcome: 'done' };
 }
 
 /** X86-R: loads set A only and cache hwDirty = D at fill time. */
-export function atomicHwLoad(ctx: AccessCtx, hwWritable: (pte: number) => boolean, hwDirty: (pte: number) => boolean, rule: string): AccessResult {
+export function atomicHwLoad(
+  ctx: AccessCtx,
+  hwWritable: (pte: number) => boolean,
+  hwDirty: (pte: number) => boolean,
+  rule: string,
+): AccessResult {
   const { state, cpu, mm, vpn, tid } = ctx;
   if (tlbLookup(state, cpu, mm, vpn)) return { events: [], outcome: 'done' };
   const live = livePte(state, mm, vpn);
   if (!pteIsPresent(live)) return { events: [], outcome: 'fault' };
   const ev: SimEvent[] = [];
-  if ((live & PTE_YOUNG) === 0) ev.push({ type: 'pte/set', tid, mm, vpn, pte: live | PTE_YOUNG, src: 'hw', fn: rule });
+  if ((live & PTE_YOUNG) === 0)
+    ev.push({ type: 'pte/set', tid, mm, vpn, pte: live | PTE_YOUNG, src: 'hw', fn: rule });
   ev.push({
     type: 'tlb/fill',
     cpu,
@@ -118,9 +134,11 @@ export function makeX86Like(o: X86LikeOptions): ArchModel {
     flushStyle: 'ipi',
     optionDocs: {
       ...(strayDirtyAllowed && {
-        strayDirty: 'non-CET parts: a write racing with RW clearing may leave D=1 on the read-only PTE (X86-W2)',
+        strayDirty:
+          'non-CET parts: a write racing with RW clearing may leave D=1 on the read-only PTE (X86-W2)',
       }),
-      lazyCpus: "CPUs starting in lazy-TLB mode, e.g. '1,2': shootdowns skip them, they catch up on switching back (T2)",
+      lazyCpus:
+        "CPUs starting in lazy-TLB mode, e.g. '1,2': shootdowns skip them, they catch up on switching back (T2)",
     },
     mkPte(pfn, init) {
       let bits = PTE_PRESENT | PTE_YOUNG;
@@ -168,7 +186,8 @@ export function makeX86Like(o: X86LikeOptions): ArchModel {
 
 export const x86_64: ArchModel = makeX86Like({
   name: 'x86-64',
-  description: 'x86-64: MMU sets D with a locked RMW that re-checks the live PTE (X86-W1..W3); SavedDirty encoding of v6.6+',
+  description:
+    'x86-64: MMU sets D with a locked RMW that re-checks the live PTE (X86-W1..W3); SavedDirty encoding of v6.6+',
   strayDirtyAllowed: true,
   rulePrefix: 'X86',
 });

@@ -12,7 +12,8 @@ import type { Property } from './types.js';
 export function judgesDirtyBits(scenario: Scenario): boolean {
   return scenario.threads.every((t) => {
     if (t.kind === 'user') return true;
-    if (t.kind === 'caller' || t.kind === 'drain') return t.protocol === 'snap' || t.protocol === 'vmwgfx-mkwrite';
+    if (t.kind === 'caller' || t.kind === 'drain')
+      return t.protocol === 'snap' || t.protocol === 'vmwgfx-mkwrite';
     return t.kind === 'mprotect' || t.kind === 'clear-refs' || t.kind === 'device';
   });
 }
@@ -30,13 +31,15 @@ export function judgesDirtyBits(scenario: Scenario): boolean {
  */
 export const dirtyBitLost: Property = {
   id: 'dirty-bit-lost',
-  description: 'in a wrprotect-mode run every written page ends with pte_dirty() in some PTE mapping it',
+  description:
+    'in a wrprotect-mode run every written page ends with pte_dirty() in some PTE mapping it',
   explanation:
     "SPIN anchor's DIRTY. Judged only when no thread may legitimately clean a PTE (no clean_record " +
     'caller, writeback or reclaim); elsewhere it holds vacuously. A written page whose PTEs are ' +
     'all clean lost its dirty bit to a non-atomic PTE update: naive-rmw on x86/Svadu (SEMANTICS §2), ' +
     'pte_wrprotect before v5.10 on arm64 with DBM (S-11), or the hypothetical lazy write-back.',
-  expectation: 'write-protect must carry dirtiness along (pte_wrprotect keeps it; ptep_modify_prot_start stops the MMU from racing)',
+  expectation:
+    'write-protect must carry dirtiness along (pte_wrprotect keeps it; ptep_modify_prot_start stops the MMU from racing)',
   severity: 'failure',
   start(model) {
     const judged = judgesDirtyBits(model.scenario);
@@ -50,7 +53,12 @@ export const dirtyBitLost: Property = {
           const ptes = shadow[e.mm];
           if (!ptes) return null;
           const old = ptes[e.vpn] ?? 0;
-          if (pteIsPresent(old) && arch.pteDirty(old) && pteIsPresent(e.pte) && !arch.pteDirty(e.pte))
+          if (
+            pteIsPresent(old) &&
+            arch.pteDirty(old) &&
+            pteIsPresent(e.pte) &&
+            !arch.pteDirty(e.pte)
+          )
             lastDrop.set(ptePfn(e.pte), { index, fn: e.fn });
           // A commit after ptep_modify_prot_start compares against the value it cleared.
           if (!(e.pte === 0 && e.fn === 'ptep_modify_prot_start')) ptes[e.vpn] = e.pte;
@@ -62,7 +70,8 @@ export const dirtyBitLost: Property = {
           if (version === 0) continue;
           let dirty = false;
           for (const mm of state.mms)
-            for (const pte of mm.ptes) if (pteIsPresent(pte) && ptePfn(pte) === p && arch.pteDirty(pte)) dirty = true;
+            for (const pte of mm.ptes)
+              if (pteIsPresent(pte) && ptePfn(pte) === p && arch.pteDirty(pte)) dirty = true;
           if (dirty) continue;
           const drop = lastDrop.get(p);
           return {

@@ -18,4 +18,5 @@ export interface TlbCatchupEvent {
   readonly why: 'switch' | 'barrier';
 }
 export type CpuEvent = TlbDeferEvent | TlbCatchupEvent;
-export const isCpuEvent = (e: { type: string }): e is CpuEvent => e.type === 'tlb/defer' || e.type === 'tlb/catchup';
+export const isCpuEvent = (e: { type: string }): e is CpuEvent =>
+  e.type === 'tlb/defer' || e.type === 'tlb/catchup';

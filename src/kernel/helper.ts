@@ -52,7 +52,12 @@ export const enum HelperSlot {
 }
 
 /** Initial locals of a helper call. */
-export function helperArgs(op: 'wrprotect' | 'clean', first: number, nr: number, bm: number): number[] {
+export function helperArgs(
+  op: 'wrprotect' | 'clean',
+  first: number,
+  nr: number,
+  bm: number,
+): number[] {
   const l = new Array<number>(17).fill(0);
   l[HelperSlot.Op] = op === 'wrprotect' ? 0 : 1;
   l[HelperSlot.First] = first;
@@ -63,7 +68,9 @@ export function helperArgs(op: 'wrprotect' | 'clean', first: number, nr: number,
 }
 
 function fnName(ctx: StepCtx, frame: FrameView): string {
-  return local(frame, HelperSlot.Op) === 0 ? ctx.variant.fnNames.wrprotect : ctx.variant.fnNames.clean;
+  return local(frame, HelperSlot.Op) === 0
+    ? ctx.variant.fnNames.wrprotect
+    : ctx.variant.fnNames.clean;
 }
 
 /**
@@ -81,7 +88,11 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: Emit, from: number): void {
     if (verdict === 'stop') break; // H3: walk_page_mapping() breaks out of the whole walk
     if (verdict === 'skip') continue;
     if (verdict === 'skip-warn') {
-      e.push({ type: 'warn', tid: ctx.tid, what: `${fnName(ctx, frame)}: VMA without VM_IO or with VM_HUGETLB` });
+      e.push({
+        type: 'warn',
+        tid: ctx.tid,
+        what: `${fnName(ctx, frame)}: VMA without VM_IO or with VM_HUGETLB`,
+      });
       continue;
     }
     const clipFrom = vma.start + Math.max(first, vma.pgoff) - vma.pgoff;
@@ -102,7 +113,12 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: Emit, from: number): void {
   }
   // H1: i_mmap_unlock_read; return the count of modified PTEs.
   e.release(ctx.layout.immapLock, 'r');
-  e.push({ type: 'helper/return', tid: ctx.tid, fn: fnName(ctx, frame), total: local(frame, HelperSlot.Total) });
+  e.push({
+    type: 'helper/return',
+    tid: ctx.tid,
+    fn: fnName(ctx, frame),
+    total: local(frame, HelperSlot.Total),
+  });
   e.ret();
 }
 
@@ -117,7 +133,6 @@ function advance(ctx: StepCtx, frame: FrameView, e: Emit, vpn: number, ptl: numb
   }
   e.set(HelperSlot.Vpn, next).goto(next >= clipTo ? 5 : 3);
 }
-
 
 export const helperProgram: StepMachine = {
   options(ctx, frame) {
@@ -165,12 +180,21 @@ export const helperProgram: StepMachine = {
           e.set(HelperSlot.Ptl, ptl);
         }
         const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
-        const applicable = pteIsPresent(pte) && (isWp ? ctx.arch.pteWrite(pte) : ctx.arch.pteDirty(pte));
+        const applicable =
+          pteIsPresent(pte) && (isWp ? ctx.arch.pteWrite(pte) : ctx.arch.pteDirty(pte));
         if (applicable) {
           // P1: old = ptep_modify_prot_start(): atomically fetch and clear to none.
           // naive-rmw: a plain read; the PTE stays live, so the MMU can still set A/D in it.
           if (ctx.variant.rmw !== 'naive')
-            e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: PTE_NONE, src: 'sw', fn: 'ptep_modify_prot_start' });
+            e.push({
+              type: 'pte/set',
+              tid: ctx.tid,
+              mm,
+              vpn,
+              pte: PTE_NONE,
+              src: 'sw',
+              fn: 'ptep_modify_prot_start',
+            });
           e.set(HelperSlot.Old, pte);
           return e.goto(4).ev;
         }
@@ -187,7 +211,15 @@ export const helperProgram: StepMachine = {
         const next = isWp ? ctx.arch.pteWrprotect(old, opts) : ctx.arch.pteMkclean(old);
         // naive-rmw: set_pte_at() of the value computed from the early read (no P2).
         const naive = ctx.variant.rmw === 'naive';
-        e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: next, src: 'sw', fn: naive ? 'set_pte_at' : 'ptep_modify_prot_commit' });
+        e.push({
+          type: 'pte/set',
+          tid: ctx.tid,
+          mm,
+          vpn,
+          pte: next,
+          src: 'sw',
+          fn: naive ? 'set_pte_at' : 'ptep_modify_prot_commit',
+        });
         e.set(HelperSlot.Total, local(frame, HelperSlot.Total) + 1)
           .set(HelperSlot.WinFrom, Math.min(local(frame, HelperSlot.WinFrom), vpn))
           .set(HelperSlot.WinTo, Math.max(local(frame, HelperSlot.WinTo), vpn + 1));
@@ -202,7 +234,8 @@ export const helperProgram: StepMachine = {
             const b = ctx.state.bounds;
             const start = Math.min(b.start, page);
             const end = Math.max(b.end, page + 1);
-            if (start !== b.start || end !== b.end) e.push({ type: 'bounds/set', tid: ctx.tid, start, end });
+            if (start !== b.start || end !== b.end)
+              e.push({ type: 'bounds/set', tid: ctx.tid, start, end });
           }
         }
         if (ctx.variant.flushUnderPtl) return e.goto(9).ev;
@@ -223,25 +256,47 @@ export const helperProgram: StepMachine = {
           clip: [local(frame, HelperSlot.ClipFrom), local(frame, HelperSlot.ClipTo)],
         });
         if (range === null) {
-          e.push({ type: 'notifier/end', tid: ctx.tid, mm, from: local(frame, HelperSlot.ClipFrom), to: local(frame, HelperSlot.ClipTo) });
+          e.push({
+            type: 'notifier/end',
+            tid: ctx.tid,
+            mm,
+            from: local(frame, HelperSlot.ClipFrom),
+            to: local(frame, HelperSlot.ClipTo),
+          });
           return e.goto(8).ev;
         }
         const [from, to] = range;
         const f = flushTlbRange(ctx, mm, from, to);
         e.push(...f.events);
         if (f.remaining === 0) return e.goto(7).ev;
-        return e.set(HelperSlot.FlFrom, from).set(HelperSlot.FlTo, to).set(HelperSlot.CpuI, f.remaining).goto(6).ev;
+        return e
+          .set(HelperSlot.FlFrom, from)
+          .set(HelperSlot.FlTo, to)
+          .set(HelperSlot.CpuI, f.remaining)
+          .goto(6).ev;
       }
       case 6: {
         // T1: the next CPU's shootdown; the caller waits until all are done.
-        const f = flushTlbRangeContinue(ctx, mm, local(frame, HelperSlot.FlFrom), local(frame, HelperSlot.FlTo), local(frame, HelperSlot.CpuI));
+        const f = flushTlbRangeContinue(
+          ctx,
+          mm,
+          local(frame, HelperSlot.FlFrom),
+          local(frame, HelperSlot.FlTo),
+          local(frame, HelperSlot.CpuI),
+        );
         e.push(...f.events);
         if (f.remaining === 0) return e.goto(7).ev;
         return e.set(HelperSlot.CpuI, f.remaining).ev;
       }
       case 7:
         // R7: invalidate_range_end after the flush.
-        e.push({ type: 'notifier/end', tid: ctx.tid, mm, from: local(frame, HelperSlot.ClipFrom), to: local(frame, HelperSlot.ClipTo) });
+        e.push({
+          type: 'notifier/end',
+          tid: ctx.tid,
+          mm,
+          from: local(frame, HelperSlot.ClipFrom),
+          to: local(frame, HelperSlot.ClipTo),
+        });
         return e.goto(8).ev;
       case 8:
         // H4/R9: dec_tlb_flush_pending() after the end; then the next VMA (or return, same step).

@@ -23,20 +23,31 @@ export interface FlushStep {
  *   scenario's `flush` is 'atomic' (or `atomic` is forced), else one CPU per step with the caller
  *   waiting until every IPI was acknowledged (T1).
  */
-export function flushTlbRange(ctx: StepCtx, mm: number, from: number, to: number, atomic = false): FlushStep {
+export function flushTlbRange(
+  ctx: StepCtx,
+  mm: number,
+  from: number,
+  to: number,
+  atomic = false,
+): FlushStep {
   const ev: SimEvent[] = [{ type: 'flush/start', tid: ctx.tid, mm, from, to }];
   const cpus = flushTargets(ctx, mm);
   const tid = ctx.tid;
   if (ctx.arch.flushStyle === 'broadcast') {
     const nosync = ctx.layout.scenario.options.arch['tlbi'] === 'nosync';
     for (const cpu of cpus)
-      ev.push(nosync ? { type: 'tlb/defer', tid, cpu, mm } : { type: 'tlb/flush', tid, cpu, mm, from, to });
+      ev.push(
+        nosync
+          ? { type: 'tlb/defer', tid, cpu, mm }
+          : { type: 'tlb/flush', tid, cpu, mm, from, to },
+      );
     ev.push({ type: 'flush/done', tid, mm, from, to });
     return { events: ev, remaining: 0 };
   }
   let ipi = 0;
   for (const cpu of cpus) {
-    if (ctx.state.cpus?.[cpu]?.lazy === 1) ev.push({ type: 'tlb/defer', tid, cpu, mm }); // T2
+    if (ctx.state.cpus?.[cpu]?.lazy === 1)
+      ev.push({ type: 'tlb/defer', tid, cpu, mm }); // T2
     else ipi |= 1 << cpu;
   }
   const perCpu = !atomic && ctx.layout.scenario.options.flush === 'per-cpu';
@@ -44,7 +55,13 @@ export function flushTlbRange(ctx: StepCtx, mm: number, from: number, to: number
 }
 
 /** The next IPI(s) of a per-CPU shootdown in progress (T1); flush/done after the last. */
-export function flushTlbRangeContinue(ctx: StepCtx, mm: number, from: number, to: number, remaining: number): FlushStep {
+export function flushTlbRangeContinue(
+  ctx: StepCtx,
+  mm: number,
+  from: number,
+  to: number,
+  remaining: number,
+): FlushStep {
   return shootdown(ctx, mm, from, to, remaining, true, []);
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PTE_PRESENT, PTE_RDONLY, PTE_SWDIRTY, PTE_WRITE, PTE_YOUNG, pteWithPfn } from '../../src/index.js';
+import {
+  PTE_PRESENT,
+  PTE_RDONLY,
+  PTE_SWDIRTY,
+  PTE_WRITE,
+  PTE_YOUNG,
+  pteWithPfn,
+} from '../../src/index.js';
 import { accessCtx, archWorld, getArch } from './archWorld.js';
 
 const a = getArch('arm64-dbm');
@@ -43,7 +50,9 @@ describe('arm64 encoding (A64-E, arch/arm64/include/asm/pgtable.h)', () => {
       expect(a.pteDirty(wp)).toBe(false);
     }
     // A software-dirty PTE keeps DIRTY in both flavours.
-    expect(a.pteDirty(a.pteWrprotect(CLEAN_RW | PTE_SWDIRTY, { wrprotect: 'pre-5.10' }))).toBe(true);
+    expect(a.pteDirty(a.pteWrprotect(CLEAN_RW | PTE_SWDIRTY, { wrprotect: 'pre-5.10' }))).toBe(
+      true,
+    );
   });
 });
 

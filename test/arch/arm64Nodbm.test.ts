@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PTE_PRESENT, PTE_RDONLY, PTE_SWDIRTY, PTE_WRITE, PTE_YOUNG, pteWithPfn } from '../../src/index.js';
+import {
+  PTE_PRESENT,
+  PTE_RDONLY,
+  PTE_SWDIRTY,
+  PTE_WRITE,
+  PTE_YOUNG,
+  pteWithPfn,
+} from '../../src/index.js';
 import { freshState, step, tinyModel, types } from '../helpers/world.js';
 import { accessCtx, archWorld, getArch } from './archWorld.js';
 
@@ -17,15 +24,27 @@ describe('arm64 without DBM (SWD-*)', () => {
   });
   it('SWD-2: the hardware never writes a PTE (no A/D update on any access)', () => {
     for (const pte of [CLEAN_RW, DIRTY_RW, CLEAN_RW & ~PTE_YOUNG, pteWithPfn(0, V | PTE_RDONLY)])
-      for (const tlb of [undefined, { w: 0 as const, d: 0 as const }, { w: 1 as const, d: 1 as const }])
+      for (const tlb of [
+        undefined,
+        { w: 0 as const, d: 0 as const },
+        { w: 1 as const, d: 1 as const },
+      ])
         for (const access of [a.store, a.load])
-          expect(access(accessCtx(archWorld('arm64-nodbm', pte, tlb))).events.some((e) => e.type === 'pte/set')).toBe(false);
+          expect(
+            access(accessCtx(archWorld('arm64-nodbm', pte, tlb))).events.some(
+              (e) => e.type === 'pte/set',
+            ),
+          ).toBe(false);
   });
   it('SWD-2/F4: the write fault marks the PTE dirty under the PTL, then the retried store completes', () => {
-    const model = tinyModel({ arch: 'arm64-nodbm', users: [{ cpu: 0, ops: [{ op: 'write', vpn: 0 }] }] });
+    const model = tinyModel({
+      arch: 'arm64-nodbm',
+      users: [{ cpu: 0, ops: [{ op: 'write', vpn: 0 }] }],
+    });
     const s = freshState(model);
     const all = [];
-    for (let i = 0; i < 12 && (s.threads[0]?.stack.length ?? 0) > 0; i++) all.push(...step(model, s, 0));
+    for (let i = 0; i < 12 && (s.threads[0]?.stack.length ?? 0) > 0; i++)
+      all.push(...step(model, s, 0));
     const set = all.find((e) => e.type === 'pte/set');
     expect(set).toMatchObject({ src: 'sw', fn: 'ptep_set_access_flags' });
     expect(types(all)).toContain('mem/store');

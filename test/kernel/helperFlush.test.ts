@@ -25,7 +25,12 @@ describe('TLB flush flavours (SEMANTICS §5, T1–T3)', () => {
   it('T2: a lazy-TLB CPU is not interrupted: the flush records a deferred invalidation instead', () => {
     const { ev, s } = helperRun({ archOptions: { lazyCpus: '1' } });
     const f = flushEvents(ev);
-    expect(f.map((e) => `${e.type}${'cpu' in e ? e.cpu : ''}`)).toEqual(['flush/start', 'tlb/defer1', 'tlb/flush0', 'flush/done']);
+    expect(f.map((e) => `${e.type}${'cpu' in e ? e.cpu : ''}`)).toEqual([
+      'flush/start',
+      'tlb/defer1',
+      'tlb/flush0',
+      'flush/done',
+    ]);
     expect(s.cpus?.[1]).toEqual({ lazy: 1, owed: 1 });
     expect(s.tlbs[1]?.length).toBe(1); // still cached: the CPU runs no user code while lazy
   });
@@ -53,16 +58,27 @@ describe('TLB flush flavours (SEMANTICS §5, T1–T3)', () => {
 
   it('T3: arm64 broadcast TLBI + DSB: every CPU in one step, even with per-cpu shootdowns configured', () => {
     for (const arch of ['arm64-dbm', 'arm64-nodbm']) {
-      const model = tinyModel({ arch, users: idle, callers: [{ protocol: 'snap' }], flush: 'per-cpu' });
+      const model = tinyModel({
+        arch,
+        users: idle,
+        callers: [{ protocol: 'snap' }],
+        flush: 'per-cpu',
+      });
       const st = freshState(model);
       const all: SimEvent[][] = [];
-      while ((st.threads[CALLER]?.stack.length ?? 0) > 1 || all.length === 0) all.push(step(model, st, CALLER));
+      while ((st.threads[CALLER]?.stack.length ?? 0) > 1 || all.length === 0)
+        all.push(step(model, st, CALLER));
       const flushStep = all.find((evs) => evs.some((e) => e.type === 'flush/start')) ?? [];
-      expect(types(flushEvents(flushStep)), arch).toEqual(['flush/start', 'tlb/flush', 'tlb/flush', 'flush/done']);
+      expect(types(flushEvents(flushStep)), arch).toEqual([
+        'flush/start',
+        'tlb/flush',
+        'tlb/flush',
+        'flush/done',
+      ]);
     }
   });
 
-  it('T3 nosync: the TLBI completes only at the CPU\'s next barrier; until then a stale entry still stores', () => {
+  it("T3 nosync: the TLBI completes only at the CPU's next barrier; until then a stale entry still stores", () => {
     const { model, s, ev } = helperRun({ arch: 'arm64-dbm', archOptions: { tlbi: 'nosync' } });
     expect(types(flushEvents(ev))).toEqual(['flush/start', 'tlb/defer', 'tlb/defer', 'flush/done']);
     expect(s.tlbs[1]?.length).toBe(1);
@@ -73,13 +89,23 @@ describe('TLB flush flavours (SEMANTICS §5, T1–T3)', () => {
   });
 
   it('T3 nosync: a fault on that CPU is the barrier: the owed invalidation drops the entries', () => {
-    const model = tinyModel({ arch: 'arm64-dbm', users: [{ cpu: 0 }, { cpu: 1, ops: [{ op: 'write', vpn: 1 }] }], archOptions: { tlbi: 'nosync' }, initialPte: 'readonly' });
+    const model = tinyModel({
+      arch: 'arm64-dbm',
+      users: [{ cpu: 0 }, { cpu: 1, ops: [{ op: 'write', vpn: 1 }] }],
+      archOptions: { tlbi: 'nosync' },
+      initialPte: 'readonly',
+    });
     const s = freshState(model);
     s.tlbs[1]?.push({ mm: 0, vpn: 0, pfn: 0, w: 1, d: 1, susp: 0 });
     s.cpus![1]!.owed = 1;
     step(model, s, 1);
     const access = step(model, s, 1); // vpn 1 is read-only: permission fault
-    expect(access.find((e) => e.type === 'tlb/catchup')).toEqual({ type: 'tlb/catchup', cpu: 1, mm: 0, why: 'barrier' });
+    expect(access.find((e) => e.type === 'tlb/catchup')).toEqual({
+      type: 'tlb/catchup',
+      cpu: 1,
+      mm: 0,
+      why: 'barrier',
+    });
     expect(s.tlbs[1]?.length).toBe(0);
   });
 });

@@ -47,7 +47,13 @@ export const registriesCommand: CommandModule = {
       .description('list the properties checked on every run')
       .option('--json', 'machine-readable output')
       .action((opts: { json?: boolean }) => {
-        const rows = listProperties().map((p) => ({ name: p.id, id: p.id, description: p.description, severity: p.severity, explanation: p.explanation }));
+        const rows = listProperties().map((p) => ({
+          name: p.id,
+          id: p.id,
+          description: p.description,
+          severity: p.severity,
+          explanation: p.explanation,
+        }));
         if (opts.json) json(io, rows);
         else io.out(table(rows));
       });

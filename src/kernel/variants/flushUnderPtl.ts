@@ -11,7 +11,8 @@ import { upstream } from './upstream.js';
 export const flushUnderPtl: HelperVariant = {
   ...upstream,
   name: 'flush-under-ptl',
-  description: 'counterfactual: flush every changed PTE before dropping its PTL (the review suggestion); no deferred range flush',
+  description:
+    'counterfactual: flush every changed PTE before dropping its PTL (the review suggestion); no deferred range flush',
   counterfactual: true,
   flushUnderPtl: true,
   flushRange: () => null,

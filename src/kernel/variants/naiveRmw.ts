@@ -12,7 +12,8 @@ import { upstream } from './upstream.js';
 export const naiveRmw: HelperVariant = {
   ...upstream,
   name: 'naive-rmw',
-  description: 'counterfactual: upstream with a plain read / later write-back instead of ptep_modify_prot_start/commit (loses hardware D on x86)',
+  description:
+    'counterfactual: upstream with a plain read / later write-back instead of ptep_modify_prot_start/commit (loses hardware D on x86)',
   counterfactual: true,
   rmw: 'naive',
 };

@@ -10,7 +10,8 @@ import { upstream } from './upstream.js';
 export const noFlushPending: HelperVariant = {
   ...upstream,
   name: 'no-flush-pending',
-  description: 'counterfactual: upstream without inc/dec_tlb_flush_pending (mm_tlb_flush_nested never sees a concurrent helper)',
+  description:
+    'counterfactual: upstream without inc/dec_tlb_flush_pending (mm_tlb_flush_nested never sees a concurrent helper)',
   counterfactual: true,
   flushPending: false,
 };

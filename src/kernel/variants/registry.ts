@@ -8,7 +8,13 @@ import { noFlushPending } from './noFlushPending.js';
 import { __TEST_ONLY_noFlush } from './testBroken.js';
 
 /** Every helper variant, by name. Adding one is one file and one line here. */
-const VARIANTS: readonly HelperVariant[] = [seedV4, upstream, naiveRmw, flushUnderPtl, noFlushPending];
+const VARIANTS: readonly HelperVariant[] = [
+  seedV4,
+  upstream,
+  naiveRmw,
+  flushUnderPtl,
+  noFlushPending,
+];
 /** Variants that exist only to show properties can fail; accepted by name, not listed. */
 const HIDDEN: readonly HelperVariant[] = [__TEST_ONLY_noFlush];
 
