@@ -3,7 +3,8 @@ import type { SimEvent } from '../events/index.js';
 import { validateEvent } from '../events/schema.js';
 import { SimError } from '../errors.js';
 import { ByteReader, ByteWriter } from './bytes.js';
-import { KIND_ENUM, KIND_INT, KIND_INTS, KIND_STR, type Decoder, type Encoder } from './eventTable.js';
+import { KIND_ENUM, KIND_INT, KIND_STR, type Decoder, type Encoder } from './eventTable.js';
+import { compileEncoder, type CompiledEncoder } from './compiledChunk.js';
 import { migrateRawEvent } from './migrate.js';
 
 /**
@@ -40,58 +41,28 @@ export class ChunkEncoder {
   private strs: string[] = [];
   private strIndex = new Map<string, number>();
   private readonly prev: Float64Array;
+  private readonly compiled: CompiledEncoder;
   n = 0;
   constructor(
-    private readonly enc: Encoder,
+    enc: Encoder,
     private readonly compress: boolean,
   ) {
     this.prev = new Float64Array(enc.slots);
+    this.compiled = compileEncoder(enc);
   }
   add(e: SimEvent): void {
-    const plan = this.enc.byType.get(e.type);
-    if (!plan) throw new SimError('MODEL_INVARIANT', `event type ${e.type} has no row in EVENT_FIELDS`);
-    this.types.uvarint(plan.code);
-    const rec = e as unknown as Record<string, unknown>;
-    const data = this.data;
-    for (let f = 0; f < plan.names.length; f++) {
-      const v = rec[plan.names[f] as string];
-      switch (plan.kinds[f]) {
-        case KIND_INT: {
-          const s = plan.slot + f;
-          const x = v as number;
-          const d = x - (this.prev[s] as number);
-          if (Number.isSafeInteger(d)) data.svarint(d);
-          else {
-            data.u8(0x01);
-            data.svarint(x);
-          }
-          this.prev[s] = x;
-          break;
-        }
-        case KIND_STR: {
-          const str = v as string;
-          let i = this.strIndex.get(str);
-          if (i === undefined) {
-            i = this.strs.length;
-            this.strs.push(str);
-            this.strIndex.set(str, i);
-          }
-          data.uvarint(i);
-          break;
-        }
-        case KIND_ENUM:
-          data.uvarint((plan.enums[f] as ReadonlyMap<string, number>).get(v as string) ?? 0);
-          break;
-        case KIND_INTS: {
-          const a = v as readonly number[];
-          data.uvarint(a.length);
-          for (const x of a) data.svarint(x);
-          break;
-        }
-      }
-    }
+    this.compiled(e, this.types, this.data, this.prev, this.str);
     this.n++;
   }
+  private readonly str = (s: string): number => {
+    let i = this.strIndex.get(s);
+    if (i === undefined) {
+      i = this.strs.length;
+      this.strs.push(s);
+      this.strIndex.set(s, i);
+    }
+    return i;
+  };
   /** The chunk's payload; the encoder starts a fresh chunk. */
   finish(first: number): ChunkPayload {
     const types = this.types.bytes();

@@ -2,7 +2,8 @@ import type { SimEvent } from '../events/index.js';
 import { EVENT_FIELDS } from '../events/schema.js';
 import type { SimEventType } from '../events/index.js';
 import { SimError } from '../errors.js';
-import { KIND_ENUM, KIND_INT, KIND_INTS, KIND_STR, type Decoder } from './eventTable.js';
+import { KIND_ENUM, KIND_INT, KIND_INTS, KIND_STR, type Decoder, type Encoder } from './eventTable.js';
+import type { ByteWriter } from './bytes.js';
 
 /**
  * A chunk visitor compiled from a log's type table: one `switch` over type codes with every
@@ -178,4 +179,49 @@ ${cases.join('\n')}
     if (dp !== D.length) fail(WD, dp, 'chunk.data has bytes left after ' + n + ' events');
   };
 };`;
+}
+
+/** Appends one event to the `types` and `data` columns (see ChunkEncoder). */
+export type CompiledEncoder = (
+  e: SimEvent,
+  types: ByteWriter,
+  data: ByteWriter,
+  prev: Float64Array,
+  str: (s: string) => number,
+) => void;
+
+/**
+ * The encoder twin of `compileVisitor`: one `switch` on `e.type` writing each field inline,
+ * generated from the writer's table (today's EVENT_FIELDS: type names and field names are our
+ * source, JSON-quoted). An event type without a row throws MODEL_INVARIANT.
+ */
+export function compileEncoder(enc: Encoder): CompiledEncoder {
+  const cases: string[] = [];
+  const enums: (ReadonlyMap<string, number> | undefined)[][] = [];
+  for (const [type, plan] of enc.byType) {
+    enums[plan.code] = plan.enums.slice();
+    const lines: string[] = [`T.uvarint(${plan.code});`];
+    plan.names.forEach((name, f) => {
+      const get = `e[${JSON.stringify(name)}]`;
+      const kind = plan.kinds[f];
+      if (kind === KIND_INT) {
+        const s = plan.slot + f;
+        lines.push(`x = ${get}; d = x - P[${s}]; if (Number.isSafeInteger(d)) D.svarint(d); else { D.u8(1); D.svarint(x); } P[${s}] = x;`);
+      } else if (kind === KIND_STR) lines.push(`D.uvarint(str(${get}));`);
+      else if (kind === KIND_ENUM) lines.push(`D.uvarint(EN[${plan.code}][${f}].get(${get}) ?? 0);`);
+      else lines.push(`a = ${get}; D.uvarint(a.length); for (let j = 0; j < a.length; j++) D.svarint(a[j]);`);
+    });
+    cases.push(`case ${JSON.stringify(type)}: {\n${lines.join('\n')}\nreturn; }`);
+  }
+  const body = `return (e, T, D, P, str) => {
+  let x = 0, d = 0, a;
+  switch (e.type) {
+${cases.join('\n')}
+  }
+  unknown(e.type);
+};`;
+  const unknown = (type: string): never => {
+    throw new SimError('MODEL_INVARIANT', `event type ${type} has no row in EVENT_FIELDS`);
+  };
+  return (new Function('EN', 'unknown', body) as (en: unknown, u: unknown) => CompiledEncoder)(enums, unknown);
 }
