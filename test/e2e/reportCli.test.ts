@@ -81,6 +81,9 @@ describe('ptesim show', () => {
     const b = await cli('show', race, '--watch', 'vpn=1');
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/--watch expects 'page=P'/);
+    const w = await cli('show', race, '--table', '--width', '5');
+    expect(w.code).toBe(2);
+    expect(w.err).toMatch(/--width must be at least 12, got 5/);
     const c = await cli('show', race, '--diff-from', '3');
     expect(c.code).toBe(2);
     expect(c.err).toMatch(/--diff-from M needs --state-at N/);

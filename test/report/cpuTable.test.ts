@@ -71,3 +71,19 @@ describe('CPU-column table', () => {
     expect(md.some((l) => l.includes('**VIOLATION wrprotect-post'))).toBe(true);
   });
 });
+
+describe('CPU-column table wrapping', () => {
+  test('terminates and stays within the column for narrow widths and deep indentation', () => {
+    const step = {
+      index: 0,
+      tid: 0,
+      lines: [`${' '.repeat(30)}${'x'.repeat(50)} ${'y '.repeat(40)}`],
+      marks: [],
+    };
+    for (const w of [1, 12, 13, 20]) {
+      const out = cpuTableText([step], ctx, w).split('\n').slice(2);
+      expect(out.length).toBeGreaterThan(1);
+      expect(out.every((l) => l.slice(5).trimEnd().length <= Math.max(12, w))).toBe(true);
+    }
+  });
+});

@@ -8,7 +8,12 @@ import { actorsOf, makeRunContext, terminalSafe } from '../report/runContext.js'
 import { selectEvents } from '../report/eventFilter.js';
 import { ftraceLines } from '../report/ftraceLines.js';
 import { diffState, openWindows, renderState, stateLines } from '../report/stateText.js';
-import { cpuTableMarkdown, cpuTableText, tableSteps } from '../report/cpuTable.js';
+import {
+  cpuTableMarkdown,
+  cpuTableText,
+  MIN_COLUMN_WIDTH,
+  tableSteps,
+} from '../report/cpuTable.js';
 import { watchPage } from '../report/pageWatch.js';
 import { eventText } from '../report/eventText.js';
 
@@ -81,6 +86,12 @@ export const showCommand: CommandModule = {
         const n = events.length;
         const marks = violationMarksOf(log);
         const c = createColors(io.isTty && !opts.json);
+        if (opts.width < MIN_COLUMN_WIDTH)
+          throw new SimError(
+            'BAD_ARGUMENT',
+            `--width must be at least ${MIN_COLUMN_WIDTH}, got ${opts.width}`,
+            '--width',
+          );
         if (opts.diffFrom !== undefined && opts.stateAt === undefined)
           throw new SimError('BAD_ARGUMENT', '--diff-from M needs --state-at N', '--diff-from');
         if (opts.stateAt !== undefined) {

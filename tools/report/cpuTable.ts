@@ -87,16 +87,24 @@ function columnsOf(steps: readonly TableStep[], ctx: RunContext): number[] {
 const header = (tid: number, ctx: RunContext): string =>
   `CPU${ctx.threadCpu(tid)} ${ctx.threadName(tid)}`;
 
+/** Minimum column width of the text table. */
+export const MIN_COLUMN_WIDTH = 12;
+
+/**
+ * Wrap at spaces; continuation lines are indented two more, but never by more than half the
+ * width, so every line consumes at least half a column and wrapping always terminates.
+ */
 function wrap(line: string, width: number): string[] {
   if (line.length <= width) return [line];
-  const indent = /^ */.exec(line)?.[0] ?? '';
+  const indent = (/^ */.exec(line)?.[0] ?? '').length;
+  const prefix = ' '.repeat(Math.min(indent + 2, Math.floor(width / 2)));
   const out: string[] = [];
   let rest = line;
   while (rest.length > width) {
     let cut = rest.lastIndexOf(' ', width);
-    if (cut <= indent.length + 2) cut = width;
+    if (cut <= prefix.length) cut = width;
     out.push(rest.slice(0, cut));
-    rest = `${indent}  ${rest.slice(cut).trimStart()}`;
+    rest = `${prefix}${rest.slice(cut).trimStart()}`;
   }
   out.push(rest);
   return out;
@@ -106,7 +114,12 @@ function wrap(line: string, width: number): string[] {
  * Plain-text CPU columns, suitable for a mail: one column per thread (ordered by CPU), the
  * event index of each step at the left, violations as a full-width line.
  */
-export function cpuTableText(steps: readonly TableStep[], ctx: RunContext, width = 40): string {
+export function cpuTableText(
+  steps: readonly TableStep[],
+  ctx: RunContext,
+  columnWidth = 40,
+): string {
+  const width = Math.max(MIN_COLUMN_WIDTH, columnWidth);
   const cols = columnsOf(steps, ctx);
   const idxW = Math.max(3, String(steps[steps.length - 1]?.index ?? 0).length);
   const pad = (s: string): string => s.padEnd(width);
