@@ -73,9 +73,10 @@ export const arm64Pte: Arm64Pte = {
   /** pte_mkclean(): clear PTE_DIRTY, set PTE_RDONLY. */
   pteMkclean: (pte) => (pte & ~PTE_SWDIRTY) | PTE_RDONLY,
   /**
-   * pte_mkwrite_novma(): set PTE_WRITE; clear PTE_RDONLY only if sw-dirty (current mainline;
-   * kernels before v6.6 cleared RDONLY unconditionally, which the fault path never notices
-   * because wp_page_reuse applies pte_mkdirty first).
+   * pte_mkwrite(): set PTE_WRITE; clear PTE_RDONLY only if sw-dirty (the newer form). The v5.x
+   * header read for this model clears RDONLY unconditionally (which would make a clean PTE
+   * hardware-dirty); the fault path applies pte_mkdirty first (wp_page_reuse), so both forms
+   * give the same PTE everywhere this model calls it. Which release changed it is unverified.
    */
   pteMkwrite: (pte) =>
     (pte & PTE_SWDIRTY) !== 0 ? (pte | PTE_WRITE) & ~PTE_RDONLY : pte | PTE_WRITE,
