@@ -267,9 +267,10 @@ export function toChromeTrace(input: ParsedLog | LogReader): ChromeTrace {
         break;
       case 'flush/start': {
         slices.open(track, 'flush', 'flush_tlb_range', i, { mm: e.mm, from: e.from, to: e.to });
-        for (let v = e.from; v < e.to; v++) {
-          const ids = unflushed.get(`${e.mm}:${v}`);
-          if (!ids) continue;
+        // Walk the pending changes, not the range: a range from an untrusted log may be huge.
+        for (const [key, ids] of [...unflushed]) {
+          const [m, v] = key.split(':').map(Number) as [number, number];
+          if (m !== e.mm || v < e.from || v >= e.to) continue;
           for (const id of ids)
             out.push({
               name: 'pte change → flush',
@@ -281,7 +282,7 @@ export function toChromeTrace(input: ParsedLog | LogReader): ChromeTrace {
               tid: track,
               ts: i,
             });
-          unflushed.delete(`${e.mm}:${v}`);
+          unflushed.delete(key);
         }
         break;
       }
