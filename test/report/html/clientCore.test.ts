@@ -133,3 +133,21 @@ describe('report page data layer', () => {
     expect([...PT.select(d, meta, act, { tid: 3 })].every((i) => act[i] === 3)).toBe(true);
   });
 });
+
+describe('report page data layer on hostile input', () => {
+  test('an event naming a thread the scenario lacks has no CPU and breaks nothing', async () => {
+    const log = runs[0]?.log as ParsedLog;
+    const events = [...log.events];
+    events.splice(5, 0, { type: 'warn', tid: 99, what: '<b>x</b>' });
+    const bad: ParsedLog = { ...log, events };
+    const { meta, d } = await load(bad);
+    const act = PT.actors(d, meta);
+    expect(act[5]).toBe(99);
+    const ctx = makeRunContext(bad.header.scenario, bad.header.arch);
+    for (const f of [{ cpu: 0 }, { cpu: 1 }, { page: 0 }])
+      expect([...PT.select(d, meta, act, f)]).toEqual(
+        selectEvents(events, actorsOf(events), f, ctx),
+      );
+    expect(PT.text(PT.event(d, meta, 5), meta)).toBe('warn what=<b>x</b>');
+  });
+});

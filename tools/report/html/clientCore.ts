@@ -203,7 +203,9 @@ var PT = (function () {
   }
   function cpuOf(e, actor, meta) {
     if (e.type.indexOf('tlb/') === 0 && e.type !== 'tlb/flush' && e.type !== 'tlb/defer') return e.cpu;
-    return actor < 0 ? -1 : meta.threads[actor].cpu;
+    // Thread ids come from an untrusted log: one the scenario does not have has no CPU.
+    var th = actor < 0 ? null : meta.threads[actor];
+    return th ? th.cpu : -1;
   }
   var HIDDEN = { 'thread/goto': 1, 'thread/set': 1, '@sim/sched': 1, '@sim/choice': 1 };
   function kindMatches(type, k) {

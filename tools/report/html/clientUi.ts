@@ -186,7 +186,7 @@ export const CLIENT_UI_JS = String.raw`
     for (var t = 0; t < nT; t++) { g.fillStyle = COLORS[t % COLORS.length]; g.fillText(tname(t).slice(0, 14), 4, (meta.cpus + t) * LANE + 13); }
     var last = {};
     tl.steps.forEach(function (s) {
-      if (s.end < v0 || s.start > v1 || s.tid < 0) return;
+      if (s.end < v0 || s.start > v1 || s.tid < 0 || !meta.threads[s.tid]) return;
       var cpu = meta.threads[s.tid].cpu, x0 = Math.max(LEFT, X(s.start)), x1 = Math.min(w, X(s.end));
       var key = 'c' + cpu;
       if (last[key] !== undefined && Math.floor(x1) <= last[key]) return;
