@@ -39,3 +39,7 @@ export { TOOL_VERSION } from './version.js';
 export { diffEvents, diffLogs, diffModels, formatDiffEvent, type DiffResult, type DiffSide, type Divergence, type EventOrigin, type VerdictDifference, type SideSummary, type DiffOptions, type ModelDiffOptions, type TextHunk, type TextLine, type DiffHunk, type DiffLine, type StateChange, type ScheduleMismatch, type AdaptedSchedule } from './analysis/diff.js';
 export { adaptSchedule, leadScheduleOf, type LeadSchedule } from './analysis/diffSchedule.js';
 export { judgesDirtyBits } from './check/dirtyBitLost.js';
+export { explore, defaultProperties } from './explore/explore.js';
+export type * from './explore/types.js';
+export { minimise, replayPicks, preemptions, type Minimised, type MinimiseOptions, type ReplayOutcome } from './explore/minimise.js';
+export { STATE_PURE_PROPERTIES } from './explore/transition.js';

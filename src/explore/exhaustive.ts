@@ -185,7 +185,8 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
     return result(null, null);
   }
 
-  // BFS: the frontier holds exact keys (decoded on expansion); parent links give the path.
+  // BFS: the frontier holds exact keys (decoded on expansion; older layers are dropped);
+  // parent links give the path.
   const table = visited.table;
   const parent: number[] = [-1];
   const via: number[] = [-1];

@@ -22,7 +22,46 @@ export class Symmetry {
     private readonly perms: readonly (readonly number[])[],
     /** CPU map per permutation. */
     private readonly cpuPerms: readonly (readonly number[])[],
+    /** Groups of interchangeable tids (ascending), and whether each moves CPUs along. */
+    private readonly groups: readonly (readonly number[])[],
+    private readonly withCpu: readonly boolean[],
+    private readonly cpuOf: readonly number[],
+    private readonly nCpus: number,
   ) {}
+
+  /**
+   * One representative image, cheaply: in each group, order the members by a signature of
+   * their own state (their stack, and their CPU's TLB when CPUs move along) and rename them in
+   * that order. Equal states always get the same image, and an image is always a symmetric
+   * state, so merging by it is sound; symmetric states whose members tie on signatures may get
+   * different images (less reduction, never a wrong merge).
+   */
+  sortedImage(state: SimState, extra?: readonly number[]): { state: SimState; extra: readonly number[] | undefined; permuted: boolean } {
+    const n = state.threads.length;
+    let p: number[] | null = null;
+    let cpu: number[] | null = null;
+    for (let g = 0; g < this.groups.length; g++) {
+      const members = this.groups[g] as readonly number[];
+      const sig = members.map((t) => signature(state, t, this.withCpu[g] ? (this.cpuOf[t] as number) : -1));
+      const order = members.slice().sort((x, y) => {
+        const d = (sig[members.indexOf(x)] as number) - (sig[members.indexOf(y)] as number);
+        return d !== 0 ? d : x - y;
+      });
+      if (order.every((t, i) => t === members[i])) continue;
+      p ??= Array.from({ length: n }, (_, i) => i);
+      order.forEach((t, i) => ((p as number[])[t] = members[i] as number));
+      if (this.withCpu[g]) {
+        cpu ??= Array.from({ length: this.nCpus }, (_, i) => i);
+        order.forEach((t, i) => ((cpu as number[])[this.cpuOf[t] as number] = this.cpuOf[members[i] as number] as number));
+      }
+    }
+    if (!p) return { state, extra, permuted: false };
+    return {
+      state: permute(state, p, cpu ?? Array.from({ length: this.nCpus }, (_, i) => i)),
+      extra: extra && remapExtra(extra, p),
+      permuted: true,
+    };
+  }
 
   /** The symmetry group of a model, or null when it is trivial. */
   static of(model: Model): Symmetry | null {
@@ -70,7 +109,8 @@ export class Symmetry {
       });
       return m;
     });
-    return new Symmetry(nonId, cpuPerms);
+    const withCpu = groups.map((g) => s.threads[g[0] as number]?.kind === 'user');
+    return new Symmetry(nonId, cpuPerms, groups, withCpu, s.threads.map((t) => t.cpu), s.cpus);
   }
 
   get size(): number {
@@ -85,6 +125,30 @@ export class Symmetry {
       f(permute(state, p, this.cpuPerms[i] as readonly number[]), extra && remapExtra(extra, p), true);
     }
   }
+}
+
+/** A cheap hash of thread t's stack (and of CPU `cpu`'s TLB when cpu >= 0). */
+function signature(state: SimState, t: number, cpu: number): number {
+  let h = 0x811c9dc5;
+  const mix = (x: number): void => {
+    h = Math.imul(h ^ x, 0x01000193);
+  };
+  const stack = state.threads[t]?.stack ?? [];
+  mix(stack.length);
+  for (const f of stack) {
+    mix(f.fn.length + 31 * f.fn.charCodeAt(0));
+    mix(f.pc);
+    for (const x of f.l) mix(x);
+  }
+  if (cpu >= 0)
+    for (const e of state.tlbs[cpu] ?? []) {
+      mix(e.mm);
+      mix(e.vpn);
+      mix(e.pfn);
+      mix(e.w * 2 + e.d);
+      mix(e.susp);
+    }
+  return h >>> 0;
 }
 
 function remapExtra(extra: readonly number[], p: readonly number[] | null): number[] {

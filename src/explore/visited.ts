@@ -23,6 +23,8 @@ export class Visited {
   constructor(
     private readonly exact: boolean,
     private readonly sym: Symmetry | null,
+    /** Least image over the whole group (more reduction, |group| walks per state). */
+    private readonly full = false,
   ) {}
 
   get size(): number {
@@ -32,6 +34,10 @@ export class Visited {
   /** Compute the canonical id of (state, extra) into a/b/key. */
   idOf(state: SimState, extra?: readonly number[]): void {
     if (!this.sym) return this.one(state, extra, false, true);
+    if (!this.full) {
+      const img = this.sym.sortedImage(state, extra);
+      return this.one(img.state, img.extra, img.permuted, true);
+    }
     let first = true;
     this.sym.images(state, extra, (s, x, permuted) => {
       const a0 = this.a;

@@ -5,6 +5,7 @@ import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
 import { logCommand } from './log.js';
 import { matrixCommand } from './matrix.js';
+import { exploreCommand } from './explore.js';
 import { showCommand } from './show.js';
 import { exportCommand } from './export.js';
 import { diffCommand } from './diff.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CommandModule[] = [
   replayCommand,
   logCommand,
   matrixCommand,
+  exploreCommand,
   showCommand,
   exportCommand,
   diffCommand,

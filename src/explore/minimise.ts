@@ -1,0 +1,146 @@
+import type { SimEvent } from '../events/index.js';
+import { applyEvent } from '../evolve/index.js';
+import type { Property } from '../check/types.js';
+import { initialMutableState } from '../state/init.js';
+import type { SimState } from '../state/types.js';
+import type { Model } from '../sim/model.js';
+import type { Pick } from '../sim/schedule.js';
+import { decide as decideStep } from '../sim/decide.js';
+import { enabledSteps, CheckSet } from './transition.js';
+import { exhaustive } from './exhaustive.js';
+
+export interface ReplayOutcome {
+  /** The property violated, or null when the picks are invalid or violate nothing. */
+  readonly property: string | null;
+  readonly message: string | null;
+  /** Picks up to and including the one whose events (or terminal state) broke it. */
+  readonly length: number;
+  /** Preemptions on the way (see {@link preemptions}). */
+  readonly preemptions: number;
+}
+
+/**
+ * Follow `picks` from the initial state, checking `props` as the explorer does; stop at the
+ * first violation. Invalid picks (thread not enabled, choice out of range) give property null.
+ */
+export function replayPicks(model: Model, picks: readonly Pick[], props: readonly Property[]): ReplayOutcome {
+  const checks = new CheckSet(model, props);
+  const state = initialMutableState(model.scenario);
+  const view = state as unknown as SimState;
+  const en = { tids: [] as number[], opts: [] as number[] };
+  let pre = 0;
+  let last = -1;
+  let index = 0;
+  const none = (n: number): ReplayOutcome => ({ property: null, message: null, length: n, preemptions: pre });
+  for (let i = 0; i <= picks.length; i++) {
+    enabledSteps(model, view, en);
+    if (en.tids.length === 0) {
+      const v = checks.checkTerminal(view, index);
+      return v ? { property: v.property, message: v.message, length: i, preemptions: pre } : none(i);
+    }
+    const p = picks[i];
+    if (!p) return none(i);
+    const k = en.tids.indexOf(p.tid);
+    if (k < 0 || p.choice >= (en.opts[k] as number)) return none(i);
+    if (last >= 0 && p.tid !== last && en.tids.includes(last)) pre++;
+    last = p.tid;
+    const of = en.opts[k] as number;
+    const feed: SimEvent[] = [{ type: '@sim/sched', tid: p.tid }];
+    if (of > 1) feed.push({ type: '@sim/choice', tid: p.tid, value: p.choice, of });
+    for (const e of feed.concat(decideOf(model, view, p))) {
+      applyEvent(state, e);
+      const v = checks.check(e, index++, view);
+      if (v) return { property: v.property, message: v.message, length: i + 1, preemptions: pre };
+    }
+  }
+  return none(picks.length);
+}
+
+function decideOf(model: Model, state: SimState, p: Pick): SimEvent[] {
+  return decideStep(model, state, p.tid, p.choice);
+}
+
+/** Context switches away from a thread that could have kept running (CHESS preemptions). */
+export function preemptions(model: Model, picks: readonly Pick[]): number {
+  return replayPicks(model, picks, []).preemptions;
+}
+
+export interface MinimiseOptions {
+  /** Try a breadth-first search (POR off, symmetry on) for a shortest counterexample. @default true */
+  readonly shortest?: boolean;
+  /** State budget of that BFS; beyond it the given schedule is kept. @default 3_000_000 */
+  readonly bfsMaxStates?: number;
+  /** Replays the preemption shrinker may spend. @default 2000 */
+  readonly maxReplays?: number;
+}
+
+export interface Minimised {
+  readonly schedule: readonly Pick[];
+  readonly property: string;
+  readonly message: string;
+  /** True when BFS proved no shorter schedule violates `property`. */
+  readonly shortest: boolean;
+  readonly preemptions: number;
+  /** The length before shrinking. */
+  readonly originalLength: number;
+}
+
+/**
+ * Minimise a counterexample: (1) breadth-first search for a shortest schedule violating the
+ * same property (POR off, so the length is minimal over all schedules, not only the reduced
+ * ones), (2) delta debugging towards fewer preemptions: repeatedly move a later step of the
+ * preempted thread up to the preemption point and keep the change when the violation stays
+ * (same property) and the schedule gets no longer, (3) a final replay re-checks the result.
+ */
+export function minimise(model: Model, picks: readonly Pick[], props: readonly Property[], o: MinimiseOptions = {}): Minimised {
+  const first = replayPicks(model, picks, props);
+  if (first.property === null) throw new Error('minimise: the schedule violates none of the properties');
+  const target = props.filter((p) => p.id === first.property);
+  let best: Pick[] = picks.slice(0, first.length);
+  let shortest = false;
+  if (o.shortest ?? true) {
+    const r = exhaustive(model, new CheckSet(model, target), {
+      strategy: 'bfs',
+      por: false,
+      symmetry: true,
+      maxStates: o.bfsMaxStates ?? 3_000_000,
+      depth: best.length,
+    });
+    if (r.verdict === 'violated' && r.schedule && r.schedule.length <= best.length) {
+      best = r.schedule.slice();
+      shortest = true;
+    }
+  }
+  let cur = replayPicks(model, best, target);
+  let budget = o.maxReplays ?? 2000;
+  let improved = true;
+  while (improved && budget > 0) {
+    improved = false;
+    for (let i = 1; i < best.length && budget > 0; i++) {
+      const prev = (best[i - 1] as Pick).tid;
+      if ((best[i] as Pick).tid === prev) continue;
+      const k = best.findIndex((p, j) => j > i && p.tid === prev);
+      if (k < 0) continue;
+      const cand = best.slice();
+      const [moved] = cand.splice(k, 1);
+      cand.splice(i, 0, moved as Pick);
+      budget--;
+      const r = replayPicks(model, cand, target);
+      if (r.property !== null && r.length <= cur.length && r.preemptions < cur.preemptions) {
+        best = cand.slice(0, r.length);
+        cur = r;
+        improved = true;
+      }
+    }
+  }
+  const final = replayPicks(model, best, target);
+  if (final.property === null) throw new Error('minimise: the shrunk schedule no longer violates the property');
+  return {
+    schedule: best,
+    property: final.property,
+    message: final.message ?? '',
+    shortest: shortest && final.length === best.length,
+    preemptions: final.preemptions,
+    originalLength: picks.length,
+  };
+}

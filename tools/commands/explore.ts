@@ -1,0 +1,197 @@
+import { availableParallelism } from 'node:os';
+import type { CommandModule } from './types.js';
+import { json, type Io } from '../io.js';
+import { collect, intArg } from '../args.js';
+import { loadScenario } from '../scenarios.js';
+import { FileSink, makeModel, recordRun, SimError, type ExploreProgress, type Model, type Pick, parseSchedule } from '../../src/index.js';
+import { runJobs } from './explorePool.js';
+import type { ExploreJob, ExploreJobResult } from './exploreJob.js';
+
+interface ExploreOpts {
+  arch?: string;
+  variant?: string;
+  property?: string[];
+  strategy: string;
+  preemptionBound?: number;
+  depth?: number;
+  maxStates?: number;
+  maxMemory?: number;
+  workers?: number;
+  runs?: number;
+  seed?: number;
+  pctDepth?: number;
+  por: boolean;
+  symmetry: boolean;
+  exact?: boolean;
+  minimise: boolean;
+  out?: string;
+  json?: boolean;
+}
+
+const STRATEGIES = ['dfs', 'bfs', 'random', 'pct'] as const;
+
+/** Write the counterexample log: the schedule replayed by recordRun, whole or not at all. */
+export function writeCounterexample(model: Model, picks: readonly Pick[], path: string): void {
+  const sink = new FileSink(path);
+  try {
+    recordRun(model, { schedule: picks, maxSteps: picks.length, seed: 1 }, sink);
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
+  sink.commit();
+}
+
+/** A one-line progress meter on a TTY (stderr), rewritten in place. */
+export function progressLine(io: Io, label: string): { update(p: ExploreProgress): void; done(): void } {
+  const t0 = performance.now();
+  let shown = false;
+  return {
+    update(p) {
+      if (!io.isTty) return;
+      const s = (performance.now() - t0) / 1000;
+      const rate = s > 0 ? Math.round(p.states / s) : 0;
+      const mem = Math.round(process.memoryUsage().rss / 1e6);
+      const runs = p.runs > 0 ? ` runs ${p.runs}` : '';
+      process.stderr.write(
+        `\r${label}: ${p.states.toLocaleString('en')} states (${rate.toLocaleString('en')}/s), ${p.transitions.toLocaleString('en')} transitions, depth ${p.depth}, queue ${p.queue}${runs}, ${mem} MB   `,
+      );
+      shown = true;
+    },
+    done() {
+      if (shown) process.stderr.write('\n');
+    },
+  };
+}
+
+export function exploreJson(r: ExploreJobResult, log: string | null): Record<string, unknown> {
+  return {
+    scenario: r.scenario,
+    arch: r.arch,
+    variant: r.variant,
+    verdict: r.result.verdict,
+    exhaustive: r.result.exhaustive,
+    reason: r.result.reason,
+    strategy: r.result.strategy,
+    property: r.result.property,
+    message: r.minimised?.message ?? r.result.message,
+    properties: r.result.properties,
+    states: r.result.stats.states,
+    transitions: r.result.stats.transitions,
+    seconds: r.seconds,
+    minimiseSeconds: r.minimiseSeconds,
+    peakMemoryMb: r.peakRssMb,
+    schedule: r.schedule,
+    length: r.length,
+    shortest: r.minimised?.shortest ?? null,
+    preemptions: r.minimised?.preemptions ?? null,
+    foundLength: r.result.schedule?.length ?? null,
+    replay: r.replay,
+    log,
+    stats: r.result.stats,
+  };
+}
+
+export const exploreCommand: CommandModule = {
+  register(program, io, exit) {
+    program
+      .command('explore <scenario>')
+      .description('search the interleavings: exhaustive (dfs/bfs, with POR and symmetry) or random/PCT; minimal counterexample')
+      .option('--arch <name>', "architecture (default: the scenario's)")
+      .option('--variant <name>', "helper variant (default: the scenario's)")
+      .option('--property <ids>', 'properties to check (repeatable or comma-separated; default: all a search can check)', collect)
+      .option('--strategy <s>', 'dfs | bfs | random | pct', 'dfs')
+      .option('--preemption-bound <k>', 'explore only paths with at most K preemptions (turns POR off)', intArg('--preemption-bound', 1000))
+      .option('--depth <n>', 'bound on scheduler steps per path', intArg('--depth', 10_000_000))
+      .option('--max-states <n>', 'stop after storing N states', intArg('--max-states'))
+      .option('--max-memory <mb>', 'stop cleanly when the process exceeds this many MB', intArg('--max-memory', 1_000_000))
+      .option('--workers <n>', 'worker threads (random/pct split their runs; one exhaustive search uses one)', intArg('--workers', 256))
+      .option('--runs <n>', 'random/pct: executions', intArg('--runs', 100_000_000))
+      .option('--seed <n>', 'random/pct: seed of the first execution', intArg('--seed', 0xffffffff))
+      .option('--pct-depth <d>', 'pct: bug depth d', intArg('--pct-depth', 100))
+      .option('--no-por', 'turn partial-order reduction off')
+      .option('--no-symmetry', 'turn symmetry reduction off')
+      .option('--exact', 'store exact state keys instead of 64-bit fingerprints')
+      .option('--no-minimise', 'report the counterexample as found (no BFS / preemption shrinking)')
+      .option('--out <file>', 'write the counterexample log here')
+      .option('--json', 'machine-readable output')
+      .action(async (name: string, o: ExploreOpts) => {
+        if (!(STRATEGIES as readonly string[]).includes(o.strategy))
+          throw new SimError('BAD_ARGUMENT', `--strategy expects one of ${STRATEGIES.join(', ')}, got '${o.strategy}'`);
+        const strategy = o.strategy as (typeof STRATEGIES)[number];
+        const scenario = loadScenario(name);
+        const model = makeModel(scenario, {
+          ...(o.arch !== undefined && { arch: o.arch }),
+          ...(o.variant !== undefined && { variant: o.variant }),
+        });
+        const base: ExploreJob = {
+          scenario,
+          scenarioRef: name,
+          arch: model.arch.name,
+          variant: model.variant.name,
+          ...(o.property !== undefined && { properties: o.property }),
+          options: {
+            strategy,
+            por: o.por,
+            symmetry: o.symmetry,
+            ...(o.exact !== undefined && { exact: o.exact }),
+            ...(o.preemptionBound !== undefined && { preemptionBound: o.preemptionBound }),
+            ...(o.depth !== undefined && { depth: o.depth }),
+            ...(o.maxStates !== undefined && { maxStates: o.maxStates }),
+            ...(o.runs !== undefined && { runs: o.runs }),
+            ...(o.seed !== undefined && { seed: o.seed }),
+            ...(o.pctDepth !== undefined && { pctDepth: o.pctDepth }),
+          },
+          minimise: o.minimise,
+          ...(o.maxMemory !== undefined && { maxMemoryMb: o.maxMemory }),
+        };
+        // Random/PCT: split the runs over the workers (disjoint seed ranges).
+        const workers = o.workers ?? (strategy === 'random' || strategy === 'pct' ? availableParallelism() : 1);
+        const jobs: ExploreJob[] = [];
+        if ((strategy === 'random' || strategy === 'pct') && workers > 1) {
+          const runs = o.runs ?? 1000;
+          const per = Math.ceil(runs / workers);
+          for (let w = 0; w < workers; w++)
+            jobs.push({ ...base, options: { ...base.options, runs: Math.max(0, Math.min(per, runs - w * per)), seed: (o.seed ?? 1) + w * per } });
+        } else jobs.push(base);
+        const meter = progressLine(io, `explore ${scenario.name}`);
+        const results = await runJobs(jobs, workers, (_, p) => meter.update(p));
+        meter.done();
+        const r = results.find((x) => x.result.verdict === 'violated') ?? (results[0] as ExploreJobResult);
+        let log: string | null = null;
+        if (r.schedule !== null && o.out !== undefined) {
+          writeCounterexample(model, parseSchedule(r.schedule), o.out);
+          log = o.out;
+        }
+        exit.code = r.result.verdict === 'violated' ? 1 : 0;
+        const totalStates = results.reduce((n, x) => n + x.result.stats.states, 0);
+        const totalTr = results.reduce((n, x) => n + x.result.stats.transitions, 0);
+        if (o.json) return json(io, { ...exploreJson(r, log), states: totalStates, transitions: totalTr, jobs: results.length });
+        const s = r.result.stats;
+        io.out(
+          `${r.scenario} on ${r.arch} with ${r.variant}, ${r.result.strategy}: ` +
+            (r.result.verdict === 'holds'
+              ? `HOLDS (exhaustive) for ${r.result.properties.join(', ')}`
+              : r.result.verdict === 'violated'
+                ? `VIOLATED ${r.result.property}`
+                : `no violation found, not exhaustive: ${r.result.reason}`),
+        );
+        io.out(
+          `  ${totalStates.toLocaleString('en')} states, ${totalTr.toLocaleString('en')} transitions, ${r.seconds.toFixed(2)} s, ` +
+            `peak ${r.peakRssMb} MB (POR ample states ${s.ampleStates}, symmetry hits ${s.symmetryHits}, deadlocks ${s.deadlocks})`,
+        );
+        if (r.result.verdict === 'violated') {
+          io.out(`  ${r.minimised?.message ?? r.result.message}`);
+          io.out(
+            `  counterexample: ${r.length} steps` +
+              (r.minimised
+                ? ` (found ${r.result.schedule?.length}; ${r.minimised.shortest ? 'shortest by BFS' : 'not proven shortest'}, ${r.minimised.preemptions} preemptions)`
+                : ''),
+          );
+          io.out(`  schedule ${r.schedule}`);
+          io.out(`  replay: ${r.replay}`);
+          if (log) io.out(`  log written to ${log}`);
+        }
+      });
+  },
+};

@@ -1,0 +1,97 @@
+import {
+  explore,
+  formatSchedule,
+  getProperty,
+  makeModel,
+  minimise,
+  type ExploreOptions,
+  type ExploreProgress,
+  type ExploreResult,
+  type Minimised,
+  type Scenario,
+} from '../../src/index.js';
+
+/** One search, as plain data (it crosses a worker boundary). */
+export interface ExploreJob {
+  readonly scenario: Scenario;
+  /** How to name the scenario in a replay command (built-in name or path). */
+  readonly scenarioRef: string;
+  readonly arch?: string;
+  readonly variant?: string;
+  readonly properties?: readonly string[];
+  readonly options: Omit<ExploreOptions, 'properties' | 'onProgress' | 'shouldStop'>;
+  readonly minimise: boolean;
+  readonly maxMemoryMb?: number;
+}
+
+export interface ExploreJobResult {
+  readonly scenario: string;
+  readonly arch: string;
+  readonly variant: string;
+  readonly result: ExploreResult;
+  readonly minimised: Minimised | null;
+  /** The counterexample as a schedule string (minimised when asked), or null. */
+  readonly schedule: string | null;
+  readonly length: number | null;
+  readonly seconds: number;
+  readonly minimiseSeconds: number;
+  readonly peakRssMb: number;
+  /** `ptesim run ... --schedule ...` reproducing the counterexample. */
+  readonly replay: string | null;
+}
+
+export interface JobHooks {
+  progress?(p: ExploreProgress): void;
+  /** Non-null: stop with this reason. */
+  stop?(): string | null;
+}
+
+/** Run one job in this thread (the CLI runs it in a worker when it can). */
+export function runJob(job: ExploreJob, hooks: JobHooks = {}): ExploreJobResult {
+  const model = makeModel(job.scenario, {
+    ...(job.arch !== undefined && { arch: job.arch }),
+    ...(job.variant !== undefined && { variant: job.variant }),
+  });
+  const props = job.properties?.map(getProperty);
+  let peak = process.memoryUsage().rss;
+  const limit = job.maxMemoryMb;
+  const t0 = performance.now();
+  const result = explore(model, {
+    ...job.options,
+    ...(props !== undefined && { properties: props }),
+    onProgress: (p) => hooks.progress?.(p),
+    shouldStop: () => {
+      const rss = process.memoryUsage().rss;
+      if (rss > peak) peak = rss;
+      if (limit !== undefined && rss > limit * 1e6) return `memory limit ${limit} MB reached`;
+      return hooks.stop?.() ?? null;
+    },
+  });
+  const t1 = performance.now();
+  let min: Minimised | null = null;
+  if (result.schedule && job.minimise) {
+    const used = (job.properties ?? result.properties).map(getProperty);
+    min = minimise(model, result.schedule, used);
+  }
+  const t2 = performance.now();
+  const rss = process.memoryUsage().rss;
+  if (rss > peak) peak = rss;
+  const picks = min?.schedule ?? result.schedule;
+  const schedule = picks ? formatSchedule(picks) : null;
+  return {
+    scenario: model.scenario.name,
+    arch: model.arch.name,
+    variant: model.variant.name,
+    result,
+    minimised: min,
+    schedule,
+    length: picks ? picks.length : null,
+    seconds: (t1 - t0) / 1000,
+    minimiseSeconds: (t2 - t1) / 1000,
+    peakRssMb: Math.round(peak / 1e6),
+    replay:
+      schedule === null
+        ? null
+        : `ptesim run ${job.scenarioRef} --arch ${model.arch.name} --variant ${model.variant.name} --schedule '${schedule}' --steps ${picks?.length ?? 0}`,
+  };
+}
