@@ -267,6 +267,22 @@ export class LogReader {
     return { footer, chunks, checkpoints, truncated };
   }
 
+  /**
+   * Walk every record from the header on and compare with the index in use (verify): finds
+   * records the footer does not list, or an index that points elsewhere. Null when they agree.
+   */
+  structureProblem(): string | null {
+    if (this.v1) return null;
+    const h = readRecord(this.src, 8, this.where, 'header record');
+    if (!h.ok) return 'the header record is cut short';
+    const s = LogReader.scan(this.src, this.where, h.end, this.truncated !== null);
+    const same = (a: readonly { offset: number }[], b: readonly { offset: number }[]): boolean =>
+      a.length === b.length && a.every((x, i) => x.offset === b[i]?.offset);
+    if (!same(s.chunks, this.chunks)) return `the records hold ${s.chunks.length} chunks, the index lists ${this.chunks.length} (or at other offsets)`;
+    if (!same(s.checkpoints, this.checkpoints)) return `the records hold ${s.checkpoints.length} checkpoints, the index lists ${this.checkpoints.length} (or at other offsets)`;
+    return null;
+  }
+
   /** The checked payload of chunk `k` (format 2). */
   readChunk(k: number): ChunkPayload {
     const info = this.chunks[k];

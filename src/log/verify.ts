@@ -18,7 +18,7 @@ export interface VerifyReport {
 }
 
 /**
- * `ptesim log verify`: decode every chunk (which checks every CRC and every event against the
+ * `ptesim log verify`: walk every record and compare with the footer's index, decode every chunk (which checks every CRC and every event against the
  * field table), fold from the initial state with the recipes, and at each checkpoint compare
  * the fold's hash with the recorded one (and the recorded state with its own hash); at the end
  * compare with the footer's final hash. Streams: memory is one chunk plus one state.
@@ -29,6 +29,7 @@ export function verifyLog(reader: LogReader): VerifyReport {
   let checked = 0;
   let problem: string | null = null;
   try {
+    problem = reader.structureProblem();
     let from = 0;
     for (let k = 0; k <= reader.checkpoints.length && problem === null; k++) {
       const cp = reader.checkpoints[k];

@@ -11,7 +11,10 @@ import {
   stateHash,
   verifyLog,
   TRAILER_BYTES,
+  frameRecord,
+  RECORD_FOOTER,
 } from '../../src/index.js';
+import { decode } from '../../src/log/codec.js';
 import { recordBytes, SEEDS } from './helpers.js';
 
 const codeOf = (f: () => unknown): string => {
@@ -123,5 +126,22 @@ describe('format 2: chunked, checkpointed logs', () => {
       expect(b.probes).toBeLessThanOrEqual(2 + Math.ceil(Math.log2(r.checkpoints.length + 1)));
       expect(b.folded).toBeLessThanOrEqual(16);
     }
+  });
+
+  it('verify finds records the footer index does not list', () => {
+    const { bytes } = recordBytes('seed-clean', 4);
+    const r = LogReader.open(memorySource(bytes));
+    const t = bytes.subarray(bytes.length - TRAILER_BYTES);
+    const footerAt = new DataView(t.buffer, t.byteOffset + 8, 4).getUint32(0, true);
+    const len = new DataView(bytes.buffer, bytes.byteOffset + footerAt, 4).getUint32(0, true);
+    const footer = decode(bytes.subarray(footerAt + 5, footerAt + 5 + len)) as { index: { checkpointOffsets: number[]; checkpointAt: number[] } };
+    footer.index.checkpointOffsets.pop();
+    footer.index.checkpointAt.pop();
+    const out = new Uint8Array([...bytes.subarray(0, footerAt), ...frameRecord(RECORD_FOOTER, footer), ...t]);
+    const lying = LogReader.open(memorySource(out));
+    expect(lying.checkpoints.length).toBe(r.checkpoints.length - 1);
+    const v = verifyLog(lying);
+    expect(v.ok).toBe(false);
+    expect(v.problem).toMatch(/the records hold \d+ checkpoints, the index lists \d+/);
   });
 });
