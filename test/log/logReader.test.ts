@@ -144,4 +144,16 @@ describe('format 2: chunked, checkpointed logs', () => {
     expect(v.ok).toBe(false);
     expect(v.problem).toMatch(/the records hold \d+ checkpoints, the index lists \d+/);
   });
+
+  it('refuses a log of a newer event schema with LOG_SCHEMA_TOO_NEW, and reads one written with today\'s', () => {
+    const { bytes } = recordBytes('seed-clean', 4);
+    const len = new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
+    const header = decode(bytes.subarray(13, 13 + len)) as { schema: number };
+    expect(codeOf(() => parseLog(bytes))).toBe('ok');
+    header.schema = 999;
+    const rec = frameRecord(1, header);
+    const out = new Uint8Array([...bytes.subarray(0, 8), ...rec, ...bytes.subarray(8 + 9 + len)]);
+    expect(codeOf(() => parseLog(out, 'new', { salvage: true }))).toBe('LOG_SCHEMA_TOO_NEW');
+    expect(() => parseLog(out, 'new')).toThrow(/new: expected event schema ≤ \d+, found 999; upgrade ptesim/);
+  });
 });
