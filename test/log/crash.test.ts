@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldEvents, isSimError, makeModel, openLogFile, readLogFile, runModel, stateHash, verifyLog, type SimEvent } from '../../src/index.js';
 import { crashScenario } from './crashScenario.js';
 
-const KILLS = Number(process.env['CRASH_KILLS'] ?? 6);
+const KILLS = Number(process.env['CRASH_KILLS'] ?? 5);
 let dir = '';
 let child = '';
 

@@ -10,7 +10,7 @@ import { isSimError, LogReader, memorySource, parseLog, verifyLog, type SimEvent
 import { encode } from '../../src/log/codec.js';
 import { recordBytes } from './helpers.js';
 
-const RUNS = Number(process.env['FUZZ_RUNS'] ?? 500);
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 400);
 
 const base = recordBytes('seed-concurrent-wrprotect', 25, { chunkEvents: 24, checkpointEvery: 48 });
 const v1 = new Uint8Array(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'format1-seed-clean-s3.ptesim')));
@@ -77,12 +77,12 @@ const hostileMsgpack: fc.Arbitrary<Uint8Array> = fc.oneof(
     cat([0xdb, 0x7f, 0xff, 0xff, 0xff]),
     cat([0x85], [0xa5], Buffer.from('first'), [0x00], [0xa1, 0x6e], [0xce, 0xff, 0xff, 0xff, 0xff], [0xa1, 0x7a, 0x00], [0xa5], Buffer.from('types'), [0xc6, 0x7f, 0xff, 0xff, 0xff]),
   ),
-  fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.constant(200_000)).map((depth) => {
+  fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: 3000 }) }, { weight: 1, arbitrary: fc.constant(200_000) }).map((depth) => {
     const b = new Uint8Array(depth + 1).fill(0x91);
     b[depth] = 0xc0;
     return b;
   }),
-  fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.constant(100_000)).map((depth) => {
+  fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: 3000 }) }, { weight: 1, arbitrary: fc.constant(100_000) }).map((depth) => {
     const b = new Uint8Array(3 * depth + 1);
     for (let i = 0; i < depth; i++) b.set([0x81, 0xa1, 0x61], 3 * i);
     b[3 * depth] = 0xc0;

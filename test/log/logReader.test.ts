@@ -79,7 +79,7 @@ describe('format 2: chunked, checkpointed logs', () => {
     // Every byte around each record boundary, and a stride in between (parsing is not free).
     const bounds = [...full.chunks.map((c) => c.offset), ...full.checkpoints.map((c) => c.offset), bytes.length - TRAILER_BYTES];
     const cuts = new Set<number>();
-    for (let c = 0; c < bytes.length - TRAILER_BYTES; c += 13) cuts.add(c);
+    for (let c = 0; c < bytes.length - TRAILER_BYTES; c += 31) cuts.add(c);
     for (const b of bounds) for (let d = -2; d <= 2; d++) if (b + d >= 0 && b + d < bytes.length - TRAILER_BYTES) cuts.add(b + d);
     for (const cut of [...cuts].sort((a, b) => a - b)) {
       const prefix = bytes.subarray(0, cut);
