@@ -1,68 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { CommandModule } from './types.js';
 import { json } from '../io.js';
 import { collect, intArg } from '../args.js';
 import { builtinNames, loadScenario } from '../scenarios.js';
-import { listArchs, listVariants, makeModel, runModel } from '../../src/index.js';
+import { listArchs, listVariants, makeModel, parseSchedule, SimError, type Scenario } from '../../src/index.js';
+import { runJobs } from './explorePool.js';
+import type { ExploreJob, ExploreJobResult } from './exploreJob.js';
+import { exploreJson, progressLine, writeCounterexample } from './explore.js';
 
-interface Cell {
-  scenario: string;
-  variant: string;
-  arch: string;
-  runs: number;
-  violations: Record<string, number>;
-  firstSeed: Record<string, number>;
+interface MatrixOpts {
+  arch?: string[];
+  variant?: string[];
+  property?: string[];
+  strategy: string;
+  maxStates: number;
+  bfsStates: number;
+  seeds?: number;
+  workers?: number;
+  outDir?: string;
+  json?: boolean;
+  markdown?: boolean;
 }
 
-/** Verdict table over scenarios × variants × archs, from seeded random runs. */
+interface Cell {
+  readonly scenario: string;
+  readonly variant: string;
+  readonly arch: string;
+  readonly r: ExploreJobResult;
+  readonly log: string | null;
+}
+
+/** holds / VIOLATED(property, length) / bounded(why). */
+export function cellText(r: ExploreJobResult): string {
+  const v = r.result;
+  if (v.verdict === 'violated') return `VIOLATED(${v.property}, ${r.length}${r.minimised?.shortest ? '' : '+'})`;
+  if (v.verdict === 'holds') return 'holds';
+  return `bounded(${v.stats.states.toLocaleString('en')} states)`;
+}
+
+/**
+ * Verdict table over scenarios × variants × archs from explore: one search per cell (on a pool
+ * of worker threads), minimised counterexamples, logs written to --out-dir. Default cells: each
+ * scenario's `matrix` hints (its own arch/variant when it has none).
+ */
 export const matrixCommand: CommandModule = {
-  register(program, io) {
+  register(program, io, exit) {
     program
       .command('matrix [scenarios...]')
-      .description('verdicts of scenarios × variants × archs as one table')
-      .option('--arch <list>', "architectures, comma-separated, or 'all'", collect)
-      .option('--variant <list>', "variants, comma-separated, or 'all'", collect)
-      .option('--seeds <n>', 'random runs per cell', intArg('--seeds', 1_000_000), 200)
+      .description('verdicts of scenarios × variants × archs as one table (explore per cell)')
+      .option('--arch <list>', "architectures, comma-separated, or 'all' (default: each scenario's matrix hint)", collect)
+      .option('--variant <list>', "variants, comma-separated, or 'all' (default: each scenario's matrix hint)", collect)
+      .option('--property <ids>', 'properties (default: all an exhaustive search can check)', collect)
+      .option('--strategy <s>', 'dfs | bfs | random | pct', 'dfs')
+      .option('--max-states <n>', 'state budget per cell; beyond it the cell is bounded', intArg('--max-states'), 400_000)
+      .option('--bfs-states <n>', 'state budget of the shortest-counterexample BFS per violated cell', intArg('--bfs-states'), 400_000)
+      .option('--seeds <n>', 'random/pct: executions per cell', intArg('--seeds', 1_000_000))
+      .option('--workers <n>', 'worker threads (default: every core)', intArg('--workers', 256))
       .option('--out-dir <dir>', 'write counterexample logs here')
       .option('--json', 'machine-readable output')
       .option('--markdown', 'a Markdown table')
-      .action((names: string[], opts: { arch?: string[]; variant?: string[]; seeds: number; json?: boolean; markdown?: boolean }) => {
-        const scenarios = (names.length ? names : builtinNames()).map(loadScenario);
-        const pick = (list: string[] | undefined, all: string[], dflt: string[]): string[] =>
-          list === undefined ? dflt : list.includes('all') ? all : list;
-        const archs = pick(opts.arch, listArchs().map((a) => a.name), listArchs().map((a) => a.name));
-        const variants = pick(opts.variant, listVariants().map((v) => v.name), listVariants().map((v) => v.name));
-        const cells: Cell[] = [];
-        for (const s of scenarios)
-          for (const variant of variants)
-            for (const arch of archs) {
-              const model = makeModel(s, { arch, variant });
-              const cell: Cell = { scenario: s.name, variant, arch, runs: opts.seeds, violations: {}, firstSeed: {} };
-              for (let seed = 1; seed <= opts.seeds; seed++)
-                for (const v of runModel(model, { seed }).verdicts)
-                  if (v.ok === false) {
-                    cell.violations[v.id] = (cell.violations[v.id] ?? 0) + 1;
-                    cell.firstSeed[v.id] ??= seed;
-                  }
-              cells.push(cell);
+      .action(async (names: string[], o: MatrixOpts) => {
+        if (!['dfs', 'bfs', 'random', 'pct'].includes(o.strategy))
+          throw new SimError('BAD_ARGUMENT', `--strategy expects dfs, bfs, random or pct, got '${o.strategy}'`);
+        const refs = names.length ? names : builtinNames();
+        const scenarios: [string, Scenario][] = refs.map((n) => [n, loadScenario(n)]);
+        const pick = (list: string[] | undefined, all: string[], hint: readonly string[]): string[] =>
+          list === undefined ? [...hint] : list.includes('all') ? all : list;
+        const allArchs = listArchs().map((a) => a.name);
+        const allVariants = listVariants().map((v) => v.name);
+        const jobs: ExploreJob[] = [];
+        for (const [ref, s] of scenarios)
+          for (const variant of pick(o.variant, allVariants, s.matrix.variants))
+            for (const arch of pick(o.arch, allArchs, s.matrix.archs)) {
+              makeModel(s, { arch, variant }); // unknown names fail here, before any work
+              jobs.push({
+                scenario: s,
+                scenarioRef: ref,
+                arch,
+                variant,
+                ...(o.property !== undefined && { properties: o.property }),
+                options: {
+                  strategy: o.strategy as 'dfs',
+                  maxStates: o.maxStates,
+                  ...(o.seeds !== undefined && { runs: o.seeds }),
+                },
+                minimise: true,
+              });
             }
-        if (opts.json) return json(io, cells);
-        const text = (c: Cell): string => {
-          const ids = Object.keys(c.violations);
-          return ids.length === 0 ? `holds (${c.runs} runs)` : ids.map((id) => `VIOLATED(${id}, seed ${c.firstSeed[id]})`).join(' ');
-        };
+        const workers = o.workers ?? availableParallelism();
+        const meter = progressLine(io, 'matrix');
+        let done = 0;
+        const t0 = performance.now();
+        const results = await runJobs(jobs, workers, undefined, () => {
+          done++;
+          meter.update({ states: done, transitions: jobs.length, depth: 0, queue: jobs.length - done, runs: 0 });
+        });
+        meter.done();
+        if (o.outDir !== undefined) mkdirSync(o.outDir, { recursive: true });
+        const cells: Cell[] = results.map((r, i) => {
+          const job = jobs[i] as ExploreJob;
+          let log: string | null = null;
+          if (o.outDir !== undefined && r.schedule !== null) {
+            log = join(o.outDir, `${job.scenarioRef.replace(/[^\w.-]+/g, '_')}.${r.variant}.${r.arch}.log`);
+            writeCounterexample(makeModel(job.scenario, { arch: r.arch, variant: r.variant }), parseSchedule(r.schedule), log);
+          }
+          return { scenario: r.scenario, variant: r.variant, arch: r.arch, r, log };
+        });
+        exit.code = cells.some((c) => c.r.result.verdict === 'violated') ? 1 : 0;
+        if (o.json) return json(io, cells.map((c) => exploreJson(c.r, c.log)));
+        const archs = [...new Set(cells.map((c) => c.arch))];
+        const rowKeys = [...new Set(cells.map((c) => `${c.scenario}\u0000${c.variant}`))];
         const header = ['scenario', 'variant', ...archs];
-        const rows: string[][] = [];
-        for (const s of scenarios)
-          for (const variant of variants)
-            rows.push([s.name, variant, ...archs.map((a) => text(cells.find((c) => c.scenario === s.name && c.variant === variant && c.arch === a) as Cell))]);
-        if (opts.markdown) {
+        const rows = rowKeys.map((k) => {
+          const [scenario, variant] = k.split('\u0000') as [string, string];
+          return [
+            scenario,
+            variant,
+            ...archs.map((a) => {
+              const c = cells.find((x) => x.scenario === scenario && x.variant === variant && x.arch === a);
+              return c ? cellText(c.r) : '-';
+            }),
+          ];
+        });
+        if (o.markdown) {
           io.out(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
           for (const r of rows) io.out(`| ${r.join(' | ')} |`);
-          return;
+        } else {
+          const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+          io.out(header.map((h, i) => h.padEnd(w[i] ?? 0)).join('  '));
+          for (const r of rows) io.out(r.map((x, i) => x.padEnd(w[i] ?? 0)).join('  '));
         }
-        const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-        io.out(header.map((h, i) => h.padEnd(w[i] ?? 0)).join('  '));
-        for (const r of rows) io.out(r.map((x, i) => x.padEnd(w[i] ?? 0)).join('  '));
+        const secs = ((performance.now() - t0) / 1000).toFixed(1);
+        io.out(
+          `\n${cells.length} cells in ${secs} s on ${Math.min(workers, jobs.length)} workers. holds = exhaustive search found no violation; ` +
+            `VIOLATED(property, n) = minimal counterexample of n steps (n+ = not proven shortest); bounded = state budget reached (--max-states).`,
+        );
+        const logs = cells.filter((c) => c.log !== null);
+        if (logs.length > 0) io.out(`${logs.length} counterexample logs written to ${o.outDir}`);
       });
   },
 };
