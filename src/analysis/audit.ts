@@ -177,13 +177,15 @@ function* chunked(reader: LogReader): Iterable<SimEvent> {
   for (let k = 0; k < reader.chunks.length; k++) yield* reader.chunkEvents(k);
 }
 
-/** `type k=v …`, PTE values through the arch's own bit names. */
+/** `type k=v …`, PTE values through the arch's own bit names, locks by name. */
 export function formatEvent(e: SimEvent, model?: Model): string {
   const parts: string[] = [e.type];
   for (const [k, v] of Object.entries(e)) {
     if (k === 'type') continue;
     if (k === 'pte' && model && typeof v === 'number')
       parts.push(`pte=[${model.arch.formatPte(v)}]`);
+    else if (k === 'lock' && model && typeof v === 'number')
+      parts.push(`lock=${model.layout.lockNames[v] ?? v}`);
     else parts.push(`${k}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
   }
   return parts.join(' ');
