@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { applyEvent, initialMutableState, makeModel, runModel, type SimEvent, type SimState } from '../../src/index.js';
+import { ShapeTable } from '../../src/explore/stateKey.js';
+import { Fingerprint, FingerprintSet } from '../../src/explore/stateHash64.js';
+import { cloneKnown, verifyKnownShapes } from '../../src/explore/knownShape.js';
+import { builtin } from '../helpers/scenarios.js';
+
+/** States seen along random runs of a built-in scenario (S-10 world: TLBs, frames, locks). */
+function statesOf(name: string, seeds: number): SimState[] {
+  const model = makeModel(builtin(name));
+  const out: SimState[] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    const events: SimEvent[] = [];
+    runModel(model, { seed, properties: [] }, (e) => events.push(e));
+    const s = initialMutableState(model.scenario);
+    for (const e of events) {
+      applyEvent(s, e);
+      if (e.type === '@sim/sched') out.push(structuredClone(s) as unknown as SimState);
+    }
+  }
+  return out;
+}
+
+describe('state keys, fingerprints and clones', () => {
+  const states = statesOf('seed-concurrent-wrprotect', 5);
+
+  it('decode(encode(state)) deep-equals the state', () => {
+    const t = new ShapeTable();
+    for (const s of states) expect(t.decode(t.encode(s))).toEqual(s);
+  });
+
+  it('equal states get equal keys and fingerprints, different states different ones', () => {
+    const t = new ShapeTable();
+    const f = new Fingerprint();
+    const byKey = new Map<string, string>();
+    for (const s of states) {
+      const k = t.encode(s);
+      f.of(s);
+      const fp = `${f.a}:${f.b}`;
+      const seen = byKey.get(k);
+      if (seen !== undefined) expect(fp).toBe(seen);
+      byKey.set(k, fp);
+    }
+    expect(new Set(byKey.values()).size).toBe(byKey.size);
+    expect(byKey.size).toBeGreaterThan(20);
+  });
+
+  it('the fingerprint set stores and finds 64-bit values across growth', () => {
+    const set = new FingerprintSet(4);
+    for (let i = 0; i < 1000; i++) expect(set.add(i * 7919, -i)).toBe(true);
+    for (let i = 0; i < 1000; i++) expect(set.add(i * 7919, -i)).toBe(false);
+    expect(set.has(5, 5)).toBe(false);
+    expect(set.size).toBe(1000);
+  });
+
+  it('cloneKnown copies deeply and keeps key order', () => {
+    for (const s of states.slice(0, 50)) {
+      const c = cloneKnown(s);
+      expect(c).toEqual(s);
+      expect(Object.keys(c)).toEqual(Object.keys(s));
+      (c.pages[0] as { version: number }).version += 1;
+      expect(c).not.toEqual(s);
+    }
+  });
+
+  it('refuses a state whose known objects grew a field it would not walk', () => {
+    const s = structuredClone(states[3]) as unknown as { tlbs: Record<string, unknown>[][]; pages: Record<string, unknown>[] };
+    verifyKnownShapes(s as unknown as SimState);
+    (s.pages[0] as Record<string, unknown>)['extra'] = 1;
+    expect(() => verifyKnownShapes(s as unknown as SimState)).toThrow(/page objects/);
+  });
+});
