@@ -163,19 +163,19 @@ function generate(dec: Decoder): string {
   return `
 ${enumConsts.join('\n')}
 ${cases.join('\n')}
-const DEC = [${dec.plans.map((_, code) => `d${code}`).join(', ')}];
 return (where) => {
   const WT = where + ' chunk.types';
   const WD = where + ' chunk.data';
   return (T, D, n, first, S, SC, visit) => {
     const cur = { pos: 0, e: null };
     const P = new Float64Array(${dec.slots});
-    let tp = 0, dp = 0, b = 0, code = 0, f;
+    let tp = 0, dp = 0, b = 0, code = 0;
     for (let i = 0; i < n; i++) {
       b = T[tp]; if (b < 0x80) { tp++; code = b; } else { code = uvSlow(T, tp, cur, WT); tp = cur.pos; }
-      f = DEC[code];
-      if (f === undefined) fail(WT, tp, 'event ' + (first + i) + ': type code ' + code + " is not in the header's table");
-      dp = f(D, dp, P, S, SC, first, i, cur, WD);
+      switch (code) {
+${dec.plans.map((_, code) => `        case ${code}: dp = d${code}(D, dp, P, S, SC, first, i, cur, WD); break;`).join('\n')}
+        default: fail(WT, tp, 'event ' + (first + i) + ': type code ' + code + " is not in the header's table");
+      }
       visit(cur.e, first + i);
     }
     if (tp !== T.length) fail(WT, tp, 'chunk.types holds more than n = ' + n + ' events');

@@ -1,9 +1,10 @@
 // Child process of the log bench: replays or verifies one log file in a fresh process and
-// prints {ms, events, hash, ok, rssMB} so peak memory is that of the streaming reader alone.
+// prints {ms, cpuMs, events, hash, ok, rssMB} so peak memory is that of the streaming reader alone.
 import { openLogFile, replayStream, verifyLog } from '../../../src/index.js';
 
 const [mode, path] = process.argv.slice(2) as [string, string];
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 const r = openLogFile(path);
 let result: { events: number; hash: string; ok: boolean };
 if (mode === 'verify') {
@@ -15,4 +16,5 @@ if (mode === 'verify') {
 }
 r.close();
 const ms = performance.now() - t0;
-process.stdout.write(`${JSON.stringify({ ms, ...result, rssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+const cpu = process.cpuUsage(c0);
+process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, ...result, rssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
