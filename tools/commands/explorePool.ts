@@ -42,46 +42,59 @@ export async function runJobs(
       return results;
     }
     let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < jobs.length) {
-        const i = next++;
-        const job = jobs[i] as ExploreJob;
-        results[i] = await oneJob(job, stop, (p) => onProgress?.(i, p));
-        onDone?.(i, results[i] as ExploreJobResult);
+    const maxMem = Math.max(0, ...jobs.map((j) => j.maxMemoryMb ?? 0));
+    const lane = async (): Promise<void> => {
+      let w: Worker | null = null;
+      try {
+        while (next < jobs.length) {
+          const i = next++;
+          const job = jobs[i] as ExploreJob;
+          w ??= new Worker(workerUrl, maxMem > 0 ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(64, Math.round(maxMem * 1.5)) } } : {});
+          try {
+            results[i] = await oneJob(w, job, stop, (p) => onProgress?.(i, p));
+          } catch (e) {
+            void w.terminate();
+            w = null;
+            throw e;
+          }
+          onDone?.(i, results[i] as ExploreJobResult);
+        }
+      } finally {
+        if (w) void w.terminate();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
     return results;
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
-function oneJob(job: ExploreJob, stop: SharedArrayBuffer, progress: (p: ExploreProgress) => void): Promise<ExploreJobResult> {
+/** One job on a (reused) worker; a worker crash or out-of-memory rejects. */
+function oneJob(w: Worker, job: ExploreJob, stop: SharedArrayBuffer, progress: (p: ExploreProgress) => void): Promise<ExploreJobResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(workerUrl, {
-      ...(job.maxMemoryMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: Math.max(64, Math.round(job.maxMemoryMb * 1.5)) } }),
-    });
-    let settled = false;
-    w.on('message', (m: { kind: string; p?: ExploreProgress; r?: ExploreJobResult; message?: string; code?: string | null }) => {
+    const onMessage = (m: { kind: string; p?: ExploreProgress; r?: ExploreJobResult; message?: string; code?: string | null }): void => {
       if (m.kind === 'progress' && m.p) progress(m.p);
       else if (m.kind === 'done' && m.r) {
-        settled = true;
+        cleanup();
         resolve(m.r);
-        void w.terminate();
       } else if (m.kind === 'error') {
-        settled = true;
+        cleanup();
         reject(m.code ? new SimError(m.code as SimErrorCode, m.message ?? 'error') : new Error(m.message));
-        void w.terminate();
       }
-    });
-    w.on('error', (e: Error & { code?: string }) => {
-      if (settled) return;
-      settled = true;
+    };
+    const onError = (e: Error & { code?: string }): void => {
+      cleanup();
       if (e.code === 'ERR_WORKER_OUT_OF_MEMORY')
         reject(new SimError('BAD_ARGUMENT', `the search exceeded --max-memory ${job.maxMemoryMb} MB before it could stop cleanly`));
       else reject(e);
-    });
+    };
+    const cleanup = (): void => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
     w.postMessage({ job, stop });
   });
 }
