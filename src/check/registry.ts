@@ -1,6 +1,7 @@
 import { SimError } from '../errors.js';
 import type { Property } from './types.js';
 import { lostWrite } from './lostWrite.js';
+import { lostWriteMkwrite } from './lostWriteMkwrite.js';
 import { wrprotectPost } from './wrprotectPost.js';
 import { cleanA } from './cleanA.js';
 import { cleanB } from './cleanB.js';
@@ -26,6 +27,7 @@ import { dirtyBitLost } from './dirtyBitLost.js';
 /** Every property, by stable id. One line each; order is the order reports list them. */
 const PROPERTIES: readonly Property[] = [
   lostWrite,
+  lostWriteMkwrite,
   wrprotectPost,
   cleanA,
   cleanB,

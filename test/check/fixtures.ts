@@ -50,6 +50,42 @@ export function world(
   );
 }
 
+/**
+ * vmwgfx MKWRITE mode (SEMANTICS §7): PTEs start read-only and clean, the bitmap empty; user
+ * threads 0 and 1, the scan (thread 2) and the drain (thread 3) run the vmwgfx-mkwrite protocol.
+ */
+export function mkwriteWorld(): Model {
+  return makeModel(
+    parseScenario({
+      name: 'mkwrite',
+      variant: 'upstream',
+      options: { faultPath: 'faithful', flush: 'per-cpu', tlbCapacity: 4, ptesPerTable: 2 },
+      pages: 2,
+      cpus: 2,
+      mms: [
+        {
+          vmas: [
+            {
+              start: 0,
+              pgoff: 0,
+              npages: 2,
+              flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'],
+            },
+          ],
+        },
+      ],
+      initialPte: 'readonly',
+      driver: { mode: 'mkwrite', initialBitmap: 'none' },
+      threads: [
+        { kind: 'user', name: 'u0', cpu: 0, writes: 1 },
+        { kind: 'user', name: 'u1', cpu: 1, writes: 1 },
+        { kind: 'caller', name: 'scan', cpu: 1, protocol: 'vmwgfx-mkwrite', first: 0, nr: 2 },
+        { kind: 'drain', name: 'drain', cpu: 0, protocol: 'vmwgfx-mkwrite', first: 0, nr: 2 },
+      ],
+    }),
+  );
+}
+
 /** Event builders over `world()`'s layout. */
 export function builders(model: Model) {
   const layout = layoutOf(model.scenario);

@@ -10,7 +10,8 @@ import {
 import { lostWrite } from '../../src/check/lostWrite.js';
 import { wrprotectPost } from '../../src/check/wrprotectPost.js';
 import { builtin } from '../helpers/scenarios.js';
-import { builders, world } from './fixtures.js';
+import { builders, mkwriteWorld, world } from './fixtures.js';
+import { lostWriteMkwrite } from '../../src/check/lostWriteMkwrite.js';
 import { ruleTester } from './ruleTester.js';
 
 const SCENARIOS = ['seed-clean', 'seed-concurrent-wrprotect', 'seed-wrprotect-mkwrite'];
@@ -163,6 +164,67 @@ ruleTester(wrprotectPost, model, {
       ],
       errors: [commitAt + second.length],
       message: 'CPU1 still holds a writable TLB entry',
+    },
+  ],
+});
+
+// O1b in MKWRITE mode, S-19: the scan clears the bit between pfn_mkwrite and finish_mkwrite_fault.
+const mk = mkwriteWorld();
+const m = builders(mk);
+const mkwriteFault = (tid: number, vpn: number): SimEvent[] => [
+  { type: 'fault/enter', tid, cpu: tid, mm: 0, vpn, write: 1 },
+  m.acq(tid, m.DRIVER),
+  m.setBit(tid, 0, vpn),
+  m.rel(tid, m.DRIVER),
+];
+const finish = (tid: number, vpn: number): SimEvent[] => [
+  m.acq(tid, m.ptl(vpn)),
+  m.pte(tid, vpn, m.wd(vpn), 'wp_page_reuse'),
+  m.rel(tid, m.ptl(vpn)),
+  { type: 'fault/exit', tid, result: 'retry' },
+];
+const scanClears: SimEvent[] = [
+  m.acq(2, m.DRIVER),
+  { type: 'dev/copy', tid: 2, page: 0 },
+  { type: 'bitmap/clear', tid: 2, bm: 0, bit: 0 },
+  m.rel(2, m.DRIVER),
+];
+const s19 = [...mkwriteFault(0, 0), ...scanClears, ...finish(0, 0)];
+ruleTester(lostWriteMkwrite, mk, {
+  valid: [
+    {
+      name: 'pfn_mkwrite records the bit before the PTE becomes writable (V4)',
+      events: [...mkwriteFault(0, 0), ...finish(0, 0), m.fill(0, 0, 1, 1), m.store(0, 0, 0)],
+    },
+    {
+      name: 'the scan write-protects and flushes before it clears the bit (V2)',
+      events: [
+        ...mkwriteFault(0, 0),
+        ...finish(0, 0),
+        m.acq(2, m.DRIVER),
+        ...m.helper(2, 'wp', 0, 2, (v) => (v === 0 ? m.wd(0) : m.ro(1))),
+        { type: 'bitmap/clear', tid: 2, bm: 0, bit: 0 },
+        m.rel(2, m.DRIVER),
+      ],
+    },
+    {
+      name: 'not judged outside MKWRITE scans (pagetable world)',
+      model: world(),
+      events: [builders(world()).pte(0, 0, builders(world()).wd(0), 'X86-W3', 'hw')],
+    },
+  ],
+  invalid: [
+    {
+      name: 'S-19: the bit is consumed inside the F3 window, then the PTE becomes writable',
+      events: s19,
+      errors: [s19.length - 3],
+      message: 'bit 0 is clear',
+    },
+    {
+      name: 'the bit cleared while a CPU still holds a writable entry (no write-protect)',
+      events: [...mkwriteFault(0, 0), ...finish(0, 0), m.fill(0, 0, 1, 1), ...scanClears],
+      errors: [mkwriteFault(0, 0).length + finish(0, 0).length + scanClears.length],
+      message: 'writable',
     },
   ],
 });
