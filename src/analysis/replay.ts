@@ -15,7 +15,11 @@ import type { MutableSimState } from '../state/types.js';
  * Fold events with the recipes only (no decide, no arch model): the state after event
  * `until` (inclusive), or after all of them. Runs the recipes on a private copy.
  */
-export function foldEvents(scenario: Scenario, events: readonly SimEvent[], until?: number): SimState {
+export function foldEvents(
+  scenario: Scenario,
+  events: readonly SimEvent[],
+  until?: number,
+): SimState {
   const state = initialMutableState(scenario);
   const n = until === undefined ? events.length : Math.min(events.length, until + 1);
   for (let i = 0; i < n; i++) applyEvent(state, events[i] as SimEvent);
@@ -35,7 +39,12 @@ export function replayLog(log: ParsedLog, until?: number): ReplayResult {
   const n = until === undefined ? log.events.length : Math.min(log.events.length, until + 1);
   const hash = stateHash(state);
   const recorded = until === undefined && log.footer ? log.footer.finalStateHash : null;
-  return { events: n, finalStateHash: hash, recordedHash: recorded, matches: recorded === null ? null : recorded === hash };
+  return {
+    events: n,
+    finalStateHash: hash,
+    recordedHash: recorded,
+    matches: recorded === null ? null : recorded === hash,
+  };
 }
 
 export interface StreamReplayResult extends ReplayResult {
@@ -53,7 +62,8 @@ export function replayStream(reader: LogReader, until?: number): StreamReplayRes
   const n = until === undefined ? reader.length : Math.min(reader.length, until + 1);
   let state: SimState;
   let seekedFrom = 0;
-  if (until === undefined) state = reader.foldInto(reader.initialState(), 0, n) as unknown as SimState;
+  if (until === undefined)
+    state = reader.foldInto(reader.initialState(), 0, n) as unknown as SimState;
   else {
     for (const cp of reader.checkpoints) if (cp.at <= n) seekedFrom = cp.at;
     state = reader.stateAfter(n);
@@ -85,7 +95,10 @@ export interface FirstStateResult {
  * checkpoints (O(log n) state reads, no folding), then one linear fold of at most one
  * checkpoint interval testing `pred` after every event. `pred` must not keep the state.
  */
-export function firstStateWhere(reader: LogReader, pred: (s: SimState) => boolean): FirstStateResult {
+export function firstStateWhere(
+  reader: LogReader,
+  pred: (s: SimState) => boolean,
+): FirstStateResult {
   let probes = 1;
   const init = reader.initialState();
   if (pred(init as unknown as SimState)) return { index: -1, probes, folded: 0 };
@@ -104,7 +117,8 @@ export function firstStateWhere(reader: LogReader, pred: (s: SimState) => boolea
     }
   }
   const from = lo >= 0 ? (reader.checkpoints[lo] as { at: number }).at : 0;
-  const to = hi < reader.checkpoints.length ? (reader.checkpoints[hi] as { at: number }).at : reader.length;
+  const to =
+    hi < reader.checkpoints.length ? (reader.checkpoints[hi] as { at: number }).at : reader.length;
   const found = { i: -2 };
   try {
     reader.forEach(
@@ -122,7 +136,11 @@ export function firstStateWhere(reader: LogReader, pred: (s: SimState) => boolea
   } catch (e) {
     if (e !== found) throw e;
   }
-  return { index: found.i === -2 ? null : found.i, probes, folded: found.i === -2 ? to - from : found.i + 1 - from };
+  return {
+    index: found.i === -2 ? null : found.i,
+    probes,
+    folded: found.i === -2 ? to - from : found.i + 1 - from,
+  };
 }
 
 /** The scheduler picks recorded in a log (`@sim/sched` + optional `@sim/choice`). */
@@ -146,21 +164,32 @@ export interface ResimulateResult {
   readonly derived: SimEvent | null;
 }
 
-const same = (a: SimEvent | undefined, b: SimEvent | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+const same = (a: SimEvent | undefined, b: SimEvent | undefined): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Re-derive the events from the header's scenario and the recorded picks with today's model
  * and report the first difference (DESIGN §1: re-simulation).
  */
 export function resimulate(log: ParsedLog): ResimulateResult {
-  const model = makeModel(log.header.scenario, { arch: log.header.arch, variant: log.header.variant });
+  const model = makeModel(log.header.scenario, {
+    arch: log.header.arch,
+    variant: log.header.variant,
+  });
   const picks = picksOf(log.events);
   const derived: SimEvent[] = [];
-  runModel(model, { schedule: picks, maxSteps: picks.length, seed: log.header.seed }, (e) => derived.push(e));
+  runModel(model, { schedule: picks, maxSteps: picks.length, seed: log.header.seed }, (e) =>
+    derived.push(e),
+  );
   const n = Math.max(derived.length, log.events.length);
   for (let i = 0; i < n; i++) {
     if (!same(derived[i], log.events[i]))
-      return { identical: false, firstDifference: i, recorded: log.events[i] ?? null, derived: derived[i] ?? null };
+      return {
+        identical: false,
+        firstDifference: i,
+        recorded: log.events[i] ?? null,
+        derived: derived[i] ?? null,
+      };
   }
   return { identical: true, firstDifference: null, recorded: null, derived: null };
 }

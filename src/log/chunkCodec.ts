@@ -89,7 +89,8 @@ const isBytes = (x: unknown): x is Uint8Array => x instanceof Uint8Array;
 
 /** Check the shape of a decoded chunk map (untrusted). */
 export function checkChunk(p: unknown, where: string): ChunkPayload {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new SimError('LOG_CORRUPT', 'chunk is not a map', where);
+  if (typeof p !== 'object' || p === null || Array.isArray(p))
+    throw new SimError('LOG_CORRUPT', 'chunk is not a map', where);
   const r = p as Record<string, unknown>;
   const { first, n, z, types, data, strs } = r;
   if (typeof first !== 'number' || !Number.isSafeInteger(first) || first < 0)
@@ -97,9 +98,18 @@ export function checkChunk(p: unknown, where: string): ChunkPayload {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > MAX_CHUNK_EVENTS)
     throw new SimError('LOG_CORRUPT', `chunk.n must be 1..${MAX_CHUNK_EVENTS}`, where);
   if (z !== 0 && z !== 1) throw new SimError('LOG_CORRUPT', 'chunk.z must be 0 or 1', where);
-  if (!isBytes(types) || !isBytes(data)) throw new SimError('LOG_CORRUPT', 'chunk.types and chunk.data must be bin', where);
-  if (!Array.isArray(strs) || strs.length > n || !strs.every((s) => typeof s === 'string' && s.length <= 200))
-    throw new SimError('LOG_CORRUPT', 'chunk.strs must be at most n strings of at most 200 characters', where);
+  if (!isBytes(types) || !isBytes(data))
+    throw new SimError('LOG_CORRUPT', 'chunk.types and chunk.data must be bin', where);
+  if (
+    !Array.isArray(strs) ||
+    strs.length > n ||
+    !strs.every((s) => typeof s === 'string' && s.length <= 200)
+  )
+    throw new SimError(
+      'LOG_CORRUPT',
+      'chunk.strs must be at most n strings of at most 200 characters',
+      where,
+    );
   return { first, n, z, types, data, strs: strs as string[] };
 }
 
@@ -107,7 +117,11 @@ function inflate(b: Uint8Array, where: string, column: string): Uint8Array {
   try {
     return inflateRawSync(b, { maxOutputLength: MAX_COLUMN_BYTES });
   } catch (e) {
-    throw new SimError('LOG_CORRUPT', `chunk.${column} does not inflate: ${(e as Error).message}`, where);
+    throw new SimError(
+      'LOG_CORRUPT',
+      `chunk.${column} does not inflate: ${(e as Error).message}`,
+      where,
+    );
   }
 }
 
@@ -116,7 +130,12 @@ function inflate(b: Uint8Array, where: string, column: string): Uint8Array {
  * fast path builds objects only from today's field names, so no key from the log survives).
  * `schema` is the header's event schema; older ones go through the migrations.
  */
-export function decodeChunk(c: ChunkPayload, dec: Decoder, schema: number, where: string): SimEvent[] {
+export function decodeChunk(
+  c: ChunkPayload,
+  dec: Decoder,
+  schema: number,
+  where: string,
+): SimEvent[] {
   const out: SimEvent[] = [];
   visitChunk(c, dec, schema, where, false, (e) => out.push(e));
   return out;
@@ -136,16 +155,23 @@ export function visitChunk(
   reuse: boolean,
   visit: (e: SimEvent, i: number) => void,
 ): void {
-  const types = new ByteReader(c.z ? inflate(c.types, where, 'types') : c.types, `${where} chunk.types`);
+  const types = new ByteReader(
+    c.z ? inflate(c.types, where, 'types') : c.types,
+    `${where} chunk.types`,
+  );
   const data = new ByteReader(c.z ? inflate(c.data, where, 'data') : c.data, `${where} chunk.data`);
   const prev = new Float64Array(dec.slots);
   const v: unknown[] = new Array<unknown>(dec.maxFields).fill(0);
   const plans = dec.plans;
-  const scratch: (SimEvent | undefined)[] = reuse ? new Array<SimEvent | undefined>(plans.length).fill(undefined) : [];
+  const scratch: (SimEvent | undefined)[] = reuse
+    ? new Array<SimEvent | undefined>(plans.length).fill(undefined)
+    : [];
   const strs = c.strs;
   for (let i = 0; i < c.n; i++) {
     const code = types.uvarint();
-    const plan = plans[code] ?? types.fail(`event ${c.first + i}: type code ${code} is not in the header's table`);
+    const plan =
+      plans[code] ??
+      types.fail(`event ${c.first + i}: type code ${code} is not in the header's table`);
     const kinds = plan.kinds;
     for (let f = 0; f < kinds.length; f++) {
       switch (kinds[f]) {
@@ -153,14 +179,16 @@ export function visitChunk(
           const s = plan.slot + f;
           let x = data.svarint();
           x = x !== x ? data.svarint() : x + (prev[s] as number);
-          if (!Number.isSafeInteger(x)) data.fail(`event ${c.first + i}: ${plan.type}.${plan.names[f]} is not a safe integer`);
+          if (!Number.isSafeInteger(x))
+            data.fail(`event ${c.first + i}: ${plan.type}.${plan.names[f]} is not a safe integer`);
           prev[s] = x;
           v[f] = x;
           break;
         }
         case KIND_STR: {
           const k = data.uvarint();
-          if (k >= strs.length) data.fail(`event ${c.first + i}: string index ${k} beyond chunk.strs (${strs.length})`);
+          if (k >= strs.length)
+            data.fail(`event ${c.first + i}: string index ${k} beyond chunk.strs (${strs.length})`);
           v[f] = strs[k];
           break;
         }
@@ -168,13 +196,18 @@ export function visitChunk(
           const k = data.uvarint();
           const s = (plan.enums[f] as readonly (string | null)[])[k];
           if (s === undefined || s === null)
-            data.fail(`event ${c.first + i}: ${plan.type}.${plan.names[f]} has no value ${k} known to this ptesim`);
+            data.fail(
+              `event ${c.first + i}: ${plan.type}.${plan.names[f]} has no value ${k} known to this ptesim`,
+            );
           v[f] = s;
           break;
         }
         default: {
           const len = data.uvarint();
-          if (len > 64) data.fail(`event ${c.first + i}: ${plan.type}.${plan.names[f]} has ${len} integers (limit 64)`);
+          if (len > 64)
+            data.fail(
+              `event ${c.first + i}: ${plan.type}.${plan.names[f]} has ${len} integers (limit 64)`,
+            );
           const a = new Array<number>(len);
           for (let j = 0; j < len; j++) {
             const x = data.svarint();
@@ -186,7 +219,15 @@ export function visitChunk(
       }
     }
     let e: SimEvent;
-    if (plan.make === null) e = slowEvent(plan.type, plan.names, v, schema, `${where} event ${c.first + i}`, plan.slowReason);
+    if (plan.make === null)
+      e = slowEvent(
+        plan.type,
+        plan.names,
+        v,
+        schema,
+        `${where} event ${c.first + i}`,
+        plan.slowReason,
+      );
     else if (!reuse) e = plan.make(plan.type, v);
     else {
       const o = scratch[code];
@@ -202,7 +243,14 @@ export function visitChunk(
   if (!data.done) data.fail(`chunk.data has bytes left after ${c.n} events`);
 }
 
-function slowEvent(type: string, names: readonly string[], v: readonly unknown[], schema: number, where: string, why: string | null): SimEvent {
+function slowEvent(
+  type: string,
+  names: readonly string[],
+  v: readonly unknown[],
+  schema: number,
+  where: string,
+  why: string | null,
+): SimEvent {
   const raw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   raw['type'] = type;
   names.forEach((n, i) => {

@@ -2,7 +2,14 @@ import type { SimEvent } from '../events/index.js';
 import { EVENT_FIELDS } from '../events/schema.js';
 import type { SimEventType } from '../events/index.js';
 import { SimError } from '../errors.js';
-import { KIND_ENUM, KIND_INT, KIND_INTS, KIND_STR, type Decoder, type Encoder } from './eventTable.js';
+import {
+  KIND_ENUM,
+  KIND_INT,
+  KIND_INTS,
+  KIND_STR,
+  type Decoder,
+  type Encoder,
+} from './eventTable.js';
 import type { ByteWriter } from './bytes.js';
 
 /**
@@ -90,10 +97,14 @@ const cache = new Map<string, (...deps: unknown[]) => (where: string) => Compile
 /** Compile the visitor of a decoder whose every type is on the fast path; null otherwise. */
 export function compileVisitor(dec: Decoder, where: string): CompiledVisitor | null {
   if (dec.plans.some((p) => p.make === null)) return null;
-  const key = dec.plans.map((p) => `${p.type}:${Array.from(p.kinds).join('')}:${p.names.join(',')}`).join('|');
+  const key = dec.plans
+    .map((p) => `${p.type}:${Array.from(p.kinds).join('')}:${p.names.join(',')}`)
+    .join('|');
   let factory = cache.get(key);
   if (!factory) {
-    factory = new Function('uvSlow', 'svSlow', 'svRaw', 'fail', 'TY', 'EN', generate(dec)) as (...deps: unknown[]) => (where: string) => CompiledVisitor;
+    factory = new Function('uvSlow', 'svSlow', 'svRaw', 'fail', 'TY', 'EN', generate(dec)) as (
+      ...deps: unknown[]
+    ) => (where: string) => CompiledVisitor;
     cache.set(key, factory);
   }
   return factory(
@@ -144,7 +155,9 @@ function generate(dec: Decoder): string {
     // Today's field i comes from log field order[i].
     const order = today.map((n) => plan.names.indexOf(n));
     const props = today.map((n, i) => `${JSON.stringify(n)}: a${order[i] as number}`).join(', ');
-    const assigns = today.map((n, i) => `o[${JSON.stringify(n)}] = a${order[i] as number};`).join(' ');
+    const assigns = today
+      .map((n, i) => `o[${JSON.stringify(n)}] = a${order[i] as number};`)
+      .join(' ');
     lines.push(
       `if (SC === null) e = { type: TY[${code}], ${props} };`,
       `else { o = SC[${code}]; if (o === undefined) { e = SC[${code}] = { type: TY[${code}], ${props} }; } else { ${assigns} e = o; } }`,
@@ -209,10 +222,16 @@ export function compileEncoder(enc: Encoder): CompiledEncoder {
       const kind = plan.kinds[f];
       if (kind === KIND_INT) {
         const s = plan.slot + f;
-        lines.push(`x = ${get}; d = x - P[${s}]; if (Number.isSafeInteger(d)) D.svarint(d); else { D.u8(1); D.svarint(x); } P[${s}] = x;`);
+        lines.push(
+          `x = ${get}; d = x - P[${s}]; if (Number.isSafeInteger(d)) D.svarint(d); else { D.u8(1); D.svarint(x); } P[${s}] = x;`,
+        );
       } else if (kind === KIND_STR) lines.push(`D.uvarint(str(${get}));`);
-      else if (kind === KIND_ENUM) lines.push(`D.uvarint(EN[${plan.code}][${f}].get(${get}) ?? 0);`);
-      else lines.push(`a = ${get}; D.uvarint(a.length); for (let j = 0; j < a.length; j++) D.svarint(a[j]);`);
+      else if (kind === KIND_ENUM)
+        lines.push(`D.uvarint(EN[${plan.code}][${f}].get(${get}) ?? 0);`);
+      else
+        lines.push(
+          `a = ${get}; D.uvarint(a.length); for (let j = 0; j < a.length; j++) D.svarint(a[j]);`,
+        );
     });
     cases.push(`case ${JSON.stringify(type)}: {\n${lines.join('\n')}\nreturn; }`);
   }
@@ -226,5 +245,8 @@ ${cases.join('\n')}
   const unknown = (type: string): never => {
     throw new SimError('MODEL_INVARIANT', `event type ${type} has no row in EVENT_FIELDS`);
   };
-  return (new Function('EN', 'unknown', body) as (en: unknown, u: unknown) => CompiledEncoder)(enums, unknown);
+  return (new Function('EN', 'unknown', body) as (en: unknown, u: unknown) => CompiledEncoder)(
+    enums,
+    unknown,
+  );
 }

@@ -16,7 +16,9 @@ export const KIND_ENUM = 3;
 
 /** The table of today's EVENT_FIELDS. */
 export function currentTypeTable(): TypeTable {
-  return Object.entries(EVENT_FIELDS).map(([type, fields]) => [type, Object.entries(fields)] as const);
+  return Object.entries(EVENT_FIELDS).map(
+    ([type, fields]) => [type, Object.entries(fields)] as const,
+  );
 }
 
 const kindCode = (k: FieldKind): number =>
@@ -46,7 +48,9 @@ export function encoderFor(table: TypeTable): Encoder {
       code,
       names: fields.map(([n]) => n),
       kinds: fields.map(([, k]) => kindCode(k)),
-      enums: fields.map(([, k]) => (typeof k === 'string' ? undefined : new Map(k.map((v, i) => [v, i])))),
+      enums: fields.map(([, k]) =>
+        typeof k === 'string' ? undefined : new Map(k.map((v, i) => [v, i])),
+      ),
       slot,
     });
     slot += fields.length;
@@ -86,12 +90,17 @@ const fillers = new Map<string, (o: SimEvent, v: unknown[]) => void>();
  * so JSON of a decoded event equals JSON of the recorded one). Generated from EVENT_FIELDS
  * (our source, never from log bytes): names are checked to be identifiers and JSON-quoted.
  */
-function makerFor(type: SimEventType, order: readonly number[]): (type: string, v: unknown[]) => SimEvent {
+function makerFor(
+  type: SimEventType,
+  order: readonly number[],
+): (type: string, v: unknown[]) => SimEvent {
   const names = Object.keys(EVENT_FIELDS[type]);
   const key = `${type}|${order.join(',')}`;
   const hit = makers.get(key);
   if (hit) return hit;
-  for (const n of names) if (!IDENT.test(n)) throw new SimError('MODEL_INVARIANT', `EVENT_FIELDS ${type}.${n} is not an identifier`);
+  for (const n of names)
+    if (!IDENT.test(n))
+      throw new SimError('MODEL_INVARIANT', `EVENT_FIELDS ${type}.${n} is not an identifier`);
   const body = `return { type: t, ${names.map((n, i) => `${JSON.stringify(n)}: v[${order[i] as number}]`).join(', ')} };`;
   const fn = new Function('t', 'v', body) as (type: string, v: unknown[]) => SimEvent;
   makers.set(key, fn);
@@ -103,7 +112,10 @@ function sameKind(a: FieldKind, b: FieldKind): boolean {
 }
 
 /** The `fill` twin of `makerFor`: assigns the fields of an existing object in place. */
-function fillerFor(type: SimEventType, order: readonly number[]): (o: SimEvent, v: unknown[]) => void {
+function fillerFor(
+  type: SimEventType,
+  order: readonly number[],
+): (o: SimEvent, v: unknown[]) => void {
   const names = Object.keys(EVENT_FIELDS[type]);
   const key = `${type}|${order.join(',')}`;
   const hit = fillers.get(key);
@@ -120,14 +132,25 @@ function fillerFor(type: SimEventType, order: readonly number[]): (o: SimEvent, 
  * and validation (slow path); `fast` is false when the schema differs, which forces that path.
  */
 export function decoderFor(raw: unknown, where: string, fast: boolean): Decoder {
-  if (!Array.isArray(raw) || raw.length > 4096) throw new SimError('LOG_CORRUPT', 'header.types must be an array of at most 4096 types', where);
+  if (!Array.isArray(raw) || raw.length > 4096)
+    throw new SimError('LOG_CORRUPT', 'header.types must be an array of at most 4096 types', where);
   const plans: DecodePlan[] = [];
   let slot = 0;
   let maxFields = 0;
   raw.forEach((row: unknown, code) => {
     const at = `${where} header.types[${code}]`;
-    if (!Array.isArray(row) || row.length !== 2 || typeof row[0] !== 'string' || !Array.isArray(row[1]) || row[1].length > 64)
-      throw new SimError('LOG_CORRUPT', 'expected [type, [[field, kind], ...]] with at most 64 fields', at);
+    if (
+      !Array.isArray(row) ||
+      row.length !== 2 ||
+      typeof row[0] !== 'string' ||
+      !Array.isArray(row[1]) ||
+      row[1].length > 64
+    )
+      throw new SimError(
+        'LOG_CORRUPT',
+        'expected [type, [[field, kind], ...]] with at most 64 fields',
+        at,
+      );
     const type = row[0];
     const fields = row[1] as unknown[];
     const names: string[] = [];
@@ -141,17 +164,33 @@ export function decoderFor(raw: unknown, where: string, fast: boolean): Decoder 
       if (k === 'int' || k === 'str' || k === 'ints') {
         kinds[i] = kindCode(k);
         enums.push(undefined);
-      } else if (Array.isArray(k) && k.length <= 256 && k.every((s) => typeof s === 'string' && s.length <= 64)) {
+      } else if (
+        Array.isArray(k) &&
+        k.length <= 256 &&
+        k.every((s) => typeof s === 'string' && s.length <= 64)
+      ) {
         kinds[i] = KIND_ENUM;
-        const today = Object.hasOwn(EVENT_FIELDS, type) ? EVENT_FIELDS[type as SimEventType][f[0]] : undefined;
-        enums.push((k as string[]).map((s) => (fast && Array.isArray(today) && !today.includes(s) ? null : s)));
-      } else throw new SimError('LOG_CORRUPT', `field ${i}: unknown kind ${JSON.stringify(k)?.slice(0, 40)}`, at);
+        const today = Object.hasOwn(EVENT_FIELDS, type)
+          ? EVENT_FIELDS[type as SimEventType][f[0]]
+          : undefined;
+        enums.push(
+          (k as string[]).map((s) =>
+            fast && Array.isArray(today) && !today.includes(s) ? null : s,
+          ),
+        );
+      } else
+        throw new SimError(
+          'LOG_CORRUPT',
+          `field ${i}: unknown kind ${JSON.stringify(k)?.slice(0, 40)}`,
+          at,
+        );
     });
     let make: DecodePlan['make'] = null;
     let fill: DecodePlan['fill'] = null;
     let slowReason: string | null = fast ? null : 'older event schema';
     if (fast) {
-      if (!Object.hasOwn(EVENT_FIELDS, type)) slowReason = `event type ${JSON.stringify(type).slice(0, 40)} is unknown to this ptesim`;
+      if (!Object.hasOwn(EVENT_FIELDS, type))
+        slowReason = `event type ${JSON.stringify(type).slice(0, 40)} is unknown to this ptesim`;
       else {
         const today = Object.entries(EVENT_FIELDS[type as SimEventType]);
         const order = today.map(([n]) => names.indexOf(n));
@@ -160,13 +199,16 @@ export function decoderFor(raw: unknown, where: string, fast: boolean): Decoder 
           today.length === names.length &&
           today.every(([, k], i) => {
             const j = order[i] as number;
-            return j >= 0 && sameKind(k, logKinds[j] as FieldKind) && kindCode(k) === kindCode(logKinds[j] as FieldKind);
+            return (
+              j >= 0 &&
+              sameKind(k, logKinds[j] as FieldKind) &&
+              kindCode(k) === kindCode(logKinds[j] as FieldKind)
+            );
           });
         if (match) {
           make = makerFor(type as SimEventType, order);
           fill = fillerFor(type as SimEventType, order);
-        }
-        else slowReason = `fields of ${type} differ from this ptesim's`;
+        } else slowReason = `fields of ${type} differ from this ptesim's`;
       }
     }
     plans.push({ type, kinds, enums, slot, make, fill, names, slowReason });

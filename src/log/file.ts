@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { SimError } from '../errors.js';
 import { LogReader, type OpenOptions } from './logReader.js';
 import { readAll, type ParsedLog } from './reader.js';
@@ -43,7 +53,10 @@ export class FileSink implements ByteSink {
 
 function ioError(path: string, e: unknown): SimError {
   const code = (e as NodeJS.ErrnoException).code;
-  const hint = code === 'ENOENT' && existsSync(`${path}.partial`) ? `; ${path}.partial exists (a run that did not finish): read it with --salvage` : '';
+  const hint =
+    code === 'ENOENT' && existsSync(`${path}.partial`)
+      ? `; ${path}.partial exists (a run that did not finish): read it with --salvage`
+      : '';
   return new SimError('LOG_IO', `cannot read log: ${code ?? (e as Error).message}${hint}`, path);
 }
 
@@ -64,7 +77,8 @@ export function fileSource(path: string): ByteSource {
       let got = 0;
       while (got < length) {
         const n = readSync(fd, buf, got, length - got, offset + got);
-        if (n === 0) throw new SimError('LOG_IO', `file shrank while reading (byte ${offset + got})`, path);
+        if (n === 0)
+          throw new SimError('LOG_IO', `file shrank while reading (byte ${offset + got})`, path);
         got += n;
       }
       return buf;

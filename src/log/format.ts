@@ -51,8 +51,16 @@ export interface LogFooter {
   readonly verdicts: readonly PropertyVerdict[];
 }
 
-export function makeHeader(h: Omit<LogHeader, 'format' | 'schema' | 'tool'>, toolVersion: string): LogHeader {
-  return { format: LOG_FORMAT_VERSION, schema: EVENT_SCHEMA_VERSION, tool: { name: 'ptesim', version: toolVersion }, ...h };
+export function makeHeader(
+  h: Omit<LogHeader, 'format' | 'schema' | 'tool'>,
+  toolVersion: string,
+): LogHeader {
+  return {
+    format: LOG_FORMAT_VERSION,
+    schema: EVENT_SCHEMA_VERSION,
+    tool: { name: 'ptesim', version: toolVersion },
+    ...h,
+  };
 }
 
 /** One framed record: length, kind, MessagePack payload, CRC32 of kind + payload. */

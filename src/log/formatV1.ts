@@ -25,7 +25,8 @@ export interface V1Log {
   readonly events: number;
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export function isV1(bytes: Uint8Array): boolean {
   return bytes.length >= MAGIC_V1.length && MAGIC_V1.every((b, i) => bytes[i] === b);
@@ -51,7 +52,12 @@ export function readV1(bytes: Uint8Array, where: string, salvage: boolean): V1Lo
     }
     const len = dv.getUint32(off, true);
     try {
-      if (len > MAX_RECORD_BYTES) throw new SimError('LOG_CORRUPT', `record claims ${len} bytes (limit ${MAX_RECORD_BYTES})`, at);
+      if (len > MAX_RECORD_BYTES)
+        throw new SimError(
+          'LOG_CORRUPT',
+          `record claims ${len} bytes (limit ${MAX_RECORD_BYTES})`,
+          at,
+        );
       const kind = bytes[off + 4] as number;
       if (crc32(bytes.subarray(off + 4, off + 5 + len)) !== dv.getUint32(off + 5 + len, true))
         throw new SimError('LOG_CORRUPT', `CRC mismatch (kind ${kind})`, at);
@@ -62,17 +68,27 @@ export function readV1(bytes: Uint8Array, where: string, salvage: boolean): V1Lo
         throw new SimError('LOG_CORRUPT', `not valid MessagePack: ${(e as Error).message}`, at);
       }
       if (r === 0) {
-        if (kind !== RECORD_HEADER) throw new SimError('LOG_CORRUPT', 'the log has no header record', at);
+        if (kind !== RECORD_HEADER)
+          throw new SimError('LOG_CORRUPT', 'the log has no header record', at);
         header = checkHeader(payload, at, 1);
       } else if (footer) throw new SimError('LOG_CORRUPT', 'data after the footer', at);
       else if (kind === RECORD_FOOTER) footer = checkFooter(payload, at);
       else if (kind === RECORD_CHUNK) {
         if (!isObj(payload) || payload['first'] !== events || !Array.isArray(payload['events']))
-          throw new SimError('LOG_CORRUPT', `chunk must start at event ${events} and hold an events array`, at);
+          throw new SimError(
+            'LOG_CORRUPT',
+            `chunk must start at event ${events} and hold an events array`,
+            at,
+          );
         const h = header as LogHeader;
         const out = (payload['events'] as unknown[]).map((raw, i) => {
           const v = validateEvent(migrateRawEvent(h.schema, raw, at));
-          if (!v.ok) throw new SimError('LOG_CORRUPT', `event ${events + i}: ${v.message}`, `${at} (chunk event ${i})`);
+          if (!v.ok)
+            throw new SimError(
+              'LOG_CORRUPT',
+              `event ${events + i}: ${v.message}`,
+              `${at} (chunk event ${i})`,
+            );
           return v.event;
         });
         chunks.push(out);
@@ -85,8 +101,13 @@ export function readV1(bytes: Uint8Array, where: string, salvage: boolean): V1Lo
     }
     off += 9 + len;
   }
-  if (!header) throw new SimError('LOG_TRUNCATED', 'the log has no header record', `${where} at byte 8`);
+  if (!header)
+    throw new SimError('LOG_TRUNCATED', 'the log has no header record', `${where} at byte 8`);
   if (footer && footer.events !== events)
-    throw new SimError('LOG_CORRUPT', `footer says ${footer.events} events, found ${events}`, where);
+    throw new SimError(
+      'LOG_CORRUPT',
+      `footer says ${footer.events} events, found ${events}`,
+      where,
+    );
   return { header, chunks, footer, truncatedAt: footer ? null : truncatedAt, events };
 }

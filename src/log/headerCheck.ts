@@ -2,23 +2,35 @@ import { SimError } from '../errors.js';
 import { parseScenario } from '../scenario/parse.js';
 import type { LogFooter, LogHeader } from './format.js';
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** Validate a decoded header map (untrusted) of the given file format; the scenario is re-parsed. */
 export function checkHeader(payload: unknown, where: string, format: number): LogHeader {
   if (!isObj(payload)) throw new SimError('LOG_CORRUPT', 'header is not a map', where);
   const { schema, tool, arch, variant, seed, schedule } = payload;
   if (payload['format'] !== format)
-    throw new SimError('LOG_CORRUPT', `expected log format ${format}, found ${String(payload['format']).slice(0, 20)}`, `${where} header.format`);
+    throw new SimError(
+      'LOG_CORRUPT',
+      `expected log format ${format}, found ${String(payload['format']).slice(0, 20)}`,
+      `${where} header.format`,
+    );
   if (typeof schema !== 'number' || !Number.isInteger(schema) || schema < 1)
     throw new SimError('LOG_CORRUPT', 'header.schema must be a positive integer', where);
   if (typeof arch !== 'string' || typeof variant !== 'string' || typeof seed !== 'number')
-    throw new SimError('LOG_CORRUPT', 'header needs string arch, string variant and numeric seed', where);
+    throw new SimError(
+      'LOG_CORRUPT',
+      'header needs string arch, string variant and numeric seed',
+      where,
+    );
   const t = isObj(tool) ? tool : {};
   return {
     format,
     schema,
-    tool: { name: String(t['name'] ?? 'ptesim').slice(0, 100), version: String(t['version'] ?? '?').slice(0, 100) },
+    tool: {
+      name: String(t['name'] ?? 'ptesim').slice(0, 100),
+      version: String(t['version'] ?? '?').slice(0, 100),
+    },
     scenario: parseScenario(payload['scenario'], `${where} header.scenario`),
     arch,
     variant,
@@ -31,7 +43,13 @@ export function checkHeader(payload: unknown, where: string, format: number): Lo
 export function checkFooter(payload: unknown, where: string): LogFooter {
   if (!isObj(payload)) throw new SimError('LOG_CORRUPT', 'footer is not a map', where);
   const { events, steps, end, finalStateHash, verdicts } = payload;
-  if (typeof events !== 'number' || !Number.isSafeInteger(events) || events < 0 || typeof finalStateHash !== 'string' || !Array.isArray(verdicts))
+  if (
+    typeof events !== 'number' ||
+    !Number.isSafeInteger(events) ||
+    events < 0 ||
+    typeof finalStateHash !== 'string' ||
+    !Array.isArray(verdicts)
+  )
     throw new SimError('LOG_CORRUPT', 'footer needs events, finalStateHash and verdicts', where);
   return {
     events,
@@ -41,7 +59,8 @@ export function checkFooter(payload: unknown, where: string): LogFooter {
     verdicts: verdicts.filter(isObj).map((v) => ({
       id: String(v['id']),
       ok: typeof v['ok'] === 'boolean' ? v['ok'] : null,
-      firstViolationEvent: typeof v['firstViolationEvent'] === 'number' ? v['firstViolationEvent'] : null,
+      firstViolationEvent:
+        typeof v['firstViolationEvent'] === 'number' ? v['firstViolationEvent'] : null,
       message: typeof v['message'] === 'string' ? v['message'] : null,
     })),
   };

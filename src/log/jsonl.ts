@@ -33,7 +33,12 @@ const MAX_LINE = 1 << 20;
  * log gets one with end 'truncated', no verdicts and the hash of the fold. A footer whose
  * final hash disagrees with the fold of the events is an error (LOG_CORRUPT).
  */
-export function readJsonl(lines: Iterable<string>, sink: ByteSink, where: string, opts: LogWriterOptions = {}): { events: number; footer: LogFooter } {
+export function readJsonl(
+  lines: Iterable<string>,
+  sink: ByteSink,
+  where: string,
+  opts: LogWriterOptions = {},
+): { events: number; footer: LogFooter } {
   let writer: LogWriter | null = null;
   let header: LogHeader | null = null;
   let footer: LogFooter | null = null;
@@ -43,7 +48,8 @@ export function readJsonl(lines: Iterable<string>, sink: ByteSink, where: string
     lineNo++;
     const at = `${where} line ${lineNo}`;
     if (line.trim() === '') continue;
-    if (line.length > MAX_LINE) throw new SimError('LOG_CORRUPT', `line longer than ${MAX_LINE} characters`, at);
+    if (line.length > MAX_LINE)
+      throw new SimError('LOG_CORRUPT', `line longer than ${MAX_LINE} characters`, at);
     if (footer) throw new SimError('LOG_CORRUPT', 'data after the @footer line', at);
     let v: unknown;
     try {
@@ -51,14 +57,25 @@ export function readJsonl(lines: Iterable<string>, sink: ByteSink, where: string
     } catch (e) {
       throw new SimError('LOG_CORRUPT', `not JSON: ${(e as Error).message.slice(0, 80)}`, at);
     }
-    const obj = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    const obj =
+      typeof v === 'object' && v !== null && !Array.isArray(v)
+        ? (v as Record<string, unknown>)
+        : null;
     if (!header) {
-      if (!obj || !Object.hasOwn(obj, '@header')) throw new SimError('LOG_CORRUPT', 'the first line must be {"@header": {...}}', at);
+      if (!obj || !Object.hasOwn(obj, '@header'))
+        throw new SimError('LOG_CORRUPT', 'the first line must be {"@header": {...}}', at);
       const h = obj['@header'];
-      const raw = typeof h === 'object' && h !== null ? { ...(h as Record<string, unknown>), format: LOG_FORMAT_VERSION } : h;
+      const raw =
+        typeof h === 'object' && h !== null
+          ? { ...(h as Record<string, unknown>), format: LOG_FORMAT_VERSION }
+          : h;
       header = checkHeader(raw, at, LOG_FORMAT_VERSION);
       if (header.schema > EVENT_SCHEMA_VERSION)
-        throw new SimError('LOG_SCHEMA_TOO_NEW', `expected event schema ≤ ${EVENT_SCHEMA_VERSION}, found ${header.schema}; upgrade ptesim`, at);
+        throw new SimError(
+          'LOG_SCHEMA_TOO_NEW',
+          `expected event schema ≤ ${EVENT_SCHEMA_VERSION}, found ${header.schema}; upgrade ptesim`,
+          at,
+        );
       writer = new LogWriter(sink, { ...header, schema: EVENT_SCHEMA_VERSION }, opts);
       continue;
     }
@@ -73,10 +90,21 @@ export function readJsonl(lines: Iterable<string>, sink: ByteSink, where: string
   }
   if (!header || !writer) throw new SimError('LOG_CORRUPT', 'no {"@header": ...} line', where);
   const hash = writer.currentHash();
-  if (footer && footer.events !== n) throw new SimError('LOG_CORRUPT', `@footer says ${footer.events} events, found ${n}`, where);
+  if (footer && footer.events !== n)
+    throw new SimError('LOG_CORRUPT', `@footer says ${footer.events} events, found ${n}`, where);
   if (footer && footer.finalStateHash !== hash)
-    throw new SimError('LOG_CORRUPT', `@footer records final state hash ${footer.finalStateHash}, the events fold to ${hash}`, where);
-  const out: LogFooter = footer ?? { events: n, steps: 0, end: 'truncated', finalStateHash: hash, verdicts: [] };
+    throw new SimError(
+      'LOG_CORRUPT',
+      `@footer records final state hash ${footer.finalStateHash}, the events fold to ${hash}`,
+      where,
+    );
+  const out: LogFooter = footer ?? {
+    events: n,
+    steps: 0,
+    end: 'truncated',
+    finalStateHash: hash,
+    verdicts: [],
+  };
   writer.finish(out);
   return { events: n, footer: out };
 }

@@ -55,9 +55,12 @@ export interface OpenOptions {
 /** Thrown by a partial-chunk visitor to stop decoding past the end of the wanted range. */
 const STOP: unique symbol = Symbol('stop');
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 const isIntArray = (x: unknown, max: number): x is number[] =>
-  Array.isArray(x) && x.length <= max && x.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
+  Array.isArray(x) &&
+  x.length <= max &&
+  x.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
 
 /**
  * A log opened for streaming: the header, the index of chunks and checkpoints (from the footer
@@ -103,20 +106,54 @@ export class LogReader {
     const head = src.read(0, Math.min(8, src.size));
     if (isV1(head)) return LogReader.openV1(src, where, salvage);
     if (head.length < 8 || MAGIC.some((b, i) => head[i] !== b))
-      throw new SimError('LOG_BAD_MAGIC', 'not a ptesim log (expected magic "PTESIM\\0\\x02" or "PTESIM\\0\\x01" at byte 0)', where);
+      throw new SimError(
+        'LOG_BAD_MAGIC',
+        'not a ptesim log (expected magic "PTESIM\\0\\x02" or "PTESIM\\0\\x01" at byte 0)',
+        where,
+      );
     const h = readRecord(src, 8, where, 'header record');
-    if (!h.ok) throw new SimError('LOG_TRUNCATED', 'the log ends inside its header record', `${where} at byte 8`);
-    if (h.kind !== RECORD_HEADER) throw new SimError('LOG_CORRUPT', `expected the header record (kind 1), found kind ${h.kind}`, `${where} at byte 8`);
+    if (!h.ok)
+      throw new SimError(
+        'LOG_TRUNCATED',
+        'the log ends inside its header record',
+        `${where} at byte 8`,
+      );
+    if (h.kind !== RECORD_HEADER)
+      throw new SimError(
+        'LOG_CORRUPT',
+        `expected the header record (kind 1), found kind ${h.kind}`,
+        `${where} at byte 8`,
+      );
     const header = checkHeader(h.payload, `${where} at byte 8`, LOG_FORMAT_VERSION);
     if (header.schema > EVENT_SCHEMA_VERSION)
-      throw new SimError('LOG_SCHEMA_TOO_NEW', `expected event schema ≤ ${EVENT_SCHEMA_VERSION}, found ${header.schema}; upgrade ptesim to read this log`, where);
+      throw new SimError(
+        'LOG_SCHEMA_TOO_NEW',
+        `expected event schema ≤ ${EVENT_SCHEMA_VERSION}, found ${header.schema}; upgrade ptesim to read this log`,
+        where,
+      );
     const p = h.payload as Record<string, unknown>;
     const chunkEvents = typeof p['chunkEvents'] === 'number' ? p['chunkEvents'] : 0;
     const checkpointEvery = typeof p['checkpointEvery'] === 'number' ? p['checkpointEvery'] : 0;
-    const decoder = decoderFor(p['types'], `${where} at byte 8`, header.schema === EVENT_SCHEMA_VERSION);
+    const decoder = decoderFor(
+      p['types'],
+      `${where} at byte 8`,
+      header.schema === EVENT_SCHEMA_VERSION,
+    );
     const layout = { chunkEvents, checkpointEvery };
     const indexed = LogReader.fromTrailer(src, where, h.end, salvage);
-    if (indexed) return new LogReader(src, where, header, indexed.footer, null, indexed.chunks, indexed.checkpoints, decoder, null, layout);
+    if (indexed)
+      return new LogReader(
+        src,
+        where,
+        header,
+        indexed.footer,
+        null,
+        indexed.chunks,
+        indexed.checkpoints,
+        decoder,
+        null,
+        layout,
+      );
     const s = LogReader.scan(src, where, h.end, salvage);
     if (!s.footer && !salvage)
       throw new SimError(
@@ -124,7 +161,18 @@ export class LogReader {
         `the log ends without a footer${s.truncated?.atByte != null ? ` (cut at byte ${s.truncated.atByte})` : ''}; ${s.truncated?.eventsSurvived ?? 0} events survived; use --salvage to read them`,
         where,
       );
-    return new LogReader(src, where, header, s.footer, s.footer ? null : s.truncated, s.chunks, s.checkpoints, decoder, null, layout);
+    return new LogReader(
+      src,
+      where,
+      header,
+      s.footer,
+      s.footer ? null : s.truncated,
+      s.chunks,
+      s.checkpoints,
+      decoder,
+      null,
+      layout,
+    );
   }
 
   private static openV1(src: ByteSource, where: string, salvage: boolean): LogReader {
@@ -170,12 +218,27 @@ export class LogReader {
     const off = dv.getUint32(8, true) + dv.getUint32(12, true) * 2 ** 32;
     try {
       const at = `${where} footer record at byte ${off}`;
-      if (off < headerEnd || off >= src.size - TRAILER_BYTES) throw new SimError('LOG_CORRUPT', 'the trailer points outside the file', `${where} at byte ${src.size - TRAILER_BYTES}`);
+      if (off < headerEnd || off >= src.size - TRAILER_BYTES)
+        throw new SimError(
+          'LOG_CORRUPT',
+          'the trailer points outside the file',
+          `${where} at byte ${src.size - TRAILER_BYTES}`,
+        );
       const r = readRecord(src, off, where, 'footer record');
       if (!r.ok || r.kind !== RECORD_FOOTER || r.end !== src.size - TRAILER_BYTES)
-        throw new SimError('LOG_CORRUPT', 'the trailer does not point at a footer record ending before it', at);
+        throw new SimError(
+          'LOG_CORRUPT',
+          'the trailer does not point at a footer record ending before it',
+          at,
+        );
       const footer = checkFooter(r.payload, at);
-      const { chunks, checkpoints } = LogReader.checkIndex((r.payload as Record<string, unknown>)['index'], footer.events, headerEnd, off, at);
+      const { chunks, checkpoints } = LogReader.checkIndex(
+        (r.payload as Record<string, unknown>)['index'],
+        footer.events,
+        headerEnd,
+        off,
+        at,
+      );
       return { footer, chunks, checkpoints };
     } catch (e) {
       // A damaged footer is damage like any other: salvage falls back to scanning the records.
@@ -184,24 +247,38 @@ export class LogReader {
     }
   }
 
-  private static checkIndex(raw: unknown, events: number, lo: number, hi: number, at: string): { chunks: ChunkInfo[]; checkpoints: CheckpointInfo[] } {
+  private static checkIndex(
+    raw: unknown,
+    events: number,
+    lo: number,
+    hi: number,
+    at: string,
+  ): { chunks: ChunkInfo[]; checkpoints: CheckpointInfo[] } {
     const bad = (m: string): never => {
       throw new SimError('LOG_CORRUPT', `footer index: ${m}`, at);
     };
     if (!isObj(raw)) return bad('missing');
     const { chunkOffsets: co, chunkFirst: cf, checkpointOffsets: ko, checkpointAt: ka } = raw;
     const maxChunks = Math.ceil((hi - lo) / 9) + 1;
-    if (!isIntArray(co, maxChunks) || !isIntArray(cf, maxChunks) || co.length !== cf.length) return bad('chunkOffsets and chunkFirst must be equal-length integer arrays');
-    if (!isIntArray(ko, maxChunks) || !isIntArray(ka, maxChunks) || ko.length !== ka.length) return bad('checkpointOffsets and checkpointAt must be equal-length integer arrays');
-    if ((co.length === 0) !== (events === 0)) return bad(`${co.length} chunks for ${events} events`);
+    if (!isIntArray(co, maxChunks) || !isIntArray(cf, maxChunks) || co.length !== cf.length)
+      return bad('chunkOffsets and chunkFirst must be equal-length integer arrays');
+    if (!isIntArray(ko, maxChunks) || !isIntArray(ka, maxChunks) || ko.length !== ka.length)
+      return bad('checkpointOffsets and checkpointAt must be equal-length integer arrays');
+    if ((co.length === 0) !== (events === 0))
+      return bad(`${co.length} chunks for ${events} events`);
     const chunks: ChunkInfo[] = [];
     for (let k = 0; k < co.length; k++) {
       const first = cf[k] as number;
       const next = k + 1 < cf.length ? (cf[k + 1] as number) : events;
       const off = co[k] as number;
-      if ((k === 0 ? first !== 0 : first <= (cf[k - 1] as number)) || next - first < 1 || next - first > MAX_CHUNK_EVENTS)
+      if (
+        (k === 0 ? first !== 0 : first <= (cf[k - 1] as number)) ||
+        next - first < 1 ||
+        next - first > MAX_CHUNK_EVENTS
+      )
         bad(`chunk ${k} starts at event ${first}, which does not continue the previous chunk`);
-      if (off < lo || off >= hi || (k > 0 && off <= (co[k - 1] as number))) bad(`chunk ${k} offset ${off} is out of order or outside the file`);
+      if (off < lo || off >= hi || (k > 0 && off <= (co[k - 1] as number)))
+        bad(`chunk ${k} offset ${off} is out of order or outside the file`);
       chunks.push({ first, n: next - first, offset: off });
     }
     const ends = new Set(chunks.map((c) => c.first + c.n));
@@ -209,7 +286,8 @@ export class LogReader {
     for (let k = 0; k < ko.length; k++) {
       const a = ka[k] as number;
       const off = ko[k] as number;
-      if (!ends.has(a) || (k > 0 && a <= (ka[k - 1] as number))) bad(`checkpoint ${k} at event ${a} is not at a chunk boundary in order`);
+      if (!ends.has(a) || (k > 0 && a <= (ka[k - 1] as number)))
+        bad(`checkpoint ${k} at event ${a} is not at a chunk boundary in order`);
       if (off < lo || off >= hi) bad(`checkpoint ${k} offset ${off} is outside the file`);
       checkpoints.push({ at: a, offset: off });
     }
@@ -222,7 +300,12 @@ export class LogReader {
     where: string,
     headerEnd: number,
     salvage: boolean,
-  ): { footer: LogFooter | null; chunks: ChunkInfo[]; checkpoints: CheckpointInfo[]; truncated: Truncation | null } {
+  ): {
+    footer: LogFooter | null;
+    chunks: ChunkInfo[];
+    checkpoints: CheckpointInfo[];
+    truncated: Truncation | null;
+  } {
     const chunks: ChunkInfo[] = [];
     const checkpoints: CheckpointInfo[] = [];
     let events = 0;
@@ -244,16 +327,31 @@ export class LogReader {
         const at = `${where} record ${r} (chunk ${chunks.length}) at byte ${off}`;
         if (rec.kind === RECORD_CHUNK) {
           const c = checkChunk(rec.payload, at);
-          if (c.first !== events) throw new SimError('LOG_CORRUPT', `chunk starts at event ${c.first}, expected ${events}`, at);
+          if (c.first !== events)
+            throw new SimError(
+              'LOG_CORRUPT',
+              `chunk starts at event ${c.first}, expected ${events}`,
+              at,
+            );
           chunks.push({ first: c.first, n: c.n, offset: off });
           events += c.n;
         } else if (rec.kind === RECORD_CHECKPOINT) {
           const a = isObj(rec.payload) ? rec.payload['at'] : undefined;
-          if (a !== events) throw new SimError('LOG_CORRUPT', `checkpoint claims event ${String(a).slice(0, 20)}, expected ${events}`, at);
+          if (a !== events)
+            throw new SimError(
+              'LOG_CORRUPT',
+              `checkpoint claims event ${String(a).slice(0, 20)}, expected ${events}`,
+              at,
+            );
           checkpoints.push({ at: events, offset: off });
         } else if (rec.kind === RECORD_FOOTER) {
           footer = checkFooter(rec.payload, at);
-          if (footer.events !== events) throw new SimError('LOG_CORRUPT', `footer says ${footer.events} events, found ${events}`, at);
+          if (footer.events !== events)
+            throw new SimError(
+              'LOG_CORRUPT',
+              `footer says ${footer.events} events, found ${events}`,
+              at,
+            );
         } else throw new SimError('LOG_CORRUPT', `unknown record kind ${rec.kind}`, at);
         off = rec.end;
       } catch (e) {
@@ -278,22 +376,34 @@ export class LogReader {
     const s = LogReader.scan(this.src, this.where, h.end, this.truncated !== null);
     const same = (a: readonly { offset: number }[], b: readonly { offset: number }[]): boolean =>
       a.length === b.length && a.every((x, i) => x.offset === b[i]?.offset);
-    if (!same(s.chunks, this.chunks)) return `the records hold ${s.chunks.length} chunks, the index lists ${this.chunks.length} (or at other offsets)`;
-    if (!same(s.checkpoints, this.checkpoints)) return `the records hold ${s.checkpoints.length} checkpoints, the index lists ${this.checkpoints.length} (or at other offsets)`;
+    if (!same(s.chunks, this.chunks))
+      return `the records hold ${s.chunks.length} chunks, the index lists ${this.chunks.length} (or at other offsets)`;
+    if (!same(s.checkpoints, this.checkpoints))
+      return `the records hold ${s.checkpoints.length} checkpoints, the index lists ${this.checkpoints.length} (or at other offsets)`;
     return null;
   }
 
   /** The checked payload of chunk `k` (format 2). */
   readChunk(k: number): ChunkPayload {
     const info = this.chunks[k];
-    if (!info || info.offset < 0) throw new SimError('BAD_ARGUMENT', `no chunk ${k} (the log has ${this.chunks.length})`, this.where);
+    if (!info || info.offset < 0)
+      throw new SimError(
+        'BAD_ARGUMENT',
+        `no chunk ${k} (the log has ${this.chunks.length})`,
+        this.where,
+      );
     const at = `${this.where} chunk ${k} at byte ${info.offset}`;
     const r = readRecord(this.src, info.offset, this.where, `chunk ${k}`);
     if (!r.ok) throw new SimError('LOG_TRUNCATED', 'the chunk is cut short', at);
-    if (r.kind !== RECORD_CHUNK) throw new SimError('LOG_CORRUPT', `expected a chunk record, found kind ${r.kind}`, at);
+    if (r.kind !== RECORD_CHUNK)
+      throw new SimError('LOG_CORRUPT', `expected a chunk record, found kind ${r.kind}`, at);
     const c = checkChunk(r.payload, at);
     if (c.first !== info.first || c.n !== info.n)
-      throw new SimError('LOG_CORRUPT', `chunk holds events ${c.first}+${c.n}, the index says ${info.first}+${info.n}`, at);
+      throw new SimError(
+        'LOG_CORRUPT',
+        `chunk holds events ${c.first}+${c.n}, the index says ${info.first}+${info.n}`,
+        at,
+      );
     return c;
   }
 
@@ -302,7 +412,12 @@ export class LogReader {
    * are scratch objects overwritten by later events (see `visitChunk`): the visitor must not
    * keep them. @default reuse false
    */
-  forEach(visit: (e: SimEvent, i: number) => void, from = 0, to = this.length, reuse = false): void {
+  forEach(
+    visit: (e: SimEvent, i: number) => void,
+    from = 0,
+    to = this.length,
+    reuse = false,
+  ): void {
     to = Math.min(to, this.length);
     if (from >= to) return;
     let k = this.chunkOf(from);
@@ -343,7 +458,8 @@ export class LogReader {
   }
 
   private visitor(): CompiledVisitor | null {
-    if (this.compiled === undefined) this.compiled = this.decoder ? compileVisitor(this.decoder, this.where) : null;
+    if (this.compiled === undefined)
+      this.compiled = this.decoder ? compileVisitor(this.decoder, this.where) : null;
     return this.compiled;
   }
 
@@ -380,14 +496,25 @@ export class LogReader {
   /** The checked state of checkpoint `k` (a fresh mutable copy the caller owns). */
   checkpointState(k: number): MutableSimState {
     const info = this.checkpoints[k];
-    if (!info) throw new SimError('BAD_ARGUMENT', `no checkpoint ${k} (the log has ${this.checkpoints.length})`, this.where);
+    if (!info)
+      throw new SimError(
+        'BAD_ARGUMENT',
+        `no checkpoint ${k} (the log has ${this.checkpoints.length})`,
+        this.where,
+      );
     const at = `${this.where} checkpoint ${k} at byte ${info.offset}`;
     const r = readRecord(this.src, info.offset, this.where, `checkpoint ${k}`);
     if (!r.ok) throw new SimError('LOG_TRUNCATED', 'the checkpoint is cut short', at);
-    if (r.kind !== RECORD_CHECKPOINT) throw new SimError('LOG_CORRUPT', `expected a checkpoint record, found kind ${r.kind}`, at);
+    if (r.kind !== RECORD_CHECKPOINT)
+      throw new SimError('LOG_CORRUPT', `expected a checkpoint record, found kind ${r.kind}`, at);
     this.template ??= this.initialState();
     const cp = checkCheckpoint(r.payload, this.template, at);
-    if (cp.at !== info.at) throw new SimError('LOG_CORRUPT', `checkpoint holds event ${cp.at}, the index says ${info.at}`, at);
+    if (cp.at !== info.at)
+      throw new SimError(
+        'LOG_CORRUPT',
+        `checkpoint holds event ${cp.at}, the index says ${info.at}`,
+        at,
+      );
     return cp.state;
   }
 
@@ -403,9 +530,13 @@ export class LogReader {
    */
   stateAfter(n: number): SimState {
     if (!Number.isSafeInteger(n) || n < 0 || n > this.length)
-      throw new SimError('BAD_ARGUMENT', `event count must be 0..${this.length}, got ${n}`, this.where);
+      throw new SimError(
+        'BAD_ARGUMENT',
+        `event count must be 0..${this.length}, got ${n}`,
+        this.where,
+      );
     let k = -1;
-    for (let lo = 0, hi = this.checkpoints.length - 1; lo <= hi; ) {
+    for (let lo = 0, hi = this.checkpoints.length - 1; lo <= hi;) {
       const mid = (lo + hi) >> 1;
       if ((this.checkpoints[mid] as CheckpointInfo).at <= n) {
         k = mid;
@@ -427,6 +558,10 @@ function inflate(b: Uint8Array, where: string, column: string): Uint8Array {
   try {
     return inflateRawSync(b, { maxOutputLength: 64 * 1024 * 1024 });
   } catch (e) {
-    throw new SimError('LOG_CORRUPT', `chunk.${column} does not inflate: ${(e as Error).message}`, where);
+    throw new SimError(
+      'LOG_CORRUPT',
+      `chunk.${column} does not inflate: ${(e as Error).message}`,
+      where,
+    );
   }
 }

@@ -6,7 +6,9 @@ import { SimError } from '../errors.js';
  * schema-v event into a schema-(v+1) one. Schema 1 is the first, so the table is empty; each
  * bump adds an entry and a fixture log of the old version under test/fixtures/.
  */
-const MIGRATIONS: Readonly<Record<number, (raw: Record<string, unknown>) => Record<string, unknown>>> = {};
+const MIGRATIONS: Readonly<
+  Record<number, (raw: Record<string, unknown>) => Record<string, unknown>>
+> = {};
 
 export function migrateRawEvent(schema: number, raw: unknown, where: string): unknown {
   if (schema > EVENT_SCHEMA_VERSION)

@@ -14,7 +14,12 @@ export interface ParsedLog {
 
 /** Materialise every event of an open log (small logs; big ones use the reader's methods). */
 export function readAll(reader: LogReader): ParsedLog {
-  return { header: reader.header, events: reader.events(), footer: reader.footer, truncated: reader.truncated };
+  return {
+    header: reader.header,
+    events: reader.events(),
+    footer: reader.footer,
+    truncated: reader.truncated,
+  };
 }
 
 /**

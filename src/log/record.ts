@@ -6,7 +6,12 @@ import { makeHeader } from './format.js';
 import { LogWriter, type ByteSink, type LogWriterOptions } from './writer.js';
 
 /** Run and stream the log into `sink` (header, chunks and checkpoints, footer, trailer). */
-export function recordRun(model: Model, options: RunOptions, sink: ByteSink, writerOptions: LogWriterOptions = {}): RunResult {
+export function recordRun(
+  model: Model,
+  options: RunOptions,
+  sink: ByteSink,
+  writerOptions: LogWriterOptions = {},
+): RunResult {
   const writer = new LogWriter(
     sink,
     makeHeader(

@@ -8,10 +8,24 @@ import { LogWriter, type ByteSink, type LogWriterOptions } from './writer.js';
  * prefix of a salvaged log into a complete file (footer end 'truncated', no verdicts, the hash
  * of the fold). Streams one chunk at a time.
  */
-export function rewriteLog(reader: LogReader, sink: ByteSink, opts: LogWriterOptions = {}): LogFooter {
-  const w = new LogWriter(sink, { ...reader.header, format: LOG_FORMAT_VERSION, schema: EVENT_SCHEMA_VERSION }, opts);
+export function rewriteLog(
+  reader: LogReader,
+  sink: ByteSink,
+  opts: LogWriterOptions = {},
+): LogFooter {
+  const w = new LogWriter(
+    sink,
+    { ...reader.header, format: LOG_FORMAT_VERSION, schema: EVENT_SCHEMA_VERSION },
+    opts,
+  );
   reader.forEach((e) => w.append(e));
-  const footer: LogFooter = reader.footer ?? { events: reader.length, steps: 0, end: 'truncated', finalStateHash: w.currentHash(), verdicts: [] };
+  const footer: LogFooter = reader.footer ?? {
+    events: reader.length,
+    steps: 0,
+    end: 'truncated',
+    finalStateHash: w.currentHash(),
+    verdicts: [],
+  };
   w.finish(footer);
   return footer;
 }

@@ -41,7 +41,8 @@ export function verifyLog(reader: LogReader): VerifyReport {
         const recorded = reader.checkpointState(k);
         const mine = stateHash(state);
         const theirs = stateHash(recorded);
-        if (mine !== theirs) problem = `checkpoint ${k} at event ${cp.at} (byte ${cp.offset}): recorded state hash ${theirs}, re-folded ${mine}`;
+        if (mine !== theirs)
+          problem = `checkpoint ${k} at event ${cp.at} (byte ${cp.offset}): recorded state hash ${theirs}, re-folded ${mine}`;
         checked++;
       }
     }
@@ -53,7 +54,8 @@ export function verifyLog(reader: LogReader): VerifyReport {
   const recordedHash = reader.footer ? reader.footer.finalStateHash : null;
   if (problem === null && recordedHash !== null && recordedHash !== finalStateHash)
     problem = `footer records final state hash ${recordedHash}, re-folded ${finalStateHash}`;
-  if (problem === null && reader.truncated) problem = `log cut short: ${reader.truncated.eventsSurvived} events survived${reader.truncated.atByte !== null ? ` (valid prefix ends at byte ${reader.truncated.atByte})` : ''}`;
+  if (problem === null && reader.truncated)
+    problem = `log cut short: ${reader.truncated.eventsSurvived} events survived${reader.truncated.atByte !== null ? ` (valid prefix ends at byte ${reader.truncated.atByte})` : ''}`;
   return {
     ok: problem === null,
     events: done,

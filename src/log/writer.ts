@@ -56,7 +56,12 @@ export class LogWriter {
   private count = 0;
   private sinceCheckpoint = 0;
   private finished = false;
-  private readonly index = { chunkOffsets: [] as number[], chunkFirst: [] as number[], checkpointOffsets: [] as number[], checkpointAt: [] as number[] };
+  private readonly index = {
+    chunkOffsets: [] as number[],
+    chunkFirst: [] as number[],
+    checkpointOffsets: [] as number[],
+    checkpointAt: [] as number[],
+  };
 
   constructor(
     private readonly sink: ByteSink,
@@ -65,9 +70,17 @@ export class LogWriter {
   ) {
     const o: LogWriterOptions = typeof options === 'number' ? { chunkEvents: options } : options;
     this.chunkEvents = o.chunkEvents ?? 16384;
-    if (!Number.isSafeInteger(this.chunkEvents) || this.chunkEvents < 1 || this.chunkEvents > 1 << 20)
-      throw new SimError('BAD_ARGUMENT', `chunkEvents must be 1..${1 << 20}, got ${this.chunkEvents}`);
-    this.checkpointEvery = Math.max(1, Math.ceil((o.checkpointEvery ?? 32768) / this.chunkEvents)) * this.chunkEvents;
+    if (
+      !Number.isSafeInteger(this.chunkEvents) ||
+      this.chunkEvents < 1 ||
+      this.chunkEvents > 1 << 20
+    )
+      throw new SimError(
+        'BAD_ARGUMENT',
+        `chunkEvents must be 1..${1 << 20}, got ${this.chunkEvents}`,
+      );
+    this.checkpointEvery =
+      Math.max(1, Math.ceil((o.checkpointEvery ?? 32768) / this.chunkEvents)) * this.chunkEvents;
     const table = currentTypeTable();
     this.enc = new ChunkEncoder(encoderFor(table), o.compress ?? true);
     this.state = initialMutableState(header.scenario);
@@ -106,7 +119,13 @@ export class LogWriter {
       this.sinceCheckpoint = 0;
       this.index.checkpointOffsets.push(this.offset);
       this.index.checkpointAt.push(this.first);
-      this.put(frameRecord(RECORD_CHECKPOINT, { at: this.first, hash: stateHash(this.state), state: this.state }));
+      this.put(
+        frameRecord(RECORD_CHECKPOINT, {
+          at: this.first,
+          hash: stateHash(this.state),
+          state: this.state,
+        }),
+      );
     }
   }
 
@@ -123,10 +142,16 @@ export class LogWriter {
     if (this.finished) throw new SimError('MODEL_INVARIANT', 'LogWriter.finish called twice');
     this.flush();
     if (footer.events !== this.count)
-      throw new SimError('MODEL_INVARIANT', `footer says ${footer.events} events but ${this.count} were appended`);
+      throw new SimError(
+        'MODEL_INVARIANT',
+        `footer says ${footer.events} events but ${this.count} were appended`,
+      );
     const own = stateHash(this.state);
     if (footer.finalStateHash !== own)
-      throw new SimError('MODEL_INVARIANT', `footer's final hash ${footer.finalStateHash} differs from the fold of the appended events (${own})`);
+      throw new SimError(
+        'MODEL_INVARIANT',
+        `footer's final hash ${footer.finalStateHash} differs from the fold of the appended events (${own})`,
+      );
     const at = this.offset;
     this.put(frameRecord(RECORD_FOOTER, { ...footer, index: this.index }));
     this.put(makeTrailer(at));

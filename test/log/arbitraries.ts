@@ -9,12 +9,27 @@ const int = fc.oneof(
   { weight: 8, arbitrary: fc.integer({ min: -70, max: 300 }) },
   { weight: 2, arbitrary: fc.integer() },
   { weight: 1, arbitrary: fc.maxSafeInteger() },
-  { weight: 1, arbitrary: fc.constantFrom(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 31, -(2 ** 31), 63, 64, -64) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      Number.MAX_SAFE_INTEGER,
+      -Number.MAX_SAFE_INTEGER,
+      2 ** 31,
+      -(2 ** 31),
+      63,
+      64,
+      -64,
+    ),
+  },
 );
 
 function fieldArb(kind: FieldKind): fc.Arbitrary<unknown> {
   if (kind === 'int') return int;
-  if (kind === 'str') return fc.oneof(fc.constantFrom('X86-W3', 'ptep_modify_prot_start', '__proto__', ''), fc.string({ maxLength: 30 }));
+  if (kind === 'str')
+    return fc.oneof(
+      fc.constantFrom('X86-W3', 'ptep_modify_prot_start', '__proto__', ''),
+      fc.string({ maxLength: 30 }),
+    );
   if (kind === 'ints') return fc.array(int, { maxLength: 20 });
   return fc.constantFrom(...kind);
 }
@@ -32,4 +47,5 @@ export const anyEvent: fc.Arbitrary<SimEvent> = fc.oneof(
   ),
 );
 
-export const anyEvents = (maxLength = 300): fc.Arbitrary<SimEvent[]> => fc.array(anyEvent, { maxLength });
+export const anyEvents = (maxLength = 300): fc.Arbitrary<SimEvent[]> =>
+  fc.array(anyEvent, { maxLength });

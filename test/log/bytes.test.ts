@@ -4,20 +4,26 @@ import { ByteReader, ByteWriter } from '../../src/log/bytes.js';
 import { isSimError } from '../../src/index.js';
 
 describe('varints (docs/log-format.md §Varints)', () => {
-  test.prop([fc.array(fc.maxSafeInteger().map(Math.abs))])('uvarint round-trips every non-negative safe integer', (xs) => {
-    const w = new ByteWriter(4);
-    for (const x of xs) w.uvarint(x);
-    const r = new ByteReader(w.bytes(), 't');
-    expect(xs.map(() => r.uvarint())).toEqual(xs);
-    expect(r.done).toBe(true);
-  });
+  test.prop([fc.array(fc.maxSafeInteger().map(Math.abs))])(
+    'uvarint round-trips every non-negative safe integer',
+    (xs) => {
+      const w = new ByteWriter(4);
+      for (const x of xs) w.uvarint(x);
+      const r = new ByteReader(w.bytes(), 't');
+      expect(xs.map(() => r.uvarint())).toEqual(xs);
+      expect(r.done).toBe(true);
+    },
+  );
 
-  test.prop([fc.array(fc.oneof(fc.integer({ min: -200, max: 200 }), fc.maxSafeInteger()))])('svarint round-trips every safe integer', (xs) => {
-    const w = new ByteWriter(4);
-    for (const x of xs) w.svarint(x);
-    const r = new ByteReader(w.bytes(), 't');
-    expect(xs.map(() => r.svarint())).toEqual(xs.map((x) => (Object.is(x, -0) ? 0 : x)));
-  });
+  test.prop([fc.array(fc.oneof(fc.integer({ min: -200, max: 200 }), fc.maxSafeInteger()))])(
+    'svarint round-trips every safe integer',
+    (xs) => {
+      const w = new ByteWriter(4);
+      for (const x of xs) w.svarint(x);
+      const r = new ByteReader(w.bytes(), 't');
+      expect(xs.map(() => r.svarint())).toEqual(xs.map((x) => (Object.is(x, -0) ? 0 : x)));
+    },
+  );
 
   it('uses one byte for small values and never encodes a number as the escape byte', () => {
     const w = new ByteWriter();

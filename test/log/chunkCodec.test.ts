@@ -5,7 +5,15 @@ import { compileVisitor } from '../../src/log/compiledChunk.js';
 import { currentTypeTable, decoderFor, encoderFor } from '../../src/log/eventTable.js';
 import { decode, encode } from '../../src/log/codec.js';
 import { inflateRawSync } from 'node:zlib';
-import { applyEvent, EVENT_SCHEMA_VERSION, initialMutableState, makeModel, runModel, stateHash, type SimEvent } from '../../src/index.js';
+import {
+  applyEvent,
+  EVENT_SCHEMA_VERSION,
+  initialMutableState,
+  makeModel,
+  runModel,
+  stateHash,
+  type SimEvent,
+} from '../../src/index.js';
 import { builtin } from '../helpers/scenarios.js';
 import { anyEvents } from './arbitraries.js';
 
@@ -20,7 +28,11 @@ function roundTrip(events: readonly SimEvent[], compress: boolean): ReturnType<t
   return checkChunk(decode(encode(ce.finish(7))), 'test');
 }
 
-function compiled(c: ReturnType<typeof checkChunk>, reuse: boolean, visit: (e: SimEvent) => void): void {
+function compiled(
+  c: ReturnType<typeof checkChunk>,
+  reuse: boolean,
+  visit: (e: SimEvent) => void,
+): void {
   const v = compileVisitor(dec, 'test');
   expect(v).not.toBeNull();
   const unz = (b: Uint8Array): Uint8Array => (c.z ? inflateRawSync(b) : b);
@@ -40,14 +52,17 @@ describe('the columnar chunk codec', () => {
     },
   );
 
-  test.prop([anyEvents(200).filter((a) => a.length > 0)])('the compiled visitor yields exactly what the generic one does', (events) => {
-    const c = roundTrip(events, true);
-    const generic: SimEvent[] = [];
-    visitChunk(c, dec, EVENT_SCHEMA_VERSION, 'test', false, (e) => generic.push(e));
-    const fast: SimEvent[] = [];
-    compiled(c, false, (e) => fast.push(e));
-    expect(fast).toEqual(generic);
-  });
+  test.prop([anyEvents(200).filter((a) => a.length > 0)])(
+    'the compiled visitor yields exactly what the generic one does',
+    (events) => {
+      const c = roundTrip(events, true);
+      const generic: SimEvent[] = [];
+      visitChunk(c, dec, EVENT_SCHEMA_VERSION, 'test', false, (e) => generic.push(e));
+      const fast: SimEvent[] = [];
+      compiled(c, false, (e) => fast.push(e));
+      expect(fast).toEqual(generic);
+    },
+  );
 
   it('folding scratch (reused) event objects reaches the same stateHash as fresh ones, on random runs', () => {
     for (const name of ['seed-clean', 'seed-wrprotect-mkwrite', 'seed-concurrent-wrprotect']) {
@@ -74,16 +89,25 @@ describe('the columnar chunk codec', () => {
     ce.add({ type: 'vendor/frob', x: 1 } as unknown as SimEvent);
     const c = checkChunk(decode(encode(ce.finish(0))), 'test');
     expect(compileVisitor(foreign, 'x')).toBeNull();
-    expect(() => decodeChunk(c, foreign, EVENT_SCHEMA_VERSION, 'log chunk 0')).toThrow(/unknown event type "vendor\/frob".*unknown to this ptesim/);
+    expect(() => decodeChunk(c, foreign, EVENT_SCHEMA_VERSION, 'log chunk 0')).toThrow(
+      /unknown event type "vendor\/frob".*unknown to this ptesim/,
+    );
   });
 
   it('rejects a chunk whose columns hold fewer or more events than n', () => {
-    const events: SimEvent[] = [{ type: '@sim/sched', tid: 1 }, { type: '@sim/sched', tid: 2 }];
+    const events: SimEvent[] = [
+      { type: '@sim/sched', tid: 1 },
+      { type: '@sim/sched', tid: 2 },
+    ];
     const ce = new ChunkEncoder(enc, false);
     for (const e of events) ce.add(e);
     const p = ce.finish(0);
-    expect(() => decodeChunk({ ...p, n: 3 }, dec, EVENT_SCHEMA_VERSION, 'c')).toThrow(/LOG_CORRUPT|middle of an event/);
-    expect(() => decodeChunk({ ...p, n: 1 }, dec, EVENT_SCHEMA_VERSION, 'c')).toThrow(/more than n = 1/);
+    expect(() => decodeChunk({ ...p, n: 3 }, dec, EVENT_SCHEMA_VERSION, 'c')).toThrow(
+      /LOG_CORRUPT|middle of an event/,
+    );
+    expect(() => decodeChunk({ ...p, n: 1 }, dec, EVENT_SCHEMA_VERSION, 'c')).toThrow(
+      /more than n = 1/,
+    );
     expect(() => compiled({ ...p, n: 1 }, false, () => undefined)).toThrow(/more than n = 1/);
   });
 });

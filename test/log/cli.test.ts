@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../tools/main.js';
 import { bufferIo } from '../../tools/io.js';
 import { recordBytes } from './helpers.js';
-import { frameRecord, LogReader, memorySource, RECORD_CHECKPOINT, stateHash } from '../../src/index.js';
+import {
+  frameRecord,
+  LogReader,
+  memorySource,
+  RECORD_CHECKPOINT,
+  stateHash,
+} from '../../src/index.js';
 import { decode } from '../../src/log/codec.js';
 
 let dir = '';
@@ -14,7 +20,10 @@ let log = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ptesim-logcli-'));
   log = join(dir, 'run.ptesim');
-  writeFileSync(log, recordBytes('seed-concurrent-wrprotect', 25, { chunkEvents: 32, checkpointEvery: 64 }).bytes);
+  writeFileSync(
+    log,
+    recordBytes('seed-concurrent-wrprotect', 25, { chunkEvents: 32, checkpointEvery: 64 }).bytes,
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -29,8 +38,14 @@ describe('ptesim log', () => {
     const r = await cli('log', 'info', log);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/format 2, event schema \d+/);
-    expect(r.out).toMatch(/\d+ events in \d+ chunks, \d+ checkpoints; \d+ bytes \([\d.]+ bytes\/event\)/);
-    const j = JSON.parse((await cli('log', 'info', log, '--json')).out) as { events: number; chunks: number; checkpoints: number };
+    expect(r.out).toMatch(
+      /\d+ events in \d+ chunks, \d+ checkpoints; \d+ bytes \([\d.]+ bytes\/event\)/,
+    );
+    const j = JSON.parse((await cli('log', 'info', log, '--json')).out) as {
+      events: number;
+      chunks: number;
+      checkpoints: number;
+    };
     expect(j.chunks).toBe(Math.ceil(j.events / 32));
     expect(j.checkpoints).toBe(Math.floor(j.events / 64));
   });
@@ -45,7 +60,11 @@ describe('ptesim log', () => {
     expect(cp).toBeDefined();
     const at = (cp as { offset: number }).offset;
     const len = new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0, true);
-    const payload = decode(bytes.subarray(at + 5, at + 5 + len)) as { at: number; hash: string; state: { warnings: number } };
+    const payload = decode(bytes.subarray(at + 5, at + 5 + len)) as {
+      at: number;
+      hash: string;
+      state: { warnings: number };
+    };
     payload.state.warnings += 1;
     payload.hash = stateHash(payload.state as never);
     const rec = frameRecord(RECORD_CHECKPOINT, payload);
@@ -55,15 +74,22 @@ describe('ptesim log', () => {
     writeFileSync(bad, bytes);
     const r = await cli('log', 'verify', bad);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAILED.*\n.*checkpoint 0 at event 64 .*recorded state hash [0-9a-f]{16}, re-folded [0-9a-f]{16}/);
+    expect(r.out).toMatch(
+      /FAILED.*\n.*checkpoint 0 at event 64 .*recorded state hash [0-9a-f]{16}, re-folded [0-9a-f]{16}/,
+    );
   });
 
   it('convert --to jsonl and back gives a log that verifies and replays to the same hash', async () => {
     const jsonl = join(dir, 'run.jsonl');
     const back = join(dir, 'back.ptesim');
     expect((await cli('log', 'convert', log, '--to', 'jsonl', '--out', jsonl)).code).toBe(0);
-    expect(readFileSync(jsonl, 'utf8').split('\n')[1]).toMatch(/^\{"type":"@sim\/sched","tid":\d+\}$/);
-    expect((await cli('log', 'convert', jsonl, '--to', 'ptesim', '--out', back, '--chunk-events', '10')).code).toBe(0);
+    expect(readFileSync(jsonl, 'utf8').split('\n')[1]).toMatch(
+      /^\{"type":"@sim\/sched","tid":\d+\}$/,
+    );
+    expect(
+      (await cli('log', 'convert', jsonl, '--to', 'ptesim', '--out', back, '--chunk-events', '10'))
+        .code,
+    ).toBe(0);
     expect((await cli('log', 'verify', back)).code).toBe(0);
     const h1 = JSON.parse((await cli('replay', log, '--json')).out) as { finalStateHash: string };
     const h2 = JSON.parse((await cli('replay', back, '--json')).out) as { finalStateHash: string };
@@ -71,7 +97,11 @@ describe('ptesim log', () => {
   });
 
   it('replay --until seeks from the nearest checkpoint', async () => {
-    const r = JSON.parse((await cli('replay', log, '--until', '130', '--json')).out) as { events: number; seekedFrom: number; folded: number };
+    const r = JSON.parse((await cli('replay', log, '--until', '130', '--json')).out) as {
+      events: number;
+      seekedFrom: number;
+      folded: number;
+    };
     expect(r).toMatchObject({ events: 131, seekedFrom: 128, folded: 3 });
   });
 
@@ -89,7 +119,9 @@ describe('ptesim log', () => {
     const t = await cli('log', 'info', cut);
     expect(t.code).toBe(2);
     expect(t.err).toMatch(/cut\.ptesim.*events survived; use --salvage/);
-    expect((await cli('log', 'info', cut, '--salvage')).out).toMatch(/TRUNCATED: \d+ events survived; the valid prefix ends at byte \d+/);
+    expect((await cli('log', 'info', cut, '--salvage')).out).toMatch(
+      /TRUNCATED: \d+ events survived; the valid prefix ends at byte \d+/,
+    );
     expect((await cli('log', 'verify', cut, '--salvage')).code).toBe(1);
   });
 });

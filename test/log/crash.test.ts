@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { build } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldEvents, isSimError, makeModel, openLogFile, readLogFile, runModel, stateHash, verifyLog, type SimEvent } from '../../src/index.js';
+import {
+  foldEvents,
+  isSimError,
+  makeModel,
+  openLogFile,
+  readLogFile,
+  runModel,
+  stateHash,
+  verifyLog,
+  type SimEvent,
+} from '../../src/index.js';
 import { crashScenario } from './crashScenario.js';
 
 const KILLS = Number(process.env['CRASH_KILLS'] ?? 5);
@@ -34,11 +44,17 @@ afterAll(() => {
 /** Start the child, wait until its header is written, let it run `ms` more, SIGKILL it. */
 function recordAndKill(out: string, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [child, out, join(import.meta.dirname, '..', '..')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [child, out, join(import.meta.dirname, '..', '..')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.stdout.once('data', () => setTimeout(() => p.kill('SIGKILL'), ms));
-    p.on('exit', (code, signal) => (signal === 'SIGKILL' || code === 0 ? resolve() : reject(new Error(`child exited ${code}: ${err}`))));
+    p.on('exit', (code, signal) =>
+      signal === 'SIGKILL' || code === 0
+        ? resolve()
+        : reject(new Error(`child exited ${code}: ${err}`)),
+    );
   });
 }
 

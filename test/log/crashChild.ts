@@ -14,5 +14,8 @@ sink.write = (b: Uint8Array): void => {
     process.stdout.write('started\n');
   }
 };
-recordRun(makeModel(crashScenario(process.argv[3])), { seed: 11, maxSteps: 1e9 }, sink, { chunkEvents: 256, checkpointEvery: 1024 });
+recordRun(makeModel(crashScenario(process.argv[3])), { seed: 11, maxSteps: 1e9 }, sink, {
+  chunkEvents: 256,
+  checkpointEvery: 1024,
+});
 sink.commit();

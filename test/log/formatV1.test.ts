@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogReader, memorySource, MemorySink, parseLog, readLogFile, replayLog, rewriteLog, verifyLog } from '../../src/index.js';
+import {
+  LogReader,
+  memorySource,
+  MemorySink,
+  parseLog,
+  readLogFile,
+  replayLog,
+  rewriteLog,
+  verifyLog,
+} from '../../src/index.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const FORMAT1 = ['format1-seed-concurrent-wrprotect-s25.ptesim', 'format1-seed-clean-s3.ptesim'];
@@ -15,7 +24,10 @@ describe('format-1 logs (fixtures written by ptesim 0.1.0 before format 2) are u
       expect(replayLog(log).matches).toBe(true);
       // Upgrade: rewrite as format 2 and read back the same events, footer and hash.
       const sink = new MemorySink();
-      rewriteLog(LogReader.open(memorySource(readFileSync(join(fixtures, name)))), sink, { chunkEvents: 32, checkpointEvery: 64 });
+      rewriteLog(LogReader.open(memorySource(readFileSync(join(fixtures, name)))), sink, {
+        chunkEvents: 32,
+        checkpointEvery: 64,
+      });
       const v2 = parseLog(sink.bytes());
       expect(v2.header.format).toBe(2);
       expect(v2.events).toEqual(log.events);

@@ -6,19 +6,33 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isSimError, LogReader, memorySource, parseLog, verifyLog, type SimEvent } from '../../src/index.js';
+import {
+  isSimError,
+  LogReader,
+  memorySource,
+  parseLog,
+  verifyLog,
+  type SimEvent,
+} from '../../src/index.js';
 import { encode } from '../../src/log/codec.js';
 import { recordBytes } from './helpers.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 400);
 
 const base = recordBytes('seed-concurrent-wrprotect', 25, { chunkEvents: 24, checkpointEvery: 48 });
-const v1 = new Uint8Array(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'format1-seed-clean-s3.ptesim')));
+const v1 = new Uint8Array(
+  readFileSync(join(import.meta.dirname, '..', 'fixtures', 'format1-seed-clean-s3.ptesim')),
+);
 const v1Events = parseLog(v1).events;
 
 /** Record boundaries of the base log: header at 8, then chunks/checkpoints, then the footer. */
 const reader = LogReader.open(memorySource(base.bytes));
-const offsets = [8, ...[...reader.chunks.map((c) => c.offset), ...reader.checkpoints.map((c) => c.offset)].sort((a, b) => a - b)];
+const offsets = [
+  8,
+  ...[...reader.chunks.map((c) => c.offset), ...reader.checkpoints.map((c) => c.offset)].sort(
+    (a, b) => a - b,
+  ),
+];
 const footerAt = (() => {
   const t = base.bytes.subarray(base.bytes.length - 16);
   return new DataView(t.buffer, t.byteOffset + 8, 4).getUint32(0, true);
@@ -42,7 +56,8 @@ function exercise(bytes: Uint8Array, seekTo: number): SimEvent[] | null {
   return strict;
 }
 
-const isPrefix = (a: readonly SimEvent[], b: readonly SimEvent[]): boolean => a.length <= b.length && JSON.stringify(a) === JSON.stringify(b.slice(0, a.length));
+const isPrefix = (a: readonly SimEvent[], b: readonly SimEvent[]): boolean =>
+  a.length <= b.length && JSON.stringify(a) === JSON.stringify(b.slice(0, a.length));
 
 function frameRaw(kind: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(9 + payload.length);
@@ -66,7 +81,8 @@ function replaceRecord(r: number, rec: Uint8Array, dropTrailer: boolean): Uint8A
   return out;
 }
 
-const cat = (...parts: (number[] | Uint8Array)[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => Array.from(p)));
+const cat = (...parts: (number[] | Uint8Array)[]): Uint8Array =>
+  Uint8Array.from(parts.flatMap((p) => Array.from(p)));
 
 /** Hostile MessagePack: lengths that claim gigabytes, deep nesting, prototype keys. */
 const hostileMsgpack: fc.Arbitrary<Uint8Array> = fc.oneof(
@@ -75,25 +91,66 @@ const hostileMsgpack: fc.Arbitrary<Uint8Array> = fc.oneof(
     cat([0xdf, 0xff, 0xff, 0xff, 0xff]),
     cat([0xc6, 0xff, 0xff, 0xff, 0xff]),
     cat([0xdb, 0x7f, 0xff, 0xff, 0xff]),
-    cat([0x85], [0xa5], Buffer.from('first'), [0x00], [0xa1, 0x6e], [0xce, 0xff, 0xff, 0xff, 0xff], [0xa1, 0x7a, 0x00], [0xa5], Buffer.from('types'), [0xc6, 0x7f, 0xff, 0xff, 0xff]),
+    cat(
+      [0x85],
+      [0xa5],
+      Buffer.from('first'),
+      [0x00],
+      [0xa1, 0x6e],
+      [0xce, 0xff, 0xff, 0xff, 0xff],
+      [0xa1, 0x7a, 0x00],
+      [0xa5],
+      Buffer.from('types'),
+      [0xc6, 0x7f, 0xff, 0xff, 0xff],
+    ),
   ),
-  fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: 3000 }) }, { weight: 1, arbitrary: fc.constant(200_000) }).map((depth) => {
-    const b = new Uint8Array(depth + 1).fill(0x91);
-    b[depth] = 0xc0;
-    return b;
-  }),
-  fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: 3000 }) }, { weight: 1, arbitrary: fc.constant(100_000) }).map((depth) => {
-    const b = new Uint8Array(3 * depth + 1);
-    for (let i = 0; i < depth; i++) b.set([0x81, 0xa1, 0x61], 3 * i);
-    b[3 * depth] = 0xc0;
-    return b;
-  }),
+  fc
+    .oneof(
+      { weight: 9, arbitrary: fc.integer({ min: 1, max: 3000 }) },
+      { weight: 1, arbitrary: fc.constant(200_000) },
+    )
+    .map((depth) => {
+      const b = new Uint8Array(depth + 1).fill(0x91);
+      b[depth] = 0xc0;
+      return b;
+    }),
+  fc
+    .oneof(
+      { weight: 9, arbitrary: fc.integer({ min: 1, max: 3000 }) },
+      { weight: 1, arbitrary: fc.constant(100_000) },
+    )
+    .map((depth) => {
+      const b = new Uint8Array(3 * depth + 1);
+      for (let i = 0; i < depth; i++) b.set([0x81, 0xa1, 0x61], 3 * i);
+      b[3 * depth] = 0xc0;
+      return b;
+    }),
   fc.constantFrom('header', 'chunk', 'checkpoint', 'footer').map((where) => {
-    const proto = JSON.parse('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 1}}}') as object;
-    if (where === 'chunk') return encode({ first: 0, n: 1, z: 0, types: Uint8Array.of(0), data: Uint8Array.of(0), strs: [], ...proto });
+    const proto = JSON.parse(
+      '{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 1}}}',
+    ) as object;
+    if (where === 'chunk')
+      return encode({
+        first: 0,
+        n: 1,
+        z: 0,
+        types: Uint8Array.of(0),
+        data: Uint8Array.of(0),
+        strs: [],
+        ...proto,
+      });
     if (where === 'checkpoint') return encode({ at: 48, hash: '0000000000000000', state: proto });
-    if (where === 'footer') return encode({ events: 0, finalStateHash: 'x', verdicts: [proto], index: proto });
-    return encode({ format: 2, schema: 1, scenario: proto, arch: 'x86-64', variant: 'seed-v4', seed: 1, types: [['__proto__', [['__proto__', 'int']]]] });
+    if (where === 'footer')
+      return encode({ events: 0, finalStateHash: 'x', verdicts: [proto], index: proto });
+    return encode({
+      format: 2,
+      schema: 1,
+      scenario: proto,
+      arch: 'x86-64',
+      variant: 'seed-v4',
+      seed: 1,
+      types: [['__proto__', [['__proto__', 'int']]]],
+    });
   }),
   // Well-shaped chunks with random columns: exercises the decoder, not just the framing.
   fc
@@ -114,13 +171,17 @@ describe('fuzzing the log reader', () => {
     fc.assert(
       fc.property(
         fc.constantFrom('v2', 'v1'),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         fc.nat(),
         (which, flips, seek) => {
           const src = which === 'v2' ? base.bytes : v1;
           const want = which === 'v2' ? base.events : v1Events;
           const bytes = src.slice();
-          for (const [pos, bit] of flips) bytes[pos % bytes.length] = (bytes[pos % bytes.length] as number) ^ (1 << bit);
+          for (const [pos, bit] of flips)
+            bytes[pos % bytes.length] = (bytes[pos % bytes.length] as number) ^ (1 << bit);
           const got = exercise(bytes, seek);
           if (got !== null) expect(got).toEqual(want);
         },
@@ -131,20 +192,30 @@ describe('fuzzing the log reader', () => {
 
   it('truncation and splicing: salvage returns a prefix of the recorded events or a SimError', () => {
     fc.assert(
-      fc.property(fc.nat(), fc.nat(), fc.uint8Array({ maxLength: 40 }), fc.nat(), (cut, at, junk, seek) => {
-        const n = cut % (base.bytes.length + 1);
-        const prefix = base.bytes.subarray(0, n);
-        const spliced = cat(base.bytes.subarray(0, at % base.bytes.length), junk, base.bytes.subarray(at % base.bytes.length));
-        for (const bytes of [prefix, spliced]) {
-          exercise(bytes, seek);
-          try {
-            const s = parseLog(bytes, 'fuzz', { salvage: true });
-            expect(isPrefix(s.events, base.events)).toBe(true);
-          } catch (e) {
-            if (!isSimError(e)) throw e;
+      fc.property(
+        fc.nat(),
+        fc.nat(),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.nat(),
+        (cut, at, junk, seek) => {
+          const n = cut % (base.bytes.length + 1);
+          const prefix = base.bytes.subarray(0, n);
+          const spliced = cat(
+            base.bytes.subarray(0, at % base.bytes.length),
+            junk,
+            base.bytes.subarray(at % base.bytes.length),
+          );
+          for (const bytes of [prefix, spliced]) {
+            exercise(bytes, seek);
+            try {
+              const s = parseLog(bytes, 'fuzz', { salvage: true });
+              expect(isPrefix(s.events, base.events)).toBe(true);
+            } catch (e) {
+              if (!isSimError(e)) throw e;
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -1,4 +1,12 @@
-import { makeModel, MemorySink, recordRun, runModel, type LogWriterOptions, type RunResult, type SimEvent } from '../../src/index.js';
+import {
+  makeModel,
+  MemorySink,
+  recordRun,
+  runModel,
+  type LogWriterOptions,
+  type RunResult,
+  type SimEvent,
+} from '../../src/index.js';
 import { builtin } from '../helpers/scenarios.js';
 
 export const SEEDS = ['seed-clean', 'seed-wrprotect-mkwrite', 'seed-concurrent-wrprotect'] as const;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isSimError, LogReader, memorySource, MemorySink, parseLog, readJsonl, writeJsonl } from '../../src/index.js';
+import {
+  isSimError,
+  LogReader,
+  memorySource,
+  MemorySink,
+  parseLog,
+  readJsonl,
+  writeJsonl,
+} from '../../src/index.js';
 import { recordBytes } from './helpers.js';
 
 function toLines(bytes: Uint8Array): string[] {
@@ -34,13 +42,33 @@ describe('JSON lines conversion', () => {
 
   it.each([
     ['not JSON', (l: string[]) => [l[0], '{nope'], /x\.jsonl line 2: not JSON/],
-    ['a bad event', (l: string[]) => [l[0], '{"type":"pte/set","tid":"0"}'], /line 2: event 0: pte\/set\.tid: expected an integer/],
-    ['a __proto__ key', (l: string[]) => [l[0], '{"type":"@sim/sched","tid":1,"__proto__":{"polluted":1}}'], null],
+    [
+      'a bad event',
+      (l: string[]) => [l[0], '{"type":"pte/set","tid":"0"}'],
+      /line 2: event 0: pte\/set\.tid: expected an integer/,
+    ],
+    [
+      'a __proto__ key',
+      (l: string[]) => [l[0], '{"type":"@sim/sched","tid":1,"__proto__":{"polluted":1}}'],
+      null,
+    ],
     ['no header', (l: string[]) => l.slice(1), /line 1: the first line must be/],
-    ['a lying footer', (l: string[]) => [...l.slice(0, -1), l[l.length - 1]?.replace(/"finalStateHash":"[0-9a-f]+"/, '"finalStateHash":"0000000000000000"')], /records final state hash 0000000000000000/],
+    [
+      'a lying footer',
+      (l: string[]) => [
+        ...l.slice(0, -1),
+        l[l.length - 1]?.replace(
+          /"finalStateHash":"[0-9a-f]+"/,
+          '"finalStateHash":"0000000000000000"',
+        ),
+      ],
+      /records final state hash 0000000000000000/,
+    ],
   ] as const)('rejects %s with a typed error naming the line', (_name, mutate, expected) => {
     const { bytes } = recordBytes('seed-clean', 1);
-    const lines = (mutate as (l: string[]) => (string | undefined)[])(toLines(bytes)).map((l) => l ?? '');
+    const lines = (mutate as (l: string[]) => (string | undefined)[])(toLines(bytes)).map(
+      (l) => l ?? '',
+    );
     const sink = new MemorySink();
     if (expected === null) {
       readJsonl(lines, sink, 'x.jsonl');

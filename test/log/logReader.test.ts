@@ -45,7 +45,9 @@ describe('format 2: chunked, checkpointed logs', () => {
     const { bytes, events } = recordBytes('seed-concurrent-wrprotect', 25);
     const r = LogReader.open(memorySource(bytes));
     expect(r.chunks.length).toBe(Math.ceil(events.length / 16));
-    expect(r.checkpoints.map((c) => c.at)).toEqual(Array.from({ length: Math.floor(events.length / 48) }, (_, k) => 48 * (k + 1)));
+    expect(r.checkpoints.map((c) => c.at)).toEqual(
+      Array.from({ length: Math.floor(events.length / 48) }, (_, k) => 48 * (k + 1)),
+    );
     expect(r.chunks.every((c, k) => c.first === 16 * k)).toBe(true);
   });
 
@@ -64,7 +66,10 @@ describe('format 2: chunked, checkpointed logs', () => {
     const r = LogReader.open(memorySource(bytes));
     const scenario = r.header.scenario;
     expect(r.checkpoints.length).toBeGreaterThan(1);
-    for (let i = -1; i < events.length; i++) expect(stateHash(r.stateAt(i)), `event ${i}`).toBe(stateHash(foldEvents(scenario, events, i)));
+    for (let i = -1; i < events.length; i++)
+      expect(stateHash(r.stateAt(i)), `event ${i}`).toBe(
+        stateHash(foldEvents(scenario, events, i)),
+      );
     const u = replayStream(r, 100);
     expect(u.seekedFrom).toBe(96);
     expect(u.folded).toBe(5);
@@ -77,10 +82,16 @@ describe('format 2: chunked, checkpointed logs', () => {
     const full = LogReader.open(memorySource(bytes));
     let lastSurvived = 0;
     // Every byte around each record boundary, and a stride in between (parsing is not free).
-    const bounds = [...full.chunks.map((c) => c.offset), ...full.checkpoints.map((c) => c.offset), bytes.length - TRAILER_BYTES];
+    const bounds = [
+      ...full.chunks.map((c) => c.offset),
+      ...full.checkpoints.map((c) => c.offset),
+      bytes.length - TRAILER_BYTES,
+    ];
     const cuts = new Set<number>();
     for (let c = 0; c < bytes.length - TRAILER_BYTES; c += 31) cuts.add(c);
-    for (const b of bounds) for (let d = -2; d <= 2; d++) if (b + d >= 0 && b + d < bytes.length - TRAILER_BYTES) cuts.add(b + d);
+    for (const b of bounds)
+      for (let d = -2; d <= 2; d++)
+        if (b + d >= 0 && b + d < bytes.length - TRAILER_BYTES) cuts.add(b + d);
     for (const cut of [...cuts].sort((a, b) => a - b)) {
       const prefix = bytes.subarray(0, cut);
       const code = codeOf(() => parseLog(prefix, 'cut'));
@@ -96,7 +107,9 @@ describe('format 2: chunked, checkpointed logs', () => {
       expect(s.events).toEqual(events.slice(0, s.events.length));
       expect(s.truncated?.eventsSurvived).toBe(s.events.length);
       // Every chunk that ends before the cut survives.
-      const complete = full.chunks.filter((_c, k) => (full.chunks[k + 1]?.offset ?? Infinity) <= cut).length;
+      const complete = full.chunks.filter(
+        (_c, k) => (full.chunks[k + 1]?.offset ?? Infinity) <= cut,
+      ).length;
       expect(s.events.length).toBeGreaterThanOrEqual(Math.min(events.length, complete * 16));
       expect(s.events.length).toBeGreaterThanOrEqual(lastSurvived);
       lastSurvived = s.events.length;
@@ -112,15 +125,20 @@ describe('format 2: chunked, checkpointed logs', () => {
   });
 
   it('firstStateWhere (bisect over checkpoints) finds the same event as a linear scan, in few probes', () => {
-    const { bytes, events } = recordBytes('seed-concurrent-wrprotect', 7, { chunkEvents: 8, checkpointEvery: 16 });
+    const { bytes, events } = recordBytes('seed-concurrent-wrprotect', 7, {
+      chunkEvents: 8,
+      checkpointEvery: 16,
+    });
     const r = LogReader.open(memorySource(bytes));
     const scenario = r.header.scenario;
     const final = foldEvents(scenario, events);
     const total = final.pages.reduce((s, p) => s + p.version, 0);
     for (let target = 0; target <= total + 1; target++) {
-      const pred = (s: typeof final): boolean => s.pages.reduce((a, p) => a + p.version, 0) >= target;
+      const pred = (s: typeof final): boolean =>
+        s.pages.reduce((a, p) => a + p.version, 0) >= target;
       let linear: number | null = null;
-      for (let i = -1; i < events.length && linear === null; i++) if (pred(foldEvents(scenario, events, i))) linear = i;
+      for (let i = -1; i < events.length && linear === null; i++)
+        if (pred(foldEvents(scenario, events, i))) linear = i;
       const b = firstStateWhere(r, pred);
       expect(b.index, `target ${target}`).toBe(linear);
       expect(b.probes).toBeLessThanOrEqual(2 + Math.ceil(Math.log2(r.checkpoints.length + 1)));
@@ -134,10 +152,16 @@ describe('format 2: chunked, checkpointed logs', () => {
     const t = bytes.subarray(bytes.length - TRAILER_BYTES);
     const footerAt = new DataView(t.buffer, t.byteOffset + 8, 4).getUint32(0, true);
     const len = new DataView(bytes.buffer, bytes.byteOffset + footerAt, 4).getUint32(0, true);
-    const footer = decode(bytes.subarray(footerAt + 5, footerAt + 5 + len)) as { index: { checkpointOffsets: number[]; checkpointAt: number[] } };
+    const footer = decode(bytes.subarray(footerAt + 5, footerAt + 5 + len)) as {
+      index: { checkpointOffsets: number[]; checkpointAt: number[] };
+    };
     footer.index.checkpointOffsets.pop();
     footer.index.checkpointAt.pop();
-    const out = new Uint8Array([...bytes.subarray(0, footerAt), ...frameRecord(RECORD_FOOTER, footer), ...t]);
+    const out = new Uint8Array([
+      ...bytes.subarray(0, footerAt),
+      ...frameRecord(RECORD_FOOTER, footer),
+      ...t,
+    ]);
     const lying = LogReader.open(memorySource(out));
     expect(lying.checkpoints.length).toBe(r.checkpoints.length - 1);
     const v = verifyLog(lying);
@@ -145,7 +169,7 @@ describe('format 2: chunked, checkpointed logs', () => {
     expect(v.problem).toMatch(/the records hold \d+ checkpoints, the index lists \d+/);
   });
 
-  it('refuses a log of a newer event schema with LOG_SCHEMA_TOO_NEW, and reads one written with today\'s', () => {
+  it("refuses a log of a newer event schema with LOG_SCHEMA_TOO_NEW, and reads one written with today's", () => {
     const { bytes } = recordBytes('seed-clean', 4);
     const len = new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
     const header = decode(bytes.subarray(13, 13 + len)) as { schema: number };
@@ -154,6 +178,8 @@ describe('format 2: chunked, checkpointed logs', () => {
     const rec = frameRecord(1, header);
     const out = new Uint8Array([...bytes.subarray(0, 8), ...rec, ...bytes.subarray(8 + 9 + len)]);
     expect(codeOf(() => parseLog(out, 'new', { salvage: true }))).toBe('LOG_SCHEMA_TOO_NEW');
-    expect(() => parseLog(out, 'new')).toThrow(/new: expected event schema ≤ \d+, found 999; upgrade ptesim/);
+    expect(() => parseLog(out, 'new')).toThrow(
+      /new: expected event schema ≤ \d+, found 999; upgrade ptesim/,
+    );
   });
 });

@@ -22,7 +22,11 @@ function startsWithMagic(path: string): boolean {
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new SimError('LOG_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+    throw new SimError(
+      'LOG_IO',
+      `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      path,
+    );
   }
   try {
     const b = Buffer.alloc(PTESIM.length);
@@ -99,20 +103,35 @@ function info(r: LogReader): Record<string, unknown> {
 }
 
 function printInfo(io: Io, i: Record<string, unknown>, r: LogReader): void {
-  io.out(`${String(i['file'])}: ptesim log format ${String(i['format'])}, event schema ${String(i['schema'])}, written by ${String(i['tool'])}`);
-  io.out(`  scenario ${String(i['scenario'])} on ${String(i['arch'])} with ${String(i['variant'])}, seed ${String(i['seed'])}${r.header.schedule ? `, schedule ${r.header.schedule}` : ''}`);
+  io.out(
+    `${String(i['file'])}: ptesim log format ${String(i['format'])}, event schema ${String(i['schema'])}, written by ${String(i['tool'])}`,
+  );
+  io.out(
+    `  scenario ${String(i['scenario'])} on ${String(i['arch'])} with ${String(i['variant'])}, seed ${String(i['seed'])}${r.header.schedule ? `, schedule ${r.header.schedule}` : ''}`,
+  );
   const bpe = i['bytesPerEvent'] as number | null;
-  io.out(`  ${r.length} events in ${r.chunks.length} chunks, ${r.checkpoints.length} checkpoints; ${r.size} bytes${bpe !== null ? ` (${bpe.toFixed(2)} bytes/event)` : ''}`);
-  if (r.layout.chunkEvents) io.out(`  chunk every ${r.layout.chunkEvents} events, checkpoint every ${r.layout.checkpointEvery} events`);
+  io.out(
+    `  ${r.length} events in ${r.chunks.length} chunks, ${r.checkpoints.length} checkpoints; ${r.size} bytes${bpe !== null ? ` (${bpe.toFixed(2)} bytes/event)` : ''}`,
+  );
+  if (r.layout.chunkEvents)
+    io.out(
+      `  chunk every ${r.layout.chunkEvents} events, checkpoint every ${r.layout.checkpointEvery} events`,
+    );
   if (r.footer) {
-    io.out(`  ended ${r.footer.end} after ${r.footer.steps} steps; final state hash ${r.footer.finalStateHash}`);
+    io.out(
+      `  ended ${r.footer.end} after ${r.footer.steps} steps; final state hash ${r.footer.finalStateHash}`,
+    );
     for (const v of r.footer.verdicts)
-      io.out(`  ${v.id.padEnd(16)} ${v.ok === true ? 'holds' : v.ok === false ? `VIOLATED at event ${v.firstViolationEvent}` : 'unknown'}`);
+      io.out(
+        `  ${v.id.padEnd(16)} ${v.ok === true ? 'holds' : v.ok === false ? `VIOLATED at event ${v.firstViolationEvent}` : 'unknown'}`,
+      );
   }
   if (r.truncated)
     io.out(
       `  TRUNCATED: ${r.truncated.eventsSurvived} events survived` +
-        (r.truncated.atByte !== null ? `; the valid prefix ends at byte ${r.truncated.atByte}` : '') +
+        (r.truncated.atByte !== null
+          ? `; the valid prefix ends at byte ${r.truncated.atByte}`
+          : '') +
         (r.truncated.reason ? ` (${r.truncated.reason})` : ''),
     );
 }
@@ -147,7 +166,9 @@ export const logCommand: CommandModule = {
       });
     log
       .command('verify <log>')
-      .description('check every CRC and event, and every checkpoint and the final hash by re-folding; exit 1 on a problem')
+      .description(
+        'check every CRC and event, and every checkpoint and the final hash by re-folding; exit 1 on a problem',
+      )
       .option('--salvage', 'verify the valid prefix of a log cut short (still exits 1)')
       .option('--json', 'machine-readable output')
       .action((path: string, opts: { salvage?: boolean; json?: boolean }) => {
@@ -166,20 +187,37 @@ export const logCommand: CommandModule = {
       });
     log
       .command('convert <log>')
-      .description('convert a log to JSON lines (--to jsonl) or to a current-format log (--to ptesim, from JSON lines, an older format or a salvaged prefix)')
+      .description(
+        'convert a log to JSON lines (--to jsonl) or to a current-format log (--to ptesim, from JSON lines, an older format or a salvaged prefix)',
+      )
       .requiredOption('--to <format>', 'jsonl | ptesim')
-      .option('--out <file>', 'write here (jsonl: default standard output); written whole or not at all')
+      .option(
+        '--out <file>',
+        'write here (jsonl: default standard output); written whole or not at all',
+      )
       .option('--salvage', 'convert the valid prefix of a log cut short or damaged')
-      .option('--chunk-events <n>', 'events per chunk (ptesim output)', intArg('--chunk-events', 1 << 20))
-      .option('--checkpoint-every <n>', 'events between checkpoints (ptesim output)', intArg('--checkpoint-every'))
+      .option(
+        '--chunk-events <n>',
+        'events per chunk (ptesim output)',
+        intArg('--chunk-events', 1 << 20),
+      )
+      .option(
+        '--checkpoint-every <n>',
+        'events between checkpoints (ptesim output)',
+        intArg('--checkpoint-every'),
+      )
       .option('--no-compress', 'do not DEFLATE the chunk columns (ptesim output)')
       .option('--json', 'print a machine-readable summary')
       .action((path: string, opts: ConvertOpts) => {
-        if (opts.to !== 'jsonl' && opts.to !== 'ptesim') throw new SimError('BAD_ARGUMENT', `--to expects jsonl or ptesim, got '${opts.to}'`);
-        if (opts.to === 'ptesim' && opts.out === undefined) throw new SimError('BAD_ARGUMENT', '--to ptesim needs --out <file>');
+        if (opts.to !== 'jsonl' && opts.to !== 'ptesim')
+          throw new SimError('BAD_ARGUMENT', `--to expects jsonl or ptesim, got '${opts.to}'`);
+        if (opts.to === 'ptesim' && opts.out === undefined)
+          throw new SimError('BAD_ARGUMENT', '--to ptesim needs --out <file>');
         const wopts: LogWriterOptions = {
           ...(opts.chunkEvents !== undefined && { chunkEvents: Math.max(1, opts.chunkEvents) }),
-          ...(opts.checkpointEvery !== undefined && { checkpointEvery: Math.max(1, opts.checkpointEvery) }),
+          ...(opts.checkpointEvery !== undefined && {
+            checkpointEvery: Math.max(1, opts.checkpointEvery),
+          }),
           compress: opts.compress,
         };
         const isLog = startsWithMagic(path);
@@ -190,7 +228,9 @@ export const logCommand: CommandModule = {
             const r = openLogFile(path, { salvage: opts.salvage === true });
             try {
               if (opts.to === 'jsonl') {
-                const t = textSink(sink ?? { write: (b) => io.out(Buffer.from(b).toString('utf8')) });
+                const t = textSink(
+                  sink ?? { write: (b) => io.out(Buffer.from(b).toString('utf8')) },
+                );
                 events = writeJsonl(r, (l) => t.line(l));
                 t.end();
               } else {
@@ -201,7 +241,12 @@ export const logCommand: CommandModule = {
               r.close();
             }
           } else {
-            if (opts.to !== 'ptesim') throw new SimError('BAD_ARGUMENT', 'the input is JSON lines already; use --to ptesim', path);
+            if (opts.to !== 'ptesim')
+              throw new SimError(
+                'BAD_ARGUMENT',
+                'the input is JSON lines already; use --to ptesim',
+                path,
+              );
             events = readJsonl(fileLines(path), sink as FileSink, path, wopts).events;
           }
         } catch (e) {

@@ -31,7 +31,10 @@ export const STANDARD_WRITES = 714_300;
 export const STANDARD_SEED = 1;
 
 export function standardScenario(writes: number): Scenario {
-  const text = readFileSync(join(packageRoot(), 'scenarios', 'seed-concurrent-wrprotect.yaml'), 'utf8');
+  const text = readFileSync(
+    join(packageRoot(), 'scenarios', 'seed-concurrent-wrprotect.yaml'),
+    'utf8',
+  );
   const s = parseScenarioText(text, 'scenarios/seed-concurrent-wrprotect.yaml');
   return { ...s, threads: s.threads.map((t) => (t.kind === 'user' ? { ...t, writes } : t)) };
 }
@@ -47,7 +50,10 @@ interface ChildResult {
 
 function child(mode: 'replay' | 'verify', path: string): ChildResult {
   const script = fileURLToPath(new URL('./logChild.js', import.meta.url));
-  const r = spawnSync(process.execPath, [script, mode, path], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [script, mode, path], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) throw new Error(`log bench child (${mode}) failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as ChildResult;
 }
@@ -60,7 +66,8 @@ const cpuNow = (): number => {
 
 export const logSuite: BenchSuite = {
   name: 'log',
-  description: 'format 2 logs on the standard 10-million-event workload: record, size, replay, seek, bisect, memory',
+  description:
+    'format 2 logs on the standard 10-million-event workload: record, size, replay, seek, bisect, memory',
   async run({ quick, log }) {
     const writes = quick ? Math.round(STANDARD_WRITES / 10) : STANDARD_WRITES;
     const scenario = standardScenario(writes);
@@ -78,8 +85,16 @@ export const logSuite: BenchSuite = {
       const recordMs = performance.now() - t;
       const recordCpuMs = cpuNow() - recCpu0;
       const events = run.events;
-      log(`  load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (a shared machine slows every wall-clock figure; CPU-time rates are in the notes)`);
-      log(`  workload: ${events} events (${writes} writes per writer), recorded in ${(recordMs / 1000).toFixed(2)} s`);
+      log(
+        `  load average ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(
+            ' ',
+          )} (a shared machine slows every wall-clock figure; CPU-time rates are in the notes)`,
+      );
+      log(
+        `  workload: ${events} events (${writes} writes per writer), recorded in ${(recordMs / 1000).toFixed(2)} s`,
+      );
       const runCpu0 = cpuNow();
       runModel(model, { seed: STANDARD_SEED, maxSteps: 1e9 });
       const runOnlyCpuMs = cpuNow() - runCpu0;
@@ -89,7 +104,8 @@ export const logSuite: BenchSuite = {
       // Best of three: the machine may be shared; the fastest run is the least disturbed one.
       const reps = [child('replay', path), child('replay', path), child('replay', path)];
       const rep = reps.reduce((a, b) => (b.ms < a.ms ? b : a));
-      if (!rep.ok || rep.hash !== run.finalStateHash) throw new Error(`replay disagrees: ${rep.hash} vs ${run.finalStateHash}`);
+      if (!rep.ok || rep.hash !== run.finalStateHash)
+        throw new Error(`replay disagrees: ${rep.hash} vs ${run.finalStateHash}`);
       const ver = child('verify', path);
       if (!ver.ok) throw new Error('verify failed on the standard log');
 
@@ -136,18 +152,67 @@ export const logSuite: BenchSuite = {
       }
 
       reader.close();
-      log(`  bisect: event ${b.index} after ${b.probes} checkpoint probes and ${b.folded} folded events`);
+      log(
+        `  bisect: event ${b.index} after ${b.probes} checkpoint probes and ${b.folded} folded events`,
+      );
 
       figures.push(
-        { name: 'replayEventsPerSec', value: rate(rep.events, rep.ms), unit: 'events/s', target: { value: 5e6, atLeast: true }, note: `fresh process: open, read, decode, evolve; best of 3 (all ${reps.map((x) => (rate(x.events, x.ms) / 1e6).toFixed(1)).join(', ')} M/s; CPU-time rate ${(rate(rep.events, rep.cpuMs) / 1e6).toFixed(1)} M/s)` },
-        { name: 'rawEventsPerSec', value: rawRate, unit: 'events/s', note: 'applyEvent loop over the events in memory' },
-        { name: 'replayRatioToRaw', value: rate(rep.events, rep.ms) / rawRate, unit: '', target: { value: 0.4, atLeast: true }, note: `in-process replay ${(inProcRate / 1e6).toFixed(1)} M/s` },
-        { name: 'bytesPerEvent', value: bytes / events, unit: 'bytes', target: { value: 4, atLeast: false }, note: `${(bytes / 1e6).toFixed(1)} MB` },
-        { name: 'recordEventsPerSec', value: rate(events, recordMs), unit: 'events/s', target: { value: 1e6, atLeast: true }, note: `CPU-time rate ${(rate(events, recordCpuMs) / 1e6).toFixed(2)} M/s; run alone (CPU time) ${(rate(events, runOnlyCpuMs) / 1e6).toFixed(2)} M/s` },
-        { name: 'seekMs', value: worst, unit: 'ms', target: { value: 50, atLeast: false }, note: `worst of ${probes}; mean ${(total / probes).toFixed(1)} ms; worst CPU time ${worstCpu.toFixed(1)} ms` },
+        {
+          name: 'replayEventsPerSec',
+          value: rate(rep.events, rep.ms),
+          unit: 'events/s',
+          target: { value: 5e6, atLeast: true },
+          note: `fresh process: open, read, decode, evolve; best of 3 (all ${reps.map((x) => (rate(x.events, x.ms) / 1e6).toFixed(1)).join(', ')} M/s; CPU-time rate ${(rate(rep.events, rep.cpuMs) / 1e6).toFixed(1)} M/s)`,
+        },
+        {
+          name: 'rawEventsPerSec',
+          value: rawRate,
+          unit: 'events/s',
+          note: 'applyEvent loop over the events in memory',
+        },
+        {
+          name: 'replayRatioToRaw',
+          value: rate(rep.events, rep.ms) / rawRate,
+          unit: '',
+          target: { value: 0.4, atLeast: true },
+          note: `in-process replay ${(inProcRate / 1e6).toFixed(1)} M/s`,
+        },
+        {
+          name: 'bytesPerEvent',
+          value: bytes / events,
+          unit: 'bytes',
+          target: { value: 4, atLeast: false },
+          note: `${(bytes / 1e6).toFixed(1)} MB`,
+        },
+        {
+          name: 'recordEventsPerSec',
+          value: rate(events, recordMs),
+          unit: 'events/s',
+          target: { value: 1e6, atLeast: true },
+          note: `CPU-time rate ${(rate(events, recordCpuMs) / 1e6).toFixed(2)} M/s; run alone (CPU time) ${(rate(events, runOnlyCpuMs) / 1e6).toFixed(2)} M/s`,
+        },
+        {
+          name: 'seekMs',
+          value: worst,
+          unit: 'ms',
+          target: { value: 50, atLeast: false },
+          note: `worst of ${probes}; mean ${(total / probes).toFixed(1)} ms; worst CPU time ${worstCpu.toFixed(1)} ms`,
+        },
         { name: 'bisectSeconds', value: bisectS, unit: 's', target: { value: 1, atLeast: false } },
-        { name: 'replayPeakRssMB', value: rep.rssMB, unit: 'MB', target: { value: 256, atLeast: false }, note: `max over the 3 runs ${Math.max(...reps.map((x) => x.rssMB)).toFixed(0)} MB` },
-        { name: 'verifyPeakRssMB', value: ver.rssMB, unit: 'MB', target: { value: 256, atLeast: false }, note: `verify ${(rate(ver.events, ver.ms) / 1e6).toFixed(1)} M events/s` },
+        {
+          name: 'replayPeakRssMB',
+          value: rep.rssMB,
+          unit: 'MB',
+          target: { value: 256, atLeast: false },
+          note: `max over the 3 runs ${Math.max(...reps.map((x) => x.rssMB)).toFixed(0)} MB`,
+        },
+        {
+          name: 'verifyPeakRssMB',
+          value: ver.rssMB,
+          unit: 'MB',
+          target: { value: 256, atLeast: false },
+          note: `verify ${(rate(ver.events, ver.ms) / 1e6).toFixed(1)} M events/s`,
+        },
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

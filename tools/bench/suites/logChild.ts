@@ -17,4 +17,6 @@ if (mode === 'verify') {
 r.close();
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(c0);
-process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, ...result, rssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, ...result, rssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
+);
