@@ -25,13 +25,16 @@ export const SPIN_ARCH = { A: 'x86-64', B: 'arm64-nodbm' } as const;
 export const SPIN_PROP = { DATA: 'lost-write', WPPOST: 'wrprotect-post', DIRTY: 'dirty-bit-lost' } as const;
 /** dirty.pml's -D values for a config. */
 export const spinDefines = (c: SpinConfig): string[] => [
+  '-DNWRITES=2',
+  '-DPROTO=0',
+  '-DDIRTY0=0',
   `-DMODE=${c.mode === 'wrprotect' ? 0 : 1}`,
   `-DVARIANT=${{ V4: 0, MERGED: 1, NAIVE: 2 }[c.variant]}`,
   `-DARCH=${c.arch === 'A' ? 0 : 1}`,
   `-DNCALLERS=${c.callers}`,
   `-DNPAGES=${c.pages}`,
   `-DNCPUS=${c.cpus}`,
-  `-DPROP=${{ DATA: 0, WPPOST: 1, DIRTY: 2 }[c.prop]}`,
+  `-DPROP=${{ DATA: 1, WPPOST: 2, DIRTY: 3 }[c.prop]}`,
 ];
 
 /** The config's name in the anchor's results (e.g. wrprotect_V4_archA_c2_n2_k2_d0_snap_DATA). */
@@ -40,6 +43,11 @@ export const spinName = (c: SpinConfig): string =>
 
 /** The scenario, built as scenario text and parsed (so every default of the format applies). */
 export function spinScenario(c: SpinConfig): Scenario {
+  return parseScenarioText(spinScenarioText(c), `spin config ${spinName(c)}`);
+}
+
+/** The scenario file text (JSON, which the YAML scenario parser reads). */
+export function spinScenarioText(c: SpinConfig): string {
   const protocol = c.mode === 'wrprotect' ? 'snap' : 'clean';
   const threads: Record<string, unknown>[] = [];
   for (let cpu = 0; cpu < c.cpus; cpu++) threads.push({ kind: 'user', name: `writer${cpu}`, cpu, writes: 2 });
@@ -58,7 +66,7 @@ export function spinScenario(c: SpinConfig): Scenario {
     driver: { mode: c.mode === 'wrprotect' ? 'mkwrite' : 'pagetable', initialBitmap: c.mode === 'wrprotect' ? 'all' : 'none' },
     threads,
   };
-  return parseScenarioText(JSON.stringify(input), `spin config ${spinName(c)}`);
+  return JSON.stringify(input, null, 1);
 }
 
 /** Every configuration of the anchor's main matrix, in its table order. */

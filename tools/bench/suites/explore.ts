@@ -1,0 +1,135 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchSuite, Figure } from '../types.js';
+import { SPIN_PROP, spinDefines, spinExpected, spinName, spinScenarioText, type SpinConfig } from '../spin/config.js';
+
+/**
+ * ptesim explore vs SPIN on the anchor's largest configurations (write-protect mode, 2
+ * concurrent callers, 2 pages, 2 CPUs, 2 writes each; and the clean-mode counterpart), in the
+ * SPIN-equivalent setting. Time-to-verdict: for a property that holds, SPIN's exhaustive DFS
+ * vs ptesim's exhaustive DFS (POR + symmetry); for a violated one, SPIN's BFS run (its shortest
+ * trail) vs ptesim's search plus minimisation (BFS shortest). Peak memory is each process's
+ * maximum resident set (GNU time %M). With `spin` installed both run here, one after the other;
+ * without it the anchor's recorded figures (results.json of the same model on this machine
+ * class) stand in, and the notes say so. Ratios are ptesim / SPIN: target ≤ 1.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..', '..');
+const runner = join(root, 'dist', 'tools', 'bench', 'spin', 'ptesimRun.js');
+const pml = join(root, 'tools', 'bench', 'spin', 'dirty.pml');
+
+interface Anchor {
+  stored: number;
+  wall: number;
+  mem_mb: number;
+  bfs?: { stored: number; wall: number; mem_mb: number; depth: number };
+}
+
+const C = (mode: SpinConfig['mode'], variant: SpinConfig['variant'], arch: SpinConfig['arch'], prop: SpinConfig['prop']): SpinConfig => ({
+  mode,
+  variant,
+  arch,
+  callers: 2,
+  pages: 2,
+  cpus: 2,
+  prop,
+});
+
+const FULL: SpinConfig[] = [
+  C('wrprotect', 'MERGED', 'A', 'DATA'),
+  C('wrprotect', 'MERGED', 'B', 'DATA'),
+  C('wrprotect', 'NAIVE', 'A', 'DATA'),
+  C('wrprotect', 'MERGED', 'A', 'WPPOST'),
+  C('clean', 'MERGED', 'A', 'DATA'),
+  C('wrprotect', 'V4', 'A', 'WPPOST'),
+  C('wrprotect', 'V4', 'A', 'DATA'),
+  C('wrprotect', 'V4', 'B', 'DATA'),
+  C('wrprotect', 'NAIVE', 'A', 'DIRTY'),
+];
+const QUICK: SpinConfig[] = [
+  { mode: 'wrprotect', variant: 'MERGED', arch: 'A', callers: 2, pages: 1, cpus: 2, prop: 'DATA' },
+  { mode: 'wrprotect', variant: 'V4', arch: 'A', callers: 2, pages: 1, cpus: 2, prop: 'DATA' },
+  C('wrprotect', 'V4', 'A', 'WPPOST'),
+];
+
+/** Run a command under GNU time; wall seconds, max RSS in MB, stdout. */
+function timed(cmd: string, args: string[], cwd: string): { seconds: number; mb: number; out: string; code: number } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const seconds = (performance.now() - t0) / 1000;
+  const kb = Number((r.stderr.trim().split('\n').pop() ?? '0').trim());
+  return { seconds, mb: kb / 1024, out: r.stdout, code: r.status ?? -1 };
+}
+
+function hasSpin(): boolean {
+  return spawnSync('sh', ['-c', 'command -v spin && command -v gcc'], { encoding: 'utf8' }).status === 0;
+}
+
+function runSpin(c: SpinConfig, bfs: boolean): { seconds: number; mb: number; violated: boolean; stored: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'ptesim-spin-'));
+  try {
+    copyFileSync(pml, join(dir, 'dirty.pml'));
+    const gen = spawnSync('spin', [...spinDefines(c), '-a', 'dirty.pml'], { cwd: dir, encoding: 'utf8' });
+    if (gen.status !== 0) throw new Error(`spin -a failed: ${gen.stderr}`);
+    const cc = spawnSync('gcc', ['-O2', '-w', '-DSAFETY', ...(bfs ? ['-DBFS'] : []), '-o', 'pan', 'pan.c'], { cwd: dir, encoding: 'utf8' });
+    if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
+    const r = timed('./pan', ['-m100000'], dir);
+    const mem = Number(/([\d.]+)\s+total actual memory usage/.exec(r.out)?.[1] ?? 0);
+    const stored = Number(/([\d.e+]+) states, stored/.exec(r.out)?.[1] ?? 0);
+    return { seconds: r.seconds, mb: Math.max(r.mb, mem), violated: /errors: [1-9]/.test(r.out), stored };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runPtesim(c: SpinConfig): { seconds: number; mb: number; violated: boolean; states: number; length: number | null; shortest: boolean | null } {
+  const dir = mkdtempSync(join(tmpdir(), 'ptesim-bench-'));
+  try {
+    const file = join(dir, `${spinName(c)}.json`);
+    writeFileSync(file, spinScenarioText(c));
+    const r = timed(process.execPath, [runner, file, SPIN_PROP[c.prop]], dir);
+    const j = JSON.parse(r.out) as { verdict: string; states: number; length: number | null; shortest: boolean | null };
+    return { seconds: r.seconds, mb: r.mb, violated: j.verdict === 'violated', states: j.states, length: j.length, shortest: j.shortest };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const exploreSuite: BenchSuite = {
+  name: 'explore',
+  description: "ptesim explore vs SPIN on the anchor's largest configurations (time-to-verdict and peak memory; ratio = ptesim/SPIN, target ≤ 1)",
+  async run({ quick, log }) {
+    const anchors = JSON.parse(readFileSync(join(root, 'tools', 'bench', 'spin', 'anchor.json'), 'utf8')) as Record<string, Anchor>;
+    const spin = hasSpin();
+    if (!spin) log('  spin/gcc not found: SPIN figures are the anchor\'s recorded ones (apt-get install spin to run it here)');
+    const figures: Figure[] = [];
+    for (const c of quick ? QUICK : FULL) {
+      const name = spinName(c);
+      const expectViolation = spinExpected(c);
+      const p = runPtesim(c);
+      let s: { seconds: number; mb: number; stored: number; how: string };
+      if (spin) {
+        const r = runSpin(c, expectViolation);
+        s = { seconds: r.seconds, mb: r.mb, stored: r.stored, how: expectViolation ? 'spin BFS (shortest trail), run here' : 'spin DFS, run here' };
+      } else {
+        const a = anchors[name];
+        const src = expectViolation ? a?.bfs : a;
+        s = { seconds: src?.wall ?? NaN, mb: src?.mem_mb ?? NaN, stored: src?.stored ?? NaN, how: 'anchor figures' };
+      }
+      const verdictOk = p.violated === expectViolation;
+      log(
+        `  ${name}: ptesim ${p.violated ? `violated (${p.length} steps${p.shortest ? ', shortest' : ''})` : 'holds'} ${p.states.toLocaleString('en')} states ${p.seconds.toFixed(2)} s ${p.mb.toFixed(0)} MB` +
+          ` | SPIN ${s.stored.toLocaleString('en')} states ${s.seconds.toFixed(2)} s ${s.mb.toFixed(0)} MB (${s.how})${verdictOk ? '' : '  VERDICT MISMATCH'}`,
+      );
+      figures.push(
+        { name: `${name} time ratio`, value: p.seconds / s.seconds, unit: 'x', target: { value: 1, atLeast: false }, note: `${p.seconds.toFixed(2)} s vs ${s.seconds.toFixed(2)} s` },
+        { name: `${name} memory ratio`, value: p.mb / s.mb, unit: 'x', target: { value: 1, atLeast: false }, note: `${p.mb.toFixed(0)} MB vs ${s.mb.toFixed(0)} MB` },
+        { name: `${name} verdict matches`, value: verdictOk ? 1 : 0, unit: 'bool', target: { value: 1, atLeast: true } },
+      );
+    }
+    return figures;
+  },
+};
