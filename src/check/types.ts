@@ -51,6 +51,8 @@ export interface Property {
 
 export interface PropertyVerdict {
   readonly id: string;
+  /** 'warning' verdicts (warn-*) never make a run fail. */
+  readonly severity: 'failure' | 'warning';
   /** true: held; false: violated; null: not decidable on this run (e.g. cut by the step bound). */
   readonly ok: boolean | null;
   readonly firstViolationEvent: number | null;

@@ -58,6 +58,8 @@ export function checkFooter(payload: unknown, where: string): LogFooter {
     finalStateHash,
     verdicts: verdicts.filter(isObj).map((v) => ({
       id: String(v['id']),
+      // Logs written before verdicts carried a severity: every verdict was a failure check.
+      severity: v['severity'] === 'warning' ? ('warning' as const) : ('failure' as const),
       ok: typeof v['ok'] === 'boolean' ? v['ok'] : null,
       firstViolationEvent:
         typeof v['firstViolationEvent'] === 'number' ? v['firstViolationEvent'] : null,

@@ -3,7 +3,8 @@ import { applyEvent } from '../evolve/index.js';
 import { initialMutableState } from '../state/init.js';
 import { stateHash } from '../state/hash.js';
 import type { SimState } from '../state/types.js';
-import type { Checker, Property, PropertyVerdict, Violation } from '../check/types.js';
+import type { Property, PropertyVerdict, Violation } from '../check/types.js';
+import { CheckerTable } from '../check/dispatch.js';
 import { listProperties } from '../check/registry.js';
 import { SimError } from '../errors.js';
 import { allDone, decide, stepOptions } from './decide.js';
@@ -50,22 +51,20 @@ export function runModel(model: Model, options: RunOptions = {}, sink?: EventSin
   const prng = new Prng(seed);
   const state = initialMutableState(model.scenario);
   const view = state as unknown as SimState;
-  const checkers: Checker[] = props.map((p) => p.start(model));
+  const table = new CheckerTable(model, props);
   const found: (Violation | null)[] = props.map(() => null);
+  const onFound = (i: number, v: Violation): void => {
+    if (found[i]) return; // the run reports each property's first violation
+    found[i] = v;
+    if ((props[i] as Property).severity === 'failure') failed = true;
+  };
   const picks: Pick[] = [];
   let index = 0;
   let failed = false;
   const emit = (e: SimEvent): void => {
     applyEvent(state, e);
     sink?.(e, index);
-    for (let i = 0; i < checkers.length; i++) {
-      if (found[i]) continue;
-      const v = (checkers[i] as Checker).onEvent(e, index, view);
-      if (v) {
-        found[i] = v;
-        if ((props[i] as Property).severity === 'failure') failed = true;
-      }
-    }
+    table.feed(e, index, view, onFound);
     index++;
   };
   let steps = 0;
@@ -133,6 +132,7 @@ export function runModel(model: Model, options: RunOptions = {}, sink?: EventSin
     const v = found[i];
     return {
       id: p.id,
+      severity: p.severity,
       ok: v ? false : end === 'done' ? true : null,
       firstViolationEvent: v ? v.index : null,
       message: v ? v.message : null,

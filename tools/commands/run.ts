@@ -15,10 +15,15 @@ interface RunOpts {
 }
 
 export function printVerdicts(io: Io, r: RunResult): void {
+  const w = Math.max(...r.verdicts.map((v) => v.id.length));
+  const held = r.verdicts.filter((v) => v.ok === true).map((v) => v.id);
   for (const v of r.verdicts) {
-    const status = v.ok === true ? 'holds' : v.ok === false ? `VIOLATED at event ${v.firstViolationEvent}` : 'unknown';
-    io.out(`  ${v.id.padEnd(16)} ${status}${v.message ? `: ${v.message}` : ''}`);
+    if (v.ok === true) continue;
+    const bad = v.severity === 'warning' ? 'WARNING' : 'VIOLATED';
+    const status = v.ok === false ? `${bad} at event ${v.firstViolationEvent}` : 'unknown (run not finished)';
+    io.out(`  ${v.id.padEnd(w)}  ${status}${v.message ? `: ${v.message}` : ''}`);
   }
+  if (held.length) io.out(`  holds (${held.length}): ${held.join(', ')}`);
 }
 
 export const runCommand: CommandModule = {
@@ -54,7 +59,7 @@ export const runCommand: CommandModule = {
           }
           sink.commit();
         } else result = runModel(model, runOpts);
-        const failed = result.verdicts.some((v) => v.ok === false);
+        const failed = result.verdicts.some((v) => v.ok === false && v.severity === 'failure');
         exit.code = failed ? 1 : 0;
         if (opts.json)
           return json(io, {
