@@ -29,6 +29,9 @@ export type CompiledVisitor = (
   strs: readonly string[],
   scratch: (SimEvent | undefined)[] | null,
   visit: (e: SimEvent, i: number) => void,
+  /** Visit only events `lo <= i < hi` (absolute indices); stop decoding at `hi`. */
+  lo: number,
+  hi: number,
 ) => void;
 
 interface Cursor {
@@ -179,7 +182,7 @@ ${cases.join('\n')}
 return (where) => {
   const WT = where + ' chunk.types';
   const WD = where + ' chunk.data';
-  return (T, D, n, first, S, SC, visit) => {
+  return (T, D, n, first, S, SC, visit, lo, hi) => {
     const cur = { pos: 0, e: null };
     const P = new Float64Array(${dec.slots});
     let tp = 0, dp = 0, b = 0, code = 0;
@@ -189,7 +192,11 @@ return (where) => {
 ${dec.plans.map((_, code) => `        case ${code}: dp = d${code}(D, dp, P, S, SC, first, i, cur, WD); break;`).join('\n')}
         default: fail(WT, tp, 'event ' + (first + i) + ': type code ' + code + " is not in the header's table");
       }
-      visit(cur.e, first + i);
+      if (first + i >= lo) visit(cur.e, first + i);
+      if (first + i + 1 >= hi) {
+        // Stopped early: the rest of the chunk is not wanted (its checks are skipped).
+        if (i + 1 < n) return;
+      }
     }
     if (tp !== T.length) fail(WT, tp, 'chunk.types holds more than n = ' + n + ' events');
     if (dp !== D.length) fail(WD, dp, 'chunk.data has bytes left after ' + n + ' events');

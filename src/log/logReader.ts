@@ -23,6 +23,7 @@ import {
 import { isV1, readV1 } from './formatV1.js';
 import { checkFooter, checkHeader } from './headerCheck.js';
 import { readRecord, type ByteSource } from './source.js';
+import { decode, encode } from './codec.js';
 import { inflateRawSync } from 'node:zlib';
 
 export interface ChunkInfo {
@@ -429,6 +430,8 @@ export class LogReader {
       const hi = Math.min(to, info.first + info.n);
       const whole = lo === info.first && hi === info.first + info.n;
       // A partial chunk: skip events before `lo`, stop decoding at `hi` (seeks decode less).
+      // The compiled visitor takes the bounds itself: a wrapper closure here would make its
+      // call site polymorphic and deoptimise it on the first seek.
       const v = whole
         ? visit
         : (e: SimEvent, i: number): void => {
@@ -447,7 +450,7 @@ export class LogReader {
         if (fast) {
           const types = c.z ? inflate(c.types, at, 'types') : c.types;
           const data = c.z ? inflate(c.data, at, 'data') : c.data;
-          fast(types, data, c.n, c.first, c.strs, scratch, v);
+          fast(types, data, c.n, c.first, c.strs, scratch, visit, lo, hi);
         } else visitChunk(c, this.decoder as Decoder, this.header.schema, at, reuse, v);
       } catch (e) {
         if (e !== STOP) throw e;
@@ -488,9 +491,14 @@ export class LogReader {
     return lo;
   }
 
-  /** The initial state of the log's scenario (a fresh mutable copy). */
+  /**
+   * The initial state of the log's scenario (a fresh mutable copy). It goes through the same
+   * MessagePack round trip as checkpoint states, so every state this reader folds has the same
+   * object shapes: folding from a checkpoint then does not deoptimise recipes that were
+   * optimised on literal-built states (first seeks took 20 to 40 ms instead of 1 to 3).
+   */
   initialState(): MutableSimState {
-    return initialMutableState(this.header.scenario);
+    return decode(encode(initialMutableState(this.header.scenario))) as MutableSimState;
   }
 
   /** The checked state of checkpoint `k` (a fresh mutable copy the caller owns). */

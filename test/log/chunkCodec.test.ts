@@ -36,7 +36,17 @@ function compiled(
   const v = compileVisitor(dec, 'test');
   expect(v).not.toBeNull();
   const unz = (b: Uint8Array): Uint8Array => (c.z ? inflateRawSync(b) : b);
-  v?.(unz(c.types), unz(c.data), c.n, c.first, c.strs, reuse ? [] : null, visit);
+  v?.(
+    unz(c.types),
+    unz(c.data),
+    c.n,
+    c.first,
+    c.strs,
+    reuse ? [] : null,
+    visit,
+    c.first,
+    c.first + c.n,
+  );
 }
 
 describe('the columnar chunk codec', () => {
