@@ -2,10 +2,11 @@ import { initialMutableState } from '../state/init.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import type { Model } from '../sim/model.js';
 import type { Pick } from '../sim/schedule.js';
-import { CheckSet, enabledSteps, execute, type FoundViolation } from './transition.js';
+import { CheckSet, enabledSteps, execute, executeTracked, type FoundViolation, type TrackedExecuted } from './transition.js';
 import { LocalSteps } from './localStep.js';
 import { Symmetry } from './symmetry.js';
 import { Visited } from './visited.js';
+import { Footprints } from './footprint.js';
 import type { ExploreOptions, ExploreResult, ExploreStats } from './types.js';
 
 interface Frame {
@@ -20,6 +21,17 @@ interface Frame {
   ample: boolean;
   readonly lastTid: number;
   readonly preemptions: number;
+  /** Sleep set on entry, and the transitions explored here so far (sleep sets only). */
+  readonly sleep: readonly Slept[];
+  readonly done: Slept[];
+}
+
+/** A transition with its footprint, asleep or explored (sleep sets). */
+interface Slept {
+  readonly tid: number;
+  readonly choice: number;
+  readonly reads: ReadonlySet<number>;
+  readonly writes: ReadonlySet<number>;
 }
 
 interface Succ {
@@ -39,7 +51,11 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
   const bound = o.preemptionBound;
   const por = (o.por ?? true) && bound === undefined;
   const local = por ? new LocalSteps(model) : null;
-  const sym = (o.symmetry ?? true) ? Symmetry.of(model) : null;
+  const sleepOn = por && strategy === 'dfs' && o.sleepSets === true;
+  const fps = sleepOn ? new Footprints() : null;
+  const sym = (o.symmetry ?? true) && !sleepOn ? Symmetry.of(model) : null;
+  /** Sleep sets stored with explored states (Godefroid: revisit explores stored \ current). */
+  const storedSleep = new Map<string, Slept[]>();
   const visited = new Visited(o.exact === true, sym);
   const st = {
     states: 0,
@@ -136,7 +152,7 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
 
   if (strategy === 'dfs') {
     const stack: Frame[] = [
-      { state: root, a: visited.a, b: visited.b, key: visited.key, todo: rootSucc.todo, next: 0, ample: rootSucc.ample, lastTid: -1, preemptions: 0 },
+      { state: root, a: visited.a, b: visited.b, key: visited.key, todo: rootSucc.todo, next: 0, ample: rootSucc.ample, lastTid: -1, preemptions: 0, sleep: [], done: [] },
     ];
     progressQueue = () => stack.length;
     const picks: Pick[] = [];
@@ -151,9 +167,23 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
       const choice = top.todo[top.next + 1] as number;
       const of = top.todo[top.next + 2] as number;
       top.next += 3;
-      const ex = execute(model, checks, top.state, tid, choice, of, stack.length);
+      if (fps && top.sleep.some((z) => z.tid === tid && z.choice === choice)) {
+        st.sleepPruned++;
+        continue;
+      }
+      const ex = fps
+        ? executeTracked(model, checks, fps, top.state, tid, choice, of, stack.length)
+        : execute(model, checks, top.state, tid, choice, of, stack.length);
       st.transitions++;
       if (ex.violation) return result(ex.violation, [...picks, { tid, choice }]);
+      let childSleep: Slept[] = [];
+      if (fps && 'reads' in ex) {
+        const tr = ex as TrackedExecuted;
+        const me: Slept = { tid, choice, reads: tr.reads, writes: tr.writes };
+        for (const z of top.sleep) if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
+        for (const z of top.done) if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
+        top.done.push(me);
+      }
       const pre = preOf(top.state, top.lastTid, top.preemptions, tid);
       visited.idOf(ex.state, extra(tid, pre));
       if (!visited.addLast()) {
@@ -163,8 +193,30 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
           top.todo.push(...others(top.state, tid));
           top.ample = false;
         }
+        if (!fps) continue;
+        // Sleep sets with state caching: explore what was asleep there but is awake now.
+        const sk = `${visited.a}:${visited.b}:${visited.key}`;
+        const stored = storedSleep.get(sk);
+        if (!stored || stored.length === 0) continue;
+        const awake = stored.filter((z) => !childSleep.some((y) => y.tid === z.tid && y.choice === z.choice));
+        if (awake.length === 0) continue;
+        storedSleep.set(sk, stored.filter((z) => childSleep.some((y) => y.tid === z.tid && y.choice === z.choice)));
+        if (stack.some((f) => f.a === visited.a && f.b === visited.b && f.key === visited.key)) {
+          // On the stack: widen it there instead (its own loop will take them).
+          childSleep = [];
+        }
+        enabledSteps(model, ex.state, en);
+        const todo: number[] = [];
+        for (const z of awake) {
+          const k = en.tids.indexOf(z.tid);
+          if (k >= 0) todo.push(z.tid, z.choice, en.opts[k] as number);
+        }
+        if (todo.length === 0) continue;
+        picks.push({ tid, choice });
+        stack.push({ state: ex.state, a: visited.a, b: visited.b, key: visited.key, todo, next: 0, ample: false, lastTid: tid, preemptions: pre, sleep: childSleep, done: [] });
         continue;
       }
+      if (fps && childSleep.length > 0) storedSleep.set(`${visited.a}:${visited.b}:${visited.key}`, childSleep);
       if (stop()) break;
       const depth = stack.length;
       if (depth > st.maxDepth) st.maxDepth = depth;
@@ -180,7 +232,7 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
         continue;
       }
       picks.push({ tid, choice });
-      stack.push({ state: ex.state, a, b, key, todo: succ.todo, next: 0, ample: succ.ample, lastTid: tid, preemptions: pre });
+      stack.push({ state: ex.state, a, b, key, todo: succ.todo, next: 0, ample: succ.ample, lastTid: tid, preemptions: pre, sleep: childSleep, done: [] });
     }
     return result(null, null);
   }

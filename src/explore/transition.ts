@@ -5,6 +5,7 @@ import type { MutableSimState, SimState } from '../state/types.js';
 import { allDone, decide, stepOptions } from '../sim/decide.js';
 import type { Model } from '../sim/model.js';
 import { cloneKnown } from './knownShape.js';
+import type { Footprints } from './footprint.js';
 
 /** A property violation found while executing a transition or at a terminal state. */
 export interface FoundViolation {
@@ -95,4 +96,44 @@ export function enabledSteps(model: Model, state: SimState, out: { tids: number[
       out.opts.push(n);
     }
   }
+}
+
+/** A transition executed with its footprint (sleep sets). */
+export interface TrackedExecuted extends Executed {
+  readonly reads: Set<number>;
+  readonly writes: Set<number>;
+}
+
+/**
+ * {@link execute}, recording the footprint: what `options`, `decide` and the checkers read
+ * (on the parent and on the intermediate states) and what the recipes touch.
+ */
+export function executeTracked(
+  model: Model,
+  checks: CheckSet,
+  fp: Footprints,
+  parent: SimState,
+  tid: number,
+  choice: number,
+  of: number,
+  depth: number,
+): TrackedExecuted {
+  const reads = new Set<number>();
+  const writes = new Set<number>();
+  fp.track(parent, reads, (v) => stepOptions(model, v, tid));
+  const events = fp.track(parent, reads, (v) => decide(model, v, tid, choice));
+  const state = cloneKnown(parent);
+  const view = state as unknown as SimState;
+  let violation: FoundViolation | null = null;
+  const feed = (e: SimEvent): void => {
+    const v = fp.track(view, reads, (s) => checks.check(e, depth, s));
+    if (!violation) violation = v;
+  };
+  feed({ type: '@sim/sched', tid });
+  if (of > 1) feed({ type: '@sim/choice', tid, value: choice, of });
+  for (const e of events) {
+    fp.track(view, writes, (s) => applyEvent(s as unknown as MutableSimState, e));
+    feed(e);
+  }
+  return { state, events, violation, reads, writes };
 }

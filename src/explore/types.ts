@@ -24,6 +24,12 @@ export interface ExploreOptions {
   /** Symmetry reduction over interchangeable threads the scenario allows. @default true */
   readonly symmetry?: boolean;
   /**
+   * Sleep sets (DFS only): skip transitions independent of the ones taken since they were
+   * explored elsewhere, by footprints observed on the state. Turns symmetry reduction off
+   * (sleep sets name threads, which a symmetric merge would rename). @default false
+   */
+  readonly sleepSets?: boolean;
+  /**
    * Store exact state keys instead of 64-bit fingerprints (no collision possible, more memory).
    * @default false
    */

@@ -4,7 +4,8 @@ import { explore, getProperty, makeModel, parseScenarioText, type ExploreOptions
 
 /**
  * The reductions are sound: on random small scenarios, exhaustive search with partial-order
- * reduction (local steps as ample sets, C3 proviso) and symmetry reduction gives the same
+ * reduction (local steps as ample sets, C3 proviso; sleep sets over observed footprints) and
+ * symmetry reduction gives the same
  * verdict as the unreduced search, by DFS and by BFS, with fingerprints and with exact keys.
  * Random worlds mix the rules that matter for the races: H9/H9-v4 flush policies, atomic vs
  * faithful fault paths (F3), atomic vs per-CPU shootdowns (T1), x86 (X86-W2) and arm64 without
@@ -61,6 +62,7 @@ describe('reductions are sound', () => {
     for (const o of [
       { por: true, symmetry: true },
       { por: true, symmetry: false, exact: true },
+      { por: true, sleepSets: true },
       { por: false, symmetry: true },
       { strategy: 'bfs', por: true, symmetry: true },
     ] as const) {
@@ -74,13 +76,15 @@ describe('reductions are sound', () => {
     for (const id of ['lost-write', 'wrprotect-post']) {
       const properties = [getProperty(id)];
       const plain = verdictOf(s, { por: false, symmetry: false, properties });
-      const reduced = verdictOf(s, { por: true, symmetry: true, properties });
-      if (plain !== 'cut' && reduced !== 'cut') expect(reduced).toBe(plain);
+      for (const o of [{ por: true, symmetry: true }, { por: true, sleepSets: true }]) {
+        const reduced = verdictOf(s, { ...o, properties });
+        if (plain !== 'cut' && reduced !== 'cut') expect(reduced).toBe(plain);
+      }
     }
   });
 
   it('can tell the difference: the no-flush break is violated, upstream holds (the test has teeth)', () => {
-    const w = { pages: 1, cpus: 2, writes: [1, 1], callers: 1, protocol: 'snap', variant: '__test-no-flush', arch: 'x86-64', faultPath: 'atomic', flush: 'atomic', initialPte: 'writable-clean' } as const;
+    const w: World = { pages: 1, cpus: 2, writes: [1, 1], callers: 1, protocol: 'snap', variant: '__test-no-flush', arch: 'x86-64', faultPath: 'atomic', flush: 'atomic', initialPte: 'writable-clean' };
     expect(verdictOf(scenarioOf(w), {})).toBe('violated');
     expect(verdictOf(scenarioOf({ ...w, variant: 'upstream' }), {})).toBe('holds');
   });

@@ -22,6 +22,11 @@ describe('explore reproduces the SPIN anchor verdicts on small configurations', 
     }
   });
 
+  it.each(small.filter((c) => c.callers === 2).map((c) => [spinName(c), c] as const))('%s with sleep sets', (_, c) => {
+    const r = explore(makeModel(spinScenario(c)), { sleepSets: true, properties: [getProperty(SPIN_PROP[c.prop])] });
+    expect(r.verdict).toBe(spinExpected(c) ? 'violated' : 'holds');
+  });
+
   it('covers at least one violated configuration per broken property (DATA, WPPOST, DIRTY)', () => {
     const broken = new Set(small.filter(spinExpected).map((c) => c.prop));
     expect([...broken].sort()).toEqual(['DATA', 'DIRTY', 'WPPOST']);

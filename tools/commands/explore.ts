@@ -23,6 +23,7 @@ interface ExploreOpts {
   por: boolean;
   symmetry: boolean;
   exact?: boolean;
+  sleepSets?: boolean;
   minimise: boolean;
   out?: string;
   json?: boolean;
@@ -111,6 +112,7 @@ export const exploreCommand: CommandModule = {
       .option('--pct-depth <d>', 'pct: bug depth d', intArg('--pct-depth', 100))
       .option('--no-por', 'turn partial-order reduction off')
       .option('--no-symmetry', 'turn symmetry reduction off')
+      .option('--sleep-sets', 'add sleep sets (DFS; observed footprints; turns symmetry off)')
       .option('--exact', 'store exact state keys instead of 64-bit fingerprints')
       .option('--no-minimise', 'report the counterexample as found (no BFS / preemption shrinking)')
       .option('--out <file>', 'write the counterexample log here')
@@ -135,6 +137,7 @@ export const exploreCommand: CommandModule = {
             por: o.por,
             symmetry: o.symmetry,
             ...(o.exact !== undefined && { exact: o.exact }),
+            ...(o.sleepSets !== undefined && { sleepSets: o.sleepSets }),
             ...(o.preemptionBound !== undefined && { preemptionBound: o.preemptionBound }),
             ...(o.depth !== undefined && { depth: o.depth }),
             ...(o.maxStates !== undefined && { maxStates: o.maxStates }),
@@ -178,7 +181,7 @@ export const exploreCommand: CommandModule = {
         );
         io.out(
           `  ${totalStates.toLocaleString('en')} states, ${totalTr.toLocaleString('en')} transitions, ${r.seconds.toFixed(2)} s, ` +
-            `peak ${r.peakRssMb} MB (POR ample states ${s.ampleStates}, symmetry hits ${s.symmetryHits}, deadlocks ${s.deadlocks})`,
+            `peak ${r.peakRssMb} MB (POR ample states ${s.ampleStates}, sleep-set prunes ${s.sleepPruned}, symmetry hits ${s.symmetryHits}, deadlocks ${s.deadlocks})`,
         );
         if (r.result.verdict === 'violated') {
           io.out(`  ${r.minimised?.message ?? r.result.message}`);
