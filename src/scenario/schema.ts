@@ -101,6 +101,7 @@ export const deviceThreadSchema = z
   .object({
     kind: z.literal('device'),
     name: z.string().min(1).optional(),
+    cpu: z.literal(-1).optional().describe('always -1 (a device is no CPU); written in resolved scenarios'),
     sub: int().default(0).describe('index into secondaryMmus'),
     writes: int().default(1).describe('device stores, each to a page chosen non-deterministically'),
   })

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenarioText, scenarioJsonSchema, SimError } from '../../src/index.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseScenario, parseScenarioText, scenarioJsonSchema, SimError } from '../../src/index.js';
+import { builtin } from '../helpers/scenarios.js';
 
 const base = `
 name: t
@@ -50,4 +53,15 @@ describe('scenario files', () => {
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'pages', 'cpus', 'mms', 'threads', 'options']));
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'pages', 'cpus', 'mms', 'threads']));
   });
+});
+
+describe('resolved scenarios (as stored in log headers)', () => {
+  const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -5));
+  for (const name of names)
+    it(`${name}: parsing the resolved scenario again gives the same scenario`, () => {
+      const s = builtin(name);
+      expect(parseScenario(JSON.parse(JSON.stringify(s)))).toEqual(s);
+    });
 });
