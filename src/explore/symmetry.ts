@@ -169,17 +169,20 @@ export function permute(state: SimState, p: readonly number[], cpu: readonly num
   const threads = s.threads.slice();
   s.threads.forEach((th, t) => (threads[p[t] ?? t] = th));
   const tlbs = s.tlbs.slice();
+  // Unchanged elements are reused (same identity: the explorer caches their hashes).
   s.tlbs.forEach((tlb, c) => {
-    tlbs[cpu[c] ?? c] = tlb.map((e) => (e.susp === 0 ? e : { ...e, susp: mapMask(e.susp, p) }));
+    tlbs[cpu[c] ?? c] = tlb.some((e) => e.susp !== 0)
+      ? tlb.map((e) => (e.susp === 0 ? e : { ...e, susp: mapMask(e.susp, p) }))
+      : tlb;
   });
-  const locks = s.locks.map((l) => ({
-    ...l,
-    owner: l.owner >= 0 ? (p[l.owner] ?? l.owner) : l.owner,
-    readers: mapMask(l.readers, p),
-  }));
+  const locks = s.locks.map((l) => {
+    const owner = l.owner >= 0 ? (p[l.owner] ?? l.owner) : l.owner;
+    const readers = mapMask(l.readers, p);
+    return owner === l.owner && readers === l.readers ? l : { ...l, owner, readers };
+  });
   const out: MutableSimState = { ...s, threads, tlbs, locks };
   if (Array.isArray(s.smmus))
-    out.smmus = s.smmus.map((m) => ({ ...m, susp: m.susp.map((x) => mapMask(x, p)) }));
+    out.smmus = s.smmus.map((m) => (m.susp.some((x) => x !== 0) ? { ...m, susp: m.susp.map((x) => mapMask(x, p)) } : m));
   return out;
 }
 
