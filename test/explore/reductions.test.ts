@@ -54,7 +54,7 @@ const verdictOf = (s: Scenario, o: ExploreOptions): string => {
 };
 
 describe('reductions are sound', () => {
-  test.prop([world], { numRuns: 20 })('reduced and unreduced exhaustive searches agree', (w) => {
+  test.prop([world], { numRuns: 14 })('reduced and unreduced exhaustive searches agree', (w) => {
     const s = scenarioOf(w);
     const plain = verdictOf(s, { por: false, symmetry: false, exact: true });
     fc.pre(plain !== 'cut');
@@ -71,7 +71,7 @@ describe('reductions are sound', () => {
     }
   });
 
-  test.prop([world], { numRuns: 10 })('per-property verdicts agree too', (w) => {
+  test.prop([world], { numRuns: 6 })('per-property verdicts agree too', (w) => {
     const s = scenarioOf(w);
     for (const id of ['lost-write', 'wrprotect-post']) {
       const properties = [getProperty(id)];
