@@ -33,7 +33,7 @@ describe('mprotect(PROT_READ) (change_pte_range)', () => {
       runModel(model, { seed: 1, schedule: parseSchedule(`${RACE}.0*2`) }, (e) => events.push(e));
       const ret = events.findIndex((e) => e.type === 'actor/return' && e.fn === 'mprotect');
       expect(ret).toBeGreaterThan(0);
-      return events.slice(ret).filter((e) => e.tid === 0 && (e.type === 'mem/store' || e.type === 'fault/exit'));
+      return events.slice(ret).filter((e) => (e.type === 'mem/store' || e.type === 'fault/exit') && e.tid === 0);
     };
     expect(after_(before)).toEqual([{ type: 'mem/store', tid: 0, cpu: 0, page: 0 }]);
     expect(after_(after)).toContainEqual({ type: 'fault/exit', tid: 0, result: 'sigsegv' });
