@@ -70,7 +70,7 @@ describe('ptesim matrix', () => {
     expect(r.out).toMatch(/seed-concurrent-wrprotect\s+seed-v4\s+VIOLATED\(wrprotect-post, 16\)/);
     expect(r.out).toMatch(/seed-clean\s+upstream\s+holds/);
     expect(r.out).toMatch(/seed-concurrent-wrprotect\s+upstream\s+bounded/);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.log')).length).toBeGreaterThan(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.ptesim')).length).toBeGreaterThan(0);
     const md = await cli('matrix', 'seed-clean', '--markdown');
     expect(md.out).toMatch(/^\| scenario \| variant \| x86-64 \|/);
   });

@@ -103,7 +103,7 @@ export const matrixCommand: CommandModule = {
           const job = jobs[i] as ExploreJob;
           let log: string | null = null;
           if (o.outDir !== undefined && r.schedule !== null) {
-            log = join(o.outDir, `${job.scenarioRef.replace(/[^\w.-]+/g, '_')}.${r.variant}.${r.arch}.log`);
+            log = join(o.outDir, `${job.scenarioRef.replace(/[^\w.-]+/g, '_')}.${r.variant}.${r.arch}.ptesim`);
             writeCounterexample(makeModel(job.scenario, { arch: r.arch, variant: r.variant }), parseSchedule(r.schedule), log);
           }
           return { scenario: r.scenario, variant: r.variant, arch: r.arch, r, log };
