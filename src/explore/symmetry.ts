@@ -26,8 +26,14 @@ export class Symmetry {
     private readonly groups: readonly (readonly number[])[],
     private readonly withCpu: readonly boolean[],
     private readonly cpuOf: readonly number[],
-    private readonly nCpus: number,
-  ) {}
+    nCpus: number,
+  ) {
+    this.tidIdentity = cpuOf.map((_, i) => i);
+    this.cpuIdentity = Array.from({ length: nCpus }, (_, i) => i);
+  }
+
+  private readonly tidIdentity: number[];
+  private readonly cpuIdentity: number[];
 
   /**
    * One representative image, cheaply: in each group, order the members by a signature of
@@ -37,30 +43,40 @@ export class Symmetry {
    * different images (less reduction, never a wrong merge).
    */
   sortedImage(state: SimState, extra?: readonly number[]): { state: SimState; extra: readonly number[] | undefined; permuted: boolean } {
-    const n = state.threads.length;
     let p: number[] | null = null;
     let cpu: number[] | null = null;
     for (let g = 0; g < this.groups.length; g++) {
       const members = this.groups[g] as readonly number[];
-      const sig = members.map((t) => signature(state, t, this.withCpu[g] ? (this.cpuOf[t] as number) : -1));
-      const order = members.slice().sort((x, y) => {
-        const d = (sig[members.indexOf(x)] as number) - (sig[members.indexOf(y)] as number);
-        return d !== 0 ? d : x - y;
-      });
-      if (order.every((t, i) => t === members[i])) continue;
-      p ??= Array.from({ length: n }, (_, i) => i);
-      order.forEach((t, i) => ((p as number[])[t] = members[i] as number));
-      if (this.withCpu[g]) {
-        cpu ??= Array.from({ length: this.nCpus }, (_, i) => i);
-        order.forEach((t, i) => ((cpu as number[])[this.cpuOf[t] as number] = this.cpuOf[members[i] as number] as number));
+      const withCpu = this.withCpu[g] === true;
+      if (members.length === 2) {
+        // The common case, without allocating: swap the pair when out of order.
+        const x = members[0] as number;
+        const y = members[1] as number;
+        const sx = signature(state, x, withCpu ? (this.cpuOf[x] as number) : -1);
+        const sy = signature(state, y, withCpu ? (this.cpuOf[y] as number) : -1);
+        if (sx <= sy) continue;
+        p ??= this.tidIdentity.slice();
+        p[x] = y;
+        p[y] = x;
+        if (withCpu) {
+          cpu ??= this.cpuIdentity.slice();
+          cpu[this.cpuOf[x] as number] = this.cpuOf[y] as number;
+          cpu[this.cpuOf[y] as number] = this.cpuOf[x] as number;
+        }
+        continue;
+      }
+      const sig = members.map((t) => signature(state, t, withCpu ? (this.cpuOf[t] as number) : -1));
+      const idx = members.map((_, i) => i).sort((i, j) => (sig[i] as number) - (sig[j] as number) || i - j);
+      if (idx.every((v, i) => v === i)) continue;
+      p ??= this.tidIdentity.slice();
+      idx.forEach((from, to) => ((p as number[])[members[from] as number] = members[to] as number));
+      if (withCpu) {
+        cpu ??= this.cpuIdentity.slice();
+        idx.forEach((from, to) => ((cpu as number[])[this.cpuOf[members[from] as number] as number] = this.cpuOf[members[to] as number] as number));
       }
     }
     if (!p) return { state, extra, permuted: false };
-    return {
-      state: permute(state, p, cpu ?? Array.from({ length: this.nCpus }, (_, i) => i)),
-      extra: extra && remapExtra(extra, p),
-      permuted: true,
-    };
+    return { state: permute(state, p, cpu ?? this.cpuIdentity), extra: extra && remapExtra(extra, p), permuted: true };
   }
 
   /** The symmetry group of a model, or null when it is trivial. */
