@@ -73,19 +73,64 @@ function cloneGeneric(v: unknown): unknown {
 }
 
 /** Deep copy: known parts field by field, the rest generically; key order is preserved. */
+let cloneCalls = 0;
 export function cloneKnown(state: SimState | MutableSimState): MutableSimState {
   const s = state as MutableSimState;
+  if ((cloneCalls++ & 1023) === 0) verifyKnownShapes(s);
+  const pages = new Array<MutableSimState['pages'][number]>(s.pages.length);
+  for (let i = 0; i < pages.length; i++) {
+    const p = s.pages[i] as MutableSimState['pages'][number];
+    pages[i] = { version: p.version, device: p.device };
+  }
+  const mms = new Array<MutableSimState['mms'][number]>(s.mms.length);
+  for (let i = 0; i < mms.length; i++) {
+    const m = s.mms[i] as MutableSimState['mms'][number];
+    mms[i] = { ptes: m.ptes.slice(), pending: m.pending, seq: m.seq, active: m.active };
+  }
+  const tlbs = new Array<MutableSimState['tlbs'][number]>(s.tlbs.length);
+  for (let i = 0; i < tlbs.length; i++) {
+    const t = s.tlbs[i] as MutableSimState['tlbs'][number];
+    const out = new Array<MutableSimState['tlbs'][number][number]>(t.length);
+    for (let j = 0; j < t.length; j++) {
+      const e = t[j] as MutableSimState['tlbs'][number][number];
+      out[j] = { mm: e.mm, vpn: e.vpn, pfn: e.pfn, w: e.w, d: e.d, susp: e.susp };
+    }
+    tlbs[i] = out;
+  }
+  const locks = new Array<MutableSimState['locks'][number]>(s.locks.length);
+  for (let i = 0; i < locks.length; i++) {
+    const l = s.locks[i] as MutableSimState['locks'][number];
+    locks[i] = { owner: l.owner, readers: l.readers };
+  }
+  const bitmaps = new Array<number[]>(s.bitmaps.length);
+  for (let i = 0; i < bitmaps.length; i++) bitmaps[i] = (s.bitmaps[i] as number[]).slice();
+  const threads = new Array<MutableSimState['threads'][number]>(s.threads.length);
+  for (let i = 0; i < threads.length; i++) {
+    const st = (s.threads[i] as MutableSimState['threads'][number]).stack;
+    const stack = new Array<MutableSimState['threads'][number]['stack'][number]>(st.length);
+    for (let j = 0; j < st.length; j++) {
+      const f = st[j] as MutableSimState['threads'][number]['stack'][number];
+      stack[j] = { fn: f.fn, pc: f.pc, l: f.l.slice() };
+    }
+    threads[i] = { stack };
+  }
+  const smmus = new Array<MutableSimState['smmus'][number]>(s.smmus.length);
+  for (let i = 0; i < smmus.length; i++) {
+    const m = s.smmus[i] as MutableSimState['smmus'][number];
+    smmus[i] = { mm: m.mm, seq: m.seq, sptes: m.sptes.slice(), susp: m.susp.slice() };
+  }
   const out: Record<string, unknown> = {
-    pages: s.pages.map((p) => ({ version: p.version, device: p.device })),
-    mms: s.mms.map((m) => ({ ptes: m.ptes.slice(), pending: m.pending, seq: m.seq, active: m.active })),
-    tlbs: s.tlbs.map((t) => t.map((e) => ({ mm: e.mm, vpn: e.vpn, pfn: e.pfn, w: e.w, d: e.d, susp: e.susp }))),
-    locks: s.locks.map((l) => ({ owner: l.owner, readers: l.readers })),
-    bitmaps: s.bitmaps.map((b) => b.slice()),
+    pages,
+    mms,
+    tlbs,
+    locks,
+    bitmaps,
     bounds: { start: s.bounds.start, end: s.bounds.end },
-    threads: s.threads.map((th) => ({ stack: th.stack.map((f) => ({ fn: f.fn, pc: f.pc, l: f.l.slice() })) })),
-    smmus: s.smmus.map((m) => ({ mm: m.mm, seq: m.seq, sptes: m.sptes.slice(), susp: m.susp.slice() })),
+    threads,
+    smmus,
     warnings: s.warnings,
   };
-  for (const k in s) if (!(k in out)) out[k] = cloneGeneric((s as unknown as Record<string, unknown>)[k]);
+  let i = 0;
+  for (const k in s) if (i++ >= KNOWN_ROOT.length) out[k] = cloneGeneric((s as unknown as Record<string, unknown>)[k]);
   return out as unknown as MutableSimState;
 }
