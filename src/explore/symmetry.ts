@@ -5,8 +5,9 @@ import type { Model } from '../sim/model.js';
 /**
  * Symmetry reduction over threads the scenario makes interchangeable (the explorer finds
  * them; no scenario field is needed):
- * - callers (kind 'caller') with the same protocol and range, when that protocol uses only
- *   the driver's shared bitmap (not 'clean', whose callers own private bitmaps);
+ * - callers (kind 'caller') with the same protocol and range; `clean` callers own private
+ *   bitmaps, which move with them (and so does the bitmap id in their helper frames, slot
+ *   {@link HELPER_BM_SLOT});
  * - user threads with the same mm, ops and write count on distinct CPUs that no other user
  *   thread uses, when TLB shootdowns are one atomic step (`flush: atomic`: a per-CPU
  *   shootdown walks CPUs in a fixed order, which a CPU permutation would not respect).
@@ -27,9 +28,29 @@ export class Symmetry {
     private readonly withCpu: readonly boolean[],
     private readonly cpuOf: readonly number[],
     nCpus: number,
+    /** Private bitmap of each thread (0 = the driver's shared one). */
+    private readonly bitmapOf: readonly number[],
+    nBitmaps: number,
   ) {
     this.tidIdentity = cpuOf.map((_, i) => i);
     this.cpuIdentity = Array.from({ length: nCpus }, (_, i) => i);
+    this.bmIdentity = Array.from({ length: nBitmaps }, (_, i) => i);
+  }
+
+  private readonly bmIdentity: number[];
+
+  /** The bitmap renaming that goes with thread renaming p. */
+  private bitmapPerm(p: readonly number[]): number[] | null {
+    let bm: number[] | null = null;
+    for (let t = 0; t < p.length; t++) {
+      const from = this.bitmapOf[t] ?? 0;
+      const to = this.bitmapOf[p[t] ?? t] ?? 0;
+      if (from !== to) {
+        bm ??= this.bmIdentity.slice();
+        bm[from] = to;
+      }
+    }
+    return bm;
   }
 
   private readonly tidIdentity: number[];
@@ -52,8 +73,8 @@ export class Symmetry {
         // The common case, without allocating: swap the pair when out of order.
         const x = members[0] as number;
         const y = members[1] as number;
-        const sx = signature(state, x, withCpu ? (this.cpuOf[x] as number) : -1);
-        const sy = signature(state, y, withCpu ? (this.cpuOf[y] as number) : -1);
+        const sx = signature(state, x, withCpu ? (this.cpuOf[x] as number) : -1, this.bitmapOf[x] ?? 0);
+        const sy = signature(state, y, withCpu ? (this.cpuOf[y] as number) : -1, this.bitmapOf[y] ?? 0);
         if (sx <= sy) continue;
         p ??= this.tidIdentity.slice();
         p[x] = y;
@@ -65,7 +86,7 @@ export class Symmetry {
         }
         continue;
       }
-      const sig = members.map((t) => signature(state, t, withCpu ? (this.cpuOf[t] as number) : -1));
+      const sig = members.map((t) => signature(state, t, withCpu ? (this.cpuOf[t] as number) : -1, this.bitmapOf[t] ?? 0));
       const idx = members.map((_, i) => i).sort((i, j) => (sig[i] as number) - (sig[j] as number) || i - j);
       if (idx.every((v, i) => v === i)) continue;
       p ??= this.tidIdentity.slice();
@@ -76,7 +97,7 @@ export class Symmetry {
       }
     }
     if (!p) return { state, extra, permuted: false };
-    return { state: permute(state, p, cpu ?? this.cpuIdentity), extra: extra && remapExtra(extra, p), permuted: true };
+    return { state: permute(state, p, cpu ?? this.cpuIdentity, this.bitmapPerm(p)), extra: extra && remapExtra(extra, p), permuted: true };
   }
 
   /** The symmetry group of a model, or null when it is trivial. */
@@ -90,7 +111,7 @@ export class Symmetry {
       if (t.kind === 'user') cpuUse.set(t.cpu, (cpuUse.get(t.cpu) ?? 0) + 1);
     });
     s.threads.forEach((t, tid) => {
-      if (t.kind === 'caller' && t.protocol !== 'clean') {
+      if (t.kind === 'caller') {
         const c = t as CallerThreadSpec;
         const k = `${c.protocol}:${c.first}:${c.nr}`;
         callers.set(k, [...(callers.get(k) ?? []), tid]);
@@ -126,7 +147,7 @@ export class Symmetry {
       return m;
     });
     const withCpu = groups.map((g) => s.threads[g[0] as number]?.kind === 'user');
-    return new Symmetry(nonId, cpuPerms, groups, withCpu, s.threads.map((t) => t.cpu), s.cpus);
+    return new Symmetry(nonId, cpuPerms, groups, withCpu, s.threads.map((t) => t.cpu), s.cpus, model.layout.bitmapOf, model.layout.nBitmaps);
   }
 
   get size(): number {
@@ -138,13 +159,13 @@ export class Symmetry {
     f(state, extra, false);
     for (let i = 0; i < this.perms.length; i++) {
       const p = this.perms[i] as readonly number[];
-      f(permute(state, p, this.cpuPerms[i] as readonly number[]), extra && remapExtra(extra, p), true);
+      f(permute(state, p, this.cpuPerms[i] as readonly number[], this.bitmapPerm(p)), extra && remapExtra(extra, p), true);
     }
   }
 }
 
-/** A cheap hash of thread t's stack (and of CPU `cpu`'s TLB when cpu >= 0). */
-function signature(state: SimState, t: number, cpu: number): number {
+/** A cheap hash of thread t's stack (and of CPU `cpu`'s TLB when cpu >= 0, its bitmap when bm > 0). */
+function signature(state: SimState, t: number, cpu: number, bm: number): number {
   let h = 0x811c9dc5;
   const mix = (x: number): void => {
     h = Math.imul(h ^ x, 0x01000193);
@@ -156,6 +177,7 @@ function signature(state: SimState, t: number, cpu: number): number {
     mix(f.pc);
     for (const x of f.l) mix(x);
   }
+  if (bm > 0) for (const x of state.bitmaps[bm] ?? []) mix(x);
   if (cpu >= 0)
     for (const e of state.tlbs[cpu] ?? []) {
       mix(e.mm);
@@ -179,11 +201,26 @@ function mapMask(mask: number, p: readonly number[]): number {
   return out;
 }
 
-/** The state with thread t renamed p[t] and CPU c renamed cpu[c]. */
-export function permute(state: SimState, p: readonly number[], cpu: readonly number[]): MutableSimState {
+/** Local slot of the helper frame that holds its bitmap id (src/kernel/helper.ts HelperSlot.Bm). */
+export const HELPER_BM_SLOT = 3;
+
+/** The state with thread t renamed p[t], CPU c renamed cpu[c] and bitmap b renamed bm[b]. */
+export function permute(state: SimState, p: readonly number[], cpu: readonly number[], bm: readonly number[] | null = null): MutableSimState {
   const s = state as unknown as MutableSimState;
   const threads = s.threads.slice();
-  s.threads.forEach((th, t) => (threads[p[t] ?? t] = th));
+  s.threads.forEach((th, t) => {
+    let moved = th;
+    if (bm && th.stack.some((f) => f.fn === 'helper' && (bm[f.l[HELPER_BM_SLOT] ?? 0] ?? 0) !== (f.l[HELPER_BM_SLOT] ?? 0)))
+      moved = {
+        stack: th.stack.map((f) => {
+          if (f.fn !== 'helper') return f;
+          const l = f.l.slice();
+          l[HELPER_BM_SLOT] = bm[l[HELPER_BM_SLOT] ?? 0] ?? 0;
+          return { ...f, l };
+        }),
+      };
+    threads[p[t] ?? t] = moved;
+  });
   const tlbs = s.tlbs.slice();
   // Unchanged elements are reused (same identity: the explorer caches their hashes).
   s.tlbs.forEach((tlb, c) => {
@@ -197,6 +234,11 @@ export function permute(state: SimState, p: readonly number[], cpu: readonly num
     return owner === l.owner && readers === l.readers ? l : { ...l, owner, readers };
   });
   const out: MutableSimState = { ...s, threads, tlbs, locks };
+  if (bm) {
+    const bitmaps = s.bitmaps.slice();
+    s.bitmaps.forEach((b, i) => (bitmaps[bm[i] ?? i] = b));
+    out.bitmaps = bitmaps;
+  }
   if (Array.isArray(s.smmus))
     out.smmus = s.smmus.map((m) => (m.susp.some((x) => x !== 0) ? { ...m, susp: m.susp.map((x) => mapMask(x, p)) } : m));
   return out;

@@ -70,3 +70,12 @@ describe('state keys, fingerprints and clones', () => {
     expect(() => verifyKnownShapes(s as unknown as SimState)).toThrow(/page objects/);
   });
 });
+
+describe('symmetry bookkeeping', () => {
+  it('renames the helper frame bitmap slot the kernel uses (HelperSlot.Bm)', async () => {
+    const { HELPER_BM_SLOT } = await import('../../src/explore/symmetry.js');
+    const { helperArgs } = await import('../../src/kernel/helper.js');
+    const l = helperArgs('clean', 0, 1, 7);
+    expect(l[HELPER_BM_SLOT]).toBe(7);
+  });
+});
