@@ -1,9 +1,10 @@
 import type { MutableSimState, SimState } from '../state/types.js';
 
 /**
- * Compact, exact, decodable state keys for the explorer, and a fast deep clone.
+ * Compact, exact, decodable state keys for the explorer (`--exact` visited sets and the BFS
+ * frontier).
  *
- * Both walk the plain-data state generically (arrays, objects with a fixed key order, small
+ * The encoder walks the plain-data state generically (arrays, objects with a fixed key order, small
  * integers, short strings), so they keep working when other areas add fields to SimState.
  * A key is a string of UTF-16 code units: integers in [-2, 0xfff0) take one unit, others are
  * escaped; arrays carry their length; an object is its shape id (the list of its key names,
@@ -184,27 +185,4 @@ export class ShapeTable {
         throw new Error(`state key: bad code unit ${c} at ${pos.i - 1}`);
     }
   }
-}
-
-function cloneValue(v: unknown): unknown {
-  if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      out[i] = typeof x === 'object' && x !== null ? cloneValue(x) : x;
-    }
-    return out;
-  }
-  const o = v as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k in o) {
-    const x = o[k];
-    out[k] = typeof x === 'object' && x !== null ? cloneValue(x) : x;
-  }
-  return out;
-}
-
-/** A private mutable deep copy of a plain-data state (the recipes then mutate it in place). */
-export function cloneState(state: SimState | MutableSimState): MutableSimState {
-  return cloneValue(state) as MutableSimState;
 }
