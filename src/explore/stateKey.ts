@@ -5,7 +5,7 @@ import type { MutableSimState, SimState } from '../state/types.js';
  * frontier).
  *
  * The encoder walks the plain-data state generically (arrays, objects with a fixed key order, small
- * integers, short strings), so they keep working when other areas add fields to SimState.
+ * integers, short strings), so it keeps working when other areas add fields to SimState.
  * A key is a string of UTF-16 code units: integers in [-2, 0xfff0) take one unit, others are
  * escaped; arrays carry their length; an object is its shape id (the list of its key names,
  * interned in a {@link ShapeTable}) followed by its values; strings are interned too. Equal

@@ -1,5 +1,6 @@
-import type { CallerThreadSpec, UserThreadSpec } from '../scenario/types.js';
 import type { MutableSimState, SimState } from '../state/types.js';
+import { initialMutableState } from '../state/init.js';
+import { KNOWN_ROOT } from './knownShape.js';
 import type { Model } from '../sim/model.js';
 
 /**
@@ -103,6 +104,12 @@ export class Symmetry {
   /** The symmetry group of a model, or null when it is trivial. */
   static of(model: Model): Symmetry | null {
     const s = model.scenario;
+    // Root fields beyond the known ones (per-CPU flush bookkeeping, reclaim generations, ...)
+    // may hold thread or CPU numbers this class does not rename: no symmetry then.
+    const root = Object.keys(initialMutableState(s));
+    if (root.some((k) => !KNOWN_ROOT.includes(k))) return null;
+    // Other thread kinds (mprotect, clear_refs, devices, reclaim, ...) may name CPUs or threads.
+    if (!s.threads.every((t) => t.kind === 'user' || t.kind === 'caller' || t.kind === 'drain')) return null;
     const groups: number[][] = [];
     const callers = new Map<string, number[]>();
     const users = new Map<string, number[]>();
@@ -110,14 +117,15 @@ export class Symmetry {
     s.threads.forEach((t) => {
       if (t.kind === 'user') cpuUse.set(t.cpu, (cpuUse.get(t.cpu) ?? 0) + 1);
     });
+    // Same spec except name and CPU (every other field, present or future, must match).
+    const specKey = (t: object): string =>
+      JSON.stringify(Object.entries(t).filter(([k]) => k !== 'name' && k !== 'cpu').sort(([a], [b]) => (a < b ? -1 : 1)));
     s.threads.forEach((t, tid) => {
       if (t.kind === 'caller') {
-        const c = t as CallerThreadSpec;
-        const k = `${c.protocol}:${c.first}:${c.nr}`;
+        const k = specKey(t);
         callers.set(k, [...(callers.get(k) ?? []), tid]);
       } else if (t.kind === 'user' && s.options.flush === 'atomic' && cpuUse.get(t.cpu) === 1) {
-        const u = t as UserThreadSpec;
-        const k = JSON.stringify([u.mm, u.ops, u.writes]);
+        const k = specKey(t);
         users.set(k, [...(users.get(k) ?? []), tid]);
       }
     });
