@@ -2,7 +2,14 @@ import { initialMutableState } from '../state/init.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import type { Model } from '../sim/model.js';
 import type { Pick } from '../sim/schedule.js';
-import { CheckSet, enabledSteps, execute, executeTracked, type FoundViolation, type TrackedExecuted } from './transition.js';
+import {
+  CheckSet,
+  enabledSteps,
+  execute,
+  executeTracked,
+  type FoundViolation,
+  type TrackedExecuted,
+} from './transition.js';
 import { LocalSteps } from './localStep.js';
 import { Symmetry } from './symmetry.js';
 import { Visited } from './visited.js';
@@ -66,7 +73,12 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
     symmetryHits: 0,
     deadlocks: 0,
   };
-  const freeze = (): ExploreStats => ({ ...st, states: visited.size, runs: 0, visitedBytes: visited.bytes });
+  const freeze = (): ExploreStats => ({
+    ...st,
+    states: visited.size,
+    runs: 0,
+    visitedBytes: visited.bytes,
+  });
   const every = o.progressEvery ?? 20_000;
   let cut: string | null = null;
   const extra = (lastTid: number, pre: number): number[] | undefined =>
@@ -117,7 +129,13 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
       return true;
     }
     if (st.transitions % every === 0 && st.transitions > 0) {
-      o.onProgress?.({ states: visited.size, transitions: st.transitions, depth: st.maxDepth, queue: progressQueue(), runs: 0 });
+      o.onProgress?.({
+        states: visited.size,
+        transitions: st.transitions,
+        depth: st.maxDepth,
+        queue: progressQueue(),
+        runs: 0,
+      });
       const why = o.shouldStop?.() ?? null;
       if (why !== null) {
         cut = why;
@@ -152,7 +170,19 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
 
   if (strategy === 'dfs') {
     const stack: Frame[] = [
-      { state: root, a: visited.a, b: visited.b, key: visited.key, todo: rootSucc.todo, next: 0, ample: rootSucc.ample, lastTid: -1, preemptions: 0, sleep: [], done: [] },
+      {
+        state: root,
+        a: visited.a,
+        b: visited.b,
+        key: visited.key,
+        todo: rootSucc.todo,
+        next: 0,
+        ample: rootSucc.ample,
+        lastTid: -1,
+        preemptions: 0,
+        sleep: [],
+        done: [],
+      },
     ];
     progressQueue = () => stack.length;
     const picks: Pick[] = [];
@@ -180,8 +210,10 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
       if (fps && 'reads' in ex) {
         const tr = ex as TrackedExecuted;
         const me: Slept = { tid, choice, reads: tr.reads, writes: tr.writes };
-        for (const z of top.sleep) if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
-        for (const z of top.done) if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
+        for (const z of top.sleep)
+          if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
+        for (const z of top.done)
+          if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
         top.done.push(me);
       }
       const pre = preOf(top.state, top.lastTid, top.preemptions, tid);
@@ -198,9 +230,14 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
         const sk = `${visited.a}:${visited.b}:${visited.key}`;
         const stored = storedSleep.get(sk);
         if (!stored || stored.length === 0) continue;
-        const awake = stored.filter((z) => !childSleep.some((y) => y.tid === z.tid && y.choice === z.choice));
+        const awake = stored.filter(
+          (z) => !childSleep.some((y) => y.tid === z.tid && y.choice === z.choice),
+        );
         if (awake.length === 0) continue;
-        storedSleep.set(sk, stored.filter((z) => childSleep.some((y) => y.tid === z.tid && y.choice === z.choice)));
+        storedSleep.set(
+          sk,
+          stored.filter((z) => childSleep.some((y) => y.tid === z.tid && y.choice === z.choice)),
+        );
         if (stack.some((f) => f.a === visited.a && f.b === visited.b && f.key === visited.key)) {
           // On the stack: widen it there instead (its own loop will take them).
           childSleep = [];
@@ -213,10 +250,23 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
         }
         if (todo.length === 0) continue;
         picks.push({ tid, choice });
-        stack.push({ state: ex.state, a: visited.a, b: visited.b, key: visited.key, todo, next: 0, ample: false, lastTid: tid, preemptions: pre, sleep: childSleep, done: [] });
+        stack.push({
+          state: ex.state,
+          a: visited.a,
+          b: visited.b,
+          key: visited.key,
+          todo,
+          next: 0,
+          ample: false,
+          lastTid: tid,
+          preemptions: pre,
+          sleep: childSleep,
+          done: [],
+        });
         continue;
       }
-      if (fps && childSleep.length > 0) storedSleep.set(`${visited.a}:${visited.b}:${visited.key}`, childSleep);
+      if (fps && childSleep.length > 0)
+        storedSleep.set(`${visited.a}:${visited.b}:${visited.key}`, childSleep);
       if (stop()) break;
       const depth = stack.length;
       if (depth > st.maxDepth) st.maxDepth = depth;
@@ -232,7 +282,19 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
         continue;
       }
       picks.push({ tid, choice });
-      stack.push({ state: ex.state, a, b, key, todo: succ.todo, next: 0, ample: succ.ample, lastTid: tid, preemptions: pre, sleep: childSleep, done: [] });
+      stack.push({
+        state: ex.state,
+        a,
+        b,
+        key,
+        todo: succ.todo,
+        next: 0,
+        ample: succ.ample,
+        lastTid: tid,
+        preemptions: pre,
+        sleep: childSleep,
+        done: [],
+      });
     }
     return result(null, null);
   }

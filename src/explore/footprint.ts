@@ -65,12 +65,18 @@ export class Footprints {
     if (h) return h;
     h = {
       get: (target, prop, receiver) => {
-        if (typeof prop === 'string' && prop !== 'length' && prop.charCodeAt(0) >= 48 && prop.charCodeAt(0) <= 57)
+        if (
+          typeof prop === 'string' &&
+          prop !== 'length' &&
+          prop.charCodeAt(0) >= 48 &&
+          prop.charCodeAt(0) <= 57
+        )
           this.touch(`${root}.${prop}`);
         return Reflect.get(target, prop, receiver) as unknown;
       },
       set: (target, prop, value, receiver) => {
-        if (typeof prop === 'string') this.touch(prop === 'length' ? `${root}.*` : `${root}.${prop}`);
+        if (typeof prop === 'string')
+          this.touch(prop === 'length' ? `${root}.*` : `${root}.${prop}`);
         return Reflect.set(target, prop, value, receiver);
       },
       has: (target, prop) => {
@@ -97,15 +103,25 @@ export class Footprints {
    * Independent at this state: neither writes what the other reads or writes. (`*`, a
    * whole-array resize `x.*`, conflicts with everything under it.)
    */
-  independent(r1: ReadonlySet<number>, w1: ReadonlySet<number>, r2: ReadonlySet<number>, w2: ReadonlySet<number>): boolean {
+  independent(
+    r1: ReadonlySet<number>,
+    w1: ReadonlySet<number>,
+    r2: ReadonlySet<number>,
+    w2: ReadonlySet<number>,
+  ): boolean {
     const star = this.ids.get('*');
-    if (star !== undefined && (r1.has(star) || w1.has(star) || r2.has(star) || w2.has(star))) return false;
+    if (star !== undefined && (r1.has(star) || w1.has(star) || r2.has(star) || w2.has(star)))
+      return false;
     for (const x of w1) if (r2.has(x) || w2.has(x)) return false;
     for (const x of w2) if (r1.has(x)) return false;
     return !this.starConflict(w1, r2, w2) && !this.starConflict(w2, r1, w1);
   }
 
-  private starConflict(w: ReadonlySet<number>, r: ReadonlySet<number>, w2: ReadonlySet<number>): boolean {
+  private starConflict(
+    w: ReadonlySet<number>,
+    r: ReadonlySet<number>,
+    w2: ReadonlySet<number>,
+  ): boolean {
     if (this.ids.size === 0) return false;
     for (const x of w) {
       const name = this.nameOf(x);

@@ -20,7 +20,17 @@ export const KNOWN: Readonly<Record<string, readonly string[]>> = {
   smmu: ['mm', 'seq', 'sptes', 'susp'],
 };
 /** Root fields walked field by field, in this order; the others follow generically. */
-export const KNOWN_ROOT: readonly string[] = ['pages', 'mms', 'tlbs', 'locks', 'bitmaps', 'bounds', 'threads', 'smmus', 'warnings'];
+export const KNOWN_ROOT: readonly string[] = [
+  'pages',
+  'mms',
+  'tlbs',
+  'locks',
+  'bitmaps',
+  'bounds',
+  'threads',
+  'smmus',
+  'warnings',
+];
 
 function check(o: unknown, kind: string): void {
   const want = KNOWN[kind] as readonly string[];
@@ -56,7 +66,10 @@ export function verifyKnownShapes(state: SimState | MutableSimState): void {
   const root = Object.keys(s);
   for (let i = 0; i < KNOWN_ROOT.length; i++)
     if (root[i] !== KNOWN_ROOT[i])
-      throw new SimError('MODEL_INVARIANT', `the explorer's state walk expects root fields ${KNOWN_ROOT.join(', ')} first, found ${root.join(', ')}: update src/explore/knownShape.ts`);
+      throw new SimError(
+        'MODEL_INVARIANT',
+        `the explorer's state walk expects root fields ${KNOWN_ROOT.join(', ')} first, found ${root.join(', ')}: update src/explore/knownShape.ts`,
+      );
 }
 
 function cloneGeneric(v: unknown): unknown {
@@ -131,6 +144,8 @@ export function cloneKnown(state: SimState | MutableSimState): MutableSimState {
     warnings: s.warnings,
   };
   let i = 0;
-  for (const k in s) if (i++ >= KNOWN_ROOT.length) out[k] = cloneGeneric((s as unknown as Record<string, unknown>)[k]);
+  for (const k in s)
+    if (i++ >= KNOWN_ROOT.length)
+      out[k] = cloneGeneric((s as unknown as Record<string, unknown>)[k]);
   return out as unknown as MutableSimState;
 }

@@ -23,7 +23,11 @@ export interface ReplayOutcome {
  * Follow `picks` from the initial state, checking `props` as the explorer does; stop at the
  * first violation. Invalid picks (thread not enabled, choice out of range) give property null.
  */
-export function replayPicks(model: Model, picks: readonly Pick[], props: readonly Property[]): ReplayOutcome {
+export function replayPicks(
+  model: Model,
+  picks: readonly Pick[],
+  props: readonly Property[],
+): ReplayOutcome {
   const checks = new CheckSet(model, props);
   const state = initialMutableState(model.scenario);
   const view = state as unknown as SimState;
@@ -31,12 +35,19 @@ export function replayPicks(model: Model, picks: readonly Pick[], props: readonl
   let pre = 0;
   let last = -1;
   let index = 0;
-  const none = (n: number): ReplayOutcome => ({ property: null, message: null, length: n, preemptions: pre });
+  const none = (n: number): ReplayOutcome => ({
+    property: null,
+    message: null,
+    length: n,
+    preemptions: pre,
+  });
   for (let i = 0; i <= picks.length; i++) {
     enabledSteps(model, view, en);
     if (en.tids.length === 0) {
       const v = checks.checkTerminal(view, index);
-      return v ? { property: v.property, message: v.message, length: i, preemptions: pre } : none(i);
+      return v
+        ? { property: v.property, message: v.message, length: i, preemptions: pre }
+        : none(i);
     }
     const p = picks[i];
     if (!p) return none(i);
@@ -92,9 +103,15 @@ export interface Minimised {
  * preempted thread up to the preemption point and keep the change when the violation stays
  * (same property) and the schedule gets no longer, (3) a final replay re-checks the result.
  */
-export function minimise(model: Model, picks: readonly Pick[], props: readonly Property[], o: MinimiseOptions = {}): Minimised {
+export function minimise(
+  model: Model,
+  picks: readonly Pick[],
+  props: readonly Property[],
+  o: MinimiseOptions = {},
+): Minimised {
   const first = replayPicks(model, picks, props);
-  if (first.property === null) throw new Error('minimise: the schedule violates none of the properties');
+  if (first.property === null)
+    throw new Error('minimise: the schedule violates none of the properties');
   const target = props.filter((p) => p.id === first.property);
   let best: Pick[] = picks.slice(0, first.length);
   let shortest = false;
@@ -134,7 +151,8 @@ export function minimise(model: Model, picks: readonly Pick[], props: readonly P
     }
   }
   const final = replayPicks(model, best, target);
-  if (final.property === null) throw new Error('minimise: the shrunk schedule no longer violates the property');
+  if (final.property === null)
+    throw new Error('minimise: the shrunk schedule no longer violates the property');
   return {
     schedule: best,
     property: final.property,

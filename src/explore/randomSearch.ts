@@ -20,7 +20,11 @@ import type { ExploreOptions, ExploreResult } from './types.js';
  * at the i-th change point the running thread drops to priority i. A bug of depth d is found
  * with probability at least 1 / (n k^(d-1)) per execution.
  */
-export function randomSearch(model: Model, makeChecks: () => CheckSet, o: ExploreOptions): ExploreResult {
+export function randomSearch(
+  model: Model,
+  makeChecks: () => CheckSet,
+  o: ExploreOptions,
+): ExploreResult {
   let checks = makeChecks();
   const strategy = o.strategy === 'pct' ? 'pct' : 'random';
   const runs = o.runs ?? 1000;
@@ -46,7 +50,17 @@ export function randomSearch(model: Model, makeChecks: () => CheckSet, o: Explor
     property: v?.property ?? null,
     message: v?.message ?? null,
     schedule: picks,
-    stats: { states, transitions, maxDepth, ampleStates: 0, sleepPruned: 0, symmetryHits: 0, deadlocks, runs: done, visitedBytes: 0 },
+    stats: {
+      states,
+      transitions,
+      maxDepth,
+      ampleStates: 0,
+      sleepPruned: 0,
+      symmetryHits: 0,
+      deadlocks,
+      runs: done,
+      visitedBytes: 0,
+    },
   });
   for (let r = 0; r < runs; r++) {
     const prng = new Prng(seed0 + r);
@@ -61,7 +75,8 @@ export function randomSearch(model: Model, makeChecks: () => CheckSet, o: Explor
       [prio[i], prio[j]] = [prio[j] as number, prio[i] as number];
     }
     const change: number[] = [];
-    if (strategy === 'pct') for (let i = 1; i < d; i++) change.push(1 + prng.int(Math.max(1, k || 100)));
+    if (strategy === 'pct')
+      for (let i = 1; i < d; i++) change.push(1 + prng.int(Math.max(1, k || 100)));
     let violation: FoundViolation | null = null;
     let index = 0;
     const feed = (e: SimEvent): void => {
@@ -80,7 +95,8 @@ export function randomSearch(model: Model, makeChecks: () => CheckSet, o: Explor
       let i: number;
       if (strategy === 'pct') {
         i = 0;
-        for (let j = 1; j < en.tids.length; j++) if ((prio[en.tids[j] as number] ?? 0) > (prio[en.tids[i] as number] ?? 0)) i = j;
+        for (let j = 1; j < en.tids.length; j++)
+          if ((prio[en.tids[j] as number] ?? 0) > (prio[en.tids[i] as number] ?? 0)) i = j;
       } else i = prng.int(en.tids.length);
       const tid = en.tids[i] as number;
       const of = en.opts[i] as number;

@@ -205,6 +205,7 @@ export class FingerprintSet {
     this.used = new Uint8Array(cap);
     this.mask = cap - 1;
     this.size = 0;
-    for (let i = 0; i < used.length; i++) if (used[i] === 1) this.add(lo[i] as number, hi[i] as number);
+    for (let i = 0; i < used.length; i++)
+      if (used[i] === 1) this.add(lo[i] as number, hi[i] as number);
   }
 }

@@ -131,10 +131,14 @@ export class ShapeTable {
     this.value(state);
     if (extra) for (const x of extra) this.int(x);
     const n = this.n;
-    if (n <= 4096) return String.fromCharCode.apply(null, this.buf.subarray(0, n) as unknown as number[]);
+    if (n <= 4096)
+      return String.fromCharCode.apply(null, this.buf.subarray(0, n) as unknown as number[]);
     let s = '';
     for (let i = 0; i < n; i += 4096)
-      s += String.fromCharCode.apply(null, this.buf.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
+      s += String.fromCharCode.apply(
+        null,
+        this.buf.subarray(i, Math.min(n, i + 4096)) as unknown as number[],
+      );
     return s;
   }
 
@@ -151,7 +155,7 @@ export class ShapeTable {
       case ESC_INT: {
         const hi = key.charCodeAt(pos.i++);
         const lo = key.charCodeAt(pos.i++);
-        return ((hi << 16) | lo) | 0;
+        return (hi << 16) | lo | 0;
       }
       case ESC_TEXT: {
         const n = key.charCodeAt(pos.i++);

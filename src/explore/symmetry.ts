@@ -64,7 +64,10 @@ export class Symmetry {
    * state, so merging by it is sound; symmetric states whose members tie on signatures may get
    * different images (less reduction, never a wrong merge).
    */
-  sortedImage(state: SimState, extra?: readonly number[]): { state: SimState; extra: readonly number[] | undefined; permuted: boolean } {
+  sortedImage(
+    state: SimState,
+    extra?: readonly number[],
+  ): { state: SimState; extra: readonly number[] | undefined; permuted: boolean } {
     let p: number[] | null = null;
     let cpu: number[] | null = null;
     for (let g = 0; g < this.groups.length; g++) {
@@ -74,8 +77,18 @@ export class Symmetry {
         // The common case, without allocating: swap the pair when out of order.
         const x = members[0] as number;
         const y = members[1] as number;
-        const sx = signature(state, x, withCpu ? (this.cpuOf[x] as number) : -1, this.bitmapOf[x] ?? 0);
-        const sy = signature(state, y, withCpu ? (this.cpuOf[y] as number) : -1, this.bitmapOf[y] ?? 0);
+        const sx = signature(
+          state,
+          x,
+          withCpu ? (this.cpuOf[x] as number) : -1,
+          this.bitmapOf[x] ?? 0,
+        );
+        const sy = signature(
+          state,
+          y,
+          withCpu ? (this.cpuOf[y] as number) : -1,
+          this.bitmapOf[y] ?? 0,
+        );
         if (sx <= sy) continue;
         p ??= this.tidIdentity.slice();
         p[x] = y;
@@ -87,18 +100,31 @@ export class Symmetry {
         }
         continue;
       }
-      const sig = members.map((t) => signature(state, t, withCpu ? (this.cpuOf[t] as number) : -1, this.bitmapOf[t] ?? 0));
-      const idx = members.map((_, i) => i).sort((i, j) => (sig[i] as number) - (sig[j] as number) || i - j);
+      const sig = members.map((t) =>
+        signature(state, t, withCpu ? (this.cpuOf[t] as number) : -1, this.bitmapOf[t] ?? 0),
+      );
+      const idx = members
+        .map((_, i) => i)
+        .sort((i, j) => (sig[i] as number) - (sig[j] as number) || i - j);
       if (idx.every((v, i) => v === i)) continue;
       p ??= this.tidIdentity.slice();
       idx.forEach((from, to) => ((p as number[])[members[from] as number] = members[to] as number));
       if (withCpu) {
         cpu ??= this.cpuIdentity.slice();
-        idx.forEach((from, to) => ((cpu as number[])[this.cpuOf[members[from] as number] as number] = this.cpuOf[members[to] as number] as number));
+        idx.forEach(
+          (from, to) =>
+            ((cpu as number[])[this.cpuOf[members[from] as number] as number] = this.cpuOf[
+              members[to] as number
+            ] as number),
+        );
       }
     }
     if (!p) return { state, extra, permuted: false };
-    return { state: permute(state, p, cpu ?? this.cpuIdentity, this.bitmapPerm(p)), extra: extra && remapExtra(extra, p), permuted: true };
+    return {
+      state: permute(state, p, cpu ?? this.cpuIdentity, this.bitmapPerm(p)),
+      extra: extra && remapExtra(extra, p),
+      permuted: true,
+    };
   }
 
   /** The symmetry group of a model, or null when it is trivial. */
@@ -109,7 +135,8 @@ export class Symmetry {
     const root = Object.keys(initialMutableState(s));
     if (root.some((k) => !KNOWN_ROOT.includes(k))) return null;
     // Other thread kinds (mprotect, clear_refs, devices, reclaim, ...) may name CPUs or threads.
-    if (!s.threads.every((t) => t.kind === 'user' || t.kind === 'caller' || t.kind === 'drain')) return null;
+    if (!s.threads.every((t) => t.kind === 'user' || t.kind === 'caller' || t.kind === 'drain'))
+      return null;
     const groups: number[][] = [];
     const callers = new Map<string, number[]>();
     const users = new Map<string, number[]>();
@@ -119,7 +146,11 @@ export class Symmetry {
     });
     // Same spec except name and CPU (every other field, present or future, must match).
     const specKey = (t: object): string =>
-      JSON.stringify(Object.entries(t).filter(([k]) => k !== 'name' && k !== 'cpu').sort(([a], [b]) => (a < b ? -1 : 1)));
+      JSON.stringify(
+        Object.entries(t)
+          .filter(([k]) => k !== 'name' && k !== 'cpu')
+          .sort(([a], [b]) => (a < b ? -1 : 1)),
+      );
     s.threads.forEach((t, tid) => {
       if (t.kind === 'caller') {
         const k = specKey(t);
@@ -155,7 +186,16 @@ export class Symmetry {
       return m;
     });
     const withCpu = groups.map((g) => s.threads[g[0] as number]?.kind === 'user');
-    return new Symmetry(nonId, cpuPerms, groups, withCpu, s.threads.map((t) => t.cpu), s.cpus, model.layout.bitmapOf, model.layout.nBitmaps);
+    return new Symmetry(
+      nonId,
+      cpuPerms,
+      groups,
+      withCpu,
+      s.threads.map((t) => t.cpu),
+      s.cpus,
+      model.layout.bitmapOf,
+      model.layout.nBitmaps,
+    );
   }
 
   get size(): number {
@@ -163,11 +203,19 @@ export class Symmetry {
   }
 
   /** Calls `f` with every image of (state, extra) under the group, identity first. */
-  images(state: SimState, extra: readonly number[] | undefined, f: (s: SimState, extra: readonly number[] | undefined, permuted: boolean) => void): void {
+  images(
+    state: SimState,
+    extra: readonly number[] | undefined,
+    f: (s: SimState, extra: readonly number[] | undefined, permuted: boolean) => void,
+  ): void {
     f(state, extra, false);
     for (let i = 0; i < this.perms.length; i++) {
       const p = this.perms[i] as readonly number[];
-      f(permute(state, p, this.cpuPerms[i] as readonly number[], this.bitmapPerm(p)), extra && remapExtra(extra, p), true);
+      f(
+        permute(state, p, this.cpuPerms[i] as readonly number[], this.bitmapPerm(p)),
+        extra && remapExtra(extra, p),
+        true,
+      );
     }
   }
 }
@@ -213,12 +261,23 @@ function mapMask(mask: number, p: readonly number[]): number {
 export const HELPER_BM_SLOT = 3;
 
 /** The state with thread t renamed p[t], CPU c renamed cpu[c] and bitmap b renamed bm[b]. */
-export function permute(state: SimState, p: readonly number[], cpu: readonly number[], bm: readonly number[] | null = null): MutableSimState {
+export function permute(
+  state: SimState,
+  p: readonly number[],
+  cpu: readonly number[],
+  bm: readonly number[] | null = null,
+): MutableSimState {
   const s = state as unknown as MutableSimState;
   const threads = s.threads.slice();
   s.threads.forEach((th, t) => {
     let moved = th;
-    if (bm && th.stack.some((f) => f.fn === 'helper' && (bm[f.l[HELPER_BM_SLOT] ?? 0] ?? 0) !== (f.l[HELPER_BM_SLOT] ?? 0)))
+    if (
+      bm &&
+      th.stack.some(
+        (f) =>
+          f.fn === 'helper' && (bm[f.l[HELPER_BM_SLOT] ?? 0] ?? 0) !== (f.l[HELPER_BM_SLOT] ?? 0),
+      )
+    )
       moved = {
         stack: th.stack.map((f) => {
           if (f.fn !== 'helper') return f;
@@ -248,7 +307,9 @@ export function permute(state: SimState, p: readonly number[], cpu: readonly num
     out.bitmaps = bitmaps;
   }
   if (Array.isArray(s.smmus))
-    out.smmus = s.smmus.map((m) => (m.susp.some((x) => x !== 0) ? { ...m, susp: m.susp.map((x) => mapMask(x, p)) } : m));
+    out.smmus = s.smmus.map((m) =>
+      m.susp.some((x) => x !== 0) ? { ...m, susp: m.susp.map((x) => mapMask(x, p)) } : m,
+    );
   return out;
 }
 
@@ -256,7 +317,8 @@ function permutations(xs: readonly number[]): number[][] {
   if (xs.length <= 1) return [xs.slice()];
   const out: number[][] = [];
   xs.forEach((x, i) => {
-    for (const rest of permutations([...xs.slice(0, i), ...xs.slice(i + 1)])) out.push([x, ...rest]);
+    for (const rest of permutations([...xs.slice(0, i), ...xs.slice(i + 1)]))
+      out.push([x, ...rest]);
   });
   return out;
 }

@@ -19,7 +19,11 @@ export interface FoundViolation {
  * against a fresh checker per event on random runs. Others (the audit rules, which keep a
  * history) are checked by the random and PCT strategies only.
  */
-export const STATE_PURE_PROPERTIES: readonly string[] = ['lost-write', 'wrprotect-post', 'dirty-bit-lost'];
+export const STATE_PURE_PROPERTIES: readonly string[] = [
+  'lost-write',
+  'wrprotect-post',
+  'dirty-bit-lost',
+];
 
 /**
  * The checkers of one search. Properties used by the explorer must be pure functions of
@@ -47,7 +51,11 @@ export class CheckSet {
 
   /** A state where no thread can step: feed the synthetic end of run. */
   checkTerminal(state: SimState, index: number): FoundViolation | null {
-    return this.check({ type: '@sim/end', reason: allDone(state) ? 'done' : 'deadlock' }, index, state);
+    return this.check(
+      { type: '@sim/end', reason: allDone(state) ? 'done' : 'deadlock' },
+      index,
+      state,
+    );
   }
 }
 
@@ -76,7 +84,8 @@ export function execute(
   const view = state as unknown as SimState;
   let violation: FoundViolation | null = null;
   violation = checks.check({ type: '@sim/sched', tid }, depth, view);
-  if (!violation && of > 1) violation = checks.check({ type: '@sim/choice', tid, value: choice, of }, depth, view);
+  if (!violation && of > 1)
+    violation = checks.check({ type: '@sim/choice', tid, value: choice, of }, depth, view);
   for (let i = 0; i < events.length; i++) {
     const e = events[i] as SimEvent;
     applyEvent(state, e);
@@ -86,7 +95,11 @@ export function execute(
 }
 
 /** Enabled threads and their alternative counts, in tid order. */
-export function enabledSteps(model: Model, state: SimState, out: { tids: number[]; opts: number[] }): void {
+export function enabledSteps(
+  model: Model,
+  state: SimState,
+  out: { tids: number[]; opts: number[] },
+): void {
   out.tids.length = 0;
   out.opts.length = 0;
   for (let t = 0; t < state.threads.length; t++) {

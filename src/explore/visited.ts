@@ -59,7 +59,12 @@ export class Visited {
     });
   }
 
-  private one(s: SimState, extra: readonly number[] | undefined, permuted: boolean, _: boolean): void {
+  private one(
+    s: SimState,
+    extra: readonly number[] | undefined,
+    permuted: boolean,
+    _: boolean,
+  ): void {
     this.permuted = permuted;
     if (this.exact) this.key = this.table.encode(s, extra);
     else {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { explore, getProperty, makeModel, parseScenarioText, type ExploreOptions, type Scenario } from '../../src/index.js';
+import {
+  explore,
+  getProperty,
+  makeModel,
+  parseScenarioText,
+  type ExploreOptions,
+  type Scenario,
+} from '../../src/index.js';
 
 /**
  * The reductions are sound: on random small scenarios, exhaustive search with partial-order
@@ -28,8 +35,10 @@ type World = typeof world extends fc.Arbitrary<infer T> ? T : never;
 
 function scenarioOf(w: World): Scenario {
   const threads: Record<string, unknown>[] = [];
-  for (let cpu = 0; cpu < w.cpus; cpu++) threads.push({ kind: 'user', name: `w${cpu}`, cpu, writes: w.writes[cpu] ?? 0 });
-  for (let i = 0; i < w.callers; i++) threads.push({ kind: 'caller', name: `c${i}`, cpu: 0, protocol: w.protocol });
+  for (let cpu = 0; cpu < w.cpus; cpu++)
+    threads.push({ kind: 'user', name: `w${cpu}`, cpu, writes: w.writes[cpu] ?? 0 });
+  for (let i = 0; i < w.callers; i++)
+    threads.push({ kind: 'caller', name: `c${i}`, cpu: 0, protocol: w.protocol });
   threads.push({ kind: 'drain', name: 'drain', cpu: 0, protocol: w.protocol });
   return parseScenarioText(
     JSON.stringify({
@@ -39,9 +48,23 @@ function scenarioOf(w: World): Scenario {
       options: { faultPath: w.faultPath, flush: w.flush, tlbCapacity: 4, ptesPerTable: 512 },
       pages: w.pages,
       cpus: w.cpus,
-      mms: [{ vmas: [{ start: 0, pgoff: 0, npages: w.pages, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+      mms: [
+        {
+          vmas: [
+            {
+              start: 0,
+              pgoff: 0,
+              npages: w.pages,
+              flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'],
+            },
+          ],
+        },
+      ],
       initialPte: w.initialPte,
-      driver: { mode: w.protocol === 'snap' ? 'mkwrite' : 'pagetable', initialBitmap: w.protocol === 'snap' ? 'all' : 'none' },
+      driver: {
+        mode: w.protocol === 'snap' ? 'mkwrite' : 'pagetable',
+        initialBitmap: w.protocol === 'snap' ? 'all' : 'none',
+      },
       threads,
     }),
     'random scenario',
@@ -76,7 +99,10 @@ describe('reductions are sound', () => {
     for (const id of ['lost-write', 'wrprotect-post']) {
       const properties = [getProperty(id)];
       const plain = verdictOf(s, { por: false, symmetry: false, properties });
-      for (const o of [{ por: true, symmetry: true }, { por: true, sleepSets: true }]) {
+      for (const o of [
+        { por: true, symmetry: true },
+        { por: true, sleepSets: true },
+      ]) {
         const reduced = verdictOf(s, { ...o, properties });
         if (plain !== 'cut' && reduced !== 'cut') expect(reduced).toBe(plain);
       }
@@ -84,7 +110,18 @@ describe('reductions are sound', () => {
   });
 
   it('can tell the difference: the no-flush break is violated, upstream holds (the test has teeth)', () => {
-    const w: World = { pages: 1, cpus: 2, writes: [1, 1], callers: 1, protocol: 'snap', variant: '__test-no-flush', arch: 'x86-64', faultPath: 'atomic', flush: 'atomic', initialPte: 'writable-clean' };
+    const w: World = {
+      pages: 1,
+      cpus: 2,
+      writes: [1, 1],
+      callers: 1,
+      protocol: 'snap',
+      variant: '__test-no-flush',
+      arch: 'x86-64',
+      faultPath: 'atomic',
+      flush: 'atomic',
+      initialPte: 'writable-clean',
+    };
     expect(verdictOf(scenarioOf(w), {})).toBe('violated');
     expect(verdictOf(scenarioOf({ ...w, variant: 'upstream' }), {})).toBe('holds');
   });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { explore, formatSchedule, getProperty, makeModel, minimise, parseSchedule, replayPicks, runModel } from '../../src/index.js';
+import {
+  explore,
+  formatSchedule,
+  getProperty,
+  makeModel,
+  minimise,
+  parseSchedule,
+  replayPicks,
+  runModel,
+} from '../../src/index.js';
 import { spinScenario } from '../../tools/bench/spin/config.js';
 import { builtin } from '../helpers/scenarios.js';
 
@@ -11,11 +20,21 @@ import { builtin } from '../helpers/scenarios.js';
  */
 const wpPost = getProperty('wrprotect-post');
 const lostWrite = getProperty('lost-write');
-const cfg = spinScenario({ mode: 'wrprotect', variant: 'V4', arch: 'A', callers: 2, pages: 1, cpus: 2, prop: 'WPPOST' });
+const cfg = spinScenario({
+  mode: 'wrprotect',
+  variant: 'V4',
+  arch: 'A',
+  callers: 2,
+  pages: 1,
+  cpus: 2,
+  prop: 'WPPOST',
+});
 
 describe('S-10: the seed concurrent write-protect race', () => {
   it('is found under seed-v4 (H9-v4) on the built-in 2 pages × 2 CPUs scenario', () => {
-    const r = explore(makeModel(builtin('seed-concurrent-wrprotect'), { variant: 'seed-v4' }), { properties: [wpPost] });
+    const r = explore(makeModel(builtin('seed-concurrent-wrprotect'), { variant: 'seed-v4' }), {
+      properties: [wpPost],
+    });
     expect(r.verdict).toBe('violated');
     expect(r.property).toBe('wrprotect-post');
   });
@@ -38,7 +57,13 @@ describe('S-10: the seed concurrent write-protect race', () => {
     const run = runModel(model, { schedule: parseSchedule(text), maxSteps: min.schedule.length });
     expect(run.verdicts.find((v) => v.id === 'wrprotect-post')?.ok).toBe(false);
     // Minimal: a breadth-first search of every schedule one step shorter finds nothing.
-    const shorter = explore(model, { strategy: 'bfs', por: false, symmetry: false, properties: [wpPost], depth: min.schedule.length - 1 });
+    const shorter = explore(model, {
+      strategy: 'bfs',
+      por: false,
+      symmetry: false,
+      properties: [wpPost],
+      depth: min.schedule.length - 1,
+    });
     expect(shorter.verdict).not.toBe('violated');
     expect(shorter.reason).toBe(`depth bound ${min.schedule.length - 1}`);
     // Re-checked after shrinking, and each step of it is needed.
@@ -48,7 +73,11 @@ describe('S-10: the seed concurrent write-protect race', () => {
 
   it('loses a write (DATA) under seed-v4 but not under upstream', () => {
     const data = { ...cfg };
-    expect(explore(makeModel(data, { variant: 'seed-v4' }), { properties: [lostWrite] }).verdict).toBe('violated');
-    expect(explore(makeModel(data, { variant: 'upstream' }), { properties: [lostWrite] }).verdict).toBe('holds');
+    expect(
+      explore(makeModel(data, { variant: 'seed-v4' }), { properties: [lostWrite] }).verdict,
+    ).toBe('violated');
+    expect(
+      explore(makeModel(data, { variant: 'upstream' }), { properties: [lostWrite] }).verdict,
+    ).toBe('holds');
   });
 });

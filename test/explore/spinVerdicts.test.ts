@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { explore, getProperty, makeModel } from '../../src/index.js';
-import { SPIN_PROP, spinExpected, spinMainMatrix, spinName, spinScenario, type SpinConfig } from '../../tools/bench/spin/config.js';
+import {
+  SPIN_PROP,
+  spinExpected,
+  spinMainMatrix,
+  spinName,
+  spinScenario,
+  type SpinConfig,
+} from '../../tools/bench/spin/config.js';
 
 /**
  * The SPIN anchor's verdicts (anchors/spin README, "Main matrix") on its small configurations,
@@ -9,7 +16,10 @@ import { SPIN_PROP, spinExpected, spinMainMatrix, spinName, spinScenario, type S
  * §2, P1/P2 skipped) loses the dirty bit on x86 (X86-W2) but not on software-dirty arm64 (SWD-2).
  */
 const small = spinMainMatrix().filter(
-  (c: SpinConfig) => c.pages === 1 && (c.cpus === 1 || c.callers === 1) && !(c.mode === 'clean' && c.cpus === 2 && c.callers === 2),
+  (c: SpinConfig) =>
+    c.pages === 1 &&
+    (c.cpus === 1 || c.callers === 1) &&
+    !(c.mode === 'clean' && c.cpus === 2 && c.callers === 2),
 );
 
 describe('explore reproduces the SPIN anchor verdicts on small configurations', () => {
@@ -22,8 +32,15 @@ describe('explore reproduces the SPIN anchor verdicts on small configurations', 
     }
   });
 
-  it.each(small.filter((c) => c.callers === 2 && c.cpus === 1 && c.arch === 'A').map((c) => [spinName(c), c] as const))('%s with sleep sets', (_, c) => {
-    const r = explore(makeModel(spinScenario(c)), { sleepSets: true, properties: [getProperty(SPIN_PROP[c.prop])] });
+  it.each(
+    small
+      .filter((c) => c.callers === 2 && c.cpus === 1 && c.arch === 'A')
+      .map((c) => [spinName(c), c] as const),
+  )('%s with sleep sets', (_, c) => {
+    const r = explore(makeModel(spinScenario(c)), {
+      sleepSets: true,
+      properties: [getProperty(SPIN_PROP[c.prop])],
+    });
     expect(r.verdict).toBe(spinExpected(c) ? 'violated' : 'holds');
   });
 

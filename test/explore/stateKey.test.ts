@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, initialMutableState, makeModel, runModel, type SimEvent, type SimState } from '../../src/index.js';
+import {
+  applyEvent,
+  initialMutableState,
+  makeModel,
+  runModel,
+  type SimEvent,
+  type SimState,
+} from '../../src/index.js';
 import { ShapeTable } from '../../src/explore/stateKey.js';
 import { Fingerprint, FingerprintSet } from '../../src/explore/stateHash64.js';
 import { cloneKnown, verifyKnownShapes } from '../../src/explore/knownShape.js';
@@ -64,7 +71,10 @@ describe('state keys, fingerprints and clones', () => {
   });
 
   it('refuses a state whose known objects grew a field it would not walk', () => {
-    const s = structuredClone(states[3]) as unknown as { tlbs: Record<string, unknown>[][]; pages: Record<string, unknown>[] };
+    const s = structuredClone(states[3]) as unknown as {
+      tlbs: Record<string, unknown>[][];
+      pages: Record<string, unknown>[];
+    };
     verifyKnownShapes(s as unknown as SimState);
     (s.pages[0] as Record<string, unknown>)['extra'] = 1;
     expect(() => verifyKnownShapes(s as unknown as SimState)).toThrow(/page objects/);

@@ -3,7 +3,16 @@ import type { CommandModule } from './types.js';
 import { json, type Io } from '../io.js';
 import { collect, intArg } from '../args.js';
 import { loadScenario } from '../scenarios.js';
-import { FileSink, makeModel, recordRun, SimError, type ExploreProgress, type Model, type Pick, parseSchedule } from '../../src/index.js';
+import {
+  FileSink,
+  makeModel,
+  recordRun,
+  SimError,
+  type ExploreProgress,
+  type Model,
+  type Pick,
+  parseSchedule,
+} from '../../src/index.js';
 import { runJobs } from './explorePool.js';
 import type { ExploreJob, ExploreJobResult } from './exploreJob.js';
 
@@ -44,7 +53,10 @@ export function writeCounterexample(model: Model, picks: readonly Pick[], path: 
 }
 
 /** A one-line progress meter on a TTY (stderr), rewritten in place. */
-export function progressLine(io: Io, label: string): { update(p: ExploreProgress): void; done(): void } {
+export function progressLine(
+  io: Io,
+  label: string,
+): { update(p: ExploreProgress): void; done(): void } {
   const t0 = performance.now();
   let shown = false;
   return {
@@ -97,16 +109,34 @@ export const exploreCommand: CommandModule = {
   register(program, io, exit) {
     program
       .command('explore <scenario>')
-      .description('search the interleavings: exhaustive (dfs/bfs, with POR and symmetry) or random/PCT; minimal counterexample')
+      .description(
+        'search the interleavings: exhaustive (dfs/bfs, with POR and symmetry) or random/PCT; minimal counterexample',
+      )
       .option('--arch <name>', "architecture (default: the scenario's)")
       .option('--variant <name>', "helper variant (default: the scenario's)")
-      .option('--property <ids>', 'properties to check (repeatable or comma-separated; default: all a search can check)', collect)
+      .option(
+        '--property <ids>',
+        'properties to check (repeatable or comma-separated; default: all a search can check)',
+        collect,
+      )
       .option('--strategy <s>', 'dfs | bfs | random | pct', 'dfs')
-      .option('--preemption-bound <k>', 'explore only paths with at most K preemptions (turns POR off)', intArg('--preemption-bound', 1000))
+      .option(
+        '--preemption-bound <k>',
+        'explore only paths with at most K preemptions (turns POR off)',
+        intArg('--preemption-bound', 1000),
+      )
       .option('--depth <n>', 'bound on scheduler steps per path', intArg('--depth', 10_000_000))
       .option('--max-states <n>', 'stop after storing N states', intArg('--max-states'))
-      .option('--max-memory <mb>', 'stop cleanly when the process exceeds this many MB', intArg('--max-memory', 1_000_000))
-      .option('--workers <n>', 'worker threads (random/pct split their runs; one exhaustive search uses one)', intArg('--workers', 256))
+      .option(
+        '--max-memory <mb>',
+        'stop cleanly when the process exceeds this many MB',
+        intArg('--max-memory', 1_000_000),
+      )
+      .option(
+        '--workers <n>',
+        'worker threads (random/pct split their runs; one exhaustive search uses one)',
+        intArg('--workers', 256),
+      )
       .option('--runs <n>', 'random/pct: executions', intArg('--runs', 100_000_000))
       .option('--seed <n>', 'random/pct: seed of the first execution', intArg('--seed', 0xffffffff))
       .option('--pct-depth <d>', 'pct: bug depth d', intArg('--pct-depth', 100))
@@ -119,7 +149,10 @@ export const exploreCommand: CommandModule = {
       .option('--json', 'machine-readable output')
       .action(async (name: string, o: ExploreOpts) => {
         if (!(STRATEGIES as readonly string[]).includes(o.strategy))
-          throw new SimError('BAD_ARGUMENT', `--strategy expects one of ${STRATEGIES.join(', ')}, got '${o.strategy}'`);
+          throw new SimError(
+            'BAD_ARGUMENT',
+            `--strategy expects one of ${STRATEGIES.join(', ')}, got '${o.strategy}'`,
+          );
         const strategy = o.strategy as (typeof STRATEGIES)[number];
         const scenario = loadScenario(name);
         const model = makeModel(scenario, {
@@ -149,18 +182,27 @@ export const exploreCommand: CommandModule = {
           ...(o.maxMemory !== undefined && { maxMemoryMb: o.maxMemory }),
         };
         // Random/PCT: split the runs over the workers (disjoint seed ranges).
-        const workers = o.workers ?? (strategy === 'random' || strategy === 'pct' ? availableParallelism() : 1);
+        const workers =
+          o.workers ?? (strategy === 'random' || strategy === 'pct' ? availableParallelism() : 1);
         const jobs: ExploreJob[] = [];
         if ((strategy === 'random' || strategy === 'pct') && workers > 1) {
           const runs = o.runs ?? 1000;
           const per = Math.ceil(runs / workers);
           for (let w = 0; w < workers; w++)
-            jobs.push({ ...base, options: { ...base.options, runs: Math.max(0, Math.min(per, runs - w * per)), seed: (o.seed ?? 1) + w * per } });
+            jobs.push({
+              ...base,
+              options: {
+                ...base.options,
+                runs: Math.max(0, Math.min(per, runs - w * per)),
+                seed: (o.seed ?? 1) + w * per,
+              },
+            });
         } else jobs.push(base);
         const meter = progressLine(io, `explore ${scenario.name}`);
         const results = await runJobs(jobs, workers, (_, p) => meter.update(p));
         meter.done();
-        const r = results.find((x) => x.result.verdict === 'violated') ?? (results[0] as ExploreJobResult);
+        const r =
+          results.find((x) => x.result.verdict === 'violated') ?? (results[0] as ExploreJobResult);
         let log: string | null = null;
         if (r.schedule !== null && o.out !== undefined) {
           writeCounterexample(model, parseSchedule(r.schedule), o.out);
@@ -169,7 +211,13 @@ export const exploreCommand: CommandModule = {
         exit.code = r.result.verdict === 'violated' ? 1 : 0;
         const totalStates = results.reduce((n, x) => n + x.result.stats.states, 0);
         const totalTr = results.reduce((n, x) => n + x.result.stats.transitions, 0);
-        if (o.json) return json(io, { ...exploreJson(r, log), states: totalStates, transitions: totalTr, jobs: results.length });
+        if (o.json)
+          return json(io, {
+            ...exploreJson(r, log),
+            states: totalStates,
+            transitions: totalTr,
+            jobs: results.length,
+          });
         const s = r.result.stats;
         io.out(
           `${r.scenario} on ${r.arch} with ${r.variant}, ${r.result.strategy}: ` +

@@ -49,7 +49,16 @@ export async function runJobs(
         while (next < jobs.length) {
           const i = next++;
           const job = jobs[i] as ExploreJob;
-          w ??= new Worker(workerUrl, maxMem > 0 ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(64, Math.round(maxMem * 1.5)) } } : {});
+          w ??= new Worker(
+            workerUrl,
+            maxMem > 0
+              ? {
+                  resourceLimits: {
+                    maxOldGenerationSizeMb: Math.max(64, Math.round(maxMem * 1.5)),
+                  },
+                }
+              : {},
+          );
           try {
             results[i] = await oneJob(w, job, stop, (p) => onProgress?.(i, p));
           } catch (e) {
@@ -71,22 +80,42 @@ export async function runJobs(
 }
 
 /** One job on a (reused) worker; a worker crash or out-of-memory rejects. */
-function oneJob(w: Worker, job: ExploreJob, stop: SharedArrayBuffer, progress: (p: ExploreProgress) => void): Promise<ExploreJobResult> {
+function oneJob(
+  w: Worker,
+  job: ExploreJob,
+  stop: SharedArrayBuffer,
+  progress: (p: ExploreProgress) => void,
+): Promise<ExploreJobResult> {
   return new Promise((resolve, reject) => {
-    const onMessage = (m: { kind: string; p?: ExploreProgress; r?: ExploreJobResult; message?: string; code?: string | null }): void => {
+    const onMessage = (m: {
+      kind: string;
+      p?: ExploreProgress;
+      r?: ExploreJobResult;
+      message?: string;
+      code?: string | null;
+    }): void => {
       if (m.kind === 'progress' && m.p) progress(m.p);
       else if (m.kind === 'done' && m.r) {
         cleanup();
         resolve(m.r);
       } else if (m.kind === 'error') {
         cleanup();
-        reject(m.code ? new SimError(m.code as SimErrorCode, m.message ?? 'error') : new Error(m.message));
+        reject(
+          m.code
+            ? new SimError(m.code as SimErrorCode, m.message ?? 'error')
+            : new Error(m.message),
+        );
       }
     };
     const onError = (e: Error & { code?: string }): void => {
       cleanup();
       if (e.code === 'ERR_WORKER_OUT_OF_MEMORY')
-        reject(new SimError('BAD_ARGUMENT', `the search exceeded --max-memory ${job.maxMemoryMb} MB before it could stop cleanly`));
+        reject(
+          new SimError(
+            'BAD_ARGUMENT',
+            `the search exceeded --max-memory ${job.maxMemoryMb} MB before it could stop cleanly`,
+          ),
+        );
       else reject(e);
     };
     const cleanup = (): void => {

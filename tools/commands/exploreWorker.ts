@@ -14,6 +14,10 @@ parentPort?.on('message', (msg: { job: ExploreJob; stop: SharedArrayBuffer }) =>
     });
     parentPort?.postMessage({ kind: 'done', r });
   } catch (e) {
-    parentPort?.postMessage({ kind: 'error', message: (e as Error).message, code: (e as { code?: string }).code ?? null });
+    parentPort?.postMessage({
+      kind: 'error',
+      message: (e as Error).message,
+      code: (e as { code?: string }).code ?? null,
+    });
   }
 });

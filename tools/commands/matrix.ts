@@ -5,7 +5,14 @@ import type { CommandModule } from './types.js';
 import { json } from '../io.js';
 import { collect, intArg } from '../args.js';
 import { builtinNames, loadScenario } from '../scenarios.js';
-import { listArchs, listVariants, makeModel, parseSchedule, SimError, type Scenario } from '../../src/index.js';
+import {
+  listArchs,
+  listVariants,
+  makeModel,
+  parseSchedule,
+  SimError,
+  type Scenario,
+} from '../../src/index.js';
 import { runJobs } from './explorePool.js';
 import type { ExploreJob, ExploreJobResult } from './exploreJob.js';
 import { exploreJson, progressLine, writeCounterexample } from './explore.js';
@@ -35,7 +42,8 @@ interface Cell {
 /** holds / VIOLATED(property, length) / bounded(why). */
 export function cellText(r: ExploreJobResult): string {
   const v = r.result;
-  if (v.verdict === 'violated') return `VIOLATED(${v.property}, ${r.length}${r.minimised?.shortest ? '' : '+'})`;
+  if (v.verdict === 'violated')
+    return `VIOLATED(${v.property}, ${r.length}${r.minimised?.shortest ? '' : '+'})`;
   if (v.verdict === 'holds') return 'holds';
   return `bounded(${v.stats.states.toLocaleString('en')} states)`;
 }
@@ -50,12 +58,34 @@ export const matrixCommand: CommandModule = {
     program
       .command('matrix [scenarios...]')
       .description('verdicts of scenarios × variants × archs as one table (explore per cell)')
-      .option('--arch <list>', "architectures, comma-separated, or 'all' (default: each scenario's matrix hint)", collect)
-      .option('--variant <list>', "variants, comma-separated, or 'all' (default: each scenario's matrix hint)", collect)
-      .option('--property <ids>', 'properties (default: all an exhaustive search can check)', collect)
+      .option(
+        '--arch <list>',
+        "architectures, comma-separated, or 'all' (default: each scenario's matrix hint)",
+        collect,
+      )
+      .option(
+        '--variant <list>',
+        "variants, comma-separated, or 'all' (default: each scenario's matrix hint)",
+        collect,
+      )
+      .option(
+        '--property <ids>',
+        'properties (default: all an exhaustive search can check)',
+        collect,
+      )
       .option('--strategy <s>', 'dfs | bfs | random | pct', 'dfs')
-      .option('--max-states <n>', 'state budget per cell; beyond it the cell is bounded', intArg('--max-states'), 400_000)
-      .option('--bfs-states <n>', 'state budget of the shortest-counterexample BFS per violated cell', intArg('--bfs-states'), 400_000)
+      .option(
+        '--max-states <n>',
+        'state budget per cell; beyond it the cell is bounded',
+        intArg('--max-states'),
+        400_000,
+      )
+      .option(
+        '--bfs-states <n>',
+        'state budget of the shortest-counterexample BFS per violated cell',
+        intArg('--bfs-states'),
+        400_000,
+      )
       .option('--seeds <n>', 'random/pct: executions per cell', intArg('--seeds', 1_000_000))
       .option('--workers <n>', 'worker threads (default: every core)', intArg('--workers', 256))
       .option('--out-dir <dir>', 'write counterexample logs here')
@@ -63,11 +93,17 @@ export const matrixCommand: CommandModule = {
       .option('--markdown', 'a Markdown table')
       .action(async (names: string[], o: MatrixOpts) => {
         if (!['dfs', 'bfs', 'random', 'pct'].includes(o.strategy))
-          throw new SimError('BAD_ARGUMENT', `--strategy expects dfs, bfs, random or pct, got '${o.strategy}'`);
+          throw new SimError(
+            'BAD_ARGUMENT',
+            `--strategy expects dfs, bfs, random or pct, got '${o.strategy}'`,
+          );
         const refs = names.length ? names : builtinNames();
         const scenarios: [string, Scenario][] = refs.map((n) => [n, loadScenario(n)]);
-        const pick = (list: string[] | undefined, all: string[], hint: readonly string[]): string[] =>
-          list === undefined ? [...hint] : list.includes('all') ? all : list;
+        const pick = (
+          list: string[] | undefined,
+          all: string[],
+          hint: readonly string[],
+        ): string[] => (list === undefined ? [...hint] : list.includes('all') ? all : list);
         const allArchs = listArchs().map((a) => a.name);
         const allVariants = listVariants().map((v) => v.name);
         const jobs: ExploreJob[] = [];
@@ -95,7 +131,13 @@ export const matrixCommand: CommandModule = {
         const t0 = performance.now();
         const results = await runJobs(jobs, workers, undefined, () => {
           done++;
-          meter.update({ states: done, transitions: jobs.length, depth: 0, queue: jobs.length - done, runs: 0 });
+          meter.update({
+            states: done,
+            transitions: jobs.length,
+            depth: 0,
+            queue: jobs.length - done,
+            runs: 0,
+          });
         });
         meter.done();
         if (o.outDir !== undefined) mkdirSync(o.outDir, { recursive: true });
@@ -103,13 +145,24 @@ export const matrixCommand: CommandModule = {
           const job = jobs[i] as ExploreJob;
           let log: string | null = null;
           if (o.outDir !== undefined && r.schedule !== null) {
-            log = join(o.outDir, `${job.scenarioRef.replace(/[^\w.-]+/g, '_')}.${r.variant}.${r.arch}.ptesim`);
-            writeCounterexample(makeModel(job.scenario, { arch: r.arch, variant: r.variant }), parseSchedule(r.schedule), log);
+            log = join(
+              o.outDir,
+              `${job.scenarioRef.replace(/[^\w.-]+/g, '_')}.${r.variant}.${r.arch}.ptesim`,
+            );
+            writeCounterexample(
+              makeModel(job.scenario, { arch: r.arch, variant: r.variant }),
+              parseSchedule(r.schedule),
+              log,
+            );
           }
           return { scenario: r.scenario, variant: r.variant, arch: r.arch, r, log };
         });
         exit.code = cells.some((c) => c.r.result.verdict === 'violated') ? 1 : 0;
-        if (o.json) return json(io, cells.map((c) => exploreJson(c.r, c.log)));
+        if (o.json)
+          return json(
+            io,
+            cells.map((c) => exploreJson(c.r, c.log)),
+          );
         const archs = [...new Set(cells.map((c) => c.arch))];
         const rowKeys = [...new Set(cells.map((c) => `${c.scenario}\u0000${c.variant}`))];
         const header = ['scenario', 'variant', ...archs];
@@ -119,7 +172,9 @@ export const matrixCommand: CommandModule = {
             scenario,
             variant,
             ...archs.map((a) => {
-              const c = cells.find((x) => x.scenario === scenario && x.variant === variant && x.arch === a);
+              const c = cells.find(
+                (x) => x.scenario === scenario && x.variant === variant && x.arch === a,
+              );
               return c ? cellText(c.r) : '-';
             }),
           ];
@@ -128,7 +183,9 @@ export const matrixCommand: CommandModule = {
           io.out(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
           for (const r of rows) io.out(`| ${r.join(' | ')} |`);
         } else {
-          const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+          const w = header.map((h, i) =>
+            Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)),
+          );
           io.out(header.map((h, i) => h.padEnd(w[i] ?? 0)).join('  '));
           for (const r of rows) io.out(r.map((x, i) => x.padEnd(w[i] ?? 0)).join('  '));
         }

@@ -22,7 +22,11 @@ export interface SpinConfig {
 
 export const SPIN_VARIANT = { V4: 'seed-v4', MERGED: 'upstream', NAIVE: 'naive-rmw' } as const;
 export const SPIN_ARCH = { A: 'x86-64', B: 'arm64-nodbm' } as const;
-export const SPIN_PROP = { DATA: 'lost-write', WPPOST: 'wrprotect-post', DIRTY: 'dirty-bit-lost' } as const;
+export const SPIN_PROP = {
+  DATA: 'lost-write',
+  WPPOST: 'wrprotect-post',
+  DIRTY: 'dirty-bit-lost',
+} as const;
 /** dirty.pml's -D values for a config. */
 export const spinDefines = (c: SpinConfig): string[] => [
   '-DNWRITES=2',
@@ -50,8 +54,10 @@ export function spinScenario(c: SpinConfig): Scenario {
 export function spinScenarioText(c: SpinConfig): string {
   const protocol = c.mode === 'wrprotect' ? 'snap' : 'clean';
   const threads: Record<string, unknown>[] = [];
-  for (let cpu = 0; cpu < c.cpus; cpu++) threads.push({ kind: 'user', name: `writer${cpu}`, cpu, writes: 2 });
-  for (let i = 0; i < c.callers; i++) threads.push({ kind: 'caller', name: `caller${i}`, cpu: i % c.cpus, protocol });
+  for (let cpu = 0; cpu < c.cpus; cpu++)
+    threads.push({ kind: 'user', name: `writer${cpu}`, cpu, writes: 2 });
+  for (let i = 0; i < c.callers; i++)
+    threads.push({ kind: 'caller', name: `caller${i}`, cpu: i % c.cpus, protocol });
   threads.push({ kind: 'drain', name: 'drain', cpu: 0, protocol });
   const input = {
     name: `spin-${spinName(c)}`,
@@ -61,9 +67,23 @@ export function spinScenarioText(c: SpinConfig): string {
     options: { faultPath: 'atomic', flush: 'atomic', tlbCapacity: 4, ptesPerTable: 512 },
     pages: c.pages,
     cpus: c.cpus,
-    mms: [{ vmas: [{ start: 0, pgoff: 0, npages: c.pages, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+    mms: [
+      {
+        vmas: [
+          {
+            start: 0,
+            pgoff: 0,
+            npages: c.pages,
+            flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'],
+          },
+        ],
+      },
+    ],
     initialPte: 'writable-clean',
-    driver: { mode: c.mode === 'wrprotect' ? 'mkwrite' : 'pagetable', initialBitmap: c.mode === 'wrprotect' ? 'all' : 'none' },
+    driver: {
+      mode: c.mode === 'wrprotect' ? 'mkwrite' : 'pagetable',
+      initialBitmap: c.mode === 'wrprotect' ? 'all' : 'none',
+    },
     threads,
   };
   return JSON.stringify(input, null, 1);
@@ -76,8 +96,15 @@ export function spinMainMatrix(): SpinConfig[] {
     for (const variant of ['V4', 'MERGED', 'NAIVE'] as const)
       for (const arch of ['A', 'B'] as const)
         for (const callers of [1, 2] as const)
-          for (const [pages, cpus] of [[1, 1], [1, 2], [2, 1], [2, 2]] as const)
-            for (const prop of mode === 'wrprotect' ? (['DATA', 'WPPOST', 'DIRTY'] as const) : (['DATA'] as const))
+          for (const [pages, cpus] of [
+            [1, 1],
+            [1, 2],
+            [2, 1],
+            [2, 2],
+          ] as const)
+            for (const prop of mode === 'wrprotect'
+              ? (['DATA', 'WPPOST', 'DIRTY'] as const)
+              : (['DATA'] as const))
               out.push({ mode, variant, arch, callers, pages, cpus, prop });
   return out;
 }

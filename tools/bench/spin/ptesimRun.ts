@@ -9,7 +9,13 @@ import { runJob } from '../../commands/exploreJob.js';
  */
 const [file, property] = process.argv.slice(2);
 const scenario = parseScenarioText(readFileSync(file ?? '', 'utf8'), file ?? '');
-const r = runJob({ scenario, scenarioRef: file ?? '', properties: [property ?? 'lost-write'], options: { strategy: 'dfs' }, minimise: true });
+const r = runJob({
+  scenario,
+  scenarioRef: file ?? '',
+  properties: [property ?? 'lost-write'],
+  options: { strategy: 'dfs' },
+  minimise: true,
+});
 process.stdout.write(
   `${JSON.stringify({ verdict: r.result.verdict, states: r.result.stats.states, transitions: r.result.stats.transitions, length: r.length, shortest: r.minimised?.shortest ?? null, seconds: r.seconds + r.minimiseSeconds })}\n`,
 );

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSuite, Figure } from '../types.js';
-import { SPIN_PROP, spinDefines, spinExpected, spinName, spinScenarioText, type SpinConfig } from '../spin/config.js';
+import {
+  SPIN_PROP,
+  spinDefines,
+  spinExpected,
+  spinName,
+  spinScenarioText,
+  type SpinConfig,
+} from '../spin/config.js';
 
 /**
  * ptesim explore vs SPIN on the anchor's largest configurations (write-protect mode, 2
@@ -28,7 +35,12 @@ interface Anchor {
   bfs?: { stored: number; wall: number; mem_mb: number; depth: number };
 }
 
-const C = (mode: SpinConfig['mode'], variant: SpinConfig['variant'], arch: SpinConfig['arch'], prop: SpinConfig['prop']): SpinConfig => ({
+const C = (
+  mode: SpinConfig['mode'],
+  variant: SpinConfig['variant'],
+  arch: SpinConfig['arch'],
+  prop: SpinConfig['prop'],
+): SpinConfig => ({
   mode,
   variant,
   arch,
@@ -56,43 +68,87 @@ const QUICK: SpinConfig[] = [
 ];
 
 /** Run a command under GNU time; wall seconds, max RSS in MB, stdout. */
-function timed(cmd: string, args: string[], cwd: string): { seconds: number; mb: number; out: string; code: number } {
+function timed(
+  cmd: string,
+  args: string[],
+  cwd: string,
+): { seconds: number; mb: number; out: string; code: number } {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const kb = Number((r.stderr.trim().split('\n').pop() ?? '0').trim());
   return { seconds, mb: kb / 1024, out: r.stdout, code: r.status ?? -1 };
 }
 
 function hasSpin(): boolean {
-  return spawnSync('sh', ['-c', 'command -v spin && command -v gcc'], { encoding: 'utf8' }).status === 0;
+  return (
+    spawnSync('sh', ['-c', 'command -v spin && command -v gcc'], { encoding: 'utf8' }).status === 0
+  );
 }
 
-function runSpin(c: SpinConfig, bfs: boolean): { seconds: number; mb: number; violated: boolean; stored: number } {
+function runSpin(
+  c: SpinConfig,
+  bfs: boolean,
+): { seconds: number; mb: number; violated: boolean; stored: number } {
   const dir = mkdtempSync(join(tmpdir(), 'ptesim-spin-'));
   try {
     copyFileSync(pml, join(dir, 'dirty.pml'));
-    const gen = spawnSync('spin', [...spinDefines(c), '-a', 'dirty.pml'], { cwd: dir, encoding: 'utf8' });
+    const gen = spawnSync('spin', [...spinDefines(c), '-a', 'dirty.pml'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     if (gen.status !== 0) throw new Error(`spin -a failed: ${gen.stderr}`);
-    const cc = spawnSync('gcc', ['-O2', '-w', '-DSAFETY', ...(bfs ? ['-DBFS'] : []), '-o', 'pan', 'pan.c'], { cwd: dir, encoding: 'utf8' });
+    const cc = spawnSync(
+      'gcc',
+      ['-O2', '-w', '-DSAFETY', ...(bfs ? ['-DBFS'] : []), '-o', 'pan', 'pan.c'],
+      { cwd: dir, encoding: 'utf8' },
+    );
     if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
     const r = timed('./pan', ['-m100000'], dir);
     const mem = Number(/([\d.]+)\s+total actual memory usage/.exec(r.out)?.[1] ?? 0);
     const stored = Number(/([\d.e+]+) states, stored/.exec(r.out)?.[1] ?? 0);
-    return { seconds: r.seconds, mb: Math.max(r.mb, mem), violated: /errors: [1-9]/.test(r.out), stored };
+    return {
+      seconds: r.seconds,
+      mb: Math.max(r.mb, mem),
+      violated: /errors: [1-9]/.test(r.out),
+      stored,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function runPtesim(c: SpinConfig): { seconds: number; mb: number; violated: boolean; states: number; length: number | null; shortest: boolean | null } {
+function runPtesim(c: SpinConfig): {
+  seconds: number;
+  mb: number;
+  violated: boolean;
+  states: number;
+  length: number | null;
+  shortest: boolean | null;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'ptesim-bench-'));
   try {
     const file = join(dir, `${spinName(c)}.json`);
     writeFileSync(file, spinScenarioText(c));
     const r = timed(process.execPath, [runner, file, SPIN_PROP[c.prop]], dir);
-    const j = JSON.parse(r.out) as { verdict: string; states: number; length: number | null; shortest: boolean | null };
-    return { seconds: r.seconds, mb: r.mb, violated: j.verdict === 'violated', states: j.states, length: j.length, shortest: j.shortest };
+    const j = JSON.parse(r.out) as {
+      verdict: string;
+      states: number;
+      length: number | null;
+      shortest: boolean | null;
+    };
+    return {
+      seconds: r.seconds,
+      mb: r.mb,
+      violated: j.verdict === 'violated',
+      states: j.states,
+      length: j.length,
+      shortest: j.shortest,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -100,11 +156,17 @@ function runPtesim(c: SpinConfig): { seconds: number; mb: number; violated: bool
 
 export const exploreSuite: BenchSuite = {
   name: 'explore',
-  description: "ptesim explore vs SPIN on the anchor's largest configurations (time-to-verdict and peak memory; ratio = ptesim/SPIN, target ≤ 1)",
+  description:
+    "ptesim explore vs SPIN on the anchor's largest configurations (time-to-verdict and peak memory; ratio = ptesim/SPIN, target ≤ 1)",
   async run({ quick, log }) {
-    const anchors = JSON.parse(readFileSync(join(root, 'tools', 'bench', 'spin', 'anchor.json'), 'utf8')) as Record<string, Anchor>;
+    const anchors = JSON.parse(
+      readFileSync(join(root, 'tools', 'bench', 'spin', 'anchor.json'), 'utf8'),
+    ) as Record<string, Anchor>;
     const spin = hasSpin();
-    if (!spin) log('  spin/gcc not found: SPIN figures are the anchor\'s recorded ones (apt-get install spin to run it here)');
+    if (!spin)
+      log(
+        "  spin/gcc not found: SPIN figures are the anchor's recorded ones (apt-get install spin to run it here)",
+      );
     const figures: Figure[] = [];
     for (const c of quick ? QUICK : FULL) {
       const name = spinName(c);
@@ -113,11 +175,21 @@ export const exploreSuite: BenchSuite = {
       let s: { seconds: number; mb: number; stored: number; how: string };
       if (spin) {
         const r = runSpin(c, expectViolation);
-        s = { seconds: r.seconds, mb: r.mb, stored: r.stored, how: expectViolation ? 'spin BFS (shortest trail), run here' : 'spin DFS, run here' };
+        s = {
+          seconds: r.seconds,
+          mb: r.mb,
+          stored: r.stored,
+          how: expectViolation ? 'spin BFS (shortest trail), run here' : 'spin DFS, run here',
+        };
       } else {
         const a = anchors[name];
         const src = expectViolation ? a?.bfs : a;
-        s = { seconds: src?.wall ?? NaN, mb: src?.mem_mb ?? NaN, stored: src?.stored ?? NaN, how: 'anchor figures' };
+        s = {
+          seconds: src?.wall ?? NaN,
+          mb: src?.mem_mb ?? NaN,
+          stored: src?.stored ?? NaN,
+          how: 'anchor figures',
+        };
       }
       const verdictOk = p.violated === expectViolation;
       log(
@@ -125,9 +197,26 @@ export const exploreSuite: BenchSuite = {
           ` | SPIN ${s.stored.toLocaleString('en')} states ${s.seconds.toFixed(2)} s ${s.mb.toFixed(0)} MB (${s.how})${verdictOk ? '' : '  VERDICT MISMATCH'}`,
       );
       figures.push(
-        { name: `${name} time ratio`, value: p.seconds / s.seconds, unit: 'x', target: { value: 1, atLeast: false }, note: `${p.seconds.toFixed(2)} s vs ${s.seconds.toFixed(2)} s` },
-        { name: `${name} memory ratio`, value: p.mb / s.mb, unit: 'x', target: { value: 1, atLeast: false }, note: `${p.mb.toFixed(0)} MB vs ${s.mb.toFixed(0)} MB` },
-        { name: `${name} verdict matches`, value: verdictOk ? 1 : 0, unit: 'bool', target: { value: 1, atLeast: true } },
+        {
+          name: `${name} time ratio`,
+          value: p.seconds / s.seconds,
+          unit: 'x',
+          target: { value: 1, atLeast: false },
+          note: `${p.seconds.toFixed(2)} s vs ${s.seconds.toFixed(2)} s`,
+        },
+        {
+          name: `${name} memory ratio`,
+          value: p.mb / s.mb,
+          unit: 'x',
+          target: { value: 1, atLeast: false },
+          note: `${p.mb.toFixed(0)} MB vs ${s.mb.toFixed(0)} MB`,
+        },
+        {
+          name: `${name} verdict matches`,
+          value: verdictOk ? 1 : 0,
+          unit: 'bool',
+          target: { value: 1, atLeast: true },
+        },
       );
     }
     return figures;
