@@ -34,6 +34,7 @@ interface ExploreOpts {
   exact?: boolean;
   sleepSets?: boolean;
   minimise: boolean;
+  bfsStates?: number;
   out?: string;
   json?: boolean;
 }
@@ -145,6 +146,11 @@ export const exploreCommand: CommandModule = {
       .option('--sleep-sets', 'add sleep sets (DFS; observed footprints; turns symmetry off)')
       .option('--exact', 'store exact state keys instead of 64-bit fingerprints')
       .option('--no-minimise', 'report the counterexample as found (no BFS / preemption shrinking)')
+      .option(
+        '--bfs-states <n>',
+        'state budget of the shortest-counterexample BFS',
+        intArg('--bfs-states'),
+      )
       .option('--out <file>', 'write the counterexample log here')
       .option('--json', 'machine-readable output')
       .action(async (name: string, o: ExploreOpts) => {
@@ -179,6 +185,7 @@ export const exploreCommand: CommandModule = {
             ...(o.pctDepth !== undefined && { pctDepth: o.pctDepth }),
           },
           minimise: o.minimise,
+          ...(o.bfsStates !== undefined && { bfsMaxStates: o.bfsStates }),
           ...(o.maxMemory !== undefined && { maxMemoryMb: o.maxMemory }),
         };
         // Random/PCT: split the runs over the workers (disjoint seed ranges).

@@ -21,6 +21,8 @@ export interface ExploreJob {
   readonly properties?: readonly string[];
   readonly options: Omit<ExploreOptions, 'properties' | 'onProgress' | 'shouldStop'>;
   readonly minimise: boolean;
+  /** State budget of the shortest-counterexample BFS. @default 3_000_000 */
+  readonly bfsMaxStates?: number;
   readonly maxMemoryMb?: number;
 }
 
@@ -71,7 +73,12 @@ export function runJob(job: ExploreJob, hooks: JobHooks = {}): ExploreJobResult 
   let min: Minimised | null = null;
   if (result.schedule && job.minimise) {
     const used = (job.properties ?? result.properties).map(getProperty);
-    min = minimise(model, result.schedule, used);
+    min = minimise(
+      model,
+      result.schedule,
+      used,
+      job.bfsMaxStates !== undefined ? { bfsMaxStates: job.bfsMaxStates } : {},
+    );
   }
   const t2 = performance.now();
   const rss = process.memoryUsage().rss;

@@ -123,6 +123,7 @@ export const matrixCommand: CommandModule = {
                   ...(o.seeds !== undefined && { runs: o.seeds }),
                 },
                 minimise: true,
+                bfsMaxStates: o.bfsStates,
               });
             }
         const workers = o.workers ?? availableParallelism();
