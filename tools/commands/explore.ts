@@ -57,6 +57,7 @@ export function writeCounterexample(model: Model, picks: readonly Pick[], path: 
 export function progressLine(
   io: Io,
   label: string,
+  totalRuns?: number,
 ): { update(p: ExploreProgress): void; done(): void } {
   const t0 = performance.now();
   let shown = false;
@@ -66,7 +67,12 @@ export function progressLine(
       const s = (performance.now() - t0) / 1000;
       const rate = s > 0 ? Math.round(p.states / s) : 0;
       const mem = Math.round(process.memoryUsage().rss / 1e6);
-      const runs = p.runs > 0 ? ` runs ${p.runs}` : '';
+      const eta =
+        totalRuns !== undefined && p.runs > 0
+          ? `, ETA ${Math.max(0, Math.round(((totalRuns - p.runs) * s) / p.runs))} s`
+          : '';
+      const runs =
+        p.runs > 0 ? ` runs ${p.runs}${totalRuns !== undefined ? `/${totalRuns}` : ''}${eta}` : '';
       process.stderr.write(
         `\r${label}: ${p.states.toLocaleString('en')} states (${rate.toLocaleString('en')}/s), ${p.transitions.toLocaleString('en')} transitions, depth ${p.depth}, queue ${p.queue}${runs}, ${mem} MB   `,
       );
@@ -205,7 +211,12 @@ export const exploreCommand: CommandModule = {
               },
             });
         } else jobs.push(base);
-        const meter = progressLine(io, `explore ${scenario.name}`);
+        const sampling = strategy === 'random' || strategy === 'pct';
+        const meter = progressLine(
+          io,
+          `explore ${scenario.name}`,
+          sampling ? (jobs[0]?.options.runs ?? 1000) : undefined,
+        );
         const results = await runJobs(jobs, workers, (_, p) => meter.update(p));
         meter.done();
         const r =
