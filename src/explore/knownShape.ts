@@ -87,7 +87,15 @@ function cloneGeneric(v: unknown): unknown {
 
 /** Deep copy: known parts field by field, the rest generically; key order is preserved. */
 let cloneCalls = 0;
-export function cloneKnown(state: SimState | MutableSimState): MutableSimState {
+/**
+ * @param onlyThreads when given, threads not listed are shared with `state`, not copied: the
+ * caller promises that only their events (thread/* of those tids, the only recipes that touch
+ * `threads`; test/explore/stateKey.test.ts checks it) will change the copy.
+ */
+export function cloneKnown(
+  state: SimState | MutableSimState,
+  onlyThreads?: readonly number[],
+): MutableSimState {
   const s = state as MutableSimState;
   if ((cloneCalls++ & 1023) === 0) verifyKnownShapes(s);
   const pages = new Array<MutableSimState['pages'][number]>(s.pages.length);
@@ -119,6 +127,10 @@ export function cloneKnown(state: SimState | MutableSimState): MutableSimState {
   for (let i = 0; i < bitmaps.length; i++) bitmaps[i] = (s.bitmaps[i] as number[]).slice();
   const threads = new Array<MutableSimState['threads'][number]>(s.threads.length);
   for (let i = 0; i < threads.length; i++) {
+    if (onlyThreads && !onlyThreads.includes(i)) {
+      threads[i] = s.threads[i] as MutableSimState['threads'][number];
+      continue;
+    }
     const st = (s.threads[i] as MutableSimState['threads'][number]).stack;
     const stack = new Array<MutableSimState['threads'][number]['stack'][number]>(st.length);
     for (let j = 0; j < st.length; j++) {

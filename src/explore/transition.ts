@@ -80,7 +80,14 @@ export function execute(
   depth: number,
 ): Executed {
   const events = decide(model, parent, tid, choice);
-  const state = cloneKnown(parent);
+  // Only thread/* events touch `threads`, each its own thread: copy just those.
+  const touched: number[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as SimEvent;
+    if (e.type.startsWith('thread/') && !touched.includes((e as { tid: number }).tid))
+      touched.push((e as { tid: number }).tid);
+  }
+  const state = cloneKnown(parent, touched);
   const view = state as unknown as SimState;
   let violation: FoundViolation | null = null;
   violation = checks.check({ type: '@sim/sched', tid }, depth, view);

@@ -89,3 +89,42 @@ describe('symmetry bookkeeping', () => {
     expect(l[HELPER_BM_SLOT]).toBe(7);
   });
 });
+
+describe('what recipes touch (the explorer relies on it)', () => {
+  it('only thread/* events touch threads, each only its own (cloneKnown shares the others)', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { Footprints } = await import('../../src/explore/footprint.js');
+    const fp = new Footprints();
+    const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios')).map((f) =>
+      f.replace(/\.yaml$/, ''),
+    );
+    let checked = 0;
+    for (const name of names) {
+      const model = makeModel(builtin(name));
+      for (let seed = 1; seed <= 3; seed++) {
+        const events: SimEvent[] = [];
+        runModel(model, { seed, properties: [], maxSteps: 400 }, (e) => events.push(e));
+        const s = initialMutableState(model.scenario);
+        for (const e of events) {
+          const touched = new Set<number>();
+          fp.track(s as unknown as SimState, touched, (v) =>
+            applyEvent(v as unknown as typeof s, e),
+          );
+          const threadIds = [...touched]
+            .map(
+              (id) =>
+                [...(fp as unknown as { ids: Map<string, number> }).ids].find(
+                  ([, v]) => v === id,
+                )?.[0] ?? '',
+            )
+            .filter((n) => n.startsWith('threads'));
+          const own = e.type.startsWith('thread/') ? [`threads.${(e as { tid: number }).tid}`] : [];
+          for (const r of threadIds) expect(own, `${name}: ${e.type} touched ${r}`).toContain(r);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+});
