@@ -1,0 +1,89 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  applyEvent,
+  decide,
+  initialMutableState,
+  makeModel,
+  runModel,
+  stepOptions,
+  type SimEvent,
+  type SimState,
+} from '../../src/index.js';
+import { builtin } from '../helpers/scenarios.js';
+
+/**
+ * The local-step reduction (ample sets of size one) assumes that no step machine reads another
+ * thread's frames, only whether it has finished (`stack.length`, as drains do). Checked here
+ * for every built-in scenario (every step machine in use), on random runs: options and decide
+ * run on a view whose other threads record any access beyond `stack.length`.
+ */
+function spyState(state: SimState, tid: number, bad: string[]): SimState {
+  const threads = new Proxy(state.threads as unknown as object[], {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof prop !== 'string' || prop === String(tid) || !/^\d+$/.test(prop)) return v;
+      return new Proxy(v as object, {
+        get(t, p, r) {
+          const x = Reflect.get(t, p, r) as unknown;
+          if (p !== 'stack') {
+            bad.push(`threads[${prop}].${String(p)}`);
+            return x;
+          }
+          return new Proxy(x as object, {
+            get(s, q, r2) {
+              if (q !== 'length') bad.push(`threads[${prop}].stack.${String(q)}`);
+              return Reflect.get(s, q, r2) as unknown;
+            },
+          });
+        },
+      });
+    },
+  });
+  return new Proxy(state, {
+    get: (t, p, r) => (p === 'threads' ? threads : (Reflect.get(t, p, r) as unknown)),
+  });
+}
+
+describe('step machines read only their own frames (local-step POR premise)', () => {
+  const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios')).map((f) =>
+    f.replace(/\.yaml$/, ''),
+  );
+  it.each(names.map((n) => [n]))('%s', (name) => {
+    const model = makeModel(builtin(name));
+    const bad: string[] = [];
+    let steps = 0;
+    for (let seed = 1; seed <= 3; seed++) {
+      const events: SimEvent[] = [];
+      runModel(model, { seed, properties: [], maxSteps: 300 }, (e) => events.push(e));
+      const s = initialMutableState(model.scenario);
+      for (const e of events) {
+        if (e.type === '@sim/sched') {
+          const view = s as unknown as SimState;
+          for (let t = 0; t < view.threads.length; t++) {
+            const spy = spyState(view, t, bad);
+            const n = stepOptions(model, spy, t);
+            for (let c = 0; c < n; c++) decide(model, spy, t, c);
+          }
+          steps++;
+        }
+        applyEvent(s, e);
+      }
+    }
+    expect(steps).toBeGreaterThan(10);
+    expect([...new Set(bad)]).toEqual([]);
+  });
+});
+
+describe('the spy has teeth', () => {
+  it('records a read of another thread frame, not of its stack length', () => {
+    const s = initialMutableState(builtin('seed-concurrent-wrprotect')) as unknown as SimState;
+    const bad: string[] = [];
+    const spy = spyState(s, 0, bad);
+    void spy.threads[1]?.stack.length;
+    expect(bad).toEqual([]);
+    void spy.threads[1]?.stack[0]?.pc;
+    expect(bad).toEqual(['threads[1].stack.0']);
+  });
+});
