@@ -23,6 +23,7 @@ export const STATE_PURE_PROPERTIES: readonly string[] = [
   'lost-write',
   'wrprotect-post',
   'dirty-bit-lost',
+  'flush-complete',
 ];
 
 /**
