@@ -6,7 +6,7 @@ import type { SimState } from '../state/types.js';
 import type { Model } from '../sim/model.js';
 import type { Pick } from '../sim/schedule.js';
 import { decide as decideStep } from '../sim/decide.js';
-import { enabledSteps, CheckSet } from './transition.js';
+import { enabledSteps, CheckSet, STATE_PURE_PROPERTIES } from './transition.js';
 import { exhaustive } from './exhaustive.js';
 
 export interface ReplayOutcome {
@@ -115,7 +115,10 @@ export function minimise(
   const target = props.filter((p) => p.id === first.property);
   let best: Pick[] = picks.slice(0, first.length);
   let shortest = false;
-  if (o.shortest ?? true) {
+  // BFS merges paths that reach one state: sound only for properties that are pure functions of
+  // (event, state). A history-keeping property (audit rules) keeps the found schedule and is
+  // only shrunk by replays below, which run fresh checkers.
+  if ((o.shortest ?? true) && STATE_PURE_PROPERTIES.includes(first.property)) {
     const r = exhaustive(model, new CheckSet(model, target), {
       strategy: 'bfs',
       por: false,

@@ -39,12 +39,14 @@ interface Cell {
   readonly log: string | null;
 }
 
-/** holds / VIOLATED(property, length) / bounded(why). */
+/** holds / VIOLATED(property, length) / bounded(why) / none in N runs (random, PCT). */
 export function cellText(r: ExploreJobResult): string {
   const v = r.result;
   if (v.verdict === 'violated')
     return `VIOLATED(${v.property}, ${r.length}${r.minimised?.shortest ? '' : '+'})`;
   if (v.verdict === 'holds') return 'holds';
+  // Sampling strategies prove nothing: say what was tried, not "bounded".
+  if (v.stats.runs > 0) return `none in ${v.stats.runs.toLocaleString('en')} runs`;
   return `bounded(${v.stats.states.toLocaleString('en')} states)`;
 }
 
@@ -193,7 +195,7 @@ export const matrixCommand: CommandModule = {
         const secs = ((performance.now() - t0) / 1000).toFixed(1);
         io.out(
           `\n${cells.length} cells in ${secs} s on ${Math.min(workers, jobs.length)} workers. holds = exhaustive search found no violation; ` +
-            `VIOLATED(property, n) = minimal counterexample of n steps (n+ = not proven shortest); bounded = state budget reached (--max-states).`,
+            `VIOLATED(property, n) = minimal counterexample of n steps (n+ = not proven shortest); bounded = state budget reached (--max-states); none in N runs = random/PCT sampling found nothing (no proof).`,
         );
         const logs = cells.filter((c) => c.log !== null);
         if (logs.length > 0) io.out(`${logs.length} counterexample logs written to ${o.outDir}`);
