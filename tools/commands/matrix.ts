@@ -78,9 +78,9 @@ export const matrixCommand: CommandModule = {
       .option('--strategy <s>', 'dfs | bfs | random | pct', 'dfs')
       .option(
         '--max-states <n>',
-        'state budget per cell; beyond it the cell is bounded',
+        'state budget per cell; beyond it the cell is bounded (2M: the SPIN-sized 2 callers x 2 pages x 2 CPUs configurations finish)',
         intArg('--max-states'),
-        400_000,
+        2_000_000,
       )
       .option(
         '--bfs-states <n>',
@@ -166,7 +166,9 @@ export const matrixCommand: CommandModule = {
             io,
             cells.map((c) => exploreJson(c.r, c.log)),
           );
-        const archs = [...new Set(cells.map((c) => c.arch))];
+        // Columns in registry order (x86-64 first), whatever order the cells came in.
+        const used = new Set(cells.map((c) => c.arch));
+        const archs = allArchs.filter((a) => used.has(a));
         const rowKeys = [...new Set(cells.map((c) => `${c.scenario}\u0000${c.variant}`))];
         const header = ['scenario', 'variant', ...archs];
         const rows = rowKeys.map((k) => {
