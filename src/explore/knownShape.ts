@@ -72,7 +72,8 @@ export function verifyKnownShapes(state: SimState | MutableSimState): void {
       );
 }
 
-function cloneGeneric(v: unknown): unknown {
+/** Deep copy of plain data (arrays, objects; key order preserved). */
+export function cloneGeneric(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);

@@ -5,6 +5,7 @@ import type { MutableSimState, SimState } from '../state/types.js';
 import { allDone, decide, stepOptions } from '../sim/decide.js';
 import type { Model } from '../sim/model.js';
 import { cloneKnown } from './knownShape.js';
+import { cloneTouched } from './cloneTouched.js';
 import type { Footprints } from './footprint.js';
 
 /** A property violation found while executing a transition or at a terminal state. */
@@ -81,14 +82,8 @@ export function execute(
   depth: number,
 ): Executed {
   const events = decide(model, parent, tid, choice);
-  // Only thread/* events touch `threads`, each its own thread: copy just those.
-  const touched: number[] = [];
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i] as SimEvent;
-    if (e.type.startsWith('thread/') && !touched.includes((e as { tid: number }).tid))
-      touched.push((e as { tid: number }).tid);
-  }
-  const state = cloneKnown(parent, touched);
+  // Copy only what these events touch; the rest is shared with the parent.
+  const state = cloneTouched(parent, events);
   const view = state as unknown as SimState;
   let violation: FoundViolation | null = null;
   violation = checks.check({ type: '@sim/sched', tid }, depth, view);

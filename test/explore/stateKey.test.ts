@@ -128,3 +128,79 @@ describe('what recipes touch (the explorer relies on it)', () => {
     expect(checked).toBeGreaterThan(1000);
   });
 });
+
+describe('copy-on-write successors (cloneTouched)', () => {
+  it('planOf lists every part a recipe touches, on every built-in scenario', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { Footprints } = await import('../../src/explore/footprint.js');
+    const { planOf } = await import('../../src/explore/cloneTouched.js');
+    const fp = new Footprints();
+    const ids = (fp as unknown as { ids: Map<string, number> }).ids;
+    const roots = ['pages', 'mms', 'tlbs', 'locks', 'bitmaps', 'threads', 'smmus'];
+    const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios')).map((f) =>
+      f.replace(/\.yaml$/, ''),
+    );
+    let checked = 0;
+    for (const name of names) {
+      const model = makeModel(builtin(name));
+      for (let seed = 1; seed <= 3; seed++) {
+        const events: SimEvent[] = [];
+        runModel(model, { seed, properties: [], maxSteps: 400 }, (e) => events.push(e));
+        const s = initialMutableState(model.scenario);
+        for (const e of events) {
+          const touched = new Set<number>();
+          fp.track(s as unknown as SimState, touched, (v) =>
+            applyEvent(v as unknown as typeof s, e),
+          );
+          const plan = planOf([e]);
+          for (const id of touched) {
+            const part = [...ids].find(([, v]) => v === id)?.[0] ?? '';
+            const [root, index] = part.split('.');
+            const r = roots.indexOf(root ?? '');
+            if (r >= 0) {
+              const m = plan[r] as number;
+              const copied = m === -1 || (index !== '*' && (m & (1 << Number(index))) !== 0);
+              expect(copied, `${name}: ${e.type} touched ${part}`).toBe(true);
+            } else if (root === 'bounds') {
+              expect(plan[7], `${name}: ${e.type} touched bounds`).not.toBe(0);
+            }
+            // Scalars (warnings) and root fields beyond the known ones are always copied.
+          }
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('shares what the events do not touch and copies what they do', async () => {
+    const { cloneTouched } = await import('../../src/explore/cloneTouched.js');
+    const s = structuredClone(states3()) as unknown as ReturnType<typeof initialMutableState>;
+    const c = cloneTouched(s, [
+      { type: 'thread/goto', tid: 1, pc: 3 },
+      { type: 'pte/set', tid: 1, mm: 0, vpn: 0, pte: 0, src: 'sw', fn: 'x' },
+    ]);
+    expect(c).toEqual(s);
+    expect(Object.keys(c)).toEqual(Object.keys(s));
+    expect(c.threads[1]).not.toBe(s.threads[1]);
+    expect(c.threads[0]).toBe(s.threads[0]);
+    expect(c.mms[0]).not.toBe(s.mms[0]);
+    expect(c.mms[0]?.ptes).not.toBe(s.mms[0]?.ptes);
+    expect(c.tlbs).toBe(s.tlbs);
+    expect(c.locks).toBe(s.locks);
+    // A planOf-unknown event copies everything.
+    const all = cloneTouched(s, [{ type: 'nonsense' } as unknown as SimEvent]);
+    expect(all.tlbs).not.toBe(s.tlbs);
+    expect(all.threads[0]).not.toBe(s.threads[0]);
+  });
+});
+
+function states3(): SimState {
+  const model = makeModel(builtin('seed-concurrent-wrprotect'));
+  const events: SimEvent[] = [];
+  runModel(model, { seed: 3, properties: [], maxSteps: 40 }, (e) => events.push(e));
+  const s = initialMutableState(model.scenario);
+  for (const e of events) applyEvent(s, e);
+  return s as unknown as SimState;
+}
