@@ -4,6 +4,7 @@ import { ptlLock } from '../state/layout.js';
 import type { FrameView } from '../state/types.js';
 import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
 import { mappingVmas } from './vmas.js';
+import type { VmaSpec } from '../scenario/types.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
 import { flushTlbRange, flushTlbRangeContinue } from './tlbFlush.js';
 
@@ -82,9 +83,9 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: Emit, from: number): void {
   const first = local(frame, HelperSlot.First);
   const last = first + local(frame, HelperSlot.Nr);
   for (let i = from; i < vmas.length; i++) {
-    const { mm, vma } = at(vmas, i);
+    const { mm, index, vma } = at(vmas, i);
     if (vma.pgoff >= last || vma.pgoff + vma.npages <= first) continue;
-    const verdict = ctx.variant.vmaVerdict(vma);
+    const verdict = ctx.variant.vmaVerdict(liveFlags(ctx, mm, index, vma));
     if (verdict === 'stop') break; // H3: walk_page_mapping() breaks out of the whole walk
     if (verdict === 'skip') continue;
     if (verdict === 'skip-warn') {
@@ -120,6 +121,16 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: Emit, from: number): void {
     total: local(frame, HelperSlot.Total),
   });
   e.ret();
+}
+
+/**
+ * The VMA as the helper sees it now: `READ_ONCE(vma->vm_flags)` (H3-v4, H3) includes an
+ * mprotect's change of VM_WRITE (state.vmWrite), not only the scenario's flags.
+ */
+function liveFlags(ctx: StepCtx, mm: number, index: number, vma: VmaSpec): VmaSpec {
+  const w = ctx.state.vmWrite?.[mm]?.[index];
+  if (w === undefined || (w === 1) === vma.flags.includes('write')) return vma;
+  return { ...vma, flags: w === 1 ? [...vma.flags, 'write'] : vma.flags.filter((f) => f !== 'write') };
 }
 
 /** After PTE `vpn`: move on, dropping the PTL at a table or range end (H5). */

@@ -121,6 +121,17 @@ describe('write-protect / clean helpers (SEMANTICS §1, H rules)', () => {
     expect(v4.ev.find((e) => e.type === 'notifier/start')).toMatchObject({ from: 2, to: 4 });
   });
 
+  it('H3-v4: seed-v4 reads vm_flags when it reaches the VMA, so a VMA mprotect made read-only is skipped', () => {
+    const skipped = runHelper({ callers: [{ protocol: 'snap' }] }, (s) => {
+      s.vmWrite = [[0]]; // mprotect(PROT_READ) already cleared VM_WRITE
+    });
+    expect(skipped.ev.some((e) => e.type === 'notifier/start')).toBe(false);
+    const up = runHelper({ variant: 'upstream', callers: [{ protocol: 'snap' }] }, (s) => {
+      s.vmWrite = [[0]]; // upstream tests VM_MAYWRITE, which mprotect leaves alone
+    });
+    expect(up.ev.some((e) => e.type === 'notifier/start')).toBe(true);
+  });
+
   it('H3-v4: seed-v4 warns and skips a shared writable VMA without VM_IO', () => {
     const { ev } = runHelper({ vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite', 'pfnmap'] }], callers: [{ protocol: 'snap' }] });
     expect(types(ev)).toContain('warn');
