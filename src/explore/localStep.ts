@@ -64,17 +64,33 @@ export class LocalSteps {
    * `opts[i]` is the alternative count of `tids[i]`.
    */
   find(state: SimState, tids: readonly number[]): number {
-    const proxy = new Proxy(state, this.rootHandler);
+    let proxy: SimState | null = null;
     for (const t of tids) {
       const th = state.threads[t];
       const top = th?.stack[th.stack.length - 1];
       if (!th || !top) continue;
+      // The answer is a function of t's own stack (a step that reads anything else is not
+      // local), and the explorer never mutates a stored state's objects: cache it by identity.
+      if (this.lastThread[t] === th) {
+        if (this.lastLocal[t] === 1) return t;
+        continue;
+      }
       const point = `${top.fn}:${top.pc}`;
-      if (this.nonLocal.has(point)) continue;
-      if (this.isLocal(proxy, t, th.stack.length, point)) return t;
+      let local = false;
+      if (!this.nonLocal.has(point)) {
+        proxy ??= new Proxy(state, this.rootHandler);
+        local = this.isLocal(proxy, t, th.stack.length, point);
+      }
+      this.lastThread[t] = th;
+      this.lastLocal[t] = local ? 1 : 0;
+      if (local) return t;
     }
     return -1;
   }
+
+  /** Per thread: the last thread object asked about and its answer (1 = local). */
+  private readonly lastThread: unknown[] = [];
+  private readonly lastLocal: number[] = [];
 
   private isLocal(proxy: SimState, t: number, depth: number, point: string): boolean {
     this.tid = t;
