@@ -61,7 +61,7 @@ export const arm64Dbm: ArchModel = {
   optionDocs: {
     wrprotect:
       "pte_wrprotect flavour: 'fixed' (default, keeps hardware dirty in PTE_DIRTY) or 'pre-5.10' (drops it: S-11)",
-    tlbi: "'sync' (default: TLBI then DSB ISH, T3) or 'nosync' (flush_tlb_page_nosync: entries go at the CPU's next barrier)",
+    tlbi: "'sync' (default: TLBI then DSB ISH, T3) or 'nosync' (COUNTERFACTUAL for range flushes: the kernel omits the DSB only in flush_tlb_page_nosync of ptep_clear_flush_young, S-12; here every flush of the arch defers its completion to the CPU's next barrier)",
   },
   ...arm64Pte,
   store,

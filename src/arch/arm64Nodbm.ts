@@ -17,7 +17,7 @@ export const arm64Nodbm: ArchModel = {
   optionDocs: {
     wrprotect:
       "pte_wrprotect flavour: 'fixed' (default) or 'pre-5.10' (S-11; no effect without hardware dirty)",
-    tlbi: "'sync' (default: TLBI then DSB ISH, T3) or 'nosync' (flush_tlb_page_nosync: entries go at the CPU's next barrier)",
+    tlbi: "'sync' (default: TLBI then DSB ISH, T3) or 'nosync' (COUNTERFACTUAL for range flushes: the kernel omits the DSB only in flush_tlb_page_nosync of ptep_clear_flush_young, S-12; here every flush of the arch defers its completion to the CPU's next barrier)",
   },
   ...arm64Pte,
   store: (ctx) => softwareDirtyAccess(ctx, true, arm64Pte.hwWritable),

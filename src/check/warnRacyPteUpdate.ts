@@ -3,7 +3,12 @@ import { PTE_YOUNG, pteIsPresent } from '../state/pte.js';
 import { PteShadow } from './track.js';
 
 /** Software writers that change a valid PTE safely (cmpxchg loops), exempt from the check. */
-const SAFE_WRITERS: ReadonlySet<string> = new Set(['ptep_set_access_flags', 'ptep_set_wrprotect']);
+const SAFE_WRITERS: ReadonlySet<string> = new Set([
+  'ptep_set_access_flags',
+  'ptep_set_wrprotect',
+  // arm64 __ptep_test_and_clear_young() is a cmpxchg loop, not set_pte_at (clear_refs' young path).
+  'ptep_test_and_clear_young',
+]);
 
 /**
  * `warn-racy-pte-update` (SEMANTICS §2, A64-*; arch/arm64/include/asm/pgtable.h

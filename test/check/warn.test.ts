@@ -45,6 +45,10 @@ ruleTester(warnRacyPteUpdate, arm, {
       name: 'ptep_set_access_flags is a safe writer',
       events: [ab.pte(0, 0, ab.wd(0), 'ptep_set_access_flags')],
     },
+    {
+      name: 'ptep_test_and_clear_young (clear_refs) is a cmpxchg loop, not set_pte_at',
+      events: [ab.pte(2, 0, ab.wd(0) & ~(1 << 5), 'ptep_test_and_clear_young')],
+    },
   ],
   invalid: [
     {
