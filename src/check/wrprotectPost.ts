@@ -1,3 +1,4 @@
+import type { SimState } from '../state/types.js';
 import type { Property } from './types.js';
 
 /**
@@ -6,6 +7,12 @@ import type { Property } from './types.js';
  * (or made) the PTE read-only and has not been flushed since. The ghost marks are set by
  * `ghost/wp-seen` and vanish with the entry (flush, eviction, refill).
  */
+/** T2: a lazy CPU owed a flush of `mm` drops its entries before its next user access. */
+function owedLazyFlush(state: SimState, cpu: number, mm: number): boolean {
+  const c = state.cpus?.[cpu];
+  return c !== undefined && c.lazy === 1 && (c.owed & (1 << mm)) !== 0;
+}
+
 export const wrprotectPost: Property = {
   id: 'wrprotect-post',
   description: 'a returning write-protect caller leaves no stale writable TLB entry for its pages',
@@ -26,7 +33,7 @@ export const wrprotectPost: Property = {
         const bit = 1 << e.tid;
         for (let cpu = 0; cpu < state.tlbs.length; cpu++)
           for (const t of state.tlbs[cpu] ?? [])
-            if (t.susp & bit)
+            if (t.susp & bit && !owedLazyFlush(state, cpu, t.mm))
               return {
                 index,
                 message: `thread ${e.tid} returned from ${wpName} while CPU${cpu} still holds a writable TLB entry for mm${t.mm} vpn ${t.vpn} it saw write-protected`,
