@@ -43,7 +43,8 @@ export function nullThrows<T>(value: T | null | undefined, reason: string): T {
 /** Index an array where the index is known to be in range (the proof is the caller's). */
 export function at<T>(arr: readonly T[], i: number): T {
   const v = arr[i];
-  if (v === undefined) throw new SimError('MODEL_INVARIANT', `index ${i} out of range (length ${arr.length})`);
+  if (v === undefined)
+    throw new SimError('MODEL_INVARIANT', `index ${i} out of range (length ${arr.length})`);
   return v;
 }
 

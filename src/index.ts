@@ -24,22 +24,89 @@ export { parseScenario, parseScenarioText } from './scenario/parse.js';
 export { scenarioJsonSchema } from './scenario/schema.js';
 export * from './log/format.js';
 export { parseLog, readAll, type ParsedLog } from './log/reader.js';
-export { LogReader, type ChunkInfo, type CheckpointInfo, type Truncation, type OpenOptions } from './log/logReader.js';
+export {
+  LogReader,
+  type ChunkInfo,
+  type CheckpointInfo,
+  type Truncation,
+  type OpenOptions,
+} from './log/logReader.js';
 export { memorySource, type ByteSource } from './log/source.js';
 export { verifyLog, type VerifyReport } from './log/verify.js';
 export { writeJsonl, readJsonl } from './log/jsonl.js';
 export { rewriteLog } from './log/rewrite.js';
-export { LogWriter, MemorySink, type ByteSink, type LogWriterOptions, type LogIndex } from './log/writer.js';
+export {
+  LogWriter,
+  MemorySink,
+  type ByteSink,
+  type LogWriterOptions,
+  type LogIndex,
+} from './log/writer.js';
 export { FileSink, readLogFile, openLogFile, fileSource } from './log/file.js';
 export { recordRun } from './log/record.js';
-export { foldEvents, replayLog, replayStream, firstStateWhere, resimulate, picksOf, type StreamReplayResult, type FirstStateResult } from './analysis/replay.js';
-export { auditEvents, auditLog, formatAudit, formatEvent, selectProperties, type AuditFinding, type AuditOptions, type AuditReport } from './analysis/audit.js';
-export { bisectProperty, bisectStates, memoryStates, scanStates, type BisectResult, type BisectVerdict, type MemoryStates, type StateQuestion, type StateSource } from './analysis/bisect.js';
+export {
+  foldEvents,
+  replayLog,
+  replayStream,
+  firstStateWhere,
+  resimulate,
+  picksOf,
+  type StreamReplayResult,
+  type FirstStateResult,
+} from './analysis/replay.js';
+export {
+  auditEvents,
+  auditLog,
+  formatAudit,
+  formatEvent,
+  selectProperties,
+  type AuditFinding,
+  type AuditOptions,
+  type AuditReport,
+} from './analysis/audit.js';
+export {
+  bisectProperty,
+  bisectStates,
+  memoryStates,
+  scanStates,
+  type BisectResult,
+  type BisectVerdict,
+  type MemoryStates,
+  type StateQuestion,
+  type StateSource,
+} from './analysis/bisect.js';
 export { TOOL_VERSION } from './version.js';
-export { diffEvents, diffLogs, diffModels, formatDiffEvent, type DiffResult, type DiffSide, type Divergence, type EventOrigin, type VerdictDifference, type SideSummary, type DiffOptions, type ModelDiffOptions, type TextHunk, type TextLine, type DiffHunk, type DiffLine, type StateChange, type ScheduleMismatch, type AdaptedSchedule } from './analysis/diff.js';
+export {
+  diffEvents,
+  diffLogs,
+  diffModels,
+  formatDiffEvent,
+  type DiffResult,
+  type DiffSide,
+  type Divergence,
+  type EventOrigin,
+  type VerdictDifference,
+  type SideSummary,
+  type DiffOptions,
+  type ModelDiffOptions,
+  type TextHunk,
+  type TextLine,
+  type DiffHunk,
+  type DiffLine,
+  type StateChange,
+  type ScheduleMismatch,
+  type AdaptedSchedule,
+} from './analysis/diff.js';
 export { adaptSchedule, leadScheduleOf, type LeadSchedule } from './analysis/diffSchedule.js';
 export { judgesDirtyBits } from './check/dirtyBitLost.js';
 export { explore, defaultProperties } from './explore/explore.js';
 export type * from './explore/types.js';
-export { minimise, replayPicks, preemptions, type Minimised, type MinimiseOptions, type ReplayOutcome } from './explore/minimise.js';
+export {
+  minimise,
+  replayPicks,
+  preemptions,
+  type Minimised,
+  type MinimiseOptions,
+  type ReplayOutcome,
+} from './explore/minimise.js';
 export { STATE_PURE_PROPERTIES } from './explore/transition.js';

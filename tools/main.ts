@@ -10,7 +10,9 @@ import { COMMANDS } from './commands/index.js';
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const exit = { code: 0 };
   const program = new Command('ptesim')
-    .description('simulate Linux PTE dirty tracking: TLBs, flushes, notifiers, mapping_dirty_helpers races')
+    .description(
+      'simulate Linux PTE dirty tracking: TLBs, flushes, notifiers, mapping_dirty_helpers races',
+    )
     .version(TOOL_VERSION)
     .exitOverride()
     .showSuggestionAfterError()

@@ -29,4 +29,5 @@ export interface VmaWriteEvent {
   readonly value: 0 | 1;
 }
 export type ActorEvent = ActorCallEvent | ActorReturnEvent | VmaWriteEvent;
-export const isActorEvent = (e: { type: string }): e is ActorEvent => e.type.startsWith('actor/') || e.type.startsWith('vma/');
+export const isActorEvent = (e: { type: string }): e is ActorEvent =>
+  e.type.startsWith('actor/') || e.type.startsWith('vma/');

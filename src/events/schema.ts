@@ -60,8 +60,11 @@ export const EVENT_TYPES = Object.keys(EVENT_FIELDS) as SimEventType[];
  * plain object built only from the known fields (no prototype tricks survive). Returns a
  * message naming the bad field instead of throwing.
  */
-export function validateEvent(raw: unknown): { ok: true; event: SimEvent } | { ok: false; message: string } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'event is not a map' };
+export function validateEvent(
+  raw: unknown,
+): { ok: true; event: SimEvent } | { ok: false; message: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { ok: false, message: 'event is not a map' };
   const r = raw as Record<string, unknown>;
   const type = r['type'];
   if (typeof type !== 'string' || !Object.hasOwn(EVENT_FIELDS, type))
@@ -71,11 +74,17 @@ export function validateEvent(raw: unknown): { ok: true; event: SimEvent } | { o
   for (const [name, kind] of Object.entries(fields)) {
     const v = Object.hasOwn(r, name) ? r[name] : undefined;
     if (kind === 'int') {
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) return { ok: false, message: `${type}.${name}: expected an integer` };
+      if (typeof v !== 'number' || !Number.isSafeInteger(v))
+        return { ok: false, message: `${type}.${name}: expected an integer` };
     } else if (kind === 'str') {
-      if (typeof v !== 'string' || v.length > 200) return { ok: false, message: `${type}.${name}: expected a short string` };
+      if (typeof v !== 'string' || v.length > 200)
+        return { ok: false, message: `${type}.${name}: expected a short string` };
     } else if (kind === 'ints') {
-      if (!Array.isArray(v) || v.length > 64 || !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x)))
+      if (
+        !Array.isArray(v) ||
+        v.length > 64 ||
+        !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x))
+      )
         return { ok: false, message: `${type}.${name}: expected an array of at most 64 integers` };
     } else if (typeof v !== 'string' || !kind.includes(v)) {
       return { ok: false, message: `${type}.${name}: expected one of ${kind.join('|')}` };

@@ -26,4 +26,5 @@ export interface ThreadReturnEvent {
   readonly tid: number;
 }
 export type ThreadEvent = ThreadCallEvent | ThreadGotoEvent | ThreadSetEvent | ThreadReturnEvent;
-export const isThreadEvent = (e: { type: string }): e is ThreadEvent => e.type.startsWith('thread/');
+export const isThreadEvent = (e: { type: string }): e is ThreadEvent =>
+  e.type.startsWith('thread/');

@@ -46,11 +46,6 @@ export interface FlushDoneEvent {
   readonly to: number;
 }
 export type TlbEvent =
-  | TlbFillEvent
-  | TlbDirtyEvent
-  | TlbDropEvent
-  | TlbFlushEvent
-  | FlushStartEvent
-  | FlushDoneEvent;
+  TlbFillEvent | TlbDirtyEvent | TlbDropEvent | TlbFlushEvent | FlushStartEvent | FlushDoneEvent;
 export const isTlbEvent = (e: { type: string }): e is TlbEvent =>
   e.type.startsWith('tlb/') || e.type.startsWith('flush/');

@@ -17,6 +17,7 @@ export interface Accessor {
 export function accessorOf(ctx: StepCtx): Accessor {
   const spec = at(ctx.layout.scenario.threads, ctx.tid);
   if (spec.kind === 'user') return { kind: 'user', mm: spec.mm, cpu: spec.cpu };
-  if (spec.kind === 'device') return { kind: 'device', mm: at(ctx.layout.scenario.secondaryMmus, spec.sub).mm, cpu: -1 };
+  if (spec.kind === 'device')
+    return { kind: 'device', mm: at(ctx.layout.scenario.secondaryMmus, spec.sub).mm, cpu: -1 };
   throw new Error(`thread ${ctx.tid} (${spec.kind}) does not access user memory`);
 }

@@ -20,7 +20,8 @@ import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.
  */
 export function callerSpec(ctx: StepCtx): CallerThreadSpec {
   const spec = at(ctx.layout.scenario.threads, ctx.tid);
-  if (spec.kind !== 'caller' && spec.kind !== 'drain') throw new Error(`thread ${ctx.tid} is not a caller`);
+  if (spec.kind !== 'caller' && spec.kind !== 'drain')
+    throw new Error(`thread ${ctx.tid} is not a caller`);
   return spec;
 }
 
@@ -73,7 +74,10 @@ export const callerProgram: StepMachine = {
             e.push({ type: 'bitmap/clear', tid: ctx.tid, bm: 0, bit: p });
           }
           e.release(lock);
-          return e.set(0, mask).goto(1).call('helper', helperArgs('wrprotect', spec.first, spec.nr, 0)).ev;
+          return e
+            .set(0, mask)
+            .goto(1)
+            .call('helper', helperArgs('wrprotect', spec.first, spec.nr, 0)).ev;
         }
         {
           const mask = local(frame, 0);
@@ -85,7 +89,8 @@ export const callerProgram: StepMachine = {
         }
       case 'clean': {
         const bm = ctx.layout.bitmapOf[ctx.tid] ?? 0;
-        if (frame.pc === 0) return e.goto(1).call('helper', helperArgs('clean', spec.first, spec.nr, bm)).ev;
+        if (frame.pc === 0)
+          return e.goto(1).call('helper', helperArgs('clean', spec.first, spec.nr, bm)).ev;
         e.acquire(lock);
         transfer(ctx, spec, e, bm);
         e.release(lock);
@@ -116,7 +121,8 @@ export const callerProgram: StepMachine = {
         transfer(ctx, spec, e, 0);
         const pages = ctx.layout.scenario.pages;
         const b = ctx.state.bounds;
-        if (b.start !== pages || b.end !== 0) e.push({ type: 'bounds/set', tid: ctx.tid, start: pages, end: 0 });
+        if (b.start !== pages || b.end !== 0)
+          e.push({ type: 'bounds/set', tid: ctx.tid, start: pages, end: 0 });
         return e.release(lock).ret().ev;
       }
     }

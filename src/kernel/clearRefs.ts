@@ -80,7 +80,10 @@ export const clearRefsProgram: StepMachine = {
           e.push({ type: 'pending/inc', tid: ctx.tid, mm });
           e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, 0, size));
         }
-        return e.set(0, 0).set(1, -1).goto(vpns.length > 0 ? 1 : 3).ev;
+        return e
+          .set(0, 0)
+          .set(1, -1)
+          .goto(vpns.length > 0 ? 1 : 3).ev;
       case 1: {
         const i = local(frame, 0);
         const vpn = at(vpns, i);
@@ -91,11 +94,27 @@ export const clearRefsProgram: StepMachine = {
         }
         const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
         if (pteIsPresent(pte) && softDirty) {
-          e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: PTE_NONE, src: 'sw', fn: 'ptep_modify_prot_start' });
+          e.push({
+            type: 'pte/set',
+            tid: ctx.tid,
+            mm,
+            vpn,
+            pte: PTE_NONE,
+            src: 'sw',
+            fn: 'ptep_modify_prot_start',
+          });
           return e.set(2, pte).goto(2).ev;
         }
         if (pteIsPresent(pte) && (pte & PTE_YOUNG) !== 0) {
-          e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: pte & ~PTE_YOUNG, src: 'sw', fn: 'ptep_test_and_clear_young' });
+          e.push({
+            type: 'pte/set',
+            tid: ctx.tid,
+            mm,
+            vpn,
+            pte: pte & ~PTE_YOUNG,
+            src: 'sw',
+            fn: 'ptep_test_and_clear_young',
+          });
           e.set(3, local(frame, 3) + 1);
         }
         advance(ctx, e, spec, i, ptl);
@@ -105,7 +124,15 @@ export const clearRefsProgram: StepMachine = {
         const i = local(frame, 0);
         const vpn = at(vpns, i);
         const next = ctx.arch.pteWrprotect(local(frame, 2), ctx.layout.scenario.options.arch);
-        e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: next, src: 'sw', fn: 'ptep_modify_prot_commit' });
+        e.push({
+          type: 'pte/set',
+          tid: ctx.tid,
+          mm,
+          vpn,
+          pte: next,
+          src: 'sw',
+          fn: 'ptep_modify_prot_commit',
+        });
         e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
         e.set(3, local(frame, 3) + 1);
         advance(ctx, e, spec, i, local(frame, 1));
@@ -118,7 +145,12 @@ export const clearRefsProgram: StepMachine = {
           e.push({ type: 'pending/dec', tid: ctx.tid, mm });
         }
         e.release(mmapLock(ctx.layout, mm), 'w');
-        e.push({ type: 'actor/return', tid: ctx.tid, fn: 'clear_refs_write', total: local(frame, 3) });
+        e.push({
+          type: 'actor/return',
+          tid: ctx.tid,
+          fn: 'clear_refs_write',
+          total: local(frame, 3),
+        });
         return e.ret().ev;
       default:
         throw new Error(`clear_refs: bad pc ${frame.pc}`);

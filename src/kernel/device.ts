@@ -98,7 +98,8 @@ export const deviceProgram: StepMachine = {
         e.push({ type: 'smmu/read-begin', tid: ctx.tid, sub: spec.sub, seq: subState.seq });
         e.set(2, subState.seq);
         const pte = ctx.state.mms[subState.mm]?.ptes[vpn] ?? 0;
-        if (pteIsPresent(pte) && ctx.arch.pteWrite(pte) && ctx.arch.pteDirty(pte)) return e.set(3, pte).goto(Pc.Install).ev;
+        if (pteIsPresent(pte) && ctx.arch.pteWrite(pte) && ctx.arch.pteDirty(pte))
+          return e.set(3, pte).goto(Pc.Install).ev;
         // hmm_range_fault → handle_mm_fault(FAULT_FLAG_WRITE), then -EBUSY: read_begin again.
         return e.call('fault', [vpn, 1, 0]).ev;
       }
@@ -110,7 +111,14 @@ export const deviceProgram: StepMachine = {
           // mmu_interval_read_retry(): an invalidation overlapped the read; discard it (R8).
           return e.release(lock).goto(Pc.Access).ev;
         }
-        e.push({ type: 'smmu/install', tid: ctx.tid, sub: spec.sub, vpn, w: 1, seq: local(frame, 2) });
+        e.push({
+          type: 'smmu/install',
+          tid: ctx.tid,
+          sub: spec.sub,
+          vpn,
+          w: 1,
+          seq: local(frame, 2),
+        });
         return e.release(lock).goto(Pc.Access).ev;
       }
       default:

@@ -56,7 +56,8 @@ function recordMkwrite(ctx: StepCtx, e: Emit, page: number): void {
 
 /** folio_mark_dirty(): PG_dirty of a page-backed page. */
 function markDirty(ctx: StepCtx, e: Emit, page: number): void {
-  if (ctx.state.pageDirty?.[page] === 0) e.push({ type: 'page/dirty', tid: ctx.tid, page, value: 1 });
+  if (ctx.state.pageDirty?.[page] === 0)
+    e.push({ type: 'page/dirty', tid: ctx.tid, page, value: 1 });
 }
 
 interface FaultInfo {
@@ -82,7 +83,8 @@ function info(ctx: StepCtx, frame: FrameView): FaultInfo {
   // VM_WRITE: the scenario's, unless mprotect changed it (state.vmWrite, under mmap_lock).
   const vmaIndex = vma ? (ctx.layout.scenario.mms[who.mm]?.vmas.indexOf(vma) ?? -1) : -1;
   const vmWrite = ctx.state.vmWrite?.[who.mm]?.[vmaIndex];
-  const isVmWrite = vma !== undefined && (vmWrite === undefined ? hasFlag(vma, 'write') : vmWrite === 1);
+  const isVmWrite =
+    vma !== undefined && (vmWrite === undefined ? hasFlag(vma, 'write') : vmWrite === 1);
   return {
     mm: who.mm,
     cpu: who.cpu,
@@ -120,7 +122,8 @@ function live(ctx: StepCtx, f: FaultInfo): number {
   return ctx.state.mms[f.mm]?.ptes[f.vpn] ?? PTE_NONE;
 }
 
-const free = (ctx: StepCtx, lock: number, mode: 'r' | 'w' = 'w'): boolean => lock < 0 || canAcquire(ctx.state, lock, mode);
+const free = (ctx: StepCtx, lock: number, mode: 'r' | 'w' = 'w'): boolean =>
+  lock < 0 || canAcquire(ctx.state, lock, mode);
 
 /** Leave the handler: drop mmap_lock, record the result, pop the frame. */
 function exit(ctx: StepCtx, f: FaultInfo, e: Emit, result: string): SimEvent[] {
@@ -140,7 +143,12 @@ export const faultProgram: StepMachine = {
     const f = info(ctx, frame);
     const driver = ctx.layout.driverLock;
     if (ctx.layout.scenario.options.faultPath === 'atomic')
-      return free(ctx, f.ptl) && free(ctx, driver) && free(ctx, f.pageLock) && free(ctx, f.mmap, 'r') ? 1 : 0;
+      return free(ctx, f.ptl) &&
+        free(ctx, driver) &&
+        free(ctx, f.pageLock) &&
+        free(ctx, f.mmap, 'r')
+        ? 1
+        : 0;
     switch (frame.pc) {
       case Pc.Enter:
         return free(ctx, f.mmap, 'r') ? 1 : 0;
@@ -153,7 +161,9 @@ export const faultProgram: StepMachine = {
       case Pc.PageMkwrite:
         return free(ctx, driver) && free(ctx, f.pageLock) ? 1 : 0;
       case Pc.DoFault:
-        return free(ctx, f.ptl) && (f.pageBacked ? free(ctx, f.pageLock) : free(ctx, driver)) ? 1 : 0;
+        return free(ctx, f.ptl) && (f.pageBacked ? free(ctx, f.pageLock) : free(ctx, driver))
+          ? 1
+          : 0;
       default:
         return 1;
     }
@@ -164,18 +174,27 @@ export const faultProgram: StepMachine = {
     const a = ctx.arch;
     const pte = live(ctx, f);
     const setPte = (v: number, fn: string): void => {
-      if (v !== live(ctx, f)) e.push({ type: 'pte/set', tid: ctx.tid, mm: f.mm, vpn: f.vpn, pte: v, src: 'sw', fn });
+      if (v !== live(ctx, f))
+        e.push({ type: 'pte/set', tid: ctx.tid, mm: f.mm, vpn: f.vpn, pte: v, src: 'sw', fn });
     };
     const driver = ctx.layout.driverLock;
     const enter = (): void => {
-      e.push({ type: 'fault/enter', tid: ctx.tid, cpu: f.cpu, mm: f.mm, vpn: f.vpn, write: f.isWrite ? 1 : 0 });
+      e.push({
+        type: 'fault/enter',
+        tid: ctx.tid,
+        cpu: f.cpu,
+        mm: f.mm,
+        vpn: f.vpn,
+        write: f.isWrite ? 1 : 0,
+      });
       if (f.mmap >= 0) e.acquire(f.mmap, 'r');
     };
     if (ctx.layout.scenario.options.faultPath === 'atomic') {
       enter();
       e.acquire(f.ptl);
       let result = 'retry';
-      if (!pteIsPresent(pte)) setPte(insertPte(ctx, f), f.pageBacked ? 'finish_fault' : 'insert_pfn');
+      if (!pteIsPresent(pte))
+        setPte(insertPte(ctx, f), f.pageBacked ? 'finish_fault' : 'insert_pfn');
       else if (f.isWrite && !a.pteWrite(pte)) {
         if (!f.vmaWritable) result = 'sigsegv';
         else {
@@ -216,7 +235,10 @@ export const faultProgram: StepMachine = {
           return e.goto(f.pageBacked ? Pc.PageMkwrite : Pc.PfnMkwrite).ev;
         }
         // F4: software-dirty upgrade (or spurious fault after a stale TLB entry).
-        setPte(f.isWrite ? a.pteMkdirty(a.pteMkyoung(orig)) : a.pteMkyoung(orig), 'ptep_set_access_flags');
+        setPte(
+          f.isWrite ? a.pteMkdirty(a.pteMkyoung(orig)) : a.pteMkyoung(orig),
+          'ptep_set_access_flags',
+        );
         e.release(f.ptl);
         return exit(ctx, f, e, 'retry');
       }

@@ -130,7 +130,10 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: Emit, from: number): void {
 function liveFlags(ctx: StepCtx, mm: number, index: number, vma: VmaSpec): VmaSpec {
   const w = ctx.state.vmWrite?.[mm]?.[index];
   if (w === undefined || (w === 1) === vma.flags.includes('write')) return vma;
-  return { ...vma, flags: w === 1 ? [...vma.flags, 'write'] : vma.flags.filter((f) => f !== 'write') };
+  return {
+    ...vma,
+    flags: w === 1 ? [...vma.flags, 'write'] : vma.flags.filter((f) => f !== 'write'),
+  };
 }
 
 /** After PTE `vpn`: move on, dropping the PTL at a table or range end (H5). */

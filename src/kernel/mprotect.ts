@@ -62,10 +62,17 @@ export const mprotectProgram: StepMachine = {
     switch (frame.pc) {
       case 0: {
         const vma = at(at(ctx.layout.scenario.mms, mm).vmas, spec.vma);
-        e.push({ type: 'actor/call', tid: ctx.tid, fn: 'mprotect', first: vma.pgoff, nr: vma.npages });
+        e.push({
+          type: 'actor/call',
+          tid: ctx.tid,
+          fn: 'mprotect',
+          first: vma.pgoff,
+          nr: vma.npages,
+        });
         e.acquire(mmapLock(ctx.layout, mm), 'w');
         // mprotect_fixup: vm_flags_reset(vma, newflags) drops VM_WRITE before change_protection.
-        if (ctx.state.vmWrite?.[mm]?.[spec.vma] === 1) e.push({ type: 'vma/write', tid: ctx.tid, mm, vma: spec.vma, value: 0 });
+        if (ctx.state.vmWrite?.[mm]?.[spec.vma] === 1)
+          e.push({ type: 'vma/write', tid: ctx.tid, mm, vma: spec.vma, value: 0 });
         e.push({ type: 'pending/inc', tid: ctx.tid, mm }); // tlb_gather_mmu
         e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, start, end));
         return e.set(0, start).set(1, -1).set(3, end).set(4, start).goto(1).ev;
@@ -81,7 +88,15 @@ export const mprotectProgram: StepMachine = {
         }
         const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
         if (pteIsPresent(pte)) {
-          e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: PTE_NONE, src: 'sw', fn: 'ptep_modify_prot_start' });
+          e.push({
+            type: 'pte/set',
+            tid: ctx.tid,
+            mm,
+            vpn,
+            pte: PTE_NONE,
+            src: 'sw',
+            fn: 'ptep_modify_prot_start',
+          });
           return e.set(2, pte).goto(2).ev;
         }
         // A none PTE (e.g. reclaim cleared it): nothing to change, nothing gathered.
@@ -91,9 +106,19 @@ export const mprotectProgram: StepMachine = {
       case 2: {
         const vpn = local(frame, 0);
         const next = ctx.arch.pteWrprotect(local(frame, 2), ctx.layout.scenario.options.arch);
-        e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: next, src: 'sw', fn: 'ptep_modify_prot_commit' });
+        e.push({
+          type: 'pte/set',
+          tid: ctx.tid,
+          mm,
+          vpn,
+          pte: next,
+          src: 'sw',
+          fn: 'ptep_modify_prot_commit',
+        });
         e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
-        e.set(3, Math.min(local(frame, 3), vpn)).set(4, Math.max(local(frame, 4), vpn + 1)).set(5, local(frame, 5) + 1);
+        e.set(3, Math.min(local(frame, 3), vpn))
+          .set(4, Math.max(local(frame, 4), vpn + 1))
+          .set(5, local(frame, 5) + 1);
         advance(ctx, e, vpn, local(frame, 1), end);
         return e.ev;
       }
@@ -104,7 +129,8 @@ export const mprotectProgram: StepMachine = {
         // tlb_finish_mmu(): a parallel batcher (nested) forces a full flush (99baac21e458).
         const nested = (ctx.state.mms[mm]?.pending ?? 0) > 1;
         if (nested) flushTlbSync(ctx, e, mm, 0, ctx.layout.mmSize[mm] ?? 0);
-        else if (local(frame, 3) < local(frame, 4)) flushTlbSync(ctx, e, mm, local(frame, 3), local(frame, 4));
+        else if (local(frame, 3) < local(frame, 4))
+          flushTlbSync(ctx, e, mm, local(frame, 3), local(frame, 4));
         e.push({ type: 'pending/dec', tid: ctx.tid, mm });
         e.release(mmapLock(ctx.layout, mm), 'w');
         e.push({ type: 'actor/return', tid: ctx.tid, fn: 'mprotect', total: local(frame, 5) });

@@ -72,7 +72,15 @@ export const reclaimProgram: StepMachine = {
         const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
         let mask = local(frame, 1);
         if (pteIsPresent(pte)) {
-          e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: PTE_NONE, src: 'sw', fn: 'ptep_get_and_clear' });
+          e.push({
+            type: 'pte/set',
+            tid: ctx.tid,
+            mm,
+            vpn,
+            pte: PTE_NONE,
+            src: 'sw',
+            fn: 'ptep_get_and_clear',
+          });
           e.push({ type: 'ubc/pending', tid: ctx.tid, mm }); // set_tlb_ubc_flush_pending
           mask |= 1 << mm;
           if (ctx.arch.pteDirty(pte) && ctx.state.pageDirty?.[page] === 0)
@@ -80,12 +88,16 @@ export const reclaimProgram: StepMachine = {
         }
         e.release(ptl);
         e.push({ type: 'notifier/end', tid: ctx.tid, mm, from: vpn, to: vpn + 1 });
-        return e.set(1, mask).set(0, i + 1).goto(1).ev;
+        return e
+          .set(1, mask)
+          .set(0, i + 1)
+          .goto(1).ev;
       }
       case 3: {
         // try_to_unmap_flush(): the deferred flush of every mm in the batch.
         const mask = local(frame, 1);
-        for (let mm = 0; mm < ctx.layout.mmSize.length; mm++) if (mask & (1 << mm)) flushTlbMm(ctx, e, mm);
+        for (let mm = 0; mm < ctx.layout.mmSize.length; mm++)
+          if (mask & (1 << mm)) flushTlbMm(ctx, e, mm);
         e.push({ type: 'actor/return', tid: ctx.tid, fn: 'try_to_unmap', total: 0 });
         return e.ret().ev;
       }

@@ -42,7 +42,8 @@ export const userProgram: StepMachine = {
     const op = spec.ops[opi];
     if (op) return e.set(0, opi + 1).call('access', [op.vpn, op.op === 'write' ? 1 : 0]).ev;
     const wi = local(frame, 1);
-    if (wi < spec.writes) return e.set(1, wi + 1).call('access', [at(writableVpns(ctx, spec), choice), 1]).ev;
+    if (wi < spec.writes)
+      return e.set(1, wi + 1).call('access', [at(writableVpns(ctx, spec), choice), 1]).ev;
     return e.ret().ev;
   },
 };
@@ -56,7 +57,10 @@ export const accessProgram: StepMachine = {
     const spec = userSpec(ctx);
     const tlb = ctx.state.tlbs[spec.cpu] ?? [];
     const vpn = local(frame, 0);
-    if (tlb.length >= ctx.layout.scenario.options.tlbCapacity && !tlbLookup(ctx.state, spec.cpu, spec.mm, vpn))
+    if (
+      tlb.length >= ctx.layout.scenario.options.tlbCapacity &&
+      !tlbLookup(ctx.state, spec.cpu, spec.mm, vpn)
+    )
       return tlb.length;
     return 1;
   },
@@ -67,7 +71,10 @@ export const accessProgram: StepMachine = {
     const e = new Emit(ctx.tid);
     let state = ctx.state;
     const tlb = state.tlbs[spec.cpu] ?? [];
-    if (tlb.length >= ctx.layout.scenario.options.tlbCapacity && !tlbLookup(state, spec.cpu, spec.mm, vpn)) {
+    if (
+      tlb.length >= ctx.layout.scenario.options.tlbCapacity &&
+      !tlbLookup(state, spec.cpu, spec.mm, vpn)
+    ) {
       const victim = at(tlb, choice);
       e.push({ type: 'tlb/drop', cpu: spec.cpu, mm: victim.mm, vpn: victim.vpn, why: 'evict' });
       // The arch model reads the TLB; the victim is gone but the accessed entry was a miss anyway.

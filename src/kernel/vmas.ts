@@ -28,4 +28,5 @@ export function vmaOf(scenario: Scenario, mm: number, vpn: number): VmaSpec | un
   return scenario.mms[mm]?.vmas.find((v) => vpn >= v.start && vpn < v.start + v.npages);
 }
 
-export const hasFlag = (vma: VmaSpec, f: VmaSpec['flags'][number]): boolean => vma.flags.includes(f);
+export const hasFlag = (vma: VmaSpec, f: VmaSpec['flags'][number]): boolean =>
+  vma.flags.includes(f);

@@ -73,7 +73,13 @@ export const writebackProgram: StepMachine = {
     switch (frame.pc) {
       case Pc.Page: {
         if (local(frame, 2) === 0) {
-          e.push({ type: 'actor/call', tid: ctx.tid, fn: 'write_cache_pages', first: spec.first, nr: spec.nr });
+          e.push({
+            type: 'actor/call',
+            tid: ctx.tid,
+            fn: 'write_cache_pages',
+            first: spec.first,
+            nr: spec.nr,
+          });
           e.set(2, 1);
         }
         if (page >= end) {
@@ -105,19 +111,39 @@ export const writebackProgram: StepMachine = {
         const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
         const a = ctx.arch;
         const pending = (ctx.state.mms[mm]?.pending ?? 0) > 0;
-        if (pteIsPresent(pte) && (a.pteDirty(pte) || a.pteWrite(pte) || (spec.checksFlushPending && pending))) {
+        if (
+          pteIsPresent(pte) &&
+          (a.pteDirty(pte) || a.pteWrite(pte) || (spec.checksFlushPending && pending))
+        ) {
           // ptep_clear_flush: clear, then flush_tlb_page (synchronous) with the PTL held.
-          e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: PTE_NONE, src: 'sw', fn: 'ptep_clear_flush' });
+          e.push({
+            type: 'pte/set',
+            tid: ctx.tid,
+            mm,
+            vpn,
+            pte: PTE_NONE,
+            src: 'sw',
+            fn: 'ptep_clear_flush',
+          });
           flushTlbSync(ctx, e, mm, vpn, vpn + 1);
           const next = a.pteMkclean(a.pteWrprotect(pte, ctx.layout.scenario.options.arch));
-          e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: next, src: 'sw', fn: 'page_mkclean_one' });
+          e.push({
+            type: 'pte/set',
+            tid: ctx.tid,
+            mm,
+            vpn,
+            pte: next,
+            src: 'sw',
+            fn: 'page_mkclean_one',
+          });
         }
         e.release(ptl);
         e.push({ type: 'notifier/end', tid: ctx.tid, mm, from: vpn, to: vpn + 1 });
         return e.set(1, i + 1).goto(Pc.Vma).ev;
       }
       case Pc.Io: {
-        if (ctx.state.pageDirty?.[page] === 1) e.push({ type: 'page/dirty', tid: ctx.tid, page, value: 0 });
+        if (ctx.state.pageDirty?.[page] === 1)
+          e.push({ type: 'page/dirty', tid: ctx.tid, page, value: 0 });
         e.release(pageLock(ctx.layout, page));
         e.push({ type: 'dev/copy', tid: ctx.tid, page });
         return e.set(0, page + 1).goto(Pc.Page).ev;

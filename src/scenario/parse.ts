@@ -6,7 +6,8 @@ import type { Scenario, ThreadSpec } from './types.js';
 
 function dotPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
-    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc === '' ? String(k) : `${acc}.${String(k)}`),
+    (acc, k) =>
+      typeof k === 'number' ? `${acc}[${k}]` : acc === '' ? String(k) : `${acc}.${String(k)}`,
     '',
   );
 }
@@ -42,7 +43,11 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
     mm.vmas.forEach((v, i) => {
       const p = `mms[${m}].vmas[${i}]`;
       if (v.pgoff + v.npages > s.pages)
-        fail(where, p, `maps pages ${v.pgoff}..${v.pgoff + v.npages - 1} but the address_space has ${s.pages} pages`);
+        fail(
+          where,
+          p,
+          `maps pages ${v.pgoff}..${v.pgoff + v.npages - 1} but the address_space has ${s.pages} pages`,
+        );
       if (v.start + v.npages > 4096) fail(where, `${p}.start`, 'vpn range must stay below 4096');
       mm.vmas.forEach((w, j) => {
         if (j > i && v.start < w.start + w.npages && w.start < v.start + v.npages)
@@ -54,21 +59,31 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
     mm.vmas.forEach((v, i) => {
       // A private writable mapping would need copy-on-write, which ptesim does not model.
       if (!v.flags.includes('shared') && !v.flags.includes('mayshare') && v.flags.includes('write'))
-        fail(where, `mms[${m}].vmas[${i}].flags`, 'a private (no shared/mayshare) VMA must not have write: COW is not modelled');
+        fail(
+          where,
+          `mms[${m}].vmas[${i}].flags`,
+          'a private (no shared/mayshare) VMA must not have write: COW is not modelled',
+        );
     }),
   );
   const nSubs = s.secondaryMmus.length;
   const threads: ThreadSpec[] = s.threads.map((t, i) => {
     const p = `threads[${i}]`;
-    if (t.kind !== 'device' && t.cpu >= s.cpus) fail(where, `${p}.cpu`, `cpu ${t.cpu} does not exist (cpus: ${s.cpus})`);
+    if (t.kind !== 'device' && t.cpu >= s.cpus)
+      fail(where, `${p}.cpu`, `cpu ${t.cpu} does not exist (cpus: ${s.cpus})`);
     const name = t.name ?? `${t.kind}${i}`;
     const needMm = (mm: number): void => {
-      if (mm >= s.mms.length) fail(where, `${p}.mm`, `mm ${mm} does not exist (mms: ${s.mms.length})`);
+      if (mm >= s.mms.length)
+        fail(where, `${p}.mm`, `mm ${mm} does not exist (mms: ${s.mms.length})`);
     };
     const range = (first: number, nrIn: number | undefined): number => {
       const nr = nrIn ?? s.pages - first;
       if (first + nr > s.pages || nr < 1)
-        fail(where, p, `range [${first}, ${first + nr}) is outside the ${s.pages}-page address_space`);
+        fail(
+          where,
+          p,
+          `range [${first}, ${first + nr}) is outside the ${s.pages}-page address_space`,
+        );
       return nr;
     };
     switch (t.kind) {
@@ -76,12 +91,26 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
         needMm(t.mm);
         t.ops.forEach((op, k) => {
           const size = mmSizes[t.mm] ?? 0;
-          const mapped = s.mms[t.mm]?.vmas.some((v) => op.vpn >= v.start && op.vpn < v.start + v.npages);
-          if (!mapped) fail(where, `${p}.ops[${k}].vpn`, `vpn ${op.vpn} is not mapped in mm ${t.mm} (size ${size})`);
+          const mapped = s.mms[t.mm]?.vmas.some(
+            (v) => op.vpn >= v.start && op.vpn < v.start + v.npages,
+          );
+          if (!mapped)
+            fail(
+              where,
+              `${p}.ops[${k}].vpn`,
+              `vpn ${op.vpn} is not mapped in mm ${t.mm} (size ${size})`,
+            );
         });
         if (t.writes > 0 && !s.mms[t.mm]?.vmas.some((v) => v.flags.includes('write')))
           fail(where, `${p}.writes`, `mm ${t.mm} has no VM_WRITE VMA to write to`);
-        return { kind: 'user', name: t.name ?? `user${i}`, cpu: t.cpu, mm: t.mm, ops: t.ops, writes: t.writes };
+        return {
+          kind: 'user',
+          name: t.name ?? `user${i}`,
+          cpu: t.cpu,
+          mm: t.mm,
+          ops: t.ops,
+          writes: t.writes,
+        };
       }
       case 'caller':
       case 'drain': {
@@ -99,7 +128,11 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
       case 'mprotect':
         needMm(t.mm);
         if (t.vma >= (s.mms[t.mm]?.vmas.length ?? 0))
-          fail(where, `${p}.vma`, `mm ${t.mm} has no VMA ${t.vma} (it has ${s.mms[t.mm]?.vmas.length ?? 0})`);
+          fail(
+            where,
+            `${p}.vma`,
+            `mm ${t.mm} has no VMA ${t.vma} (it has ${s.mms[t.mm]?.vmas.length ?? 0})`,
+          );
         return { ...t, name };
       case 'clear-refs':
         needMm(t.mm);
@@ -109,10 +142,16 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
         return { ...t, name, nr };
       }
       case 'reclaim':
-        if (t.page >= s.pages) fail(where, `${p}.page`, `page ${t.page} does not exist (pages: ${s.pages})`);
+        if (t.page >= s.pages)
+          fail(where, `${p}.page`, `page ${t.page} does not exist (pages: ${s.pages})`);
         return { ...t, name };
       case 'device':
-        if (t.sub >= nSubs) fail(where, `${p}.sub`, `secondary MMU ${t.sub} does not exist (secondaryMmus: ${nSubs})`);
+        if (t.sub >= nSubs)
+          fail(
+            where,
+            `${p}.sub`,
+            `secondary MMU ${t.sub} does not exist (secondaryMmus: ${nSubs})`,
+          );
         return { ...t, name, cpu: -1 };
     }
   });
@@ -129,7 +168,8 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
     driver: s.driver,
     threads,
     secondaryMmus: s.secondaryMmus.map((m, i) => {
-      if (m.mm >= s.mms.length) fail(where, `secondaryMmus[${i}].mm`, `mm ${m.mm} does not exist (mms: ${s.mms.length})`);
+      if (m.mm >= s.mms.length)
+        fail(where, `secondaryMmus[${i}].mm`, `mm ${m.mm} does not exist (mms: ${s.mms.length})`);
       return m;
     }),
     matrix: {

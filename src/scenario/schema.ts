@@ -6,7 +6,16 @@ import { z } from 'zod';
  */
 const int = (min = 0) => z.number().int().min(min);
 
-export const vmFlagSchema = z.enum(['shared', 'mayshare', 'write', 'maywrite', 'io', 'pfnmap', 'mixedmap', 'hugetlb']);
+export const vmFlagSchema = z.enum([
+  'shared',
+  'mayshare',
+  'write',
+  'maywrite',
+  'io',
+  'pfnmap',
+  'mixedmap',
+  'hugetlb',
+]);
 
 export const vmaSchema = z
   .object({
@@ -26,7 +35,9 @@ export const userThreadSchema = z
     cpu: int(),
     mm: int().default(0),
     ops: z.array(userOpSchema).default([]).describe('scripted accesses, in order'),
-    writes: int().default(0).describe('then this many writes to a page chosen non-deterministically'),
+    writes: int()
+      .default(0)
+      .describe('then this many writes to a page chosen non-deterministically'),
   })
   .strict();
 
@@ -41,7 +52,9 @@ export const callerThreadSchema = z
     copy: z
       .boolean()
       .default(true)
-      .describe('clean protocol: copy recorded pages to the device; false = the bitmap is consumed outside the model'),
+      .describe(
+        'clean protocol: copy recorded pages to the device; false = the bitmap is consumed outside the model',
+      ),
   })
   .strict();
 
@@ -55,7 +68,9 @@ export const mprotectThreadSchema = z
     batchedPendingFlush: z
       .boolean()
       .default(true)
-      .describe('call flush_tlb_batched_pending() under the PTL (3ea277194daa); false reproduces S-6'),
+      .describe(
+        'call flush_tlb_batched_pending() under the PTL (3ea277194daa); false reproduces S-6',
+      ),
   })
   .strict();
 
@@ -65,11 +80,16 @@ export const clearRefsThreadSchema = z
     name: z.string().min(1).optional(),
     cpu: int().default(0),
     mm: int().default(0),
-    type: z.enum(['soft-dirty', 'young']).default('soft-dirty').describe('echo 4 (soft-dirty) or 1 (young) > clear_refs'),
+    type: z
+      .enum(['soft-dirty', 'young'])
+      .default('soft-dirty')
+      .describe('echo 4 (soft-dirty) or 1 (young) > clear_refs'),
     missingFlush: z
       .boolean()
       .default(false)
-      .describe('tlb_finish_mmu with nothing gathered skips the flush (0758cd830494, fixed by 912efa17e512): S-9'),
+      .describe(
+        'tlb_finish_mmu with nothing gathered skips the flush (0758cd830494, fixed by 912efa17e512): S-9',
+      ),
   })
   .strict();
 
@@ -80,11 +100,16 @@ export const writebackThreadSchema = z
     cpu: int().default(0),
     first: int().default(0),
     nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
-    final: z.boolean().default(false).describe('run once every other thread has finished (like a drain)'),
+    final: z
+      .boolean()
+      .default(false)
+      .describe('run once every other thread has finished (like a drain)'),
     checksFlushPending: z
       .boolean()
       .default(false)
-      .describe('counterfactual: page_mkclean_one also flushes when mm_tlb_flush_pending() (the S-3 fix applied to S-14)'),
+      .describe(
+        'counterfactual: page_mkclean_one also flushes when mm_tlb_flush_pending() (the S-3 fix applied to S-14)',
+      ),
   })
   .strict();
 
@@ -101,7 +126,10 @@ export const deviceThreadSchema = z
   .object({
     kind: z.literal('device'),
     name: z.string().min(1).optional(),
-    cpu: z.literal(-1).optional().describe('always -1 (a device is no CPU); written in resolved scenarios'),
+    cpu: z
+      .literal(-1)
+      .optional()
+      .describe('always -1 (a device is no CPU); written in resolved scenarios'),
     sub: int().default(0).describe('index into secondaryMmus'),
     writes: int().default(1).describe('device stores, each to a page chosen non-deterministically'),
   })
@@ -122,11 +150,19 @@ export const scenarioSchema = z
         arch: z.record(z.string(), z.union([z.string(), z.boolean()])).default({}),
       })
       .strict()
-      .default({ faultPath: 'faithful', flush: 'per-cpu', tlbCapacity: 64, ptesPerTable: 512, arch: {} }),
+      .default({
+        faultPath: 'faithful',
+        flush: 'per-cpu',
+        tlbCapacity: 64,
+        ptesPerTable: 512,
+        arch: {},
+      }),
     pages: int(1).max(30),
     cpus: int(1).max(16),
     mms: z.array(z.object({ vmas: z.array(vmaSchema).min(1) }).strict()).min(1),
-    initialPte: z.enum(['writable-clean', 'writable-dirty', 'readonly', 'none']).default('writable-clean'),
+    initialPte: z
+      .enum(['writable-clean', 'writable-dirty', 'readonly', 'none'])
+      .default('writable-clean'),
     driver: z
       .object({
         mode: z.enum(['mkwrite', 'pagetable']).default('pagetable'),
@@ -149,14 +185,22 @@ export const scenarioSchema = z
       .min(1)
       .max(30),
     secondaryMmus: z
-      .array(z.object({ mm: int().default(0), ignoresSequence: z.boolean().default(false) }).strict())
+      .array(
+        z.object({ mm: int().default(0), ignoresSequence: z.boolean().default(false) }).strict(),
+      )
       .max(4)
       .default([])
       .describe('interval-notifier subscribers (device TLBs)'),
     matrix: z
       .object({
-        archs: z.array(z.string()).default([]).describe("archs `ptesim matrix` explores by default; [] = the scenario's arch"),
-        variants: z.array(z.string()).default([]).describe("variants explored by default; [] = the scenario's variant"),
+        archs: z
+          .array(z.string())
+          .default([])
+          .describe("archs `ptesim matrix` explores by default; [] = the scenario's arch"),
+        variants: z
+          .array(z.string())
+          .default([])
+          .describe("variants explored by default; [] = the scenario's variant"),
       })
       .strict()
       .default({ archs: [], variants: [] }),

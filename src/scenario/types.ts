@@ -2,7 +2,8 @@
  * A resolved scenario: every field set. The file format (YAML/JSON) is parsed and validated
  * into this shape by src/scenario/parse.ts; the schema lives in src/scenario/schema.ts.
  */
-export type VmFlag = 'shared' | 'mayshare' | 'write' | 'maywrite' | 'io' | 'pfnmap' | 'mixedmap' | 'hugetlb';
+export type VmFlag =
+  'shared' | 'mayshare' | 'write' | 'maywrite' | 'io' | 'pfnmap' | 'mixedmap' | 'hugetlb';
 
 export interface VmaSpec {
   /** First virtual page number. */

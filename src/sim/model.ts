@@ -14,11 +14,23 @@ export interface Model {
 }
 
 /** Bind a scenario; `arch`/`variant` override the scenario's own. Unknown names throw. */
-export function makeModel(scenario: Scenario, over: { arch?: string; variant?: string } = {}): Model {
+export function makeModel(
+  scenario: Scenario,
+  over: { arch?: string; variant?: string } = {},
+): Model {
   const s: Scenario =
     (over.arch === undefined || over.arch === scenario.arch) &&
     (over.variant === undefined || over.variant === scenario.variant)
       ? scenario
-      : { ...scenario, arch: over.arch ?? scenario.arch, variant: over.variant ?? scenario.variant };
-  return { scenario: s, layout: layoutOf(s), arch: getArch(s.arch), variant: getVariant(s.variant) };
+      : {
+          ...scenario,
+          arch: over.arch ?? scenario.arch,
+          variant: over.variant ?? scenario.variant,
+        };
+  return {
+    scenario: s,
+    layout: layoutOf(s),
+    arch: getArch(s.arch),
+    variant: getVariant(s.variant),
+  };
 }

@@ -17,7 +17,8 @@ export function formatSchedule(picks: readonly Pick[]): string {
   while (i < picks.length) {
     const p = picks[i] as Pick;
     let k = 1;
-    while (i + k < picks.length && picks[i + k]?.tid === p.tid && picks[i + k]?.choice === p.choice) k++;
+    while (i + k < picks.length && picks[i + k]?.tid === p.tid && picks[i + k]?.choice === p.choice)
+      k++;
     const one = p.choice === 0 ? `${p.tid}` : `${p.tid}:${p.choice}`;
     parts.push(k > 1 ? `${one}*${k}` : one);
     i += k;
@@ -41,7 +42,11 @@ export function parseSchedule(text: string): Pick[] {
     const choice = m[2] === undefined ? 0 : Number(m[2]);
     const k = m[3] === undefined ? 1 : Number(m[3]);
     if (k < 1 || k > 10_000_000)
-      throw new SimError('SCHEDULE_INVALID', `repeat count must be 1..10000000, found ${k} at entry ${i + 1}`, 'schedule');
+      throw new SimError(
+        'SCHEDULE_INVALID',
+        `repeat count must be 1..10000000, found ${k} at entry ${i + 1}`,
+        'schedule',
+      );
     for (let j = 0; j < k; j++) out.push({ tid, choice });
   });
   return out;

@@ -17,14 +17,22 @@ export function initialState(scenario: Scenario): SimState {
 function cpuStateOf(scenario: Scenario): Pick<MutableSimState, 'cpus'> {
   const lazy = lazyCpusOf(scenario);
   if (lazy.length === 0 && scenario.options.arch['tlbi'] !== 'nosync') return {};
-  return { cpus: Array.from({ length: scenario.cpus }, (_, c) => ({ lazy: lazy.includes(c) ? (1 as const) : (0 as const), owed: 0 })) };
+  return {
+    cpus: Array.from({ length: scenario.cpus }, (_, c) => ({
+      lazy: lazy.includes(c) ? (1 as const) : (0 as const),
+      owed: 0,
+    })),
+  };
 }
 
 /** CPUs that start in lazy-TLB mode: arch option `lazyCpus`, e.g. "1" or "1,2" (T2). */
 export function lazyCpusOf(scenario: Scenario): number[] {
   const v = scenario.options.arch['lazyCpus'];
   if (typeof v !== 'string' || v.trim() === '') return [];
-  return v.split(',').map((x) => Number(x.trim())).filter((c) => Number.isInteger(c) && c >= 0 && c < scenario.cpus);
+  return v
+    .split(',')
+    .map((x) => Number(x.trim()))
+    .filter((c) => Number.isInteger(c) && c >= 0 && c < scenario.cpus);
 }
 
 export function initialMutableState(scenario: Scenario): MutableSimState {
@@ -51,7 +59,9 @@ export function initialMutableState(scenario: Scenario): MutableSimState {
   const bitmaps: number[][] = [];
   for (let b = 0; b < layout.nBitmaps; b++) {
     bitmaps.push(
-      new Array<number>(scenario.pages).fill(b === 0 && scenario.driver.initialBitmap === 'all' ? 1 : 0),
+      new Array<number>(scenario.pages).fill(
+        b === 0 && scenario.driver.initialBitmap === 'all' ? 1 : 0,
+      ),
     );
   }
   const extra: Pick<MutableSimState, 'pageDirty' | 'ubc' | 'vmWrite'> = {};
@@ -68,7 +78,9 @@ export function initialMutableState(scenario: Scenario): MutableSimState {
   }
   if (layout.batchedFlush) extra.ubc = scenario.mms.map(() => ({ pending: 0, flushed: 0 }));
   if (scenario.threads.some((t) => t.kind === 'mprotect'))
-    extra.vmWrite = scenario.mms.map((mm) => mm.vmas.map((v) => (v.flags.includes('write') ? 1 : 0)));
+    extra.vmWrite = scenario.mms.map((mm) =>
+      mm.vmas.map((v) => (v.flags.includes('write') ? 1 : 0)),
+    );
   return {
     pages: Array.from({ length: scenario.pages }, () => ({ version: 0, device: 0 })),
     mms,

@@ -20,18 +20,39 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
     mode: fc.constantFrom('mkwrite', 'pagetable'),
     initialBitmap: fc.constantFrom('all', 'none'),
     writes: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 2 }),
-    protocols: fc.array(fc.constantFrom('snap', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable'), { maxLength: 2 }),
-    drain: fc.option(fc.constantFrom('snap', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable'), { nil: undefined }),
+    protocols: fc.array(fc.constantFrom('snap', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable'), {
+      maxLength: 2,
+    }),
+    drain: fc.option(fc.constantFrom('snap', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable'), {
+      nil: undefined,
+    }),
   })
   .map((r) =>
     parseScenario({
       name: 'random',
       arch: r.arch,
       variant: r.variant,
-      options: { faultPath: r.faultPath, flush: r.flush, tlbCapacity: r.tlbCapacity, ptesPerTable: r.ptesPerTable, arch: {} },
+      options: {
+        faultPath: r.faultPath,
+        flush: r.flush,
+        tlbCapacity: r.tlbCapacity,
+        ptesPerTable: r.ptesPerTable,
+        arch: {},
+      },
       pages: r.pages,
       cpus: r.cpus,
-      mms: [{ vmas: [{ start: 0, pgoff: 0, npages: r.pages, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+      mms: [
+        {
+          vmas: [
+            {
+              start: 0,
+              pgoff: 0,
+              npages: r.pages,
+              flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'],
+            },
+          ],
+        },
+      ],
       initialPte: r.initialPte,
       driver: { mode: r.mode, initialBitmap: r.initialBitmap },
       threads: [

@@ -70,7 +70,12 @@ describe('x86-64 stores', () => {
     expect(r.outcome).toBe('done');
     expect(types(r.events)).toEqual(['pte/set', 'tlb/dirty', 'mem/store']);
     const set = r.events[0];
-    expect(set?.type === 'pte/set' && set.src === 'hw' && set.fn === 'X86-W2' && (set.pte & PTE_HWDIRTY) !== 0).toBe(true);
+    expect(
+      set?.type === 'pte/set' &&
+        set.src === 'hw' &&
+        set.fn === 'X86-W2' &&
+        (set.pte & PTE_HWDIRTY) !== 0,
+    ).toBe(true);
   });
 
   it('X86-W2: if the live PTE is not present (ptep_modify_prot_start window, P3) the store faults', () => {
@@ -86,10 +91,14 @@ describe('x86-64 stores', () => {
   });
 
   it('X86-W2 stray-D option: a non-CET part may leave D=1 on the read-only PTE, still faulting', () => {
-    const r = x86.store(ctx(world(pteWithPfn(0, PTE_PRESENT), { w: 1, d: 0 }), { strayDirty: true }));
+    const r = x86.store(
+      ctx(world(pteWithPfn(0, PTE_PRESENT), { w: 1, d: 0 }), { strayDirty: true }),
+    );
     expect(r.outcome).toBe('fault');
     const set = r.events.find((e) => e.type === 'pte/set');
-    expect(set?.type === 'pte/set' && (set.pte & PTE_HWDIRTY) !== 0 && (set.pte & PTE_WRITE) === 0).toBe(true);
+    expect(
+      set?.type === 'pte/set' && (set.pte & PTE_HWDIRTY) !== 0 && (set.pte & PTE_WRITE) === 0,
+    ).toBe(true);
   });
 
   it('X86-W3: a miss on a writable PTE fills {w=1,d=1} and sets A and D', () => {
@@ -119,11 +128,24 @@ describe('x86-64 loads and the TLB', () => {
     const fill = r.events[1];
     expect(fill?.type === 'tlb/fill' && fill.w === 1 && fill.d === 0).toBe(true);
     const set = r.events[0];
-    expect(set?.type === 'pte/set' && (set.pte & PTE_HWDIRTY) === 0 && (set.pte & PTE_YOUNG) !== 0).toBe(true);
+    expect(
+      set?.type === 'pte/set' && (set.pte & PTE_HWDIRTY) === 0 && (set.pte & PTE_YOUNG) !== 0,
+    ).toBe(true);
   });
 
   it('X86-C: with a full TLB a miss offers one alternative per victim, recorded as a choice', () => {
-    const model = tinyModel({ tlbCapacity: 1, users: [{ cpu: 0, ops: [{ op: 'write', vpn: 0 }, { op: 'write', vpn: 1 }] }] });
+    const model = tinyModel({
+      tlbCapacity: 1,
+      users: [
+        {
+          cpu: 0,
+          ops: [
+            { op: 'write', vpn: 0 },
+            { op: 'write', vpn: 1 },
+          ],
+        },
+      ],
+    });
     const s = freshState(model);
     step(model, s, 0); // user: call access(vpn 0)
     step(model, s, 0); // access: miss, fill

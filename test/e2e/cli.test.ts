@@ -21,19 +21,31 @@ describe('ptesim CLI', () => {
     const r = await cli('scenarios', '--json');
     expect(r.code).toBe(0);
     const names = (JSON.parse(r.out) as { name: string }[]).map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['seed-clean', 'seed-wrprotect-mkwrite', 'seed-concurrent-wrprotect']));
+    expect(names).toEqual(
+      expect.arrayContaining(['seed-clean', 'seed-wrprotect-mkwrite', 'seed-concurrent-wrprotect']),
+    );
   });
 
   it('run --json reports events, the final hash, every property and the log; replay agrees', async () => {
     const out = join(dir, 'race.log');
     const r = await cli('run', 'seed-concurrent-wrprotect', '--seed', '25', '--out', out, '--json');
     expect(r.code).toBe(1); // a property is violated
-    const j = JSON.parse(r.out) as { events: number; finalStateHash: string; properties: { id: string; ok: boolean }[]; log: string };
+    const j = JSON.parse(r.out) as {
+      events: number;
+      finalStateHash: string;
+      properties: { id: string; ok: boolean }[];
+      log: string;
+    };
     expect(j.log).toBe(out);
     expect(j.properties.find((p) => p.id === 'wrprotect-post')?.ok).toBe(false);
     const rep = await cli('replay', out, '--resimulate', '--json');
     expect(rep.code).toBe(0);
-    expect(JSON.parse(rep.out)).toMatchObject({ events: j.events, finalStateHash: j.finalStateHash, matches: true, resimulate: { identical: true } });
+    expect(JSON.parse(rep.out)).toMatchObject({
+      events: j.events,
+      finalStateHash: j.finalStateHash,
+      matches: true,
+      resimulate: { identical: true },
+    });
   });
 
   it('replay --until folds a prefix', async () => {
@@ -44,9 +56,19 @@ describe('ptesim CLI', () => {
   });
 
   it('run --schedule reproduces a run from its picks', async () => {
-    const a = JSON.parse((await cli('run', 'seed-concurrent-wrprotect', '--seed', '25', '--json')).out) as { finalStateHash: string; schedule: string };
+    const a = JSON.parse(
+      (await cli('run', 'seed-concurrent-wrprotect', '--seed', '25', '--json')).out,
+    ) as { finalStateHash: string; schedule: string };
     expect(a.schedule).toMatch(/^\d+(:\d+)?(\*\d+)?(\.\d+(:\d+)?(\*\d+)?)*$/);
-    const b = await cli('run', 'seed-concurrent-wrprotect', '--schedule', a.schedule, '--seed', '4', '--json');
+    const b = await cli(
+      'run',
+      'seed-concurrent-wrprotect',
+      '--schedule',
+      a.schedule,
+      '--seed',
+      '4',
+      '--json',
+    );
     expect(b.code).toBe(1);
     expect((JSON.parse(b.out) as { finalStateHash: string }).finalStateHash).toBe(a.finalStateHash);
   });
@@ -56,20 +78,29 @@ describe('ptesim CLI', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--seed expects an integer/);
     expect((await cli('run', 'seed-clean', '--bogus')).code).toBe(2);
-    expect((await cli('run', 'seed-clean', '--arch', 'sparc')).err).toMatch(/unknown architecture 'sparc'; expected one of: .*x86-64/);
-    expect((await cli('run', 'seed-clean', '--schedule', '0.a')).err).toMatch(/schedule: expected 'tid'.* at entry 2/);
+    expect((await cli('run', 'seed-clean', '--arch', 'sparc')).err).toMatch(
+      /unknown architecture 'sparc'; expected one of: .*x86-64/,
+    );
+    expect((await cli('run', 'seed-clean', '--schedule', '0.a')).err).toMatch(
+      /schedule: expected 'tid'.* at entry 2/,
+    );
   });
 
   it('a bad scenario file: one line naming the file and field, exit 2, no output file', async () => {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'name: x\npages: 2\ncpus: 1\nmms: [{vmas: [{start: 0, pgoff: 0, npages: 2, flags: [shared]}]}]\nthreads: [{kind: user, cpu: 3}]\n');
+    writeFileSync(
+      bad,
+      'name: x\npages: 2\ncpus: 1\nmms: [{vmas: [{start: 0, pgoff: 0, npages: 2, flags: [shared]}]}]\nthreads: [{kind: user, cpu: 3}]\n',
+    );
     const out = join(dir, 'never.log');
     const r = await cli('run', bad, '--out', out);
     expect(r.code).toBe(2);
     expect(r.err).toBe(`ptesim: ${bad}: threads[0].cpu: cpu 3 does not exist (cpus: 1)`);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).some((f) => f.startsWith('never'))).toBe(false);
-    expect((await cli('run', 'no-such-scenario')).err).toMatch(/no built-in scenario or file named 'no-such-scenario'/);
+    expect((await cli('run', 'no-such-scenario')).err).toMatch(
+      /no built-in scenario or file named 'no-such-scenario'/,
+    );
   });
 
   it('a garbage or truncated log: one line naming the file and where, exit 2', async () => {
@@ -89,6 +120,8 @@ describe('ptesim CLI', () => {
     expect(t.code).toBe(2);
     expect(t.err).toMatch(/cut\.log/);
     expect(t.err.split('\n')).toHaveLength(1);
-    expect((await cli('replay', join(dir, 'missing.log'))).err).toMatch(/missing\.log: cannot read log: ENOENT/);
+    expect((await cli('replay', join(dir, 'missing.log'))).err).toMatch(
+      /missing\.log: cannot read log: ENOENT/,
+    );
   });
 });

@@ -48,7 +48,9 @@ describe('evolve recipes', () => {
     ];
     const s = evolveAll(s0(), ev);
     expect(s.mms[0]).toMatchObject({ active: 1, seq: 1 });
-    expect(evolve(s, { type: 'notifier/end', tid: 3, mm: 0, from: 0, to: 2 }).mms[0]).toMatchObject({ active: 0, seq: 2 });
+    expect(evolve(s, { type: 'notifier/end', tid: 3, mm: 0, from: 0, to: 2 }).mms[0]).toMatchObject(
+      { active: 0, seq: 2 },
+    );
   });
 
   it('locks: rwsem readers are a tid set, a spinlock has one owner, releasing a lock not held changes nothing', () => {

@@ -6,7 +6,10 @@ const root = join(import.meta.dirname, '..', '..');
 
 /** A built-in scenario (scenarios/NAME.yaml), parsed as the CLI would. */
 export function builtin(name: string): Scenario {
-  return parseScenarioText(readFileSync(join(root, 'scenarios', `${name}.yaml`), 'utf8'), `scenarios/${name}.yaml`);
+  return parseScenarioText(
+    readFileSync(join(root, 'scenarios', `${name}.yaml`), 'utf8'),
+    `scenarios/${name}.yaml`,
+  );
 }
 
 export function withOverrides(s: Scenario, over: Partial<Scenario>): Scenario {

@@ -29,7 +29,10 @@ export function tinyModel(opts: {
   mode?: 'mkwrite' | 'pagetable';
   archOptions?: Record<string, string | boolean>;
   users?: { cpu: number; ops?: { op: 'write' | 'read'; vpn: number }[]; writes?: number }[];
-  callers?: { protocol: 'snap' | 'clean' | 'vmwgfx-mkwrite' | 'vmwgfx-pagetable'; kind?: 'caller' | 'drain' }[];
+  callers?: {
+    protocol: 'snap' | 'clean' | 'vmwgfx-mkwrite' | 'vmwgfx-pagetable';
+    kind?: 'caller' | 'drain';
+  }[];
   vmas?: { start: number; pgoff: number; npages: number; flags: string[] }[];
 }): Model {
   const pages = opts.pages ?? 2;
@@ -46,12 +49,32 @@ export function tinyModel(opts: {
     },
     pages,
     cpus: opts.cpus ?? 2,
-    mms: [{ vmas: opts.vmas ?? [{ start: 0, pgoff: 0, npages: pages, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+    mms: [
+      {
+        vmas: opts.vmas ?? [
+          {
+            start: 0,
+            pgoff: 0,
+            npages: pages,
+            flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'],
+          },
+        ],
+      },
+    ],
     initialPte: opts.initialPte ?? 'writable-clean',
     driver: { mode: opts.mode ?? 'pagetable', initialBitmap: 'none' },
     threads: [
-      ...(opts.users ?? [{ cpu: 0, ops: [{ op: 'write', vpn: 0 }] }]).map((u) => ({ kind: 'user', cpu: u.cpu, ops: u.ops ?? [], writes: u.writes ?? 0 })),
-      ...(opts.callers ?? []).map((c) => ({ kind: c.kind ?? 'caller', cpu: 0, protocol: c.protocol })),
+      ...(opts.users ?? [{ cpu: 0, ops: [{ op: 'write', vpn: 0 }] }]).map((u) => ({
+        kind: 'user',
+        cpu: u.cpu,
+        ops: u.ops ?? [],
+        writes: u.writes ?? 0,
+      })),
+      ...(opts.callers ?? []).map((c) => ({
+        kind: c.kind ?? 'caller',
+        cpu: 0,
+        protocol: c.protocol,
+      })),
     ],
   });
   return makeModel(scenario);
@@ -71,7 +94,13 @@ export function step(model: Model, state: MutableSimState, tid: number, choice =
 }
 
 /** Step `tid` until its stack depth returns to `depth` (e.g. a whole call), at most `max` steps. */
-export function stepUntilDepth(model: Model, state: MutableSimState, tid: number, depth: number, max = 200): SimEvent[] {
+export function stepUntilDepth(
+  model: Model,
+  state: MutableSimState,
+  tid: number,
+  depth: number,
+  max = 200,
+): SimEvent[] {
   const all: SimEvent[] = [];
   for (let i = 0; i < max; i++) {
     all.push(...step(model, state, tid));

@@ -11,21 +11,40 @@ import {
 } from '../../src/index.js';
 
 /** A model from a plain scenario object (the same validation as a file). */
-export function modelOf(raw: Record<string, unknown>, over: { arch?: string; variant?: string } = {}): Model {
+export function modelOf(
+  raw: Record<string, unknown>,
+  over: { arch?: string; variant?: string } = {},
+): Model {
   return makeModel(parseScenario({ name: 'actors', ...raw }), over);
 }
 
-export function withThreads(s: Scenario, f: (t: Scenario['threads'][number]) => Scenario['threads'][number]): Scenario {
+export function withThreads(
+  s: Scenario,
+  f: (t: Scenario['threads'][number]) => Scenario['threads'][number],
+): Scenario {
   return { ...s, threads: s.threads.map(f) };
 }
 
 /** Run with the given picks first (schedule string), then the seeded scheduler. */
-export function runSchedule(model: Model, schedule: string, properties?: readonly Property[]): RunResult {
-  return runModel(model, { seed: 1, schedule: parseSchedule(schedule), ...(properties && { properties }) });
+export function runSchedule(
+  model: Model,
+  schedule: string,
+  properties?: readonly Property[],
+): RunResult {
+  return runModel(model, {
+    seed: 1,
+    schedule: parseSchedule(schedule),
+    ...(properties && { properties }),
+  });
 }
 
 /** Seeds in [1, n] whose run fails property `id`. */
-export function failingSeeds(model: Model, id: string, n: number, properties?: readonly Property[]): number[] {
+export function failingSeeds(
+  model: Model,
+  id: string,
+  n: number,
+  properties?: readonly Property[],
+): number[] {
   const out: number[] = [];
   for (let seed = 1; seed <= n; seed++) {
     const r = runModel(model, { seed, ...(properties && { properties }) });
@@ -53,7 +72,10 @@ export function noStaleWritableAt(fn: string, isWritable: (pte: number) => boole
             for (const t of state.tlbs[cpu] ?? []) {
               const pte = state.mms[t.mm]?.ptes[t.vpn] ?? 0;
               if (t.w === 1 && !isWritable(pte))
-                return { index, message: `CPU${cpu} still holds a writable entry for mm${t.mm} vpn ${t.vpn}` };
+                return {
+                  index,
+                  message: `CPU${cpu} still holds a writable entry for mm${t.mm} vpn ${t.vpn}`,
+                };
             }
           return null;
         },

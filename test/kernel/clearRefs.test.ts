@@ -8,7 +8,9 @@ import { failingSeeds, modelOf, noStaleWritableAt, withThreads } from './actorWo
 // clear_refs_write (fs/proc/task_mmu.c; SEMANTICS §8 S-9).
 const s9 = builtin('s9-clear-refs-no-flush');
 const buggy = makeModel(s9);
-const fixed = makeModel(withThreads(s9, (t) => (t.kind === 'clear-refs' ? { ...t, missingFlush: false } : t)));
+const fixed = makeModel(
+  withThreads(s9, (t) => (t.kind === 'clear-refs' ? { ...t, missingFlush: false } : t)),
+);
 
 function tiny(type: 'soft-dirty' | 'young') {
   // VMA 0 is a pfn map (clear_refs_test_walk skips it), VMA 1 page-backed.
@@ -25,7 +27,10 @@ function tiny(type: 'soft-dirty' | 'young') {
       },
     ],
     initialPte: 'writable-dirty',
-    threads: [{ kind: 'clear-refs', cpu: 0, type }, { kind: 'user', cpu: 0 }],
+    threads: [
+      { kind: 'clear-refs', cpu: 0, type },
+      { kind: 'user', cpu: 0 },
+    ],
   });
 }
 

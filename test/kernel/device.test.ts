@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { getProperty, layoutOf, makeModel, PTE_HWDIRTY, type MutableSimState } from '../../src/index.js';
+import {
+  getProperty,
+  layoutOf,
+  makeModel,
+  PTE_HWDIRTY,
+  type MutableSimState,
+} from '../../src/index.js';
 import { smmuLock } from '../../src/state/layout.js';
 import { builtin } from '../helpers/scenarios.js';
 import { freshState, options, step, types } from '../helpers/world.js';
@@ -17,7 +23,13 @@ function tiny(ignoresSequence: boolean, initialPte = 'writable-dirty') {
     pages: 2,
     cpus: 1,
     variant: 'upstream',
-    mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+    mms: [
+      {
+        vmas: [
+          { start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] },
+        ],
+      },
+    ],
     initialPte,
     driver: { mode: 'mkwrite', initialBitmap: 'all' },
     secondaryMmus: [{ mm: 0, ignoresSequence }],
@@ -88,7 +100,7 @@ describe('secondary-MMU device thread (SEMANTICS §6)', () => {
     expect(options(model, s, 0)).toBe(0);
   });
 
-  it('§6: device stores go through the SPTE and never set the CPU PTE\'s D bit', () => {
+  it("§6: device stores go through the SPTE and never set the CPU PTE's D bit", () => {
     const model = tiny(false);
     const s = freshState(model);
     s.mms[0]!.ptes[0] = s.mms[0]!.ptes[0]! & ~PTE_HWDIRTY; // clean it as clean_record would
@@ -113,7 +125,10 @@ describe('secondary-MMU device thread (SEMANTICS §6)', () => {
     expect(s.bitmaps[0]![0]).toBe(1);
     // Back at read_begin: the PTE is now writable+dirty, the SPTE gets installed, the store completes.
     while (s.threads[0]!.stack.length > 0) ev.push(...types(step(model, s, 0)));
-    expect(ev.filter((t) => t === 'smmu/install' || t === 'mem/store')).toEqual(['smmu/install', 'mem/store']);
+    expect(ev.filter((t) => t === 'smmu/install' || t === 'mem/store')).toEqual([
+      'smmu/install',
+      'mem/store',
+    ]);
   });
 
   it('PAGETABLE mode: device stores are reported through the D bit its write fault set (the SPTE dies with the mkclean, R4); the buggy subscriber loses some', () => {
@@ -122,7 +137,18 @@ describe('secondary-MMU device thread (SEMANTICS §6)', () => {
         pages: 2,
         cpus: 2,
         variant: 'upstream',
-        mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+        mms: [
+          {
+            vmas: [
+              {
+                start: 0,
+                pgoff: 0,
+                npages: 2,
+                flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'],
+              },
+            ],
+          },
+        ],
         initialPte: 'writable-clean',
         driver: { mode: 'pagetable', initialBitmap: 'none' },
         secondaryMmus: [{ mm: 0, ignoresSequence }],

@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { layoutOf, PTE_HWDIRTY, PTE_NONE, PTE_PRESENT, PTE_WRITE, pteWithPfn } from '../../src/index.js';
+import {
+  layoutOf,
+  PTE_HWDIRTY,
+  PTE_NONE,
+  PTE_PRESENT,
+  PTE_WRITE,
+  pteWithPfn,
+} from '../../src/index.js';
 import { ptlLock } from '../../src/state/layout.js';
 import { freshState, options, step, stepUntilDepth, tinyModel, types } from '../helpers/world.js';
 
 // World: MKWRITE mode, PTEs start read-only (vmwgfx after wp), user 0 writes vpn 0 on CPU 0;
 // thread 1 is a vmwgfx-mkwrite scan (holds the driver lock across its helper call).
 const mk = (faultPath: 'faithful' | 'atomic' = 'faithful') =>
-  tinyModel({ mode: 'mkwrite', initialPte: 'readonly', faultPath, callers: [{ protocol: 'vmwgfx-mkwrite' }] });
+  tinyModel({
+    mode: 'mkwrite',
+    initialPte: 'readonly',
+    faultPath,
+    callers: [{ protocol: 'vmwgfx-mkwrite' }],
+  });
 
 function toFault(faultPath: 'faithful' | 'atomic' = 'faithful') {
   const model = mk(faultPath);
@@ -15,7 +27,12 @@ function toFault(faultPath: 'faithful' | 'atomic' = 'faithful') {
   const ev = step(model, s, 0); // store faults
   expect(types(ev)).toContain('thread/call');
   expect(s.threads[0]?.stack.map((f) => f.fn)).toEqual(['user', 'access', 'fault']);
-  return { model, s, ptl: ptlLock(layoutOf(model.scenario), 0, 0), driver: layoutOf(model.scenario).driverLock };
+  return {
+    model,
+    s,
+    ptl: ptlLock(layoutOf(model.scenario), 0, 0),
+    driver: layoutOf(model.scenario).driverLock,
+  };
 }
 
 describe('write fault on a VM_SHARED pfn mapping (SEMANTICS §4)', () => {
@@ -87,7 +104,10 @@ describe('write fault on a VM_SHARED pfn mapping (SEMANTICS §4)', () => {
     step(model, s, 0); // store through the read-only entry faults
     step(model, s, 0); // enter
     const ev = step(model, s, 0);
-    expect(ev.find((e) => e.type === 'pte/set')).toMatchObject({ fn: 'ptep_set_access_flags', src: 'sw' });
+    expect(ev.find((e) => e.type === 'pte/set')).toMatchObject({
+      fn: 'ptep_set_access_flags',
+      src: 'sw',
+    });
     expect(s.mms[0]!.ptes[0]! & PTE_HWDIRTY).toBe(PTE_HWDIRTY);
   });
 
@@ -103,7 +123,15 @@ describe('write fault on a VM_SHARED pfn mapping (SEMANTICS §4)', () => {
     s.mms[0]!.ptes[0] = PTE_NONE;
     step(model, s, 0); // enter: orig none → do_fault
     const ev = step(model, s, 0);
-    expect(types(ev)).toEqual(['lock/acquire', 'lock/acquire', 'pte/set', 'lock/release', 'lock/release', 'fault/exit', 'thread/return']);
+    expect(types(ev)).toEqual([
+      'lock/acquire',
+      'lock/acquire',
+      'pte/set',
+      'lock/release',
+      'lock/release',
+      'fault/exit',
+      'thread/return',
+    ]);
     expect(model.arch.pteWrite(s.mms[0]!.ptes[0]!)).toBe(false);
   });
 
@@ -121,7 +149,10 @@ describe('write fault on a VM_SHARED pfn mapping (SEMANTICS §4)', () => {
   });
 
   it('a write to a VMA without VM_WRITE ends in SIGSEGV and the access is abandoned', () => {
-    const model = tinyModel({ initialPte: 'readonly', vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'maywrite', 'io', 'pfnmap'] }] });
+    const model = tinyModel({
+      initialPte: 'readonly',
+      vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'maywrite', 'io', 'pfnmap'] }],
+    });
     const s = freshState(model);
     step(model, s, 0);
     step(model, s, 0);

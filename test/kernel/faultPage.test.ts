@@ -6,7 +6,9 @@ import { modelOf } from './actorWorld.js';
 
 // Page-backed shared mapping (no VM_PFNMAP): wp_page_shared → page_mkwrite (SEMANTICS §4 step 6, F6).
 // tid 0: writer of vpn 0 on CPU 0; tid 1: writeback of page 0; tid 2 (optional): mprotect.
-function world(opts: { faultPath?: 'faithful' | 'atomic'; initialPte?: string; mprotect?: boolean } = {}) {
+function world(
+  opts: { faultPath?: 'faithful' | 'atomic'; initialPte?: string; mprotect?: boolean } = {},
+) {
   return modelOf({
     pages: 1,
     cpus: 2,
@@ -52,7 +54,9 @@ describe('write fault on a page-backed VM_SHARED mapping (SEMANTICS §4.6)', () 
     const t = types(finish);
     expect(t.indexOf('pte/set')).toBeLessThan(t.lastIndexOf('lock/release'));
     expect(finish.at(-3)).toEqual({ type: 'lock/release', tid: 0, lock: page, mode: 'w' });
-    expect(model.arch.pteWrite(s.mms[0]!.ptes[0]!) && model.arch.pteDirty(s.mms[0]!.ptes[0]!)).toBe(true);
+    expect(model.arch.pteWrite(s.mms[0]!.ptes[0]!) && model.arch.pteDirty(s.mms[0]!.ptes[0]!)).toBe(
+      true,
+    );
     expect(s.locks[page]!.owner).toBe(-1);
     expect(options(model, s, 1)).toBe(1);
   });
@@ -107,7 +111,18 @@ describe('write fault on a page-backed VM_SHARED mapping (SEMANTICS §4.6)', () 
     const pfn = modelOf({
       pages: 1,
       cpus: 1,
-      mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 1, flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'] }] }],
+      mms: [
+        {
+          vmas: [
+            {
+              start: 0,
+              pgoff: 0,
+              npages: 1,
+              flags: ['shared', 'write', 'maywrite', 'io', 'pfnmap'],
+            },
+          ],
+        },
+      ],
       threads: [{ kind: 'user', cpu: 0 }],
     });
     const layout = layoutOf(pfn.scenario);

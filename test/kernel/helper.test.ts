@@ -7,7 +7,10 @@ import { freshState, options, step, stepUntilDepth, tinyModel, types } from '../
 const idle = [{ cpu: 0 }, { cpu: 1 }];
 const CALLER = 2;
 
-function runHelper(opts: Parameters<typeof tinyModel>[0], prep?: (s: ReturnType<typeof freshState>) => void) {
+function runHelper(
+  opts: Parameters<typeof tinyModel>[0],
+  prep?: (s: ReturnType<typeof freshState>) => void,
+) {
   const model = tinyModel({ users: idle, ...opts });
   const s = freshState(model);
   prep?.(s);
@@ -20,7 +23,17 @@ const only = (ev: SimEvent[], keep: string[]) => types(ev).filter((t) => keep.in
 describe('write-protect / clean helpers (SEMANTICS §1, H rules)', () => {
   it('H4: per VMA the order is notifier start → pending+1 → PTE changes → flush → notifier end → pending-1', () => {
     const { ev } = runHelper({ callers: [{ protocol: 'snap' }] });
-    expect(only(ev, ['notifier/start', 'pending/inc', 'pte/set', 'flush/start', 'flush/done', 'notifier/end', 'pending/dec'])).toEqual([
+    expect(
+      only(ev, [
+        'notifier/start',
+        'pending/inc',
+        'pte/set',
+        'flush/start',
+        'flush/done',
+        'notifier/end',
+        'pending/dec',
+      ]),
+    ).toEqual([
       'notifier/start',
       'pending/inc',
       'pte/set',
@@ -61,15 +74,23 @@ describe('write-protect / clean helpers (SEMANTICS §1, H rules)', () => {
     step(model, s, CALLER); // pending inc
     const before = s.mms[0]!.ptes[0]!;
     const start = step(model, s, CALLER);
-    expect(start.find((e) => e.type === 'pte/set')).toMatchObject({ pte: PTE_NONE, fn: 'ptep_modify_prot_start' });
+    expect(start.find((e) => e.type === 'pte/set')).toMatchObject({
+      pte: PTE_NONE,
+      fn: 'ptep_modify_prot_start',
+    });
     expect(s.locks[ptl]?.owner).toBe(CALLER);
     const commit = step(model, s, CALLER);
-    expect(commit.find((e) => e.type === 'pte/set')).toMatchObject({ pte: model.arch.pteWrprotect(before, {}), fn: 'ptep_modify_prot_commit' });
+    expect(commit.find((e) => e.type === 'pte/set')).toMatchObject({
+      pte: model.arch.pteWrprotect(before, {}),
+      fn: 'ptep_modify_prot_commit',
+    });
   });
 
   it('H5: with one PTE per table each PTE is processed under its own PTL', () => {
     const { ev } = runHelper({ ptesPerTable: 1, callers: [{ protocol: 'snap' }] });
-    const locks = ev.filter((e) => e.type === 'lock/acquire' && e.lock >= 2).map((e) => (e.type === 'lock/acquire' ? e.lock : -1));
+    const locks = ev
+      .filter((e) => e.type === 'lock/acquire' && e.lock >= 2)
+      .map((e) => (e.type === 'lock/acquire' ? e.lock : -1));
     expect(locks).toEqual([2, 3]);
   });
 
@@ -77,7 +98,11 @@ describe('write-protect / clean helpers (SEMANTICS §1, H rules)', () => {
     const { ev, model, s } = runHelper({ callers: [{ protocol: 'snap' }] }, (s) => {
       s.mms[0]!.ptes[1] = model0.arch.pteWrprotect(s.mms[0]!.ptes[1]!, {});
     });
-    expect(ev.filter((e) => e.type === 'pte/set' && e.fn === 'ptep_modify_prot_commit').map((e) => (e.type === 'pte/set' ? e.vpn : -1))).toEqual([0]);
+    expect(
+      ev
+        .filter((e) => e.type === 'pte/set' && e.fn === 'ptep_modify_prot_commit')
+        .map((e) => (e.type === 'pte/set' ? e.vpn : -1)),
+    ).toEqual([0]);
     expect(ev.find((e) => e.type === 'helper/return')).toMatchObject({ total: 1 });
     expect(s.mms[0]!.ptes.every((p) => !model.arch.pteWrite(p))).toBe(true);
   });
@@ -86,7 +111,9 @@ describe('write-protect / clean helpers (SEMANTICS §1, H rules)', () => {
     const { ev, s, model } = runHelper({ callers: [{ protocol: 'clean' }] }, (s) => {
       s.mms[0]!.ptes[1] = model0.arch.pteMkdirty(s.mms[0]!.ptes[1]!);
     });
-    expect(ev.filter((e) => e.type === 'bitmap/set')).toEqual([{ type: 'bitmap/set', tid: CALLER, bm: 1, bit: 1 }]);
+    expect(ev.filter((e) => e.type === 'bitmap/set')).toEqual([
+      { type: 'bitmap/set', tid: CALLER, bm: 1, bit: 1 },
+    ]);
     expect(model.arch.pteDirty(s.mms[0]!.ptes[1]!)).toBe(false);
     expect(s.bitmaps[1]).toEqual([0, 1]);
   });
@@ -101,11 +128,18 @@ describe('write-protect / clean helpers (SEMANTICS §1, H rules)', () => {
   });
 
   it('H9: upstream flushes the whole clipped range when mm_tlb_flush_nested() (pending > 1)', () => {
-    const nested = runHelper({ variant: 'upstream', initialPte: 'readonly', callers: [{ protocol: 'snap' }] }, (s) => {
-      s.mms[0]!.pending = 1; // another caller's deferred flush
-    });
+    const nested = runHelper(
+      { variant: 'upstream', initialPte: 'readonly', callers: [{ protocol: 'snap' }] },
+      (s) => {
+        s.mms[0]!.pending = 1; // another caller's deferred flush
+      },
+    );
     expect(nested.ev.find((e) => e.type === 'flush/start')).toMatchObject({ from: 0, to: 2 });
-    const alone = runHelper({ variant: 'upstream', initialPte: 'readonly', callers: [{ protocol: 'snap' }] });
+    const alone = runHelper({
+      variant: 'upstream',
+      initialPte: 'readonly',
+      callers: [{ protocol: 'snap' }],
+    });
     expect(alone.ev.some((e) => e.type === 'flush/start')).toBe(false);
   });
 
@@ -133,7 +167,10 @@ describe('write-protect / clean helpers (SEMANTICS §1, H rules)', () => {
   });
 
   it('H3-v4: seed-v4 warns and skips a shared writable VMA without VM_IO', () => {
-    const { ev } = runHelper({ vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite', 'pfnmap'] }], callers: [{ protocol: 'snap' }] });
+    const { ev } = runHelper({
+      vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite', 'pfnmap'] }],
+      callers: [{ protocol: 'snap' }],
+    });
     expect(types(ev)).toContain('warn');
     expect(ev.some((e) => e.type === 'notifier/start')).toBe(false);
   });

@@ -11,7 +11,9 @@ import { modelOf, noStaleWritableAt, runSchedule, withThreads } from './actorWor
 const RACE = '0*2.1*4.2*4';
 const s6 = builtin('s6-mprotect-reclaim');
 const before = makeModel(s6);
-const after = makeModel(withThreads(s6, (t) => (t.kind === 'mprotect' ? { ...t, batchedPendingFlush: true } : t)));
+const after = makeModel(
+  withThreads(s6, (t) => (t.kind === 'mprotect' ? { ...t, batchedPendingFlush: true } : t)),
+);
 const stale = noStaleWritableAt('mprotect', () => false); // any writable entry of the range is stale
 
 describe('mprotect(PROT_READ) (change_pte_range)', () => {
@@ -33,7 +35,9 @@ describe('mprotect(PROT_READ) (change_pte_range)', () => {
       runModel(model, { seed: 1, schedule: parseSchedule(`${RACE}.0*2`) }, (e) => events.push(e));
       const ret = events.findIndex((e) => e.type === 'actor/return' && e.fn === 'mprotect');
       expect(ret).toBeGreaterThan(0);
-      return events.slice(ret).filter((e) => (e.type === 'mem/store' || e.type === 'fault/exit') && e.tid === 0);
+      return events
+        .slice(ret)
+        .filter((e) => (e.type === 'mem/store' || e.type === 'fault/exit') && e.tid === 0);
     };
     expect(after_(before)).toEqual([{ type: 'mem/store', tid: 0, cpu: 0, page: 0 }]);
     expect(after_(after)).toContainEqual({ type: 'fault/exit', tid: 0, result: 'sigsegv' });
@@ -47,7 +51,10 @@ describe('mprotect(PROT_READ) (change_pte_range)', () => {
       variant: 'upstream',
       mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 2, flags: ['shared', 'write', 'maywrite'] }] }],
       initialPte: 'writable-dirty',
-      threads: [{ kind: 'mprotect', cpu: 0 }, { kind: 'user', cpu: 0 }],
+      threads: [
+        { kind: 'mprotect', cpu: 0 },
+        { kind: 'user', cpu: 0 },
+      ],
     });
     const s = freshState(model);
     const ev: SimEvent[] = [];
@@ -58,7 +65,9 @@ describe('mprotect(PROT_READ) (change_pte_range)', () => {
     expect(takePtl).toBeGreaterThan(0);
     expect(t.indexOf('pending/inc')).toBeLessThan(takePtl);
     expect(t.lastIndexOf('flush/done')).toBeLessThan(t.indexOf('pending/dec'));
-    expect(ev.filter((e) => e.type === 'pte/set').map((e) => (e.type === 'pte/set' ? e.fn : ''))).toEqual([
+    expect(
+      ev.filter((e) => e.type === 'pte/set').map((e) => (e.type === 'pte/set' ? e.fn : '')),
+    ).toEqual([
       'ptep_modify_prot_start',
       'ptep_modify_prot_commit',
       'ptep_modify_prot_start',
@@ -83,7 +92,10 @@ describe('mprotect(PROT_READ) (change_pte_range)', () => {
         },
       ],
       initialPte: 'none',
-      threads: [{ kind: 'mprotect', cpu: 0, vma: 1 }, { kind: 'user', cpu: 0 }],
+      threads: [
+        { kind: 'mprotect', cpu: 0, vma: 1 },
+        { kind: 'user', cpu: 0 },
+      ],
     });
     const s = freshState(model);
     s.mms[0]!.pending = 1; // somebody else's deferred flush

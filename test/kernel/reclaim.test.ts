@@ -20,7 +20,10 @@ describe('reclaim try_to_unmap_one with a deferred flush', () => {
       variant: 'upstream',
       mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 1, flags: ['shared', 'write', 'maywrite'] }] }],
       initialPte: 'writable-dirty',
-      threads: [{ kind: 'user', cpu: 0, ops: [{ op: 'write', vpn: 0 }] }, { kind: 'reclaim', cpu: 1, page: 0 }],
+      threads: [
+        { kind: 'user', cpu: 0, ops: [{ op: 'write', vpn: 0 }] },
+        { kind: 'reclaim', cpu: 1, page: 0 },
+      ],
     });
     const s = freshState(model);
     s.pageDirty![0] = 0;
@@ -29,7 +32,15 @@ describe('reclaim try_to_unmap_one with a deferred flush', () => {
     const unmap: SimEvent[] = [];
     for (let i = 0; i < 4; i++) unmap.push(...step(model, s, 1));
     expect(types(unmap)).not.toContain('flush/start');
-    expect(unmap).toContainEqual({ type: 'pte/set', tid: 1, mm: 0, vpn: 0, pte: PTE_NONE, src: 'sw', fn: 'ptep_get_and_clear' });
+    expect(unmap).toContainEqual({
+      type: 'pte/set',
+      tid: 1,
+      mm: 0,
+      vpn: 0,
+      pte: PTE_NONE,
+      src: 'sw',
+      fn: 'ptep_get_and_clear',
+    });
     expect(s.ubc![0]).toEqual({ pending: 1, flushed: 0 });
     expect(s.pageDirty![0]).toBe(1);
     expect(s.tlbs[0]!.length).toBe(1); // the stale entry lives on until the batch flush

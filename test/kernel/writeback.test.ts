@@ -35,8 +35,29 @@ describe('writeback page_mkclean_one (mm/rmap.c)', () => {
     step(model, s, 0); // CPU0 caches the entry
     const ev: SimEvent[] = [];
     while (s.threads[1]!.stack.length > 0) ev.push(...step(model, s, 1));
-    const t = types(ev).filter((x) => ['pte/set', 'flush/start', 'tlb/flush', 'flush/done', 'page/dirty', 'dev/copy', 'notifier/start', 'notifier/end'].includes(x));
-    expect(t).toEqual(['notifier/start', 'pte/set', 'flush/start', 'tlb/flush', 'flush/done', 'pte/set', 'notifier/end', 'page/dirty', 'dev/copy']);
+    const t = types(ev).filter((x) =>
+      [
+        'pte/set',
+        'flush/start',
+        'tlb/flush',
+        'flush/done',
+        'page/dirty',
+        'dev/copy',
+        'notifier/start',
+        'notifier/end',
+      ].includes(x),
+    );
+    expect(t).toEqual([
+      'notifier/start',
+      'pte/set',
+      'flush/start',
+      'tlb/flush',
+      'flush/done',
+      'pte/set',
+      'notifier/end',
+      'page/dirty',
+      'dev/copy',
+    ]);
     const pte = s.mms[0]!.ptes[0]!;
     expect(model.arch.pteWrite(pte) || model.arch.pteDirty(pte)).toBe(false);
     expect(s.tlbs[0]).toEqual([]);
@@ -69,7 +90,7 @@ describe('writeback page_mkclean_one (mm/rmap.c)', () => {
     expect(s.tlbs[0]!.length).toBe(1); // the stale writable entry survives
   });
 
-  it('S-14: Yu Zhao\'s Example 1 loses the write (lost-write: the disk copy misses it)', () => {
+  it("S-14: Yu Zhao's Example 1 loses the write (lost-write: the disk copy misses it)", () => {
     const r = runSchedule(makeModel(builtin('s14-writeback-skips-flush')), EXAMPLE_1, lostWrite);
     expect(r.end).toBe('done');
     expect(r.verdicts[0]).toMatchObject({ id: 'lost-write', ok: false });

@@ -125,7 +125,9 @@ describe('ptesim log', () => {
     expect((await cli('log', 'verify', cut, '--salvage')).code).toBe(1);
     // Salvage into a complete log: it verifies, and says how it ended.
     const fixed = join(dir, 'fixed.ptesim');
-    expect((await cli('log', 'convert', cut, '--to', 'ptesim', '--salvage', '--out', fixed)).code).toBe(0);
+    expect(
+      (await cli('log', 'convert', cut, '--to', 'ptesim', '--salvage', '--out', fixed)).code,
+    ).toBe(0);
     expect((await cli('log', 'verify', fixed)).code).toBe(0);
     expect((await cli('log', 'info', fixed)).out).toMatch(/ended truncated/);
   });

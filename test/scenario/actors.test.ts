@@ -53,28 +53,58 @@ describe('scenario kinds for the other actors of an mm', () => {
     );
     expect(s.threads.slice(1)).toEqual([
       { kind: 'mprotect', name: 'mprotect1', cpu: 0, mm: 0, vma: 0, batchedPendingFlush: true },
-      { kind: 'clear-refs', name: 'clear-refs2', cpu: 1, mm: 0, type: 'soft-dirty', missingFlush: false },
-      { kind: 'writeback', name: 'writeback3', cpu: 0, first: 0, nr: 2, final: true, checksFlushPending: false },
+      {
+        kind: 'clear-refs',
+        name: 'clear-refs2',
+        cpu: 1,
+        mm: 0,
+        type: 'soft-dirty',
+        missingFlush: false,
+      },
+      {
+        kind: 'writeback',
+        name: 'writeback3',
+        cpu: 0,
+        first: 0,
+        nr: 2,
+        final: true,
+        checksFlushPending: false,
+      },
       { kind: 'reclaim', name: 'reclaim4', cpu: 0, page: 1 },
       { kind: 'device', name: 'device5', cpu: -1, sub: 0, writes: 1 },
     ]);
     const layout = layoutOf(s);
-    expect(layout.lockNames.slice(3)).toEqual(['page_lock[0]', 'page_lock[1]', 'mmap_lock[mm0]', 'user_lock[smmu0]']);
+    expect(layout.lockNames.slice(3)).toEqual([
+      'page_lock[0]',
+      'page_lock[1]',
+      'mmap_lock[mm0]',
+      'user_lock[smmu0]',
+    ]);
   });
 
   it('names the field and what was wrong', () => {
-    expect(err('  - { kind: mprotect, vma: 3 }\n')).toBe('bad.yaml: threads[1].vma: mm 0 has no VMA 3 (it has 1)');
-    expect(err('  - { kind: clear-refs, mm: 2 }\n')).toBe('bad.yaml: threads[1].mm: mm 2 does not exist (mms: 1)');
-    expect(err('  - { kind: reclaim, page: 9 }\n')).toBe('bad.yaml: threads[1].page: page 9 does not exist (pages: 2)');
-    expect(err('  - { kind: device, sub: 1 }\n')).toBe('bad.yaml: threads[1].sub: secondary MMU 1 does not exist (secondaryMmus: 1)');
-    expect(err('  - { kind: writeback, first: 1, nr: 5 }\n')).toMatch(/threads\[1\]: range \[1, 6\) is outside/);
+    expect(err('  - { kind: mprotect, vma: 3 }\n')).toBe(
+      'bad.yaml: threads[1].vma: mm 0 has no VMA 3 (it has 1)',
+    );
+    expect(err('  - { kind: clear-refs, mm: 2 }\n')).toBe(
+      'bad.yaml: threads[1].mm: mm 2 does not exist (mms: 1)',
+    );
+    expect(err('  - { kind: reclaim, page: 9 }\n')).toBe(
+      'bad.yaml: threads[1].page: page 9 does not exist (pages: 2)',
+    );
+    expect(err('  - { kind: device, sub: 1 }\n')).toBe(
+      'bad.yaml: threads[1].sub: secondary MMU 1 does not exist (secondaryMmus: 1)',
+    );
+    expect(err('  - { kind: writeback, first: 1, nr: 5 }\n')).toMatch(
+      /threads\[1\]: range \[1, 6\) is outside/,
+    );
     expect(err('  - { kind: device, cpu: 0 }\n')).toMatch(/threads\[1\]/);
     expect(err('', base.replace('flags: [shared, write, maywrite]', 'flags: [mayshare, io]'))).toBe(
       'bad.yaml: threads[0].writes: mm 0 has no VM_WRITE VMA to write to',
     );
-    expect(err('', base.replace('flags: [shared, write, maywrite]', 'flags: [write, maywrite]'))).toMatch(
-      /mms\[0\]\.vmas\[0\]\.flags: a private .* COW is not modelled/,
-    );
+    expect(
+      err('', base.replace('flags: [shared, write, maywrite]', 'flags: [write, maywrite]')),
+    ).toMatch(/mms\[0\]\.vmas\[0\]\.flags: a private .* COW is not modelled/);
   });
 
   it('every scenario file parses and runs to the end under each of its matrix hints', () => {
@@ -95,7 +125,7 @@ describe('scenario kinds for the other actors of an mm', () => {
   });
 });
 
-describe('S-18: a read-only-fd mapping stops upstream\'s walk (H3)', () => {
+describe("S-18: a read-only-fd mapping stops upstream's walk (H3)", () => {
   const s = builtin('s18-readonly-fd-stops-walk');
   const lost = [getProperty('lost-write')];
 
@@ -104,7 +134,9 @@ describe('S-18: a read-only-fd mapping stops upstream\'s walk (H3)', () => {
   });
 
   it('upstream loses writes to the writable mapping behind it (seeded random runs)', () => {
-    expect(failingSeeds(makeModel(s, { variant: 'upstream' }), 'lost-write', 60, lost).length).toBeGreaterThan(0);
+    expect(
+      failingSeeds(makeModel(s, { variant: 'upstream' }), 'lost-write', 60, lost).length,
+    ).toBeGreaterThan(0);
   });
 
   it('seed-v4 skips the read-only VMA and goes on (H3-v4): no lost write', () => {
@@ -114,10 +146,17 @@ describe('S-18: a read-only-fd mapping stops upstream\'s walk (H3)', () => {
   it('a private read-only mapping (VM_MAYWRITE, no VM_SHARED) inserted first stops the walk the same way', () => {
     const priv = {
       ...s,
-      mms: [{ vmas: [{ ...s.mms[0]!.vmas[0]!, flags: ['maywrite', 'pfnmap'] as const }] }, s.mms[1]!],
+      mms: [
+        { vmas: [{ ...s.mms[0]!.vmas[0]!, flags: ['maywrite', 'pfnmap'] as const }] },
+        s.mms[1]!,
+      ],
     };
-    expect(failingSeeds(makeModel(priv, { variant: 'upstream' }), 'lost-write', 60, lost).length).toBeGreaterThan(0);
-    expect(failingSeeds(makeModel(priv, { variant: 'seed-v4' }), 'lost-write', 100, lost)).toEqual([]);
+    expect(
+      failingSeeds(makeModel(priv, { variant: 'upstream' }), 'lost-write', 60, lost).length,
+    ).toBeGreaterThan(0);
+    expect(failingSeeds(makeModel(priv, { variant: 'seed-v4' }), 'lost-write', 100, lost)).toEqual(
+      [],
+    );
   });
 });
 

@@ -35,10 +35,18 @@ describe('scenario files', () => {
   });
 
   it('names the field path and what was expected', () => {
-    expect(err(base.replace('cpus: 2', 'cpus: two'))).toMatch(/^bad\.yaml: cpus: .*expected number/i);
-    expect(err(base.replace('kind: user, cpu: 0', 'kind: user, cpu: 5'))).toBe('bad.yaml: threads[0].cpu: cpu 5 does not exist (cpus: 2)');
-    expect(err(base.replace('npages: 2', 'npages: 3'))).toMatch(/mms\[0\]\.vmas\[0\]: maps pages 0\.\.2 but the address_space has 2 pages/);
-    expect(err(base.replace('flags: [shared', 'flags: [sharde'))).toMatch(/mms\[0\]\.vmas\[0\]\.flags\[0\]/);
+    expect(err(base.replace('cpus: 2', 'cpus: two'))).toMatch(
+      /^bad\.yaml: cpus: .*expected number/i,
+    );
+    expect(err(base.replace('kind: user, cpu: 0', 'kind: user, cpu: 5'))).toBe(
+      'bad.yaml: threads[0].cpu: cpu 5 does not exist (cpus: 2)',
+    );
+    expect(err(base.replace('npages: 2', 'npages: 3'))).toMatch(
+      /mms\[0\]\.vmas\[0\]: maps pages 0\.\.2 but the address_space has 2 pages/,
+    );
+    expect(err(base.replace('flags: [shared', 'flags: [sharde'))).toMatch(
+      /mms\[0\]\.vmas\[0\]\.flags\[0\]/,
+    );
     expect(err(base + '  - { kind: caller, protocol: nope }\n')).toMatch(/threads\[1\]\.protocol/);
     expect(err(base + 'bogus: 1\n')).toMatch(/bogus/);
   });
@@ -48,10 +56,18 @@ describe('scenario files', () => {
   });
 
   it('exports a JSON Schema editors can use', () => {
-    const schema = scenarioJsonSchema() as { type: string; properties: Record<string, unknown>; required: string[] };
+    const schema = scenarioJsonSchema() as {
+      type: string;
+      properties: Record<string, unknown>;
+      required: string[];
+    };
     expect(schema.type).toBe('object');
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'pages', 'cpus', 'mms', 'threads', 'options']));
-    expect(schema.required).toEqual(expect.arrayContaining(['name', 'pages', 'cpus', 'mms', 'threads']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['name', 'pages', 'cpus', 'mms', 'threads', 'options']),
+    );
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['name', 'pages', 'cpus', 'mms', 'threads']),
+    );
   });
 });
 

@@ -27,7 +27,9 @@ describe('runs are deterministic and replayable (DESIGN §1)', () => {
   test.prop([scenarioArb, seedArb], { numRuns: 60 })(
     'same scenario, arch, variant and seed give byte-identical logs',
     (scenario, seed) => {
-      expect(Buffer.from(record(scenario, seed).bytes).equals(Buffer.from(record(scenario, seed).bytes))).toBe(true);
+      expect(
+        Buffer.from(record(scenario, seed).bytes).equals(Buffer.from(record(scenario, seed).bytes)),
+      ).toBe(true);
     },
   );
 
@@ -104,6 +106,8 @@ describe('the scheduler', () => {
 
   it('rejects a schedule that picks a thread that cannot step, naming the entry', () => {
     const model = makeModel(builtin('seed-clean'));
-    expect(() => runModel(model, { schedule: [{ tid: 3, choice: 0 }] })).toThrow(/schedule entry 1.*thread 3 is not enabled/);
+    expect(() => runModel(model, { schedule: [{ tid: 3, choice: 0 }] })).toThrow(
+      /schedule entry 1.*thread 3 is not enabled/,
+    );
   });
 });

@@ -21,16 +21,24 @@ async function main(argv: string[]): Promise<number> {
     for (const f of await s.run({ quick, log })) {
       figures.push({ ...f, suite: s.name });
       all[f.name] = f.value;
-      const ratio = f.target ? (f.target.atLeast ? f.value / f.target.value : f.target.value / f.value) : undefined;
+      const ratio = f.target
+        ? f.target.atLeast
+          ? f.value / f.target.value
+          : f.target.value / f.value
+        : undefined;
       log(
         `  ${f.name.padEnd(28)} ${f.value.toPrecision(4).padStart(12)} ${f.unit}` +
-          (f.target ? `   target ${f.target.atLeast ? '≥' : '≤'} ${f.target.value}  ratio ${ratio?.toFixed(2)}${(ratio ?? 1) < 1 ? '  MISSED' : ''}` : '') +
+          (f.target
+            ? `   target ${f.target.atLeast ? '≥' : '≤'} ${f.target.value}  ratio ${ratio?.toFixed(2)}${(ratio ?? 1) < 1 ? '  MISSED' : ''}`
+            : '') +
           (f.note ? `   (${f.note})` : ''),
       );
     }
   }
   if (asJson) process.stdout.write(`${JSON.stringify({ ...all, figures }, null, 2)}\n`);
-  const missed = figures.filter((f) => f.target && (f.target.atLeast ? f.value < f.target.value : f.value > f.target.value));
+  const missed = figures.filter(
+    (f) => f.target && (f.target.atLeast ? f.value < f.target.value : f.value > f.target.value),
+  );
   return check && missed.length > 0 ? 1 : 0;
 }
 

@@ -2,7 +2,15 @@ import type { CommandModule } from './types.js';
 import { json, type Io } from '../io.js';
 import { loadScenario } from '../scenarios.js';
 import { intArg } from '../args.js';
-import { FileSink, formatSchedule, makeModel, parseSchedule, recordRun, runModel, type RunResult } from '../../src/index.js';
+import {
+  FileSink,
+  formatSchedule,
+  makeModel,
+  parseSchedule,
+  recordRun,
+  runModel,
+  type RunResult,
+} from '../../src/index.js';
 
 interface RunOpts {
   arch?: string;
@@ -20,7 +28,8 @@ export function printVerdicts(io: Io, r: RunResult): void {
   for (const v of r.verdicts) {
     if (v.ok === true) continue;
     const bad = v.severity === 'warning' ? 'WARNING' : 'VIOLATED';
-    const status = v.ok === false ? `${bad} at event ${v.firstViolationEvent}` : 'unknown (run not finished)';
+    const status =
+      v.ok === false ? `${bad} at event ${v.firstViolationEvent}` : 'unknown (run not finished)';
     io.out(`  ${v.id.padEnd(w)}  ${status}${v.message ? `: ${v.message}` : ''}`);
   }
   if (held.length) io.out(`  holds (${held.length}): ${held.join(', ')}`);
@@ -31,11 +40,14 @@ export const runCommand: CommandModule = {
     program
       .command('run <scenario>')
       .description('run one seeded execution, check every property, optionally record the log')
-      .option('--arch <name>', 'architecture (default: the scenario\'s)')
-      .option('--variant <name>', 'helper variant (default: the scenario\'s)')
+      .option('--arch <name>', "architecture (default: the scenario's)")
+      .option('--variant <name>', "helper variant (default: the scenario's)")
       .option('--seed <n>', 'scheduler seed', intArg('--seed', 0xffffffff), 1)
       .option('--steps <n>', 'step bound', intArg('--steps'), 100_000)
-      .option('--schedule <str>', "follow these picks first, e.g. '0.1:2.0*3' (thread[:choice][*count])")
+      .option(
+        '--schedule <str>',
+        "follow these picks first, e.g. '0.1:2.0*3' (thread[:choice][*count])",
+      )
       .option('--out <file>', 'write the log here (written whole or not at all)')
       .option('--json', 'machine-readable output')
       .action((name: string, opts: RunOpts) => {
@@ -80,7 +92,9 @@ export const runCommand: CommandModule = {
             `${result.steps} steps, ${result.events} events, ended ${result.end}`,
         );
         printVerdicts(io, result);
-        io.out(`final state hash ${result.finalStateHash}${opts.out ? `\nlog written to ${opts.out}` : ''}`);
+        io.out(
+          `final state hash ${result.finalStateHash}${opts.out ? `\nlog written to ${opts.out}` : ''}`,
+        );
       });
   },
 };

@@ -14,7 +14,13 @@ export const scenariosCommand: CommandModule = {
         if (opts.schema) return json(io, scenarioJsonSchema());
         const list = builtinNames().map((name) => {
           const s = loadScenario(name);
-          return { name, description: s.description, arch: s.arch, variant: s.variant, threads: s.threads.length };
+          return {
+            name,
+            description: s.description,
+            arch: s.arch,
+            variant: s.variant,
+            threads: s.threads.length,
+          };
         });
         if (opts.json) return json(io, list);
         const w = Math.max(...list.map((s) => s.name.length));

@@ -9,7 +9,8 @@ import type { HelperVariant } from './types.js';
  */
 export const seedV4: HelperVariant = {
   name: 'seed-v4',
-  description: 'the seed patch as written (apply_as_wrprotect/apply_as_clean): flushes only its own window (H9-v4)',
+  description:
+    'the seed patch as written (apply_as_wrprotect/apply_as_clean): flushes only its own window (H9-v4)',
   fnNames: { wrprotect: 'apply_as_wrprotect', clean: 'apply_as_clean' },
   counterfactual: false,
   vmaVerdict(vma) {

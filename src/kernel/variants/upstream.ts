@@ -11,11 +11,13 @@ import type { HelperVariant } from './types.js';
  */
 export const upstream: HelperVariant = {
   name: 'upstream',
-  description: 'mm/mapping_dirty_helpers.c as merged: full-range flush when mm_tlb_flush_nested() (H9); walk stops at a rejected VMA (H3)',
+  description:
+    'mm/mapping_dirty_helpers.c as merged: full-range flush when mm_tlb_flush_nested() (H9); walk stops at a rejected VMA (H3)',
   fnNames: { wrprotect: 'wp_shared_mapping_range', clean: 'clean_record_shared_mapping_range' },
   counterfactual: false,
   vmaVerdict(vma) {
-    if (!(hasFlag(vma, 'shared') && hasFlag(vma, 'maywrite')) || hasFlag(vma, 'hugetlb')) return 'stop';
+    if (!(hasFlag(vma, 'shared') && hasFlag(vma, 'maywrite')) || hasFlag(vma, 'hugetlb'))
+      return 'stop';
     return 'process';
   },
   flushRange({ pending, window, clip }) {
