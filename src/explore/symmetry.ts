@@ -77,13 +77,13 @@ export class Symmetry {
         // The common case, without allocating: swap the pair when out of order.
         const x = members[0] as number;
         const y = members[1] as number;
-        const sx = signature(
+        const sx = this.sig(
           state,
           x,
           withCpu ? (this.cpuOf[x] as number) : -1,
           this.bitmapOf[x] ?? 0,
         );
-        const sy = signature(
+        const sy = this.sig(
           state,
           y,
           withCpu ? (this.cpuOf[y] as number) : -1,
@@ -101,7 +101,7 @@ export class Symmetry {
         continue;
       }
       const sig = members.map((t) =>
-        signature(state, t, withCpu ? (this.cpuOf[t] as number) : -1, this.bitmapOf[t] ?? 0),
+        this.sig(state, t, withCpu ? (this.cpuOf[t] as number) : -1, this.bitmapOf[t] ?? 0),
       );
       const idx = members
         .map((_, i) => i)
@@ -125,6 +125,36 @@ export class Symmetry {
       extra: extra && remapExtra(extra, p),
       permuted: true,
     };
+  }
+
+  /** Per thread: the parts its last signature was taken over, and that signature. */
+  private readonly sigThread: unknown[] = [];
+  private readonly sigTlb: unknown[] = [];
+  private readonly sigBitmap: unknown[] = [];
+  private readonly sigValue: number[] = [];
+
+  /**
+   * {@link signature}, reused while thread t's object, its CPU's TLB and its bitmap are the
+   * same objects as last time (the explorer never mutates a completed state's objects, and
+   * successors share what a step does not touch).
+   */
+  private sig(state: SimState, t: number, cpu: number, bm: number): number {
+    const th = state.threads[t];
+    const tlb = cpu >= 0 ? state.tlbs[cpu] : undefined;
+    const bits = bm > 0 ? state.bitmaps[bm] : undefined;
+    if (
+      th !== undefined &&
+      this.sigThread[t] === th &&
+      this.sigTlb[t] === tlb &&
+      this.sigBitmap[t] === bits
+    )
+      return this.sigValue[t] as number;
+    const v = signature(state, t, cpu, bm);
+    this.sigThread[t] = th;
+    this.sigTlb[t] = tlb;
+    this.sigBitmap[t] = bits;
+    this.sigValue[t] = v;
+    return v;
   }
 
   /** The symmetry group of a model, or null when it is trivial. */
@@ -222,26 +252,35 @@ export class Symmetry {
 
 /** A cheap hash of thread t's stack (and of CPU `cpu`'s TLB when cpu >= 0, its bitmap when bm > 0). */
 function signature(state: SimState, t: number, cpu: number, bm: number): number {
+  // FNV-1a style over 32-bit words, in a local (this runs for every group member of every
+  // successor).
   let h = 0x811c9dc5;
-  const mix = (x: number): void => {
-    h = Math.imul(h ^ x, 0x01000193);
-  };
-  const stack = state.threads[t]?.stack ?? [];
-  mix(stack.length);
-  for (const f of stack) {
-    mix(f.fn.length + 31 * f.fn.charCodeAt(0));
-    mix(f.pc);
-    for (const x of f.l) mix(x);
+  const th = state.threads[t];
+  const stack = th ? th.stack : [];
+  h = Math.imul(h ^ stack.length, 0x01000193);
+  for (let j = 0; j < stack.length; j++) {
+    const f = stack[j] as (typeof stack)[number];
+    h = Math.imul(h ^ (f.fn.length + 31 * f.fn.charCodeAt(0)), 0x01000193);
+    h = Math.imul(h ^ f.pc, 0x01000193);
+    const l = f.l;
+    for (let i = 0; i < l.length; i++) h = Math.imul(h ^ (l[i] as number), 0x01000193);
   }
-  if (bm > 0) for (const x of state.bitmaps[bm] ?? []) mix(x);
-  if (cpu >= 0)
-    for (const e of state.tlbs[cpu] ?? []) {
-      mix(e.mm);
-      mix(e.vpn);
-      mix(e.pfn);
-      mix(e.w * 2 + e.d);
-      mix(e.susp);
-    }
+  if (bm > 0) {
+    const bits = state.bitmaps[bm];
+    if (bits) for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ (bits[i] as number), 0x01000193);
+  }
+  if (cpu >= 0) {
+    const tlb = state.tlbs[cpu];
+    if (tlb)
+      for (let i = 0; i < tlb.length; i++) {
+        const e = tlb[i] as (typeof tlb)[number];
+        h = Math.imul(h ^ e.mm, 0x01000193);
+        h = Math.imul(h ^ e.vpn, 0x01000193);
+        h = Math.imul(h ^ e.pfn, 0x01000193);
+        h = Math.imul(h ^ (e.w * 2 + e.d), 0x01000193);
+        h = Math.imul(h ^ e.susp, 0x01000193);
+      }
+  }
   return h >>> 0;
 }
 
