@@ -74,12 +74,7 @@ export class Fingerprint {
     for (const th of s.threads) {
       this.num(-0x300 - th.stack.length);
       for (const f of th.stack) {
-        let id = this.fnIds.get(f.fn);
-        if (id === undefined) {
-          id = this.fnIds.size;
-          this.fnIds.set(f.fn, id);
-        }
-        this.num(id);
+        this.num(this.fnId(f.fn));
         this.num(f.pc);
         this.ints(f.l);
       }
@@ -98,6 +93,21 @@ export class Fingerprint {
       this.num(-0x5000 - k.length);
       this.value((s as unknown as Record<string, unknown>)[k]);
     }
+  }
+
+  /** Step machine names seen, by id (few: a linear scan of interned strings beats a Map). */
+  private readonly fns: string[] = [];
+
+  private fnId(fn: string): number {
+    const fns = this.fns;
+    for (let i = 0; i < fns.length; i++) if (fns[i] === fn) return i;
+    let id = this.fnIds.get(fn);
+    if (id === undefined) {
+      id = this.fnIds.size;
+      this.fnIds.set(fn, id);
+      if (id === fns.length && id < 32) fns.push(fn);
+    }
+    return id;
   }
 
   private ints(xs: readonly number[]): void {
@@ -152,60 +162,69 @@ function hashNonInt(n: number): number {
   return h | 0;
 }
 
-/** Open-addressing set of 64-bit fingerprints (linear probing, grows at 1/2 load). */
+/**
+ * Open-addressing set of 64-bit fingerprints (linear probing, grows at 1/2 load). Both halves
+ * of a slot sit side by side (one cache line per probe); the all-zero value marks an empty
+ * slot, so the fingerprint (0, 0) is stored as (0, 1) (one more value in 2^64 that can merge).
+ */
 export class FingerprintSet {
-  private lo: Int32Array;
-  private hi: Int32Array;
-  private used: Uint8Array;
+  private slots: Int32Array;
   private mask: number;
   size = 0;
 
   constructor(capacityPow2 = 1 << 16) {
-    this.lo = new Int32Array(capacityPow2);
-    this.hi = new Int32Array(capacityPow2);
-    this.used = new Uint8Array(capacityPow2);
+    this.slots = new Int32Array(capacityPow2 * 2);
     this.mask = capacityPow2 - 1;
   }
 
   /** Bytes held by the table. */
   get bytes(): number {
-    return this.lo.byteLength * 2 + this.used.byteLength;
+    return this.slots.byteLength;
   }
 
   /** Insert; returns false when the fingerprint was already present. */
-  add(a: number, b: number): boolean {
-    let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+  add(a: number, b0: number): boolean {
+    const b = a === 0 && b0 === 0 ? 1 : b0;
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
     for (;;) {
-      if (this.used[i] === 0) break;
-      if (this.lo[i] === a && this.hi[i] === b) return false;
-      i = (i + 1) & this.mask;
+      const lo = slots[2 * i] as number;
+      const hi = slots[2 * i + 1] as number;
+      if (lo === 0 && hi === 0) break;
+      if (lo === a && hi === b) return false;
+      i = (i + 1) & mask;
     }
-    this.used[i] = 1;
-    this.lo[i] = a;
-    this.hi[i] = b;
+    slots[2 * i] = a;
+    slots[2 * i + 1] = b;
     this.size++;
-    if (this.size * 2 > this.mask) this.grow();
+    if (this.size * 2 > mask) this.grow();
     return true;
   }
 
-  has(a: number, b: number): boolean {
+  has(a: number, b0: number): boolean {
+    const b = a === 0 && b0 === 0 ? 1 : b0;
+    const slots = this.slots;
     let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
     for (;;) {
-      if (this.used[i] === 0) return false;
-      if (this.lo[i] === a && this.hi[i] === b) return true;
+      const lo = slots[2 * i] as number;
+      const hi = slots[2 * i + 1] as number;
+      if (lo === 0 && hi === 0) return false;
+      if (lo === a && hi === b) return true;
       i = (i + 1) & this.mask;
     }
   }
 
   private grow(): void {
-    const { lo, hi, used } = this;
+    const old = this.slots;
     const cap = (this.mask + 1) * 2;
-    this.lo = new Int32Array(cap);
-    this.hi = new Int32Array(cap);
-    this.used = new Uint8Array(cap);
+    this.slots = new Int32Array(cap * 2);
     this.mask = cap - 1;
     this.size = 0;
-    for (let i = 0; i < used.length; i++)
-      if (used[i] === 1) this.add(lo[i] as number, hi[i] as number);
+    for (let i = 0; i < old.length; i += 2) {
+      const a = old[i] as number;
+      const b = old[i + 1] as number;
+      if (a !== 0 || b !== 0) this.add(a, b);
+    }
   }
 }
