@@ -267,7 +267,8 @@ function signature(state: SimState, t: number, cpu: number, bm: number): number 
   }
   if (bm > 0) {
     const bits = state.bitmaps[bm];
-    if (bits) for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ (bits[i] as number), 0x01000193);
+    if (bits)
+      for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ (bits[i] as number), 0x01000193);
   }
   if (cpu >= 0) {
     const tlb = state.tlbs[cpu];
