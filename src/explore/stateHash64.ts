@@ -50,16 +50,10 @@ export class Fingerprint {
       this.num(m.active);
     }
     this.num(-0x100 - s.tlbs.length);
-    for (const t of s.tlbs) {
-      this.num(-0x200 - t.length);
-      for (const e of t) {
-        this.num(e.mm);
-        this.num(e.vpn);
-        this.num(e.pfn);
-        this.num(e.w);
-        this.num(e.d);
-        this.num(e.susp);
-      }
+    for (let c = 0; c < s.tlbs.length; c++) {
+      this.tlbHash(s.tlbs[c] as MutableSimState['tlbs'][number], c);
+      this.num(this.ea);
+      this.num(this.eb);
     }
     this.num(-0x100 - s.locks.length);
     for (const l of s.locks) {
@@ -71,13 +65,10 @@ export class Fingerprint {
     this.num(s.bounds.start);
     this.num(s.bounds.end);
     this.num(-0x100 - s.threads.length);
-    for (const th of s.threads) {
-      this.num(-0x300 - th.stack.length);
-      for (const f of th.stack) {
-        this.num(this.fnId(f.fn));
-        this.num(f.pc);
-        this.ints(f.l);
-      }
+    for (let t = 0; t < s.threads.length; t++) {
+      this.threadHash(s.threads[t] as MutableSimState['threads'][number], t);
+      this.num(this.ea);
+      this.num(this.eb);
     }
     this.num(-0x100 - s.smmus.length);
     for (const m of s.smmus) {
@@ -93,6 +84,117 @@ export class Fingerprint {
       this.num(-0x5000 - k.length);
       this.value((s as unknown as Record<string, unknown>)[k]);
     }
+  }
+
+  /** The last element hash (two 32-bit lanes). */
+  private ea = 0;
+  private eb = 0;
+  /**
+   * Element hashes by identity, two ways per position (thread t, CPU c): an element a step
+   * did not touch is the parent's object (copy-on-write successors), and no object of a
+   * completed state is ever mutated, so its hash is reused. The cache holds its objects, so
+   * an identity is never recycled while cached. Misses only cost the walk.
+   */
+  private readonly thObj: unknown[] = [];
+  private thHash = new Int32Array(0);
+  private readonly tlbObj: unknown[] = [];
+  private tlbHashes = new Int32Array(0);
+
+  /** Look `o` up at position `slot`; on a hit ea/eb hold its hash. */
+  private cached(objs: unknown[], hashes: Int32Array, o: unknown, slot: number): boolean {
+    const w = slot * 2;
+    if (objs[w] === o) {
+      this.ea = hashes[2 * w] as number;
+      this.eb = hashes[2 * w + 1] as number;
+      return true;
+    }
+    if (objs[w + 1] === o) {
+      this.ea = hashes[2 * w + 2] as number;
+      this.eb = hashes[2 * w + 3] as number;
+      return true;
+    }
+    return false;
+  }
+
+  /** Remember ea/eb for `o` at `slot` (the older way moves out). */
+  private remember(objs: unknown[], hashes: Int32Array, o: unknown, slot: number): void {
+    const w = slot * 2;
+    objs[w + 1] = objs[w];
+    hashes[2 * w + 2] = hashes[2 * w] as number;
+    hashes[2 * w + 3] = hashes[2 * w + 1] as number;
+    objs[w] = o;
+    hashes[2 * w] = this.ea;
+    hashes[2 * w + 1] = this.eb;
+  }
+
+  private threadHash(th: MutableSimState['threads'][number], slot: number): void {
+    if (slot * 4 + 4 > this.thHash.length) {
+      const h = new Int32Array(slot * 8 + 8);
+      h.set(this.thHash);
+      this.thHash = h;
+    }
+    if (this.cached(this.thObj, this.thHash, th, slot)) return;
+    const st = th.stack;
+    let a = 0x2545f491 ^ st.length;
+    let b = 0x68e31da4 + st.length;
+    for (let j = 0; j < st.length; j++) {
+      const f = st[j] as MutableSimState['threads'][number]['stack'][number];
+      const l = f.l;
+      for (let i = -3; i < l.length; i++) {
+        const v =
+          i === -3
+            ? this.fnId(f.fn)
+            : i === -2
+              ? f.pc
+              : i === -1
+                ? -0x4000 - l.length
+                : (l[i] as number);
+        const x = (v | 0) === v ? v : hashNonInt(v);
+        a = Math.imul(a ^ x, 0x01000193);
+        a ^= a >>> 15;
+        b = Math.imul(b + x + 0x7f4a7c15, 0x5bd1e995);
+        b ^= b >>> 13;
+      }
+    }
+    this.ea = a;
+    this.eb = b;
+    this.remember(this.thObj, this.thHash, th, slot);
+  }
+
+  private tlbHash(t: MutableSimState['tlbs'][number], slot: number): void {
+    if (slot * 4 + 4 > this.tlbHashes.length) {
+      const h = new Int32Array(slot * 8 + 8);
+      h.set(this.tlbHashes);
+      this.tlbHashes = h;
+    }
+    if (this.cached(this.tlbObj, this.tlbHashes, t, slot)) return;
+    let a = 0x2545f491 ^ (-0x200 - t.length);
+    let b = 0x68e31da4 + t.length;
+    for (let j = 0; j < t.length; j++) {
+      const e = t[j] as MutableSimState['tlbs'][number][number];
+      for (let i = 0; i < 6; i++) {
+        const v =
+          i === 0
+            ? e.mm
+            : i === 1
+              ? e.vpn
+              : i === 2
+                ? e.pfn
+                : i === 3
+                  ? e.w
+                  : i === 4
+                    ? e.d
+                    : e.susp;
+        const x = (v | 0) === v ? v : hashNonInt(v);
+        a = Math.imul(a ^ x, 0x01000193);
+        a ^= a >>> 15;
+        b = Math.imul(b + x + 0x7f4a7c15, 0x5bd1e995);
+        b ^= b >>> 13;
+      }
+    }
+    this.ea = a;
+    this.eb = b;
+    this.remember(this.tlbObj, this.tlbHashes, t, slot);
   }
 
   /** Step machine names seen, by id (few: a linear scan of interned strings beats a Map). */
