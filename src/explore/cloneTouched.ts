@@ -19,10 +19,12 @@ const BITMAPS = 4;
 const THREADS = 5;
 const SMMUS = 6;
 const BOUNDS = 7;
+/** Threads that pop a frame: their whole stack is copied (else only the top frame). */
+const POPS = 8;
 const ALL = -1;
 
 /** Bit i of plan[root]: element i of that root array is copied. */
-const plan = new Int32Array(8);
+const plan = new Int32Array(9);
 
 function mark(root: number, i: number): void {
   plan[root] = i >= 0 && i < 31 ? (plan[root] as number) | (1 << i) : ALL;
@@ -37,8 +39,11 @@ export function planOf(events: readonly SimEvent[]): Int32Array {
       case 'thread/call':
       case 'thread/goto':
       case 'thread/set':
+        mark(THREADS, e.tid);
+        break;
       case 'thread/return':
         mark(THREADS, e.tid);
+        mark(POPS, e.tid);
         break;
       case 'pte/set':
       case 'notifier/start':
@@ -175,9 +180,13 @@ export function cloneTouched(
     for (let i = 0; i < threads.length; i++)
       if (mThreads === ALL || (mThreads & (1 << i)) !== 0) {
         const st = (threads[i] as MutableSimState['threads'][number]).stack;
-        const stack = new Array<MutableSimState['threads'][number]['stack'][number]>(st.length);
-        for (let j = 0; j < st.length; j++) {
-          const f = st[j] as MutableSimState['threads'][number]['stack'][number];
+        const stack = st.slice();
+        // thread/goto and thread/set edit the top frame and thread/call pushes a fresh one;
+        // only a pop exposes a lower frame to edits, so only then are all frames copied.
+        const pops = p[POPS] as number;
+        const from = pops === ALL || (pops & (1 << i)) !== 0 ? 0 : stack.length - 1;
+        for (let j = Math.max(0, from); j < stack.length; j++) {
+          const f = stack[j] as MutableSimState['threads'][number]['stack'][number];
           stack[j] = { fn: f.fn, pc: f.pc, l: f.l.slice() };
         }
         threads[i] = { stack };

@@ -174,6 +174,43 @@ describe('copy-on-write successors (cloneTouched)', () => {
     expect(checked).toBeGreaterThan(1000);
   });
 
+  it('a successor built by cloneTouched never changes its parent, on every built-in scenario', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { cloneTouched } = await import('../../src/explore/cloneTouched.js');
+    const { decide, stepOptions } = await import('../../src/sim/decide.js');
+    const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios')).map((f) =>
+      f.replace(/\.yaml$/, ''),
+    );
+    let checked = 0;
+    for (const name of names) {
+      const model = makeModel(builtin(name));
+      const events: SimEvent[] = [];
+      runModel(model, { seed: 2, properties: [], maxSteps: 300 }, (e) => events.push(e));
+      let s = initialMutableState(model.scenario);
+      for (const e of events) {
+        if (e.type !== '@sim/sched') continue;
+        const n = stepOptions(model, s as unknown as SimState, e.tid);
+        // Every alternative of this thread from here: the parent must stay as it was.
+        for (let c = 0; c < Math.max(1, n); c++) {
+          const step = decide(model, s as unknown as SimState, e.tid, c);
+          const before = structuredClone(s);
+          const want = structuredClone(s);
+          for (const x of step) applyEvent(want, x);
+          const child = cloneTouched(s, step);
+          for (const x of step) applyEvent(child, x);
+          expect(s, `${name}: ${step.map((x) => x.type).join(',')}`).toEqual(before);
+          expect(child).toEqual(want);
+          checked++;
+        }
+        const next = cloneTouched(s, decide(model, s as unknown as SimState, e.tid, 0));
+        for (const x of decide(model, s as unknown as SimState, e.tid, 0)) applyEvent(next, x);
+        s = next;
+      }
+    }
+    expect(checked).toBeGreaterThan(300);
+  });
+
   it('shares what the events do not touch and copies what they do', async () => {
     const { cloneTouched } = await import('../../src/explore/cloneTouched.js');
     const s = structuredClone(states3()) as unknown as ReturnType<typeof initialMutableState>;
