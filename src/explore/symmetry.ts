@@ -300,6 +300,45 @@ function mapMask(mask: number, p: readonly number[]): number {
 /** Local slot of the helper frame that holds its bitmap id (src/kernel/helper.ts HelperSlot.Bm). */
 export const HELPER_BM_SLOT = 3;
 
+/**
+ * Thread t's stack with the helper frames' bitmap slot renamed by `bm`, memoised per thread
+ * on (source object, renaming): the explorer never mutates a completed state's objects, so
+ * the same source gives the same (shared, never mutated) result.
+ */
+const movedSrc: unknown[] = [];
+const movedKey: number[] = [];
+const movedOut: MutableSimState['threads'][number][] = [];
+
+function renameBitmaps(
+  th: MutableSimState['threads'][number],
+  t: number,
+  bm: readonly number[],
+  key: number,
+): MutableSimState['threads'][number] {
+  const st = th.stack;
+  let changed = false;
+  for (let j = 0; j < st.length && !changed; j++) {
+    const f = st[j] as MutableSimState['threads'][number]['stack'][number];
+    const old = f.l[HELPER_BM_SLOT] ?? 0;
+    if (f.fn === 'helper' && (bm[old] ?? 0) !== old) changed = true;
+  }
+  if (!changed) return th;
+  if (movedSrc[t] === th && movedKey[t] === key) return movedOut[t] as typeof th;
+  const stack = st.slice();
+  for (let j = 0; j < stack.length; j++) {
+    const f = stack[j] as MutableSimState['threads'][number]['stack'][number];
+    if (f.fn !== 'helper') continue;
+    const l = f.l.slice();
+    l[HELPER_BM_SLOT] = bm[l[HELPER_BM_SLOT] ?? 0] ?? 0;
+    stack[j] = { fn: f.fn, pc: f.pc, l };
+  }
+  const out = { stack };
+  movedSrc[t] = th;
+  movedKey[t] = key;
+  movedOut[t] = out;
+  return out;
+}
+
 /** The state with thread t renamed p[t], CPU c renamed cpu[c] and bitmap b renamed bm[b]. */
 export function permute(
   state: SimState,
@@ -309,41 +348,37 @@ export function permute(
 ): MutableSimState {
   const s = state as unknown as MutableSimState;
   const threads = s.threads.slice();
-  s.threads.forEach((th, t) => {
-    let moved = th;
-    if (
-      bm &&
-      th.stack.some(
-        (f) =>
-          f.fn === 'helper' && (bm[f.l[HELPER_BM_SLOT] ?? 0] ?? 0) !== (f.l[HELPER_BM_SLOT] ?? 0),
-      )
-    )
-      moved = {
-        stack: th.stack.map((f) => {
-          if (f.fn !== 'helper') return f;
-          const l = f.l.slice();
-          l[HELPER_BM_SLOT] = bm[l[HELPER_BM_SLOT] ?? 0] ?? 0;
-          return { ...f, l };
-        }),
-      };
-    threads[p[t] ?? t] = moved;
-  });
+  let bmKey = 0;
+  if (bm) for (let i = 0; i < bm.length; i++) bmKey = bmKey * 64 + (bm[i] as number) + 1;
+  for (let t = 0; t < s.threads.length; t++) {
+    const th = s.threads[t] as MutableSimState['threads'][number];
+    threads[p[t] ?? t] = bm ? renameBitmaps(th, t, bm, bmKey) : th;
+  }
   const tlbs = s.tlbs.slice();
   // Unchanged elements are reused (same identity: the explorer caches their hashes).
-  s.tlbs.forEach((tlb, c) => {
-    tlbs[cpu[c] ?? c] = tlb.some((e) => e.susp !== 0)
+  for (let c = 0; c < s.tlbs.length; c++) {
+    const tlb = s.tlbs[c] as MutableSimState['tlbs'][number];
+    let susp = false;
+    for (let i = 0; i < tlb.length; i++)
+      if ((tlb[i] as (typeof tlb)[number]).susp !== 0) susp = true;
+    tlbs[cpu[c] ?? c] = susp
       ? tlb.map((e) => (e.susp === 0 ? e : { ...e, susp: mapMask(e.susp, p) }))
       : tlb;
-  });
-  const locks = s.locks.map((l) => {
+  }
+  let locks = s.locks;
+  for (let i = 0; i < s.locks.length; i++) {
+    const l = s.locks[i] as MutableSimState['locks'][number];
     const owner = l.owner >= 0 ? (p[l.owner] ?? l.owner) : l.owner;
-    const readers = mapMask(l.readers, p);
-    return owner === l.owner && readers === l.readers ? l : { ...l, owner, readers };
-  });
+    const readers = l.readers === 0 ? 0 : mapMask(l.readers, p);
+    if (owner === l.owner && readers === l.readers) continue;
+    if (locks === s.locks) locks = s.locks.slice();
+    locks[i] = { owner, readers };
+  }
   const out: MutableSimState = { ...s, threads, tlbs, locks };
   if (bm) {
     const bitmaps = s.bitmaps.slice();
-    s.bitmaps.forEach((b, i) => (bitmaps[bm[i] ?? i] = b));
+    for (let i = 0; i < s.bitmaps.length; i++)
+      bitmaps[bm[i] ?? i] = s.bitmaps[i] as MutableSimState['bitmaps'][number];
     out.bitmaps = bitmaps;
   }
   if (Array.isArray(s.smmus))
