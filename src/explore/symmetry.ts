@@ -374,13 +374,30 @@ export function permute(
     if (locks === s.locks) locks = s.locks.slice();
     locks[i] = { owner, readers };
   }
-  const out: MutableSimState = { ...s, threads, tlbs, locks };
+  let bitmaps = s.bitmaps;
   if (bm) {
-    const bitmaps = s.bitmaps.slice();
+    bitmaps = s.bitmaps.slice();
     for (let i = 0; i < s.bitmaps.length; i++)
       bitmaps[bm[i] ?? i] = s.bitmaps[i] as MutableSimState['bitmaps'][number];
-    out.bitmaps = bitmaps;
   }
+  // The root in its key order (an object literal is much cheaper than a spread).
+  const out: MutableSimState = {
+    pages: s.pages,
+    mms: s.mms,
+    tlbs,
+    locks,
+    bitmaps,
+    bounds: s.bounds,
+    threads,
+    smmus: s.smmus,
+    warnings: s.warnings,
+  };
+  let k = 0;
+  for (const key in s)
+    if (k++ >= KNOWN_ROOT.length)
+      (out as unknown as Record<string, unknown>)[key] = (s as unknown as Record<string, unknown>)[
+        key
+      ];
   if (Array.isArray(s.smmus))
     out.smmus = s.smmus.map((m) =>
       m.susp.some((x) => x !== 0) ? { ...m, susp: m.susp.map((x) => mapMask(x, p)) } : m,
