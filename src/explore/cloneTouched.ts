@@ -19,12 +19,10 @@ const BITMAPS = 4;
 const THREADS = 5;
 const SMMUS = 6;
 const BOUNDS = 7;
-/** Threads that pop a frame: their whole stack is copied (else only the top frame). */
-const POPS = 8;
 const ALL = -1;
 
 /** Bit i of plan[root]: element i of that root array is copied. */
-const plan = new Int32Array(9);
+const plan = new Int32Array(8);
 
 function mark(root: number, i: number): void {
   plan[root] = i >= 0 && i < 31 ? (plan[root] as number) | (1 << i) : ALL;
@@ -39,11 +37,8 @@ export function planOf(events: readonly SimEvent[]): Int32Array {
       case 'thread/call':
       case 'thread/goto':
       case 'thread/set':
-        mark(THREADS, e.tid);
-        break;
       case 'thread/return':
         mark(THREADS, e.tid);
-        mark(POPS, e.tid);
         break;
       case 'pte/set':
       case 'notifier/start':
@@ -108,6 +103,34 @@ export function planOf(events: readonly SimEvent[]): Int32Array {
     }
   }
   return plan;
+}
+
+/**
+ * The lowest of thread `tid`'s existing frames (a stack of `depth`) that the events edit:
+ * goto/set edit the top frame, call pushes a fresh one, return pops (exposing the one
+ * below to later edits). `depth` when they edit none.
+ */
+function firstEdited(events: readonly SimEvent[], tid: number, depth: number): number {
+  let d = depth;
+  let from = depth;
+  for (let k = 0; k < events.length; k++) {
+    const e = events[k] as SimEvent;
+    switch (e.type) {
+      case 'thread/call':
+        if (e.tid === tid) d++;
+        break;
+      case 'thread/return':
+        if (e.tid === tid) d--;
+        break;
+      case 'thread/goto':
+      case 'thread/set':
+        if (e.tid === tid && d - 1 < from) from = Math.max(0, d - 1);
+        break;
+      default:
+        break;
+    }
+  }
+  return from;
 }
 
 let calls = 0;
@@ -181,11 +204,8 @@ export function cloneTouched(
       if (mThreads === ALL || (mThreads & (1 << i)) !== 0) {
         const st = (threads[i] as MutableSimState['threads'][number]).stack;
         const stack = st.slice();
-        // thread/goto and thread/set edit the top frame and thread/call pushes a fresh one;
-        // only a pop exposes a lower frame to edits, so only then are all frames copied.
-        const pops = p[POPS] as number;
-        const from = pops === ALL || (pops & (1 << i)) !== 0 ? 0 : stack.length - 1;
-        for (let j = Math.max(0, from); j < stack.length; j++) {
+        const from = mThreads === ALL ? 0 : firstEdited(events, i, st.length);
+        for (let j = from; j < stack.length; j++) {
           const f = stack[j] as MutableSimState['threads'][number]['stack'][number];
           stack[j] = { fn: f.fn, pc: f.pc, l: f.l.slice() };
         }
