@@ -86,7 +86,7 @@ export function execute(
   const state = cloneTouched(parent, events);
   const view = state as unknown as SimState;
   let violation: FoundViolation | null = null;
-  violation = checks.check({ type: '@sim/sched', tid }, depth, view);
+  violation = checks.check(schedEvent(tid), depth, view);
   if (!violation && of > 1)
     violation = checks.check({ type: '@sim/choice', tid, value: choice, of }, depth, view);
   for (let i = 0; i < events.length; i++) {
@@ -95,6 +95,17 @@ export function execute(
     if (!violation) violation = checks.check(e, depth, view);
   }
   return { state, events, violation };
+}
+
+/** `@sim/sched` events by tid, made once (events are read-only facts). */
+const schedEvents: SimEvent[] = [];
+function schedEvent(tid: number): SimEvent {
+  let e = schedEvents[tid];
+  if (e === undefined) {
+    e = { type: '@sim/sched', tid };
+    schedEvents[tid] = e;
+  }
+  return e;
 }
 
 /** Enabled threads and their alternative counts, in tid order. */

@@ -1,8 +1,23 @@
 import type { SimEvent } from '../events/index.js';
 import type { SimState } from '../state/types.js';
 import { programOf } from '../kernel/programs.js';
-import type { StepCtx } from '../kernel/step.js';
+import type { StepCtx, StepMachine } from '../kernel/step.js';
 import type { Model } from './model.js';
+
+/** Step machines by name, found by a scan of interned names (cheaper than a keyed lookup). */
+const machineNames: string[] = [];
+const machines: StepMachine[] = [];
+
+function machineOf(fn: string): StepMachine {
+  for (let i = 0; i < machineNames.length; i++)
+    if (machineNames[i] === fn) return machines[i] as StepMachine;
+  const m = programOf(fn);
+  if (machineNames.length < 32) {
+    machineNames.push(fn);
+    machines.push(m);
+  }
+  return m;
+}
 
 function ctxOf(model: Model, state: SimState, tid: number): StepCtx {
   return { state, layout: model.layout, arch: model.arch, variant: model.variant, tid };
@@ -16,7 +31,7 @@ export function stepOptions(model: Model, state: SimState, tid: number): number 
   const th = state.threads[tid];
   const top = th?.stack[th.stack.length - 1];
   if (!top) return 0;
-  return programOf(top.fn).options(ctxOf(model, state, tid), top);
+  return machineOf(top.fn).options(ctxOf(model, state, tid), top);
 }
 
 /**
@@ -27,7 +42,7 @@ export function decide(model: Model, state: SimState, tid: number, choice = 0): 
   const th = state.threads[tid];
   const top = th?.stack[th.stack.length - 1];
   if (!top) return [];
-  return programOf(top.fn).step(ctxOf(model, state, tid), top, choice);
+  return machineOf(top.fn).step(ctxOf(model, state, tid), top, choice);
 }
 
 /** Threads that can step now, in tid order. */
