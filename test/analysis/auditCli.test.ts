@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../tools/main.js';
-import { bufferIo } from '../../tools/io.js';
+
 import { readLogFile } from '../../src/index.js';
+import { cli } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 let dir: string;
@@ -34,12 +34,6 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'cut.ptesim'), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
   writeFileSync(join(dir, 'garbage.ptesim'), 'not a log at all');
 });
-
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 /** Every recorded log under logs/ (the regression corpus and counterexamples). */
 function corpus(d = join(root, 'logs')): string[] {

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../tools/main.js';
-import { bufferIo } from '../../tools/io.js';
+
 import { readLogFile } from '../../src/index.js';
+import { cli } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 let dir: string;
@@ -42,12 +42,6 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'throws.mjs'), 'export default () => { throw new Error("no idea"); };\n');
   writeFileSync(join(dir, 'notfn.mjs'), 'export default 42;\n');
 });
-
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 describe('ptesim bisect', () => {
   it('--property: exit 1 with the first bad event, the probes and the state diff', async () => {

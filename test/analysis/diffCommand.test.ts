@@ -2,19 +2,13 @@ import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../tools/main.js';
-import { bufferIo } from '../../tools/io.js';
+
+import { cli } from '../helpers/cli.js';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ptesim-diff-'));
 });
-
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 describe('ptesim diff', () => {
   it('scenario form --json: the documented fields; exit 1 when the runs differ', async () => {

@@ -2,18 +2,12 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../tools/main.js';
-import { bufferIo } from '../../tools/io.js';
+
 import { readLogFile } from '../../src/index.js';
+import { cli } from '../helpers/cli.js';
 
 let dir: string;
 let race: string;
-
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ptesim-report-'));

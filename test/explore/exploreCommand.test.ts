@@ -2,14 +2,8 @@ import { mkdtempSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../tools/main.js';
-import { bufferIo } from '../../tools/io.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
+import { cli } from '../helpers/cli.js';
 
 /** `ptesim explore` and `ptesim matrix` end to end (S-10: H9-v4 vs H9). */
 describe('ptesim explore', () => {

@@ -3,8 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../tools/main.js';
-import { bufferIo } from '../../tools/io.js';
 import { recordBytes } from './helpers.js';
 import {
   frameRecord,
@@ -14,6 +12,7 @@ import {
   stateHash,
 } from '../../src/index.js';
 import { decode } from '../../src/log/codec.js';
+import { cli } from '../helpers/cli.js';
 
 let dir = '';
 let log = '';
@@ -26,12 +25,6 @@ beforeAll(() => {
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 describe('ptesim log', () => {
   it('info prints header, chunks, checkpoints, size and bytes/event (and --json)', async () => {
