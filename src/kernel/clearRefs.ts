@@ -4,6 +4,7 @@ import { PTE_NONE, PTE_YOUNG, pteIsPresent } from '../state/pte.js';
 import { mmapLock, ptlLock } from '../state/layout.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
 import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { ptepModifyProtCommit, ptepModifyProtStart } from './ptepModifyProt.js';
 import { flushTlbMm } from './actorFlush.js';
 import { hasFlag } from './vmas.js';
 
@@ -94,15 +95,7 @@ export const clearRefsProgram: StepMachine = {
         }
         const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
         if (pteIsPresent(pte) && softDirty) {
-          e.push({
-            type: 'pte/set',
-            tid: ctx.tid,
-            mm,
-            vpn,
-            pte: PTE_NONE,
-            src: 'sw',
-            fn: 'ptep_modify_prot_start',
-          });
+          e.push(ptepModifyProtStart(ctx.tid, mm, vpn));
           return e.set(2, pte).goto(2).ev;
         }
         if (pteIsPresent(pte) && (pte & PTE_YOUNG) !== 0) {
@@ -124,15 +117,7 @@ export const clearRefsProgram: StepMachine = {
         const i = local(frame, 0);
         const vpn = at(vpns, i);
         const next = ctx.arch.pteWrprotect(local(frame, 2), ctx.layout.scenario.options.arch);
-        e.push({
-          type: 'pte/set',
-          tid: ctx.tid,
-          mm,
-          vpn,
-          pte: next,
-          src: 'sw',
-          fn: 'ptep_modify_prot_commit',
-        });
+        e.push(ptepModifyProtCommit(ctx.tid, mm, vpn, next));
         e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
         e.set(3, local(frame, 3) + 1);
         advance(ctx, e, spec, i, local(frame, 1));

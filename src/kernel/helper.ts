@@ -3,6 +3,7 @@ import { PTE_NONE, pteIsPresent } from '../state/pte.js';
 import { ptlLock } from '../state/layout.js';
 import type { FrameView } from '../state/types.js';
 import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { ptepModifyProtCommit, ptepModifyProtStart } from './ptepModifyProt.js';
 import { mappingVmas } from './vmas.js';
 import type { VmaSpec } from '../scenario/types.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
@@ -199,16 +200,7 @@ export const helperProgram: StepMachine = {
         if (applicable) {
           // P1: old = ptep_modify_prot_start(): atomically fetch and clear to none.
           // naive-rmw: a plain read; the PTE stays live, so the MMU can still set A/D in it.
-          if (ctx.variant.rmw !== 'naive')
-            e.push({
-              type: 'pte/set',
-              tid: ctx.tid,
-              mm,
-              vpn,
-              pte: PTE_NONE,
-              src: 'sw',
-              fn: 'ptep_modify_prot_start',
-            });
+          if (ctx.variant.rmw !== 'naive') e.push(ptepModifyProtStart(ctx.tid, mm, vpn));
           e.set(HelperSlot.Old, pte);
           return e.goto(4).ev;
         }
@@ -225,15 +217,15 @@ export const helperProgram: StepMachine = {
         const next = isWp ? ctx.arch.pteWrprotect(old, opts) : ctx.arch.pteMkclean(old);
         // naive-rmw: set_pte_at() of the value computed from the early read (no P2).
         const naive = ctx.variant.rmw === 'naive';
-        e.push({
-          type: 'pte/set',
-          tid: ctx.tid,
-          mm,
-          vpn,
-          pte: next,
-          src: 'sw',
-          fn: naive ? 'set_pte_at' : 'ptep_modify_prot_commit',
-        });
+        e.push(
+          ptepModifyProtCommit(
+            ctx.tid,
+            mm,
+            vpn,
+            next,
+            naive ? 'set_pte_at' : 'ptep_modify_prot_commit',
+          ),
+        );
         e.set(HelperSlot.Total, local(frame, HelperSlot.Total) + 1)
           .set(HelperSlot.WinFrom, Math.min(local(frame, HelperSlot.WinFrom), vpn))
           .set(HelperSlot.WinTo, Math.max(local(frame, HelperSlot.WinTo), vpn + 1));

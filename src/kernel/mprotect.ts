@@ -4,6 +4,7 @@ import { PTE_NONE, pteIsPresent } from '../state/pte.js';
 import { mmapLock, ptlLock } from '../state/layout.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
 import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { ptepModifyProtCommit, ptepModifyProtStart } from './ptepModifyProt.js';
 import { flushTlbBatchedPending, flushTlbSync } from './actorFlush.js';
 
 /**
@@ -88,15 +89,7 @@ export const mprotectProgram: StepMachine = {
         }
         const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
         if (pteIsPresent(pte)) {
-          e.push({
-            type: 'pte/set',
-            tid: ctx.tid,
-            mm,
-            vpn,
-            pte: PTE_NONE,
-            src: 'sw',
-            fn: 'ptep_modify_prot_start',
-          });
+          e.push(ptepModifyProtStart(ctx.tid, mm, vpn));
           return e.set(2, pte).goto(2).ev;
         }
         // A none PTE (e.g. reclaim cleared it): nothing to change, nothing gathered.
@@ -106,15 +99,7 @@ export const mprotectProgram: StepMachine = {
       case 2: {
         const vpn = local(frame, 0);
         const next = ctx.arch.pteWrprotect(local(frame, 2), ctx.layout.scenario.options.arch);
-        e.push({
-          type: 'pte/set',
-          tid: ctx.tid,
-          mm,
-          vpn,
-          pte: next,
-          src: 'sw',
-          fn: 'ptep_modify_prot_commit',
-        });
+        e.push(ptepModifyProtCommit(ctx.tid, mm, vpn, next));
         e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
         e.set(3, Math.min(local(frame, 3), vpn))
           .set(4, Math.max(local(frame, 4), vpn + 1))
