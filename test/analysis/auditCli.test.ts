@@ -1,53 +1,20 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { readLogFile } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
+import { corpusLogs, recordGoodAndBad, repoRoot as root } from '../helpers/logs.js';
 
-const root = join(import.meta.dirname, '..', '..');
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ptesim-audit-'));
-  await cli(
-    'run',
-    'seed-concurrent-wrprotect',
-    '--variant',
-    'upstream',
-    '--seed',
-    '3',
-    '--out',
-    join(dir, 'good.ptesim'),
-  );
-  await cli(
-    'run',
-    'seed-concurrent-wrprotect',
-    '--variant',
-    '__test-no-flush',
-    '--seed',
-    '3',
-    '--out',
-    join(dir, 'bad.ptesim'),
-  );
+  await recordGoodAndBad(dir);
   const bytes = readFileSync(join(dir, 'bad.ptesim'));
   writeFileSync(join(dir, 'cut.ptesim'), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
   writeFileSync(join(dir, 'garbage.ptesim'), 'not a log at all');
 });
-
-/** Every recorded log under logs/ (the regression corpus and counterexamples). */
-function corpus(d = join(root, 'logs')): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(d);
-  } catch {
-    return [];
-  }
-  return names.flatMap((f) => {
-    const p = join(d, f);
-    return statSync(p).isDirectory() ? corpus(p) : f.endsWith('.ptesim') ? [p] : [];
-  });
-}
 
 describe('ptesim audit', () => {
   it('exits 0 on a correct run and prints the summary', async () => {
@@ -91,7 +58,7 @@ describe('ptesim audit', () => {
     expect(salvaged.out).toMatch(/truncated log/);
   });
 
-  const logs = corpus();
+  const logs = corpusLogs();
   it('there are recorded logs to check', () => expect(logs.length).toBeGreaterThan(0));
   for (const path of logs)
     it(`${relative(root, path)}: exit code agrees with the verdicts recorded in its footer`, async () => {

@@ -1,35 +1,16 @@
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { readLogFile } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
+import { corpusLogs, recordGoodAndBad, repoRoot as root } from '../helpers/logs.js';
 
-const root = join(import.meta.dirname, '..', '..');
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ptesim-bisect-'));
-  await cli(
-    'run',
-    'seed-concurrent-wrprotect',
-    '--variant',
-    'upstream',
-    '--seed',
-    '3',
-    '--out',
-    join(dir, 'good.ptesim'),
-  );
-  await cli(
-    'run',
-    'seed-concurrent-wrprotect',
-    '--variant',
-    '__test-no-flush',
-    '--seed',
-    '3',
-    '--out',
-    join(dir, 'bad.ptesim'),
-  );
+  await recordGoodAndBad(dir);
   // "some CPU holds a writable entry whose PTE is not writable" (the PTE's W bit is 1 << 1).
   writeFileSync(
     join(dir, 'stale.mjs'),
@@ -120,19 +101,7 @@ describe('ptesim bisect', () => {
     ).toBe(2);
   });
 
-  const logs = ((d: string): string[] => {
-    const walk = (p: string): string[] =>
-      statSync(p).isDirectory()
-        ? readdirSync(p).flatMap((f) => walk(join(p, f)))
-        : p.endsWith('.ptesim')
-          ? [p]
-          : [];
-    try {
-      return walk(d);
-    } catch {
-      return [];
-    }
-  })(join(root, 'logs'));
+  const logs = corpusLogs();
   for (const path of logs)
     it(`${relative(root, path)}: bisect finds each recorded violation where the run loop did`, async () => {
       const log = readLogFile(path);

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { isSimError, readLogFile, type ParsedLog } from '../../src/index.js';
+import { readLogFile, type ParsedLog } from '../../src/index.js';
 import { builtin } from '../helpers/scenarios.js';
+import { corpusLogs, repoRoot } from '../helpers/logs.js';
 import { recordedLog, RACE } from './recordedLog.js';
 import {
   toChromeTrace,
@@ -12,27 +12,9 @@ import {
 } from '../../tools/report/perfetto.js';
 import { traceProblems } from './traceStructure.js';
 
-const logsDir = join(import.meta.dirname, '..', '..', 'logs');
-
-/** Every ptesim log under logs/ (recursively); files that are not logs are skipped. */
+/** Every ptesim log under logs/ (recursively), read with salvage. */
 function corpus(): { path: string; log: ParsedLog }[] {
-  if (!existsSync(logsDir)) return [];
-  const out: { path: string; log: ParsedLog }[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else {
-        try {
-          out.push({ path: p, log: readLogFile(p, { salvage: true }) });
-        } catch (e) {
-          if (!(isSimError(e) && e.code === 'LOG_BAD_MAGIC')) throw e;
-        }
-      }
-    }
-  };
-  walk(logsDir);
-  return out;
+  return corpusLogs().map((path) => ({ path, log: readLogFile(path, { salvage: true }) }));
 }
 
 const generated: { name: string; log: ParsedLog }[] = [
@@ -58,7 +40,7 @@ describe('Perfetto export: structure', () => {
   const logs = corpus();
   if (logs.length === 0)
     test.skip('logs/ holds no ptesim logs yet: nothing to check there', () => {});
-  test.each(logs.map((l) => ({ name: l.path.slice(logsDir.length + 1), log: l.log })))(
+  test.each(logs.map((l) => ({ name: relative(join(repoRoot, 'logs'), l.path), log: l.log })))(
     'is well-formed for logs/$name',
     ({ log }) => {
       expect(traceProblems(toChromeTrace(log))).toEqual([]);
