@@ -2,7 +2,7 @@ import type { SimState, TlbEntry } from '../state/types.js';
 import type { Model } from '../sim/model.js';
 import { pteIsPresent, ptePfn } from '../state/pte.js';
 import type { Property } from './types.js';
-import { pageAt } from './track.js';
+import { owedLazyFlush, pageAt } from './track.js';
 
 /**
  * A TLB entry of `mm` more permissive than the live PTE (O3): writable where the PTE does not
@@ -16,9 +16,7 @@ export function stalePermissiveEntry(
 ): { cpu: number; entry: Readonly<TlbEntry>; why: string } | null {
   const arch = model.arch;
   for (let cpu = 0; cpu < state.tlbs.length; cpu++) {
-    // T2: a lazy CPU owed a flush of this mm drops all its entries before its next user access.
-    const c = state.cpus?.[cpu];
-    if (c && c.lazy === 1 && (c.owed & (1 << mm)) !== 0) continue;
+    if (owedLazyFlush(state, cpu, mm)) continue; // T2
     for (const t of state.tlbs[cpu] ?? []) {
       if (t.mm !== mm) continue;
       const pte = state.mms[mm]?.ptes[t.vpn] ?? 0;

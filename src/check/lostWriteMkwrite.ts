@@ -4,7 +4,7 @@ import type { Model } from '../sim/model.js';
 import { layoutOf } from '../state/layout.js';
 import { pteIsPresent, ptePfn } from '../state/pte.js';
 import type { Property } from './types.js';
-import { pageAt } from './track.js';
+import { owedLazyFlush, pageAt } from './track.js';
 
 /**
  * Whether O1b judges this scenario: MKWRITE mode with every kernel caller running the vmwgfx
@@ -41,8 +41,7 @@ function unrecordedWritable(state: SimState, model: Model): string | null {
   for (let cpu = 0; cpu < state.tlbs.length; cpu++) {
     for (const t of state.tlbs[cpu] ?? []) {
       if (t.w !== 1) continue;
-      const c = state.cpus?.[cpu];
-      if (c && c.lazy === 1 && (c.owed & (1 << t.mm)) !== 0) continue; // T2: dropped before any use
+      if (owedLazyFlush(state, cpu, t.mm)) continue; // T2: dropped before any use
       const page = pageAt(model.scenario, t.mm, t.vpn);
       const pte = state.mms[t.mm]?.ptes[t.vpn] ?? 0;
       const pfnPage = pteIsPresent(pte) ? ptePfn(pte) : t.pfn;

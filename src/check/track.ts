@@ -5,6 +5,7 @@ import type { Model } from '../sim/model.js';
 import { initialMutableState } from '../state/init.js';
 import { pteIsPresent, ptePfn } from '../state/pte.js';
 import { mappingVmas, vmaOf } from '../kernel/vmas.js';
+import type { SimState } from '../state/types.js';
 
 /**
  * Small trackers that several properties share. Checkers see the state *after* each event;
@@ -151,3 +152,12 @@ export function sharedMappingsOf(scenario: Scenario, page: number): { mm: number
 }
 
 export const rangeText = (from: number, to: number): string => `[${from}, ${to})`;
+
+/**
+ * T2: a lazy CPU owed a flush of `mm` drops every entry of it before its next user access, so
+ * its stale entries cannot be used: properties about usable entries skip them.
+ */
+export function owedLazyFlush(state: SimState, cpu: number, mm: number): boolean {
+  const c = state.cpus?.[cpu];
+  return c !== undefined && c.lazy === 1 && (c.owed & (1 << mm)) !== 0;
+}

@@ -1,5 +1,5 @@
-import type { SimState } from '../state/types.js';
 import type { Property } from './types.js';
+import { owedLazyFlush } from './track.js';
 
 /**
  * `wrprotect-post` (DESIGN §4; SEMANTICS O3 for one caller; SPIN's WPPOST): when a write-protect
@@ -7,12 +7,6 @@ import type { Property } from './types.js';
  * (or made) the PTE read-only and has not been flushed since. The ghost marks are set by
  * `ghost/wp-seen` and vanish with the entry (flush, eviction, refill).
  */
-/** T2: a lazy CPU owed a flush of `mm` drops its entries before its next user access. */
-function owedLazyFlush(state: SimState, cpu: number, mm: number): boolean {
-  const c = state.cpus?.[cpu];
-  return c !== undefined && c.lazy === 1 && (c.owed & (1 << mm)) !== 0;
-}
-
 export const wrprotectPost: Property = {
   id: 'wrprotect-post',
   description: 'a returning write-protect caller leaves no stale writable TLB entry for its pages',
