@@ -109,4 +109,6 @@ export {
   type MinimiseOptions,
   type ReplayOutcome,
 } from './explore/minimise.js';
-export { STATE_PURE_PROPERTIES } from './explore/transition.js';
+export { STATE_PURE_PROPERTIES } from './explore/explore.js';
+export { Checks, type FoundViolation } from './check/checks.js';
+export { takeStep, endRun, enabledSteps, type EventSink } from './sim/step.js';

@@ -4,7 +4,7 @@ import { initialMutableState } from '../state/init.js';
 import type { SimState } from '../state/types.js';
 import { makeModel, type Model } from '../sim/model.js';
 import type { Property } from '../check/types.js';
-import { CheckerTable } from '../check/dispatch.js';
+import { Checks } from '../check/checks.js';
 import { listProperties } from '../check/registry.js';
 import { SimError } from '../errors.js';
 import type { LogHeader } from '../log/format.js';
@@ -107,7 +107,7 @@ export function auditEvents(
   const keep = options.context ?? 5;
   const state = initialMutableState(model.scenario);
   const view = state as unknown as SimState;
-  const table = new CheckerTable(model, props);
+  const checks = new Checks(model, props);
   const brackets = new Brackets();
   const recent: { index: number; event: SimEvent }[] = [];
   const findings: AuditFinding[] = [];
@@ -118,7 +118,7 @@ export function auditEvents(
     applyEvent(state, e);
     if (e.type === '@sim/sched') sched = e.tid;
     brackets.apply(e);
-    table.feed(e, index, view, (k, v) => {
+    checks.feedAll(e, index, view, (k, v) => {
       const p = props[k] as Property;
       const tid = tidOf(e) ?? (e.type === '@sim/end' ? null : sched);
       const own = 'fn' in e && e.type !== 'helper/call' && e.type !== 'helper/return' ? e.fn : null;

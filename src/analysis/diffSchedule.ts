@@ -1,8 +1,8 @@
 import type { SimEvent } from '../events/index.js';
-import { applyEvent } from '../evolve/index.js';
 import { initialMutableState } from '../state/init.js';
 import type { SimState } from '../state/types.js';
-import { allDone, decide, stepOptions } from '../sim/decide.js';
+import { allDone } from '../sim/decide.js';
+import { enabledList, enabledSteps, takeStep } from '../sim/step.js';
 import type { Model } from '../sim/model.js';
 import { Prng } from '../sim/prng.js';
 import type { Pick } from '../sim/schedule.js';
@@ -87,16 +87,10 @@ export function adaptSchedule(
   const note = (m: ScheduleMismatch): void => {
     firstMismatch ??= m;
   };
+  const en = enabledList();
+  const { tids: enabled, opts } = en;
   for (let step = 0; step < maxSteps; step++) {
-    const enabled: number[] = [];
-    const opts: number[] = [];
-    for (let t = 0; t < state.threads.length; t++) {
-      const n = stepOptions(model, view, t);
-      if (n > 0) {
-        enabled.push(t);
-        opts.push(n);
-      }
-    }
+    enabledSteps(model, view, en);
     if (enabled.length === 0 || allDone(view)) break;
     let tid: number;
     let exact = true;
@@ -149,7 +143,7 @@ export function adaptSchedule(
     }
     if (exact) followed++;
     picks.push({ tid, choice });
-    for (const e of decide(model, view, tid, choice)) applyEvent(state, e);
+    takeStep(model, view, tid, choice, n, state, null, 0);
   }
   return { picks, followed, unused: queue.length, firstMismatch };
 }

@@ -41,6 +41,7 @@ export const dirtyBitLost: Property = {
   expectation:
     'write-protect must carry dirtiness along (pte_wrprotect keeps it; ptep_modify_prot_start stops the MMU from racing)',
   severity: 'failure',
+  statePure: true,
   start(model) {
     const judged = judgesDirtyBits(model.scenario);
     const arch = model.arch;

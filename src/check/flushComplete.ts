@@ -52,6 +52,7 @@ export const flushComplete: Property = {
   expectation:
     'no TLB entry is writable (or dirty) where its PTE is read-only (or clean) once pending is 0',
   severity: 'failure',
+  statePure: true,
   events: ['pending/dec'],
   // O3 as a state invariant (bisect): any mm with nothing pending and a stale permissive entry.
   stateCheck(state, model) {

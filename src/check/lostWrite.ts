@@ -15,6 +15,7 @@ export const lostWrite: Property = {
   expectation:
     'every completed write reaches the device: it is recorded (bitmap bit or dirty PTE) until the driver copies it',
   severity: 'failure',
+  statePure: true,
   events: ['@sim/end'],
   start() {
     return {

@@ -46,6 +46,14 @@ export interface Property {
    * absent, it must be fed every event.
    */
   readonly events?: readonly SimEvent['type'][];
+  /**
+   * A pure function of (event, state after it): its checker keeps no memory of earlier events
+   * that changes a verdict. An exhaustive search merges paths that reach one state, so it checks
+   * only these; history-keeping properties (the audit rules) are checked by runs, random and
+   * PCT testing (fresh checkers per execution). test/explore/purity.test.ts checks every
+   * property that claims it against a fresh checker per event.
+   */
+  readonly statePure?: boolean;
   start(model: Model): Checker;
 }
 

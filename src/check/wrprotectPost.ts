@@ -18,6 +18,7 @@ export const wrprotectPost: Property = {
   expectation:
     'a write-protect caller returns only after every TLB entry and SPTE it saw made read-only is flushed',
   severity: 'failure',
+  statePure: true,
   events: ['helper/return'],
   start(model) {
     const wpName = model.variant.fnNames.wrprotect;

@@ -1,15 +1,10 @@
 import { initialMutableState } from '../state/init.js';
 import type { MutableSimState, SimState } from '../state/types.js';
+import type { Checks, FoundViolation } from '../check/checks.js';
 import type { Model } from '../sim/model.js';
 import type { Pick } from '../sim/schedule.js';
-import {
-  CheckSet,
-  enabledSteps,
-  execute,
-  executeTracked,
-  type FoundViolation,
-  type TrackedExecuted,
-} from './transition.js';
+import { enabledList, enabledSteps, endRun } from '../sim/step.js';
+import { execute, executeTracked, type Executed, type TrackedExecuted } from './transition.js';
 import { LocalSteps } from './localStep.js';
 import { Symmetry } from './symmetry.js';
 import { Visited } from './visited.js';
@@ -53,18 +48,22 @@ interface Succ {
  * bounds. BFS returns a shortest counterexample in the explored graph; with POR off it is a
  * shortest one overall (symmetry preserves distances).
  */
-export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): ExploreResult {
-  const strategy = o.strategy === 'bfs' ? 'bfs' : 'dfs';
-  const bound = o.preemptionBound;
-  const por = (o.por ?? true) && bound === undefined;
-  const local = por ? new LocalSteps(model) : null;
-  const sleepOn = por && strategy === 'dfs' && o.sleepSets === true;
-  const fps = sleepOn ? new Footprints() : null;
-  const sym = (o.symmetry ?? true) && !sleepOn ? Symmetry.of(model) : null;
+export function exhaustive(model: Model, checks: Checks, o: ExploreOptions): ExploreResult {
+  const s = new Search(model, checks, o);
+  return s.strategy === 'dfs' ? s.dfs() : s.bfs();
+}
+
+/** One exhaustive search: its reductions, visited set, statistics and the two strategies. */
+class Search {
+  readonly strategy: 'dfs' | 'bfs';
+  private readonly bound: number | undefined;
+  private readonly local: LocalSteps | null;
+  /** Footprints, when sleep sets are on. */
+  private readonly fps: Footprints | null;
+  private readonly visited: Visited;
   /** Sleep sets stored with explored states (Godefroid: revisit explores stored \ current). */
-  const storedSleep = new Map<string, Slept[]>();
-  const visited = new Visited(o.exact === true, sym);
-  const st = {
+  private readonly storedSleep = new Map<string, Slept[]>();
+  private readonly st = {
     states: 0,
     transitions: 0,
     maxDepth: 0,
@@ -73,41 +72,61 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
     symmetryHits: 0,
     deadlocks: 0,
   };
-  const freeze = (): ExploreStats => ({
-    ...st,
-    states: visited.size,
-    runs: 0,
-    visitedBytes: visited.bytes,
-  });
-  const every = o.progressEvery ?? 20_000;
-  let cut: string | null = null;
-  const extra = (lastTid: number, pre: number): number[] | undefined =>
-    bound === undefined ? undefined : [lastTid, pre];
-  const en = { tids: [] as number[], opts: [] as number[] };
+  private readonly every: number;
+  /** Why the search is not exhaustive (a bound or limit cut it), or null. */
+  private cut: string | null = null;
+  private readonly en = enabledList();
+  private progressQueue = (): number => 0;
 
-  const successors = (s: SimState, lastTid: number, pre: number): Succ | null => {
-    enabledSteps(model, s, en);
+  constructor(
+    private readonly model: Model,
+    private readonly checks: Checks,
+    private readonly o: ExploreOptions,
+  ) {
+    this.strategy = o.strategy === 'bfs' ? 'bfs' : 'dfs';
+    this.bound = o.preemptionBound;
+    const por = (o.por ?? true) && this.bound === undefined;
+    this.local = por ? new LocalSteps(model) : null;
+    const sleepOn = por && this.strategy === 'dfs' && o.sleepSets === true;
+    this.fps = sleepOn ? new Footprints() : null;
+    const sym = (o.symmetry ?? true) && !sleepOn ? Symmetry.of(model) : null;
+    this.visited = new Visited(o.exact === true, sym);
+    this.every = o.progressEvery ?? 20_000;
+  }
+
+  /** Search bookkeeping hashed with the state (only under a preemption bound). */
+  private extra(lastTid: number, pre: number): number[] | undefined {
+    return this.bound === undefined ? undefined : [lastTid, pre];
+  }
+
+  /** The transitions to explore from `s` (one thread's local step when POR finds one). */
+  private successors(s: SimState, lastTid: number, pre: number): Succ | null {
+    const en = this.en;
+    const bound = this.bound;
+    enabledSteps(this.model, s, en);
     if (en.tids.length === 0) return null;
     let only = -1;
-    if (local && en.tids.length > 1) only = local.find(s, en.tids);
+    if (this.local && en.tids.length > 1) only = this.local.find(s, en.tids);
     const todo: number[] = [];
     const lastEnabled = lastTid >= 0 && en.tids.includes(lastTid);
     for (let i = 0; i < en.tids.length; i++) {
       const t = en.tids[i] as number;
       if (only >= 0 && t !== only) continue;
       if (bound !== undefined && lastEnabled && t !== lastTid && pre + 1 > bound) {
-        cut ??= `preemption bound ${bound}`;
+        this.cut ??= `preemption bound ${bound}`;
         continue;
       }
       const n = en.opts[i] as number;
       for (let c = 0; c < n; c++) todo.push(t, c, n);
     }
-    if (only >= 0) st.ampleStates++;
+    if (only >= 0) this.st.ampleStates++;
     return { todo, ample: only >= 0 };
-  };
+  }
+
   /** Every enabled transition except thread `skip`'s (to widen an ample set). */
-  const others = (s: SimState, skip: number): number[] => {
-    enabledSteps(model, s, en);
+  private others(s: SimState, skip: number): number[] {
+    const en = this.en;
+    enabledSteps(this.model, s, en);
     const todo: number[] = [];
     for (let i = 0; i < en.tids.length; i++) {
       const t = en.tids[i] as number;
@@ -116,75 +135,106 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
       for (let c = 0; c < n; c++) todo.push(t, c, n);
     }
     return todo;
-  };
-  const preOf = (s: SimState, lastTid: number, pre: number, t: number): number => {
-    if (bound === undefined || lastTid < 0 || t === lastTid) return pre;
-    enabledSteps(model, s, en);
-    return en.tids.includes(lastTid) ? pre + 1 : pre;
-  };
-  let progressQueue = (): number => 0;
-  const stop = (): boolean => {
+  }
+
+  /** Preemptions after thread t steps from `s` (last thread lastTid, pre so far). */
+  private preOf(s: SimState, lastTid: number, pre: number, t: number): number {
+    if (this.bound === undefined || lastTid < 0 || t === lastTid) return pre;
+    enabledSteps(this.model, s, this.en);
+    return this.en.tids.includes(lastTid) ? pre + 1 : pre;
+  }
+
+  /** True when a limit or the caller stops the search (progress is reported here too). */
+  private stop(): boolean {
+    const { o, st, visited } = this;
     if (o.maxStates !== undefined && visited.size >= o.maxStates) {
-      cut ??= `state limit ${o.maxStates} reached`;
+      this.cut ??= `state limit ${o.maxStates} reached`;
       return true;
     }
-    if (st.transitions % every === 0 && st.transitions > 0) {
+    if (st.transitions % this.every === 0 && st.transitions > 0) {
       o.onProgress?.({
         states: visited.size,
         transitions: st.transitions,
         depth: st.maxDepth,
-        queue: progressQueue(),
+        queue: this.progressQueue(),
         runs: 0,
       });
       const why = o.shouldStop?.() ?? null;
       if (why !== null) {
-        cut = why;
+        this.cut = why;
         return true;
       }
     }
     return false;
-  };
-  const result = (v: FoundViolation | null, picks: Pick[] | null): ExploreResult => ({
-    verdict: v ? 'violated' : cut === null ? 'holds' : 'unknown',
-    exhaustive: !v && cut === null,
-    reason: v ? null : cut,
-    strategy,
-    properties: checks.properties.map((p) => p.id),
-    property: v?.property ?? null,
-    message: v?.message ?? null,
-    schedule: picks,
-    stats: freeze(),
-  });
-  const terminal = (s: SimState, depth: number): FoundViolation | null => {
-    if (s.threads.some((t) => t.stack.length > 0)) st.deadlocks++;
-    return checks.checkTerminal(s, depth);
-  };
-
-  const root = initialMutableState(model.scenario);
-  visited.visit(root, extra(-1, 0));
-  const rootSucc = successors(root, -1, 0);
-  if (!rootSucc) {
-    const v = terminal(root, 0);
-    return result(v, v ? [] : null);
   }
 
-  if (strategy === 'dfs') {
-    const stack: Frame[] = [
-      {
-        state: root,
-        a: visited.a,
-        b: visited.b,
-        key: visited.key,
-        todo: rootSucc.todo,
-        next: 0,
-        ample: rootSucc.ample,
-        lastTid: -1,
-        preemptions: 0,
-        sleep: [],
-        done: [],
-      },
-    ];
-    progressQueue = () => stack.length;
+  private result(v: FoundViolation | null, picks: Pick[] | null): ExploreResult {
+    const stats: ExploreStats = {
+      ...this.st,
+      states: this.visited.size,
+      runs: 0,
+      visitedBytes: this.visited.bytes,
+    };
+    return {
+      verdict: v ? 'violated' : this.cut === null ? 'holds' : 'unknown',
+      exhaustive: !v && this.cut === null,
+      reason: v ? null : this.cut,
+      strategy: this.strategy,
+      properties: this.checks.properties.map((p) => p.id),
+      property: v?.property ?? null,
+      message: v?.message ?? null,
+      schedule: picks,
+      stats,
+    };
+  }
+
+  /** A state where no thread can step: the end of a run (its verdicts are checked). */
+  private terminal(s: MutableSimState, depth: number): FoundViolation | null {
+    if (s.threads.some((t) => t.stack.length > 0)) this.st.deadlocks++;
+    endRun(s, this.checks, depth);
+    return this.checks.first;
+  }
+
+  /** The initial state, visited; null result unless it is terminal already. */
+  private start(): { root: MutableSimState; succ: Succ | null } {
+    const root = initialMutableState(this.model.scenario);
+    this.visited.visit(root, this.extra(-1, 0));
+    return { root, succ: this.successors(root, -1, 0) };
+  }
+
+  /** A DFS frame for `state`, the state the visited set last looked at. */
+  private frame(
+    state: MutableSimState,
+    succ: Succ,
+    lastTid: number,
+    pre: number,
+    sleep: readonly Slept[],
+  ): Frame {
+    const { a, b, key } = this.visited;
+    return {
+      state,
+      a,
+      b,
+      key,
+      todo: succ.todo,
+      next: 0,
+      ample: succ.ample,
+      lastTid,
+      preemptions: pre,
+      sleep,
+      done: [],
+    };
+  }
+
+  dfs(): ExploreResult {
+    const { root, succ: rootSucc } = this.start();
+    if (!rootSucc) {
+      const v = this.terminal(root, 0);
+      return this.result(v, v ? [] : null);
+    }
+    const { st, visited, fps, o } = this;
+    const stack: Frame[] = [this.frame(root, rootSucc, -1, 0, [])];
+    this.progressQueue = () => stack.length;
     const picks: Pick[] = [];
     while (stack.length > 0) {
       const top = stack[stack.length - 1] as Frame;
@@ -201,84 +251,42 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
         st.sleepPruned++;
         continue;
       }
-      const ex = fps
-        ? executeTracked(model, checks, fps, top.state, tid, choice, of, stack.length)
-        : execute(model, checks, top.state, tid, choice, of, stack.length);
+      const ex: Executed = fps
+        ? executeTracked(this.model, this.checks, fps, top.state, tid, choice, of, stack.length)
+        : execute(this.model, this.checks, top.state, tid, choice, of, stack.length);
       st.transitions++;
-      if (ex.violation) return result(ex.violation, [...picks, { tid, choice }]);
-      let childSleep: Slept[] = [];
-      if (fps && 'reads' in ex) {
-        const tr = ex as TrackedExecuted;
-        const me: Slept = { tid, choice, reads: tr.reads, writes: tr.writes };
-        for (const z of top.sleep)
-          if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
-        for (const z of top.done)
-          if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
-        top.done.push(me);
-      }
-      const pre = preOf(top.state, top.lastTid, top.preemptions, tid);
-      visited.idOf(ex.state, extra(tid, pre));
+      if (ex.violation) return this.result(ex.violation, [...picks, { tid, choice }]);
+      const childSleep = fps ? this.sleepAfter(top, ex as TrackedExecuted, tid, choice) : [];
+      const pre = this.preOf(top.state, top.lastTid, top.preemptions, tid);
+      visited.idOf(ex.state, this.extra(tid, pre));
       if (!visited.addLast()) {
         if (visited.permuted) st.symmetryHits++;
         // C3 (DFS stack proviso): an ample successor closing a cycle → explore everything here.
         if (top.ample && stack.some((f) => visited.sameAs(f.a, f.b, f.key))) {
-          top.todo.push(...others(top.state, tid));
+          top.todo.push(...this.others(top.state, tid));
           top.ample = false;
         }
-        if (!fps) continue;
-        // Sleep sets with state caching: explore what was asleep there but is awake now.
-        const sk = `${visited.a}:${visited.b}:${visited.key}`;
-        const stored = storedSleep.get(sk);
-        if (!stored || stored.length === 0) continue;
-        const awake = stored.filter(
-          (z) => !childSleep.some((y) => y.tid === z.tid && y.choice === z.choice),
-        );
-        if (awake.length === 0) continue;
-        storedSleep.set(
-          sk,
-          stored.filter((z) => childSleep.some((y) => y.tid === z.tid && y.choice === z.choice)),
-        );
-        if (stack.some((f) => f.a === visited.a && f.b === visited.b && f.key === visited.key)) {
-          // On the stack: widen it there instead (its own loop will take them).
-          childSleep = [];
+        const awake = fps ? this.revisit(stack, ex, tid, pre, childSleep) : null;
+        if (awake) {
+          picks.push({ tid, choice });
+          stack.push(awake);
         }
-        enabledSteps(model, ex.state, en);
-        const todo: number[] = [];
-        for (const z of awake) {
-          const k = en.tids.indexOf(z.tid);
-          if (k >= 0) todo.push(z.tid, z.choice, en.opts[k] as number);
-        }
-        if (todo.length === 0) continue;
-        picks.push({ tid, choice });
-        stack.push({
-          state: ex.state,
-          a: visited.a,
-          b: visited.b,
-          key: visited.key,
-          todo,
-          next: 0,
-          ample: false,
-          lastTid: tid,
-          preemptions: pre,
-          sleep: childSleep,
-          done: [],
-        });
         continue;
       }
       if (fps && childSleep.length > 0)
-        storedSleep.set(`${visited.a}:${visited.b}:${visited.key}`, childSleep);
-      if (stop()) break;
+        this.storedSleep.set(`${visited.a}:${visited.b}:${visited.key}`, childSleep);
+      if (this.stop()) break;
       const depth = stack.length;
       if (depth > st.maxDepth) st.maxDepth = depth;
       const { a, b, key } = visited;
-      const succ = successors(ex.state, tid, pre);
+      const succ = this.successors(ex.state, tid, pre);
       if (!succ) {
-        const v = terminal(ex.state, depth);
-        if (v) return result(v, [...picks, { tid, choice }]);
+        const v = this.terminal(ex.state, depth);
+        if (v) return this.result(v, [...picks, { tid, choice }]);
         continue;
       }
       if (o.depth !== undefined && depth >= o.depth) {
-        cut ??= `depth bound ${o.depth}`;
+        this.cut ??= `depth bound ${o.depth}`;
         continue;
       }
       picks.push({ tid, choice });
@@ -296,78 +304,137 @@ export function exhaustive(model: Model, checks: CheckSet, o: ExploreOptions): E
         done: [],
       });
     }
-    return result(null, null);
+    return this.result(null, null);
   }
 
-  // BFS: the frontier holds exact keys (decoded on expansion; older layers are dropped);
-  // parent links give the path.
-  const table = visited.table;
-  const parent: number[] = [-1];
-  const via: number[] = [-1];
-  const meta: number[] = [-1, 0];
-  const keys: (string | null)[] = [table.encode(root)];
-  let queue: number[] = [0];
-  const pathTo = (id: number, last?: Pick): Pick[] => {
-    const out: Pick[] = [];
-    for (let n = id; n > 0; n = parent[n] as number) {
-      const v = via[n] as number;
-      out.push({ tid: v >>> 16, choice: v & 0xffff });
-    }
-    out.reverse();
-    if (last) out.push(last);
-    return out;
-  };
-  let depth = 0;
-  progressQueue = () => queue.length;
-  while (queue.length > 0) {
-    const nextQueue: number[] = [];
-    for (const id of queue) {
-      const state = table.decode(keys[id] as string);
-      keys[id] = null;
-      const lastTid = meta[id * 2] as number;
-      const pre = meta[id * 2 + 1] as number;
-      const succ = successors(state, lastTid, pre);
-      if (!succ) continue;
-      let { todo, ample } = succ;
-      for (let k = 0; k < todo.length; k += 3) {
-        const tid = todo[k] as number;
-        const choice = todo[k + 1] as number;
-        const ex = execute(model, checks, state, tid, choice, todo[k + 2] as number, depth);
-        st.transitions++;
-        if (ex.violation) return result(ex.violation, pathTo(id, { tid, choice }));
-        const p2 = preOf(state, lastTid, pre, tid);
-        if (!visited.visit(ex.state, extra(tid, p2))) {
-          if (visited.permuted) st.symmetryHits++;
-          if (ample) {
-            // C3 (BFS form, conservative): an ample successor already seen → full expansion.
-            todo = todo.concat(others(state, tid));
-            ample = false;
-          }
-          continue;
-        }
-        const cid = parent.length;
-        parent.push(id);
-        via.push((tid << 16) | choice);
-        meta.push(tid, p2);
-        keys.push(null);
-        enabledSteps(model, ex.state, en);
-        if (en.tids.length === 0) {
-          const v = terminal(ex.state, depth + 1);
-          if (v) return result(v, pathTo(cid));
-          continue;
-        }
-        if (o.depth !== undefined && depth + 1 >= o.depth) {
-          cut ??= `depth bound ${o.depth}`;
-          continue;
-        }
-        keys[cid] = table.encode(ex.state);
-        nextQueue.push(cid);
-        if (stop()) return result(null, null);
-      }
-    }
-    queue = nextQueue;
-    depth++;
-    if (depth > st.maxDepth) st.maxDepth = depth;
+  /** Sleep sets: the child's sleep set after `top` took (tid, choice); records it as done. */
+  private sleepAfter(top: Frame, tr: TrackedExecuted, tid: number, choice: number): Slept[] {
+    const fps = this.fps as Footprints;
+    const childSleep: Slept[] = [];
+    const me: Slept = { tid, choice, reads: tr.reads, writes: tr.writes };
+    for (const z of top.sleep)
+      if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
+    for (const z of top.done)
+      if (fps.independent(z.reads, z.writes, me.reads, me.writes)) childSleep.push(z);
+    top.done.push(me);
+    return childSleep;
   }
-  return result(null, null);
+
+  /**
+   * Sleep sets with state caching, at a state seen before: a frame exploring what was asleep
+   * there but is awake now, or null when nothing is.
+   */
+  private revisit(
+    stack: readonly Frame[],
+    ex: Executed,
+    tid: number,
+    pre: number,
+    sleep: Slept[],
+  ): Frame | null {
+    const visited = this.visited;
+    const sk = `${visited.a}:${visited.b}:${visited.key}`;
+    const stored = this.storedSleep.get(sk);
+    if (!stored || stored.length === 0) return null;
+    const asleep = (z: Slept): boolean =>
+      sleep.some((y) => y.tid === z.tid && y.choice === z.choice);
+    const awake = stored.filter((z) => !asleep(z));
+    if (awake.length === 0) return null;
+    this.storedSleep.set(sk, stored.filter(asleep));
+    // On the stack: widen it there instead (its own loop will take them).
+    const onStack = stack.some(
+      (f) => f.a === visited.a && f.b === visited.b && f.key === visited.key,
+    );
+    const en = this.en;
+    enabledSteps(this.model, ex.state, en);
+    const todo: number[] = [];
+    for (const z of awake) {
+      const k = en.tids.indexOf(z.tid);
+      if (k >= 0) todo.push(z.tid, z.choice, en.opts[k] as number);
+    }
+    if (todo.length === 0) return null;
+    return this.frame(ex.state, { todo, ample: false }, tid, pre, onStack ? [] : sleep);
+  }
+
+  /**
+   * BFS: the frontier holds exact keys (decoded on expansion; older layers are dropped);
+   * parent links give the path.
+   */
+  bfs(): ExploreResult {
+    const { root, succ: rootSucc } = this.start();
+    if (!rootSucc) {
+      const v = this.terminal(root, 0);
+      return this.result(v, v ? [] : null);
+    }
+    const { st, visited, o } = this;
+    const table = visited.table;
+    const parent: number[] = [-1];
+    const via: number[] = [-1];
+    const meta: number[] = [-1, 0];
+    const keys: (string | null)[] = [table.encode(root)];
+    let queue: number[] = [0];
+    const pathTo = (id: number, last?: Pick): Pick[] => {
+      const out: Pick[] = [];
+      for (let n = id; n > 0; n = parent[n] as number) {
+        const v = via[n] as number;
+        out.push({ tid: v >>> 16, choice: v & 0xffff });
+      }
+      out.reverse();
+      if (last) out.push(last);
+      return out;
+    };
+    let depth = 0;
+    this.progressQueue = () => queue.length;
+    while (queue.length > 0) {
+      const nextQueue: number[] = [];
+      for (const id of queue) {
+        const state = table.decode(keys[id] as string);
+        keys[id] = null;
+        const lastTid = meta[id * 2] as number;
+        const pre = meta[id * 2 + 1] as number;
+        const succ = this.successors(state, lastTid, pre);
+        if (!succ) continue;
+        let { todo, ample } = succ;
+        for (let k = 0; k < todo.length; k += 3) {
+          const tid = todo[k] as number;
+          const choice = todo[k + 1] as number;
+          const of = todo[k + 2] as number;
+          const ex = execute(this.model, this.checks, state, tid, choice, of, depth);
+          st.transitions++;
+          if (ex.violation) return this.result(ex.violation, pathTo(id, { tid, choice }));
+          const p2 = this.preOf(state, lastTid, pre, tid);
+          if (!visited.visit(ex.state, this.extra(tid, p2))) {
+            if (visited.permuted) st.symmetryHits++;
+            if (ample) {
+              // C3 (BFS form, conservative): an ample successor already seen → full expansion.
+              todo = todo.concat(this.others(state, tid));
+              ample = false;
+            }
+            continue;
+          }
+          const cid = parent.length;
+          parent.push(id);
+          via.push((tid << 16) | choice);
+          meta.push(tid, p2);
+          keys.push(null);
+          enabledSteps(this.model, ex.state, this.en);
+          if (this.en.tids.length === 0) {
+            const v = this.terminal(ex.state, depth + 1);
+            if (v) return this.result(v, pathTo(cid));
+            continue;
+          }
+          if (o.depth !== undefined && depth + 1 >= o.depth) {
+            this.cut ??= `depth bound ${o.depth}`;
+            continue;
+          }
+          keys[cid] = table.encode(ex.state);
+          nextQueue.push(cid);
+          if (this.stop()) return this.result(null, null);
+        }
+      }
+      queue = nextQueue;
+      depth++;
+      if (depth > st.maxDepth) st.maxDepth = depth;
+    }
+    return this.result(null, null);
+  }
 }

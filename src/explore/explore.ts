@@ -4,7 +4,7 @@ import { SimError } from '../errors.js';
 import type { Model } from '../sim/model.js';
 import { exhaustive } from './exhaustive.js';
 import { randomSearch } from './randomSearch.js';
-import { CheckSet, STATE_PURE_PROPERTIES } from './transition.js';
+import { Checks } from '../check/checks.js';
 import type { ExploreOptions, ExploreResult } from './types.js';
 
 /**
@@ -19,7 +19,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   const sampling = strategy === 'random' || strategy === 'pct';
   const props = options.properties ?? defaultProperties(sampling);
   if (!sampling) {
-    const bad = props.filter((p) => !STATE_PURE_PROPERTIES.includes(p.id));
+    const bad = props.filter((p) => p.statePure !== true);
     if (bad.length > 0)
       throw new SimError(
         'BAD_ARGUMENT',
@@ -30,8 +30,8 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       );
   }
   return sampling
-    ? randomSearch(model, () => new CheckSet(model, props), { ...options, strategy })
-    : exhaustive(model, new CheckSet(model, props), { ...options, strategy });
+    ? randomSearch(model, () => new Checks(model, props, true), { ...options, strategy })
+    : exhaustive(model, new Checks(model, props, true), { ...options, strategy });
 }
 
 /**
@@ -41,6 +41,11 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
  */
 export function defaultProperties(sampling: boolean): Property[] {
   return listProperties().filter(
-    (p) => p.severity === 'failure' && (sampling || STATE_PURE_PROPERTIES.includes(p.id)),
+    (p) => p.severity === 'failure' && (sampling || p.statePure === true),
   );
 }
+
+/** Ids of the registered properties an exhaustive search can check (`Property.statePure`). */
+export const STATE_PURE_PROPERTIES: readonly string[] = listProperties()
+  .filter((p) => p.statePure === true)
+  .map((p) => p.id);

@@ -1,12 +1,10 @@
-import type { SimEvent } from '../events/index.js';
-import { applyEvent } from '../evolve/index.js';
 import type { Property } from '../check/types.js';
 import { initialMutableState } from '../state/init.js';
 import type { SimState } from '../state/types.js';
 import type { Model } from '../sim/model.js';
 import type { Pick } from '../sim/schedule.js';
-import { decide as decideStep } from '../sim/decide.js';
-import { enabledSteps, CheckSet, STATE_PURE_PROPERTIES } from './transition.js';
+import { Checks } from '../check/checks.js';
+import { enabledList, enabledSteps, endRun, takeStep } from '../sim/step.js';
 import { exhaustive } from './exhaustive.js';
 
 export interface ReplayOutcome {
@@ -28,47 +26,35 @@ export function replayPicks(
   picks: readonly Pick[],
   props: readonly Property[],
 ): ReplayOutcome {
-  const checks = new CheckSet(model, props);
+  const checks = new Checks(model, props, true);
   const state = initialMutableState(model.scenario);
   const view = state as unknown as SimState;
-  const en = { tids: [] as number[], opts: [] as number[] };
+  const en = enabledList();
   let pre = 0;
   let last = -1;
   let index = 0;
-  const none = (n: number): ReplayOutcome => ({
-    property: null,
-    message: null,
+  const outcome = (n: number): ReplayOutcome => ({
+    property: checks.first?.property ?? null,
+    message: checks.first?.message ?? null,
     length: n,
     preemptions: pre,
   });
   for (let i = 0; i <= picks.length; i++) {
     enabledSteps(model, view, en);
     if (en.tids.length === 0) {
-      const v = checks.checkTerminal(view, index);
-      return v
-        ? { property: v.property, message: v.message, length: i, preemptions: pre }
-        : none(i);
+      endRun(state, checks, index);
+      return outcome(i);
     }
     const p = picks[i];
-    if (!p) return none(i);
+    if (!p) return outcome(i);
     const k = en.tids.indexOf(p.tid);
-    if (k < 0 || p.choice >= (en.opts[k] as number)) return none(i);
+    if (k < 0 || p.choice >= (en.opts[k] as number)) return outcome(i);
     if (last >= 0 && p.tid !== last && en.tids.includes(last)) pre++;
     last = p.tid;
-    const of = en.opts[k] as number;
-    const feed: SimEvent[] = [{ type: '@sim/sched', tid: p.tid }];
-    if (of > 1) feed.push({ type: '@sim/choice', tid: p.tid, value: p.choice, of });
-    for (const e of feed.concat(decideOf(model, view, p))) {
-      applyEvent(state, e);
-      const v = checks.check(e, index++, view);
-      if (v) return { property: v.property, message: v.message, length: i + 1, preemptions: pre };
-    }
+    index = takeStep(model, view, p.tid, p.choice, en.opts[k] as number, state, checks, index).next;
+    if (checks.first) return outcome(i + 1);
   }
-  return none(picks.length);
-}
-
-function decideOf(model: Model, state: SimState, p: Pick): SimEvent[] {
-  return decideStep(model, state, p.tid, p.choice);
+  return outcome(picks.length);
 }
 
 /** Context switches away from a thread that could have kept running (CHESS preemptions). */
@@ -118,8 +104,8 @@ export function minimise(
   // BFS merges paths that reach one state: sound only for properties that are pure functions of
   // (event, state). A history-keeping property (audit rules) keeps the found schedule and is
   // only shrunk by replays below, which run fresh checkers.
-  if ((o.shortest ?? true) && STATE_PURE_PROPERTIES.includes(first.property)) {
-    const r = exhaustive(model, new CheckSet(model, target), {
+  if ((o.shortest ?? true) && target.every((p) => p.statePure === true)) {
+    const r = exhaustive(model, new Checks(model, target, true), {
       strategy: 'bfs',
       por: false,
       symmetry: true,

@@ -1,12 +1,10 @@
-import type { SimEvent } from '../events/index.js';
-import { applyEvent } from '../evolve/index.js';
 import { initialMutableState } from '../state/init.js';
 import type { SimState } from '../state/types.js';
-import { decide } from '../sim/decide.js';
 import type { Model } from '../sim/model.js';
 import { Prng } from '../sim/prng.js';
 import type { Pick } from '../sim/schedule.js';
-import { CheckSet, enabledSteps, type FoundViolation } from './transition.js';
+import type { Checks, FoundViolation } from '../check/checks.js';
+import { enabledList, enabledSteps, endRun, takeStep } from '../sim/step.js';
 import type { ExploreOptions, ExploreResult } from './types.js';
 
 /**
@@ -22,7 +20,7 @@ import type { ExploreOptions, ExploreResult } from './types.js';
  */
 export function randomSearch(
   model: Model,
-  makeChecks: () => CheckSet,
+  makeChecks: () => Checks,
   o: ExploreOptions,
 ): ExploreResult {
   let checks = makeChecks();
@@ -40,7 +38,7 @@ export function randomSearch(
   let k = o.depth ?? 0;
   let stopped: string | null = null;
   let done = 0;
-  const en = { tids: [] as number[], opts: [] as number[] };
+  const en = enabledList();
   const result = (v: FoundViolation | null, picks: Pick[] | null): ExploreResult => ({
     verdict: v ? 'violated' : 'unknown',
     exhaustive: false,
@@ -77,17 +75,12 @@ export function randomSearch(
     const change: number[] = [];
     if (strategy === 'pct')
       for (let i = 1; i < d; i++) change.push(1 + prng.int(Math.max(1, k || 100)));
-    let violation: FoundViolation | null = null;
     let index = 0;
-    const feed = (e: SimEvent): void => {
-      if (violation) return;
-      violation = checks.check(e, index++, view);
-    };
     let steps = 0;
     for (;;) {
       enabledSteps(model, view, en);
       if (en.tids.length === 0) {
-        if (!violation) violation = checks.checkTerminal(view, index);
+        endRun(state, checks, index);
         if (view.threads.some((t) => t.stack.length > 0)) deadlocks++;
         break;
       }
@@ -102,16 +95,11 @@ export function randomSearch(
       const of = en.opts[i] as number;
       const choice = of > 1 ? prng.int(of) : 0;
       picks.push({ tid, choice });
-      feed({ type: '@sim/sched', tid });
-      if (of > 1) feed({ type: '@sim/choice', tid, value: choice, of });
-      for (const e of decide(model, view, tid, choice)) {
-        applyEvent(state, e);
-        feed(e);
-      }
+      index = takeStep(model, view, tid, choice, of, state, checks, index).next;
       steps++;
       transitions++;
       states++;
-      if (violation) break;
+      if (checks.first) break;
       if (strategy === 'pct') {
         const c = change.indexOf(steps);
         if (c >= 0) prio[tid] = c + 1;
@@ -125,7 +113,7 @@ export function randomSearch(
     done++;
     if (steps > maxDepth) maxDepth = steps;
     if (steps > k && o.depth === undefined) k = steps;
-    if (violation) return result(violation, picks);
+    if (checks.first) return result(checks.first, picks);
     if (stopped !== null) break;
   }
   return result(null, null);

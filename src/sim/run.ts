@@ -1,13 +1,20 @@
-import type { EndReason, SimEvent } from '../events/index.js';
-import { applyEvent } from '../evolve/index.js';
+import type { EndReason } from '../events/index.js';
 import { initialMutableState } from '../state/init.js';
 import { stateHash } from '../state/hash.js';
 import type { SimState } from '../state/types.js';
-import type { Property, PropertyVerdict, Violation } from '../check/types.js';
-import { CheckerTable } from '../check/dispatch.js';
+import type { Property, PropertyVerdict } from '../check/types.js';
+import { Checks } from '../check/checks.js';
 import { listProperties } from '../check/registry.js';
 import { SimError } from '../errors.js';
-import { allDone, decide, stepOptions } from './decide.js';
+import { allDone } from './decide.js';
+import {
+  enabledList,
+  enabledSteps,
+  endRun,
+  takeStep,
+  type Enabled,
+  type EventSink,
+} from './step.js';
 import type { Model } from './model.js';
 import { Prng } from './prng.js';
 import type { Pick } from './schedule.js';
@@ -35,8 +42,7 @@ export interface RunResult {
   readonly verdicts: readonly PropertyVerdict[];
 }
 
-/** Called with every event as it is produced (the log writer, a progress meter). */
-export type EventSink = (e: SimEvent, index: number) => void;
+export type { EventSink } from './step.js';
 
 /**
  * One execution: the scheduler picks uniformly among enabled threads (a thread blocked on a
@@ -51,42 +57,20 @@ export function runModel(model: Model, options: RunOptions = {}, sink?: EventSin
   const prng = new Prng(seed);
   const state = initialMutableState(model.scenario);
   const view = state as unknown as SimState;
-  const table = new CheckerTable(model, props);
-  const found: (Violation | null)[] = props.map(() => null);
-  const onFound = (i: number, v: Violation): void => {
-    if (found[i]) return; // the run reports each property's first violation
-    found[i] = v;
-    if ((props[i] as Property).severity === 'failure') failed = true;
-  };
+  const checks = new Checks(model, props);
   const picks: Pick[] = [];
   let index = 0;
-  let failed = false;
-  const emit = (e: SimEvent): void => {
-    applyEvent(state, e);
-    sink?.(e, index);
-    table.feed(e, index, view, onFound);
-    index++;
-  };
   let steps = 0;
   let end: EndReason = 'done';
   const schedule = options.schedule ?? [];
-  const enabled: number[] = [];
-  const opts: number[] = [];
+  const en = enabledList();
   for (;;) {
-    if (options.stopOnViolation && failed) {
+    if (options.stopOnViolation && checks.failed) {
       end = 'step-bound';
       break;
     }
-    enabled.length = 0;
-    opts.length = 0;
-    for (let t = 0; t < state.threads.length; t++) {
-      const n = stepOptions(model, view, t);
-      if (n > 0) {
-        enabled.push(t);
-        opts.push(n);
-      }
-    }
-    if (enabled.length === 0) {
+    enabledSteps(model, view, en);
+    if (en.tids.length === 0) {
       end = allDone(view) ? 'done' : 'deadlock';
       break;
     }
@@ -94,42 +78,18 @@ export function runModel(model: Model, options: RunOptions = {}, sink?: EventSin
       end = 'step-bound';
       break;
     }
-    let tid: number;
-    let choice: number;
-    let n: number;
     const forced = schedule[steps];
-    if (forced) {
-      const k = enabled.indexOf(forced.tid);
-      if (k < 0)
-        throw new SimError(
-          'SCHEDULE_INVALID',
-          `thread ${forced.tid} is not enabled (enabled: ${enabled.join(', ') || 'none'})`,
-          `schedule entry ${steps + 1}`,
-        );
-      n = opts[k] as number;
-      if (forced.choice >= n)
-        throw new SimError(
-          'SCHEDULE_INVALID',
-          `thread ${forced.tid} has ${n} alternatives, choice ${forced.choice} is out of range`,
-          `schedule entry ${steps + 1}`,
-        );
-      tid = forced.tid;
-      choice = forced.choice;
-    } else {
-      const k = prng.int(enabled.length);
-      tid = enabled[k] as number;
-      n = opts[k] as number;
-      choice = n > 1 ? prng.int(n) : 0;
-    }
+    const k = forced ? forcedPick(en, forced, steps) : prng.int(en.tids.length);
+    const tid = en.tids[k] as number;
+    const n = en.opts[k] as number;
+    const choice = forced ? forced.choice : n > 1 ? prng.int(n) : 0;
     picks.push({ tid, choice });
-    emit({ type: '@sim/sched', tid });
-    if (n > 1) emit({ type: '@sim/choice', tid, value: choice, of: n });
-    for (const e of decide(model, view, tid, choice)) emit(e);
+    index = takeStep(model, view, tid, choice, n, state, checks, index, sink).next;
     steps++;
   }
-  emit({ type: '@sim/end', reason: end });
+  endRun(state, checks, index++, sink, end);
   const verdicts: PropertyVerdict[] = props.map((p, i) => {
-    const v = found[i];
+    const v = checks.found[i];
     return {
       id: p.id,
       severity: p.severity,
@@ -147,4 +107,23 @@ export function runModel(model: Model, options: RunOptions = {}, sink?: EventSin
     picks,
     verdicts,
   };
+}
+
+/** The position in `en` of a forced pick; a clear error when it cannot be taken here. */
+function forcedPick(en: Enabled, forced: Pick, steps: number): number {
+  const k = en.tids.indexOf(forced.tid);
+  if (k < 0)
+    throw new SimError(
+      'SCHEDULE_INVALID',
+      `thread ${forced.tid} is not enabled (enabled: ${en.tids.join(', ') || 'none'})`,
+      `schedule entry ${steps + 1}`,
+    );
+  const n = en.opts[k] as number;
+  if (forced.choice >= n)
+    throw new SimError(
+      'SCHEDULE_INVALID',
+      `thread ${forced.tid} has ${n} alternatives, choice ${forced.choice} is out of range`,
+      `schedule entry ${steps + 1}`,
+    );
+  return k;
 }

@@ -12,7 +12,7 @@ import {
   type SimEvent,
   type SimState,
 } from '../../src/index.js';
-import { CheckerTable } from '../../src/check/dispatch.js';
+import { Checks } from '../../src/check/checks.js';
 import { scenarioArb, seedArb } from '../arbitraries/scenario.js';
 
 describe('the property registry', () => {
@@ -61,7 +61,7 @@ describe('Property.events lists every event type a checker reads', () => {
       runModel(model, { seed }, (e) => events.push(e));
       const props = listProperties();
       const all = props.map((p) => p.start(model));
-      const table = new CheckerTable(model, props);
+      const table = new Checks(model, props);
       const state = initialMutableState(scenario);
       const view = state as unknown as SimState;
       const viaAll: string[] = [];
@@ -72,7 +72,9 @@ describe('Property.events lists every event type a checker reads', () => {
           const v = c.onEvent(e, i, view);
           if (v) viaAll.push(`${props[k]?.id}@${v.index}: ${v.message}`);
         });
-        table.feed(e, i, view, (k, v) => viaTable.push(`${props[k]?.id}@${v.index}: ${v.message}`));
+        table.feedAll(e, i, view, (k, v) =>
+          viaTable.push(`${props[k]?.id}@${v.index}: ${v.message}`),
+        );
       });
       expect(viaTable).toEqual(viaAll);
     },
@@ -81,7 +83,7 @@ describe('Property.events lists every event type a checker reads', () => {
   it('a property without a list is fed every event', () => {
     const model = makeModel(scenarioArbSample());
     const seen: string[] = [];
-    const table = new CheckerTable(model, [
+    const table = new Checks(model, [
       {
         id: 'x',
         description: 'every event',
@@ -91,8 +93,8 @@ describe('Property.events lists every event type a checker reads', () => {
       },
     ]);
     const state = initialMutableState(model.scenario) as unknown as SimState;
-    table.feed({ type: '@sim/sched', tid: 0 }, 0, state, () => undefined);
-    table.feed({ type: 'warn', tid: 0, what: 'w' }, 1, state, () => undefined);
+    table.feedAll({ type: '@sim/sched', tid: 0 }, 0, state, () => undefined);
+    table.feedAll({ type: 'warn', tid: 0, what: 'w' }, 1, state, () => undefined);
     expect(seen).toEqual(['@sim/sched', 'warn']);
   });
 });
