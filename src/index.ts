@@ -22,6 +22,13 @@ export { listProperties, getProperty } from './check/registry.js';
 export type * from './scenario/types.js';
 export { parseScenario, parseScenarioText } from './scenario/parse.js';
 export { scenarioJsonSchema } from './scenario/schema.js';
+export {
+  expectedVerdict,
+  parseVerdict,
+  verdictText,
+  type Expected,
+  type ExpectSpec,
+} from './scenario/expect.js';
 export * from './log/format.js';
 export { parseLog, readAll, type ParsedLog } from './log/reader.js';
 export {

@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { SimError } from '../errors.js';
 import { scenarioSchema } from './schema.js';
+import { checkExpect } from './expectCheck.js';
 import type { Scenario, ThreadSpec } from './types.js';
 
 function dotPath(path: readonly PropertyKey[]): string {
@@ -155,6 +156,14 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
         return { ...t, name, cpu: -1 };
     }
   });
+  const matrix = {
+    archs: s.matrix.archs.length ? s.matrix.archs : [s.arch],
+    variants: s.matrix.variants.length ? s.matrix.variants : [s.variant],
+  };
+  if (s.expect !== undefined) {
+    const problem = checkExpect(s.expect, matrix);
+    if (problem !== null) fail(where, problem.path, problem.message);
+  }
   return {
     name: s.name,
     description: s.description,
@@ -172,9 +181,7 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
         fail(where, `secondaryMmus[${i}].mm`, `mm ${m.mm} does not exist (mms: ${s.mms.length})`);
       return m;
     }),
-    matrix: {
-      archs: s.matrix.archs.length ? s.matrix.archs : [s.arch],
-      variants: s.matrix.variants.length ? s.matrix.variants : [s.variant],
-    },
+    matrix,
+    ...(s.expect !== undefined && { expect: s.expect }),
   };
 }

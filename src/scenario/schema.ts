@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expectSchema } from './expect.js';
 
 /**
  * The scenario file format (YAML or JSON). `scenarioJsonSchema()` exports it as JSON Schema for
@@ -204,6 +205,11 @@ export const scenarioSchema = z
       })
       .strict()
       .default({ archs: [], variants: [] }),
+    expect: expectSchema
+      .optional()
+      .describe(
+        'expected verdict per (arch, variant): `ptesim matrix` compares; required for every matrix cell when given',
+      ),
   })
   .strict();
 

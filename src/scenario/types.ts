@@ -1,3 +1,5 @@
+import type { ExpectSpec } from './expect.js';
+
 /**
  * A resolved scenario: every field set. The file format (YAML/JSON) is parsed and validated
  * into this shape by src/scenario/parse.ts; the schema lives in src/scenario/schema.ts.
@@ -156,6 +158,8 @@ export interface Scenario {
   readonly secondaryMmus: readonly SecondaryMmuSpec[];
   /** Which archs/variants `ptesim matrix` explores for this scenario by default. */
   readonly matrix: { readonly archs: readonly string[]; readonly variants: readonly string[] };
+  /** Expected verdicts per (arch, variant) (src/scenario/expect.ts); absent = none stated. */
+  readonly expect?: ExpectSpec;
 }
 
 export interface SecondaryMmuSpec {

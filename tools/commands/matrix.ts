@@ -6,7 +6,9 @@ import { json } from '../io.js';
 import { collect, intArg } from '../args.js';
 import { builtinNames, loadScenario } from '../scenarios.js';
 import {
+  expectedVerdict,
   listArchs,
+  verdictText,
   listVariants,
   makeModel,
   parseSchedule,
@@ -14,8 +16,18 @@ import {
   type Scenario,
 } from '../../src/index.js';
 import { runJobs } from './explorePool.js';
-import type { ExploreJob, ExploreJobResult } from './exploreJob.js';
+import type { ExploreJob } from './exploreJob.js';
 import { exploreJson, progressLine, writeCounterexample } from './explore.js';
+import {
+  checkCell,
+  MATRIX_HEADER,
+  MATRIX_LEGEND,
+  matrixExitCode,
+  matrixRows,
+  mismatchSummary,
+  textTable,
+  type MatrixCell,
+} from './matrixTable.js';
 
 interface MatrixOpts {
   arch?: string[];
@@ -29,25 +41,6 @@ interface MatrixOpts {
   outDir?: string;
   json?: boolean;
   markdown?: boolean;
-}
-
-interface Cell {
-  readonly scenario: string;
-  readonly variant: string;
-  readonly arch: string;
-  readonly r: ExploreJobResult;
-  readonly log: string | null;
-}
-
-/** holds / VIOLATED(property, length) / bounded(why) / none in N runs (random, PCT). */
-export function cellText(r: ExploreJobResult): string {
-  const v = r.result;
-  if (v.verdict === 'violated')
-    return `VIOLATED(${v.property}, ${r.length}${r.minimised?.shortest ? '' : '+'})`;
-  if (v.verdict === 'holds') return 'holds';
-  // Sampling strategies prove nothing: say what was tried, not "bounded".
-  if (v.stats.runs > 0) return `none in ${v.stats.runs.toLocaleString('en')} runs`;
-  return `bounded(${v.stats.states.toLocaleString('en')} states)`;
 }
 
 /**
@@ -144,7 +137,7 @@ export const matrixCommand: CommandModule = {
         });
         meter.done();
         if (o.outDir !== undefined) mkdirSync(o.outDir, { recursive: true });
-        const cells: Cell[] = results.map((r, i) => {
+        const cells: MatrixCell[] = results.map((r, i) => {
           const job = jobs[i] as ExploreJob;
           let log: string | null = null;
           if (o.outDir !== undefined && r.schedule !== null) {
@@ -158,47 +151,37 @@ export const matrixCommand: CommandModule = {
               log,
             );
           }
-          return { scenario: r.scenario, variant: r.variant, arch: r.arch, r, log };
+          const expected = expectedVerdict(job.scenario.expect, r.arch, r.variant);
+          return { scenario: r.scenario, variant: r.variant, arch: r.arch, r, log, expected };
         });
-        exit.code = cells.some((c) => c.r.result.verdict === 'violated') ? 1 : 0;
+        const checks = cells.map((c) => checkCell(c.r, c.expected));
+        exit.code = matrixExitCode(checks);
         if (o.json)
           return json(
             io,
-            cells.map((c) => exploreJson(c.r, c.log)),
+            cells.map((c, i) => ({
+              ...exploreJson(c.r, c.log),
+              expected: c.expected === null ? null : verdictText(c.expected),
+              check: checks[i],
+            })),
           );
-        // Columns in registry order (x86-64 first), whatever order the cells came in.
-        const used = new Set(cells.map((c) => c.arch));
-        const archs = allArchs.filter((a) => used.has(a));
-        const rowKeys = [...new Set(cells.map((c) => `${c.scenario}\u0000${c.variant}`))];
-        const header = ['scenario', 'variant', ...archs];
-        const rows = rowKeys.map((k) => {
-          const [scenario, variant] = k.split('\u0000') as [string, string];
-          return [
-            scenario,
-            variant,
-            ...archs.map((a) => {
-              const c = cells.find(
-                (x) => x.scenario === scenario && x.variant === variant && x.arch === a,
-              );
-              return c ? cellText(c.r) : '-';
-            }),
-          ];
-        });
+        const rows = matrixRows(cells);
         if (o.markdown) {
+          const header = MATRIX_HEADER;
           io.out(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
           for (const r of rows) io.out(`| ${r.join(' | ')} |`);
-        } else {
-          const w = header.map((h, i) =>
-            Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)),
-          );
-          io.out(header.map((h, i) => h.padEnd(w[i] ?? 0)).join('  '));
-          for (const r of rows) io.out(r.map((x, i) => x.padEnd(w[i] ?? 0)).join('  '));
-        }
+        } else for (const line of textTable(MATRIX_HEADER, rows)) io.out(line);
         const secs = ((performance.now() - t0) / 1000).toFixed(1);
+        const count = (k: string): number => checks.filter((c) => c === k).length;
         io.out(
-          `\n${cells.length} cells in ${secs} s on ${Math.min(workers, jobs.length)} workers. holds = exhaustive search found no violation; ` +
-            `VIOLATED(property, n) = minimal counterexample of n steps (n+ = not proven shortest); bounded = state budget reached (--max-states); none in N runs = random/PCT sampling found nothing (no proof).`,
+          `\n${cells.length} cells, ${secs} s, ${Math.min(workers, jobs.length)} workers: ` +
+            `${count('ok')} as expected, ${count('mismatch')} mismatched, ` +
+            `${count('inconclusive')} inconclusive, ${count('unchecked')} unchecked.`,
         );
+        for (const line of MATRIX_LEGEND) io.out(line);
+        const bad = mismatchSummary(cells);
+        if (bad.length > 0)
+          io.out(`\nNot as expected (the scenarios' expect:):\n${bad.join('\n')}`);
         const logs = cells.filter((c) => c.log !== null);
         if (logs.length > 0) io.out(`${logs.length} counterexample logs written to ${o.outDir}`);
       });
