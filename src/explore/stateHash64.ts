@@ -15,7 +15,6 @@ export class Fingerprint {
   a = 0;
   b = 0;
   private calls = 0;
-  private readonly fnIds = new Map<string, number>();
 
   of(state: SimState | MutableSimState, extra?: readonly number[]): this {
     this.a = 0x9e3779b9 | 0;
@@ -197,19 +196,24 @@ export class Fingerprint {
     this.remember(this.tlbObj, this.tlbHashes, t, slot);
   }
 
-  /** Step machine names seen, by id (few: a linear scan of interned strings beats a Map). */
+  /** Step machine names seen, and their ids (few: a linear scan beats a Map). */
   private readonly fns: string[] = [];
+  private readonly fnHashes: number[] = [];
 
+  /**
+   * A step machine name's id: a hash of the name itself, not the order names were first seen,
+   * so that every thread of a parallel search fingerprints a state alike.
+   */
   private fnId(fn: string): number {
     const fns = this.fns;
-    for (let i = 0; i < fns.length; i++) if (fns[i] === fn) return i;
-    let id = this.fnIds.get(fn);
-    if (id === undefined) {
-      id = this.fnIds.size;
-      this.fnIds.set(fn, id);
-      if (id === fns.length && id < 32) fns.push(fn);
+    for (let i = 0; i < fns.length; i++) if (fns[i] === fn) return this.fnHashes[i] as number;
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < fn.length; i++) h = Math.imul(h ^ fn.charCodeAt(i), 0x01000193);
+    if (fns.length < 64) {
+      fns.push(fn);
+      this.fnHashes.push(h);
     }
-    return id;
+    return h;
   }
 
   private ints(xs: readonly number[]): void {

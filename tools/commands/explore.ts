@@ -14,6 +14,8 @@ import {
   parseSchedule,
 } from '../../src/index.js';
 import { runJobs } from './explorePool.js';
+import { runThreadedJob, splittable } from '../parallel/job.js';
+import { checkWorkers, defaultMaxMemoryMb, THREAD_MB } from '../parallel/resources.js';
 import type { ExploreJob, ExploreJobResult } from './exploreJob.js';
 
 interface ExploreOpts {
@@ -136,12 +138,12 @@ export const exploreCommand: CommandModule = {
       .option('--max-states <n>', 'stop after storing N states', intArg('--max-states'))
       .option(
         '--max-memory <mb>',
-        'stop cleanly when the process exceeds this many MB',
+        'stop cleanly before the process exceeds this many MB (default: half the machine)',
         intArg('--max-memory', 1_000_000),
       )
       .option(
         '--workers <n>',
-        'worker threads (random/pct split their runs; one exhaustive search uses one)',
+        'worker threads (default: the cores): random/pct split their runs, an exhaustive DFS its states',
         intArg('--workers', 256),
       )
       .option('--runs <n>', 'random/pct: executions', intArg('--runs', 100_000_000))
@@ -171,6 +173,11 @@ export const exploreCommand: CommandModule = {
           ...(o.arch !== undefined && { arch: o.arch }),
           ...(o.variant !== undefined && { variant: o.variant }),
         });
+        const maxMemoryMb = o.maxMemory ?? defaultMaxMemoryMb();
+        if (o.workers !== undefined) checkWorkers(o.workers, maxMemoryMb);
+        const workers =
+          o.workers ??
+          Math.max(1, Math.min(availableParallelism(), Math.floor(maxMemoryMb / THREAD_MB)));
         const base: ExploreJob = {
           scenario,
           scenarioRef: name,
@@ -192,11 +199,9 @@ export const exploreCommand: CommandModule = {
           },
           minimise: o.minimise,
           ...(o.bfsStates !== undefined && { bfsMaxStates: o.bfsStates }),
-          ...(o.maxMemory !== undefined && { maxMemoryMb: o.maxMemory }),
+          maxMemoryMb,
         };
         // Random/PCT: split the runs over the workers (disjoint seed ranges).
-        const workers =
-          o.workers ?? (strategy === 'random' || strategy === 'pct' ? availableParallelism() : 1);
         const jobs: ExploreJob[] = [];
         if ((strategy === 'random' || strategy === 'pct') && workers > 1) {
           const runs = o.runs ?? 1000;
@@ -217,7 +222,10 @@ export const exploreCommand: CommandModule = {
           `explore ${scenario.name}`,
           sampling ? (jobs[0]?.options.runs ?? 1000) : undefined,
         );
-        const results = await runJobs(jobs, workers, (_, p) => meter.update(p));
+        const results =
+          jobs.length === 1 && splittable(base, workers)
+            ? [await runThreadedJob(base, workers, { progress: (p) => meter.update(p) })]
+            : await runJobs(jobs, workers, (_, p) => meter.update(p));
         meter.done();
         const r =
           results.find((x) => x.result.verdict === 'violated') ?? (results[0] as ExploreJobResult);

@@ -8,8 +8,10 @@ import {
   type ExploreProgress,
   type ExploreResult,
   type Minimised,
+  type Model,
   type Scenario,
 } from '../../src/index.js';
+import { overMemory } from '../parallel/resources.js';
 
 /** One search, as plain data (it crosses a worker boundary). */
 export interface ExploreJob {
@@ -57,18 +59,40 @@ export function runJob(job: ExploreJob, hooks: JobHooks = {}): ExploreJobResult 
   const props = job.properties?.map(getProperty);
   let peak = process.memoryUsage().rss;
   const limit = job.maxMemoryMb;
+  let states = 0;
   const t0 = performance.now();
   const result = explore(model, {
+    // Under a memory limit, look at memory every 2000 transitions (a few ms).
+    ...(limit !== undefined && { progressEvery: 2000 }),
     ...job.options,
     ...(props !== undefined && { properties: props }),
-    onProgress: (p) => hooks.progress?.(p),
+    onProgress: (p) => {
+      states = p.states;
+      hooks.progress?.(p);
+    },
     shouldStop: () => {
-      const rss = process.memoryUsage().rss;
+      const rss = process.memoryUsage.rss();
       if (rss > peak) peak = rss;
-      if (limit !== undefined && rss > limit * 1e6) return `memory limit ${limit} MB reached`;
+      if (limit !== undefined && overMemory(rss, states, limit))
+        return `memory limit ${limit} MB reached`;
       return hooks.stop?.() ?? null;
     },
   });
+  return finishJob(job, model, result, t0, peak);
+}
+
+/**
+ * Minimise a search's counterexample (when the job asks) and assemble the job's result;
+ * `t0` is when the search started, `peak` the highest resident set seen during it.
+ */
+export function finishJob(
+  job: ExploreJob,
+  model: Model,
+  result: ExploreResult,
+  t0: number,
+  peakRss: number,
+): ExploreJobResult {
+  let peak = peakRss;
   const t1 = performance.now();
   let min: Minimised | null = null;
   if (result.schedule && job.minimise) {

@@ -1,0 +1,294 @@
+import { initialMutableState } from '../../state/init.js';
+import type { MutableSimState, SimState } from '../../state/types.js';
+import type { Model } from '../../sim/model.js';
+import type { Pick } from '../../sim/schedule.js';
+import type { Property } from '../../check/types.js';
+import { CheckSet, enabledSteps, execute, type FoundViolation } from '../transition.js';
+import { LocalSteps } from '../localStep.js';
+import { Symmetry } from '../symmetry.js';
+import { Visited } from '../visited.js';
+import type { ExploreOptions } from '../types.js';
+import { LocalCycles } from './localCycles.js';
+import { ADDED, FULL, SharedFingerprintSet } from './sharedSet.js';
+
+/**
+ * A piece of an exhaustive search handed from one thread to another: a stored state, the
+ * picks that lead to it from the initial state, and the transitions still to explore from it.
+ * Plain data (it is structured-cloned between threads).
+ */
+export interface WorkItem {
+  readonly state: SimState;
+  /** tid, choice pairs from the initial state. */
+  readonly path: readonly number[];
+  readonly lastTid: number;
+  readonly preemptions: number;
+  /** tid, choice, alternatives triples. */
+  readonly todo: readonly number[];
+}
+
+interface Frame {
+  readonly state: MutableSimState;
+  readonly todo: number[];
+  next: number;
+  readonly lastTid: number;
+  readonly preemptions: number;
+}
+
+/** What {@link SearchPart.step} ended with. */
+export type PartStatus = 'busy' | 'idle' | 'violated' | 'cut';
+
+/** Per-thread counters (states are counted once, in the shared set). */
+export interface PartStats {
+  transitions: number;
+  maxDepth: number;
+  ampleStates: number;
+  symmetryHits: number;
+  deadlocks: number;
+  /** States expanded fully because their ample thread was on a local cycle (C3). */
+  localCycleStates: number;
+}
+
+/**
+ * One thread's share of a parallel exhaustive DFS (`explore --workers N`). Every thread runs
+ * this same depth-first search from the work items it is given, against one shared visited
+ * set of 64-bit fingerprints of symmetry images ({@link SharedFingerprintSet}); a thread with
+ * work to spare gives a hungry one the untried transitions of its lowest stack frame
+ * ({@link split}). A state is expanded by the thread whose insert stored it, so each stored
+ * state is expanded once.
+ *
+ * Reductions are those of the one-thread search, decided from the state alone so that the
+ * reduced graph does not depend on which thread gets where first: ample sets of local steps
+ * (POR), symmetry images ({@link Symmetry.sortedImage}; the state expanded is the one whose
+ * insert stored its image, as in the one-thread search),
+ * the preemption bound (hashed with the state), and the cycle proviso from the state (see
+ * {@link LocalCycles}) in place of the DFS stack proviso no single stack can give here. When no
+ * thread has a local loop, the states stored are the states the one-thread search stores, up
+ * to which member of a symmetry orbit represents it. Sleep sets, exact keys and BFS stay
+ * single-threaded.
+ */
+export class SearchPart {
+  readonly stats: PartStats = {
+    transitions: 0,
+    maxDepth: 0,
+    ampleStates: 0,
+    symmetryHits: 0,
+    deadlocks: 0,
+    localCycleStates: 0,
+  };
+  /** The violation found, and the picks from the initial state that reach it. */
+  violation: FoundViolation | null = null;
+  picks: Pick[] | null = null;
+  /** Why this part stopped short (a bound or the state limit), or null. */
+  cut: string | null = null;
+  private readonly checks: CheckSet;
+  private readonly local: LocalSteps | null;
+  private readonly cycles: LocalCycles | null;
+  private readonly visited: Visited;
+  private readonly bound: number | undefined;
+  private readonly en = { tids: [] as number[], opts: [] as number[] };
+  private stack: Frame[] = [];
+  /** Picks from the initial state to stack[0]. */
+  private base: number[] = [];
+  /** Picks between stack frames: picks[i] leads from stack[i] to stack[i + 1]. */
+  private readonly between: number[] = [];
+
+  constructor(
+    private readonly model: Model,
+    properties: readonly Property[],
+    private readonly o: ExploreOptions,
+    private readonly set: SharedFingerprintSet,
+  ) {
+    this.checks = new CheckSet(model, properties);
+    this.bound = o.preemptionBound;
+    const por = (o.por ?? true) && this.bound === undefined;
+    this.local = por ? new LocalSteps(model) : null;
+    this.cycles = this.local ? new LocalCycles(model, this.local) : null;
+    this.visited = new Visited(false, (o.symmetry ?? true) ? Symmetry.of(model) : null);
+  }
+
+  /** Stored states, over all threads. */
+  get states(): number {
+    return this.set.size;
+  }
+
+  /** Start from the initial state (one thread does this; the others wait for work). */
+  begin(): void {
+    const root = initialMutableState(this.model.scenario);
+    this.visited.idOf(root, this.extra(-1, 0));
+    if (this.set.add(this.visited.a, this.visited.b) === FULL) {
+      this.cut = 'visited set full (memory limit)';
+      return;
+    }
+    const todo = this.successors(root, -1, 0);
+    if (todo === null) this.terminal(root, 0, []);
+    else this.stack = [{ state: root, todo, next: 0, lastTid: -1, preemptions: 0 }];
+  }
+
+  /** Take over a work item from another thread. */
+  give(item: WorkItem): void {
+    this.base = [...item.path];
+    this.between.length = 0;
+    this.stack = [
+      {
+        state: item.state as MutableSimState,
+        todo: [...item.todo],
+        next: 0,
+        lastTid: item.lastTid,
+        preemptions: item.preemptions,
+      },
+    ];
+  }
+
+  /**
+   * Explore up to `budget` transitions: 'idle' when this part's stack is empty, 'violated'
+   * (see {@link violation}), 'cut' (the state limit, or the shared set is full), else 'busy'.
+   */
+  step(budget: number): PartStatus {
+    if (this.violation) return 'violated';
+    const st = this.stats;
+    const stack = this.stack;
+    const between = this.between;
+    for (let n = 0; n < budget;) {
+      const top = stack[stack.length - 1];
+      if (!top) return 'idle';
+      if (top.next >= top.todo.length) {
+        stack.pop();
+        if (stack.length > 0) between.length -= 2;
+        continue;
+      }
+      const tid = top.todo[top.next] as number;
+      const choice = top.todo[top.next + 1] as number;
+      const of = top.todo[top.next + 2] as number;
+      top.next += 3;
+      n++;
+      const depth = this.base.length / 2 + stack.length;
+      const ex = execute(this.model, this.checks, top.state, tid, choice, of, depth);
+      st.transitions++;
+      if (ex.violation) return this.found(ex.violation, tid, choice);
+      const pre = this.preOf(top.state, top.lastTid, top.preemptions, tid);
+      const visited = this.visited;
+      visited.idOf(ex.state, this.extra(tid, pre));
+      const added = this.set.add(visited.a, visited.b);
+      if (added !== ADDED) {
+        if (added === FULL) {
+          this.cut = 'visited set full (memory limit)';
+          return 'cut';
+        }
+        if (visited.permuted) st.symmetryHits++;
+        continue;
+      }
+      if (this.o.maxStates !== undefined && this.set.size >= this.o.maxStates) {
+        this.cut = `state limit ${this.o.maxStates} reached`;
+        return 'cut';
+      }
+      if (depth > st.maxDepth) st.maxDepth = depth;
+      const todo = this.successors(ex.state, tid, pre);
+      if (todo === null) {
+        if (this.terminal(ex.state, depth, [tid, choice])) return 'violated';
+        continue;
+      }
+      if (this.o.depth !== undefined && depth >= this.o.depth) {
+        this.cut ??= `depth bound ${this.o.depth}`;
+        continue;
+      }
+      between.push(tid, choice);
+      stack.push({ state: ex.state, todo, next: 0, lastTid: tid, preemptions: pre });
+    }
+    return 'busy';
+  }
+
+  /** A state where no thread can step: the end of a run; true when that violates. */
+  private terminal(state: SimState, depth: number, last: number[]): boolean {
+    if (state.threads.some((t) => t.stack.length > 0)) this.stats.deadlocks++;
+    const v = this.checks.checkTerminal(state, depth);
+    if (!v) return false;
+    this.violation = v;
+    this.picks = this.pathPicks(last);
+    return true;
+  }
+
+  private found(v: FoundViolation, tid: number, choice: number): 'violated' {
+    this.violation = v;
+    this.picks = this.pathPicks([tid, choice]);
+    return 'violated';
+  }
+
+  private pathPicks(last: number[]): Pick[] {
+    const all = [...this.base, ...this.between, ...last];
+    const out: Pick[] = [];
+    for (let i = 0; i < all.length; i += 2)
+      out.push({ tid: all[i] as number, choice: all[i + 1] as number });
+    return out;
+  }
+
+  /**
+   * Give away work: the untried transitions of the lowest frame that has some (half of them
+   * when it has several), as an item another thread can {@link give}; null when nothing is
+   * worth giving (only the top frame's last transition is left).
+   */
+  split(): WorkItem | null {
+    const stack = this.stack;
+    for (let i = 0; i < stack.length; i++) {
+      const f = stack[i] as Frame;
+      const left = (f.todo.length - f.next) / 3;
+      if (left === 0 || (left === 1 && i === stack.length - 1)) continue;
+      const keep = Math.floor(left / 2);
+      const cut = f.next + keep * 3;
+      const todo = f.todo.slice(cut);
+      f.todo.length = cut;
+      return {
+        state: f.state,
+        path: [...this.base, ...this.between.slice(0, 2 * i)],
+        lastTid: f.lastTid,
+        preemptions: f.preemptions,
+        todo,
+      };
+    }
+    return null;
+  }
+
+  /** Frames on this part's stack (for progress). */
+  get depth(): number {
+    return this.stack.length;
+  }
+
+  /** Search bookkeeping hashed with the state (only under a preemption bound). */
+  private extra(lastTid: number, pre: number): number[] | undefined {
+    return this.bound === undefined ? undefined : [lastTid, pre];
+  }
+
+  /** The transitions to explore from `s`, or null when no thread can step. */
+  private successors(s: SimState, lastTid: number, pre: number): number[] | null {
+    const en = this.en;
+    const bound = this.bound;
+    enabledSteps(this.model, s, en);
+    if (en.tids.length === 0) return null;
+    let only = -1;
+    if (this.local && en.tids.length > 1) only = this.local.find(s, en.tids);
+    if (only >= 0 && this.cycles?.onCycle(s, only)) {
+      this.stats.localCycleStates++;
+      only = -1;
+    }
+    const todo: number[] = [];
+    const lastEnabled = lastTid >= 0 && en.tids.includes(lastTid);
+    for (let i = 0; i < en.tids.length; i++) {
+      const t = en.tids[i] as number;
+      if (only >= 0 && t !== only) continue;
+      if (bound !== undefined && lastEnabled && t !== lastTid && pre + 1 > bound) {
+        this.cut ??= `preemption bound ${bound}`;
+        continue;
+      }
+      const n = en.opts[i] as number;
+      for (let c = 0; c < n; c++) todo.push(t, c, n);
+    }
+    if (only >= 0) this.stats.ampleStates++;
+    return todo;
+  }
+
+  /** Preemptions after thread t steps from `s` (last thread lastTid, pre so far). */
+  private preOf(s: SimState, lastTid: number, pre: number, t: number): number {
+    if (this.bound === undefined || lastTid < 0 || t === lastTid) return pre;
+    enabledSteps(this.model, s, this.en);
+    return this.en.tids.includes(lastTid) ? pre + 1 : pre;
+  }
+}
