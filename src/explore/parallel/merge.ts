@@ -1,6 +1,6 @@
 import type { Pick } from '../../sim/schedule.js';
 import type { ExploreResult, ExploreStats } from '../types.js';
-import type { FoundViolation } from '../transition.js';
+import type { FoundViolation } from '../../check/checks.js';
 import type { PartStats } from './searchPart.js';
 
 /** What one thread's part of a parallel search ended with (plain data). */

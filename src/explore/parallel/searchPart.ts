@@ -3,7 +3,9 @@ import type { MutableSimState, SimState } from '../../state/types.js';
 import type { Model } from '../../sim/model.js';
 import type { Pick } from '../../sim/schedule.js';
 import type { Property } from '../../check/types.js';
-import { CheckSet, enabledSteps, execute, type FoundViolation } from '../transition.js';
+import { Checks, type FoundViolation } from '../../check/checks.js';
+import { enabledList, enabledSteps, endRun } from '../../sim/step.js';
+import { execute } from '../transition.js';
 import { LocalSteps } from '../localStep.js';
 import { Symmetry } from '../symmetry.js';
 import { Visited } from '../visited.js';
@@ -80,12 +82,12 @@ export class SearchPart {
   picks: Pick[] | null = null;
   /** Why this part stopped short (a bound or the state limit), or null. */
   cut: string | null = null;
-  private readonly checks: CheckSet;
+  private readonly checks: Checks;
   private readonly local: LocalSteps | null;
   private readonly cycles: LocalCycles | null;
   private readonly visited: Visited;
   private readonly bound: number | undefined;
-  private readonly en = { tids: [] as number[], opts: [] as number[] };
+  private readonly en = enabledList();
   private stack: Frame[] = [];
   /** Picks from the initial state to stack[0]. */
   private base: number[] = [];
@@ -98,7 +100,7 @@ export class SearchPart {
     private readonly o: ExploreOptions,
     private readonly set: SharedFingerprintSet,
   ) {
-    this.checks = new CheckSet(model, properties);
+    this.checks = new Checks(model, properties, true);
     this.bound = o.preemptionBound;
     const por = (o.por ?? true) && this.bound === undefined;
     this.local = por ? new LocalSteps(model) : null;
@@ -198,9 +200,10 @@ export class SearchPart {
   }
 
   /** A state where no thread can step: the end of a run; true when that violates. */
-  private terminal(state: SimState, depth: number, last: number[]): boolean {
+  private terminal(state: MutableSimState, depth: number, last: number[]): boolean {
     if (state.threads.some((t) => t.stack.length > 0)) this.stats.deadlocks++;
-    const v = this.checks.checkTerminal(state, depth);
+    endRun(state, this.checks, depth);
+    const v = this.checks.first;
     if (!v) return false;
     this.violation = v;
     this.picks = this.pathPicks(last);
