@@ -15,6 +15,7 @@ import {
 } from '../../src/index.js';
 import { runJobs } from './explorePool.js';
 import { runThreadedJob, splittable } from '../parallel/job.js';
+import { exploreOnQueue } from '../queue/explore.js';
 import { checkWorkers, defaultMaxMemoryMb, THREAD_MB } from '../parallel/resources.js';
 import type { ExploreJob, ExploreJobResult } from './exploreJob.js';
 
@@ -39,6 +40,8 @@ interface ExploreOpts {
   bfsStates?: number;
   out?: string;
   json?: boolean;
+  queue?: string;
+  jobs?: number;
 }
 
 const STRATEGIES = ['dfs', 'bfs', 'random', 'pct'] as const;
@@ -159,6 +162,15 @@ export const exploreCommand: CommandModule = {
         'state budget of the shortest-counterexample BFS',
         intArg('--bfs-states'),
       )
+      .option(
+        '--queue <url>',
+        'run on `ptesim worker` processes through a Redis queue (redis://host:port)',
+      )
+      .option(
+        '--jobs <n>',
+        'with --queue: cut the search into about this many jobs (default 16)',
+        intArg('--jobs', 100_000),
+      )
       .option('--out <file>', 'write the counterexample log here')
       .option('--json', 'machine-readable output')
       .action(async (name: string, o: ExploreOpts) => {
@@ -174,7 +186,7 @@ export const exploreCommand: CommandModule = {
           ...(o.variant !== undefined && { variant: o.variant }),
         });
         const maxMemoryMb = o.maxMemory ?? defaultMaxMemoryMb();
-        if (o.workers !== undefined) checkWorkers(o.workers, maxMemoryMb);
+        if (o.workers !== undefined && o.queue === undefined) checkWorkers(o.workers, maxMemoryMb);
         const workers =
           o.workers ??
           Math.max(1, Math.min(availableParallelism(), Math.floor(maxMemoryMb / THREAD_MB)));
@@ -203,10 +215,11 @@ export const exploreCommand: CommandModule = {
         };
         // Random/PCT: split the runs over the workers (disjoint seed ranges).
         const jobs: ExploreJob[] = [];
-        if ((strategy === 'random' || strategy === 'pct') && workers > 1) {
+        const split = o.queue !== undefined ? (o.jobs ?? 16) : workers;
+        if ((strategy === 'random' || strategy === 'pct') && split > 1) {
           const runs = o.runs ?? 1000;
-          const per = Math.ceil(runs / workers);
-          for (let w = 0; w < workers; w++)
+          const per = Math.ceil(runs / split);
+          for (let w = 0; w < split; w++)
             jobs.push({
               ...base,
               options: {
@@ -223,9 +236,11 @@ export const exploreCommand: CommandModule = {
           sampling ? (jobs[0]?.options.runs ?? 1000) : undefined,
         );
         const results =
-          jobs.length === 1 && splittable(base, workers)
-            ? [await runThreadedJob(base, workers, { progress: (p) => meter.update(p) })]
-            : await runJobs(jobs, workers, (_, p) => meter.update(p));
+          o.queue !== undefined
+            ? await exploreOnQueue(o.queue, jobs, model, o.jobs ?? 16)
+            : jobs.length === 1 && splittable(base, workers)
+              ? [await runThreadedJob(base, workers, { progress: (p) => meter.update(p) })]
+              : await runJobs(jobs, workers, (_, p) => meter.update(p));
         meter.done();
         const r =
           results.find((x) => x.result.verdict === 'violated') ?? (results[0] as ExploreJobResult);

@@ -12,6 +12,7 @@ import {
   type Scenario,
 } from '../../src/index.js';
 import { overMemory } from '../parallel/resources.js';
+import { exploreSubtree, type Subtree } from '../queue/subtree.js';
 
 /** One search, as plain data (it crosses a worker boundary). */
 export interface ExploreJob {
@@ -26,6 +27,8 @@ export interface ExploreJob {
   /** State budget of the shortest-counterexample BFS. @default 3_000_000 */
   readonly bfsMaxStates?: number;
   readonly maxMemoryMb?: number;
+  /** Explore only this subtree of the search (a job from `explore --queue`). */
+  readonly subtree?: Subtree;
 }
 
 export interface ExploreJobResult {
@@ -61,6 +64,21 @@ export function runJob(job: ExploreJob, hooks: JobHooks = {}): ExploreJobResult 
   const limit = job.maxMemoryMb;
   let states = 0;
   const t0 = performance.now();
+  const stop = (): string | null => {
+    const rss = process.memoryUsage.rss();
+    if (rss > peak) peak = rss;
+    if (limit !== undefined && overMemory(rss, states, limit))
+      return `memory limit ${limit} MB reached`;
+    return hooks.stop?.() ?? null;
+  };
+  if (job.subtree) {
+    const subtree = job.subtree;
+    const r = exploreSubtree({ ...job, subtree }, model, {
+      ...(hooks.progress && { progress: hooks.progress }),
+      stop: () => stop(),
+    });
+    return finishJob(job, model, r, t0, peak);
+  }
   const result = explore(model, {
     // Under a memory limit, look at memory every 2000 transitions (a few ms).
     ...(limit !== undefined && { progressEvery: 2000 }),
@@ -70,13 +88,7 @@ export function runJob(job: ExploreJob, hooks: JobHooks = {}): ExploreJobResult 
       states = p.states;
       hooks.progress?.(p);
     },
-    shouldStop: () => {
-      const rss = process.memoryUsage.rss();
-      if (rss > peak) peak = rss;
-      if (limit !== undefined && overMemory(rss, states, limit))
-        return `memory limit ${limit} MB reached`;
-      return hooks.stop?.() ?? null;
-    },
+    shouldStop: stop,
   });
   return finishJob(job, model, result, t0, peak);
 }

@@ -21,8 +21,9 @@ export async function runJobs(
   workers: number,
   onProgress?: (jobIndex: number, p: ExploreProgress) => void,
   onDone?: (jobIndex: number, r: ExploreJobResult) => void,
+  /** A stop flag the caller may raise (word 0 ≠ 0) to end the searches as on Ctrl-C. */
+  stop: SharedArrayBuffer = new SharedArrayBuffer(4),
 ): Promise<ExploreJobResult[]> {
-  const stop = new SharedArrayBuffer(4);
   const flag = new Int32Array(stop);
   const onSigint = (): void => {
     Atomics.store(flag, 0, 1);

@@ -11,6 +11,7 @@ import { exportCommand } from './export.js';
 import { diffCommand } from './diff.js';
 import { auditCommand } from './audit.js';
 import { bisectCommand } from './bisect.js';
+import { workerCommand } from './worker.js';
 
 /** Every CLI command; one line each. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -26,4 +27,5 @@ export const COMMANDS: readonly CommandModule[] = [
   diffCommand,
   auditCommand,
   bisectCommand,
+  workerCommand,
 ];

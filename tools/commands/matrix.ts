@@ -16,6 +16,7 @@ import {
   type Scenario,
 } from '../../src/index.js';
 import { runJobs } from './explorePool.js';
+import { runOnQueue } from '../queue/queue.js';
 import type { ExploreJob } from './exploreJob.js';
 import { exploreJson, progressLine, writeCounterexample } from './explore.js';
 import {
@@ -38,6 +39,7 @@ interface MatrixOpts {
   bfsStates: number;
   seeds?: number;
   workers?: number;
+  queue?: string;
   outDir?: string;
   json?: boolean;
   markdown?: boolean;
@@ -83,6 +85,7 @@ export const matrixCommand: CommandModule = {
       )
       .option('--seeds <n>', 'random/pct: executions per cell', intArg('--seeds', 1_000_000))
       .option('--workers <n>', 'worker threads (default: every core)', intArg('--workers', 256))
+      .option('--queue <url>', 'run the cells on `ptesim worker` processes (redis://host:port)')
       .option('--out-dir <dir>', 'write counterexample logs here')
       .option('--json', 'machine-readable output')
       .option('--markdown', 'a Markdown table')
@@ -125,7 +128,11 @@ export const matrixCommand: CommandModule = {
         const meter = progressLine(io, 'matrix');
         let done = 0;
         const t0 = performance.now();
-        const results = await runJobs(jobs, workers, undefined, () => {
+        const run = (onCell: () => void) =>
+          o.queue !== undefined
+            ? runOnQueue(o.queue, jobs, onCell)
+            : runJobs(jobs, workers, undefined, onCell);
+        const results = await run(() => {
           done++;
           meter.update({
             states: done,

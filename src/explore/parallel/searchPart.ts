@@ -6,6 +6,7 @@ import type { Property } from '../../check/types.js';
 import { Checks, type FoundViolation } from '../../check/checks.js';
 import { enabledList, enabledSteps, endRun } from '../../sim/step.js';
 import { execute } from '../transition.js';
+import { stepOptions } from '../../sim/decide.js';
 import { LocalSteps } from '../localStep.js';
 import { Symmetry } from '../symmetry.js';
 import { Visited } from '../visited.js';
@@ -248,6 +249,53 @@ export class SearchPart {
       };
     }
     return null;
+  }
+
+  /**
+   * Give away everything: each frame's untried transitions as an item (lowest frame first);
+   * this part is left idle. Used to cut a search into subtrees that other machines explore.
+   */
+  drain(): WorkItem[] {
+    const items: WorkItem[] = [];
+    this.stack.forEach((f, i) => {
+      if (f.next >= f.todo.length) return;
+      items.push({
+        state: f.state,
+        path: [...this.base, ...this.between.slice(0, 2 * i)],
+        lastTid: f.lastTid,
+        preemptions: f.preemptions,
+        todo: f.todo.slice(f.next),
+      });
+    });
+    this.stack = [];
+    this.between.length = 0;
+    return items;
+  }
+
+  /**
+   * Untried transitions on the stack, and whether this part can go on (for {@link drain}:
+   * explore until there are enough to cut).
+   */
+  get untried(): number {
+    let n = 0;
+    for (const f of this.stack) n += (f.todo.length - f.next) / 3;
+    return n;
+  }
+
+  /**
+   * The state at the end of `path` (tid, choice pairs from the initial state), rebuilt by
+   * executing the picks: how a subtree sent as picks (not as a state) is taken up elsewhere.
+   */
+  stateAt(path: readonly number[]): SimState {
+    let state: SimState = initialMutableState(this.model.scenario) as SimState;
+    for (let i = 0; i < path.length; i += 2) {
+      const tid = path[i] as number;
+      const choice = path[i + 1] as number;
+      const of = stepOptions(this.model, state, tid);
+      if (choice >= of) throw new Error(`pick ${i / 2} (${tid}.${choice}) is not enabled`);
+      state = execute(this.model, this.checks, state, tid, choice, of, i / 2 + 1).state as SimState;
+    }
+    return state;
   }
 
   /** Frames on this part's stack (for progress). */

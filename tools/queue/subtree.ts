@@ -1,0 +1,110 @@
+import {
+  defaultProperties,
+  getProperty,
+  SimError,
+  type ExploreProgress,
+  type ExploreResult,
+  type Model,
+} from '../../src/index.js';
+import { mergeParts } from '../../src/explore/parallel/merge.js';
+import { SearchPart, type WorkItem } from '../../src/explore/parallel/searchPart.js';
+import { SharedFingerprintSet } from '../../src/explore/parallel/sharedSet.js';
+import type { ExploreJob } from '../commands/exploreJob.js';
+
+/** A subtree of an exhaustive search, sent as picks (JSON-safe): see {@link cutSearch}. */
+export interface Subtree {
+  /** tid, choice pairs from the initial state to the subtree's root. */
+  readonly path: readonly number[];
+  readonly lastTid: number;
+  readonly preemptions: number;
+  /** The transitions to explore from the root (tid, choice, alternatives triples). */
+  readonly todo: readonly number[];
+}
+
+const propsOf = (job: ExploreJob) => job.properties?.map(getProperty) ?? defaultProperties(false);
+
+/**
+ * Cut an exhaustive DFS into subtrees for other machines: explore from the initial state
+ * until at least `count` transitions are untried on the stack (or the search ends), then hand
+ * out every frame's untried transitions as one subtree each. Every state this prefix stored
+ * was either finished here or is on the stack, so the subtrees together cover the rest.
+ * Returns the prefix's own result too (a violation or the end of the search may come first).
+ */
+export function cutSearch(
+  job: ExploreJob,
+  model: Model,
+  count: number,
+): { prefix: ExploreResult; subtrees: Subtree[] } {
+  const props = propsOf(job);
+  const set = SharedFingerprintSet.create(64 << 20);
+  const part = new SearchPart(model, props, job.options, set);
+  part.begin();
+  let status = part.step(0);
+  while (status === 'busy' && part.untried < count) status = part.step(16);
+  const items = status === 'busy' ? part.drain() : [];
+  const prefix = mergeParts(
+    [{ stats: part.stats, violation: part.violation, picks: part.picks, cut: part.cut }],
+    props.map((p) => p.id),
+    set.size,
+    set.bytes,
+    null,
+  );
+  return {
+    prefix,
+    subtrees: items.map((it: WorkItem) => ({
+      path: it.path,
+      lastTid: it.lastTid,
+      preemptions: it.preemptions,
+      todo: it.todo,
+    })),
+  };
+}
+
+/**
+ * Explore one subtree to the end with its own visited set (DFS with the reductions of the
+ * parallel search). `stop` is polled every 2000 transitions: a reason ends it inconclusive.
+ */
+export function exploreSubtree(
+  job: ExploreJob & { readonly subtree: Subtree },
+  model: Model,
+  hooks: { progress?(p: ExploreProgress): void; stop?(states: number): string | null },
+): ExploreResult {
+  const props = propsOf(job);
+  const set = SharedFingerprintSet.create((job.maxMemoryMb ?? 4096) * 1e6);
+  const part = new SearchPart(model, props, job.options, set);
+  const sub = job.subtree;
+  let state;
+  try {
+    state = part.stateAt(sub.path);
+  } catch (e) {
+    throw new SimError('BAD_ARGUMENT', `subtree job: ${(e as Error).message}`);
+  }
+  part.give({
+    state,
+    path: sub.path,
+    lastTid: sub.lastTid,
+    preemptions: sub.preemptions,
+    todo: sub.todo,
+  });
+  let stopped: string | null = null;
+  for (;;) {
+    const r = part.step(2000);
+    if (r !== 'busy') break;
+    hooks.progress?.({
+      states: set.size,
+      transitions: part.stats.transitions,
+      depth: part.depth,
+      queue: part.depth,
+      runs: 0,
+    });
+    stopped = hooks.stop?.(set.size) ?? null;
+    if (stopped !== null) break;
+  }
+  return mergeParts(
+    [{ stats: part.stats, violation: part.violation, picks: part.picks, cut: part.cut }],
+    props.map((p) => p.id),
+    set.size,
+    set.bytes,
+    stopped,
+  );
+}
