@@ -1,5 +1,5 @@
 import type { MutableSimState, SimState } from '../state/types.js';
-import { KNOWN_ROOT, verifyKnownShapes } from './knownShape.js';
+import { STATE_OPS, type HashLanes, type StateOps } from './stateOps.js';
 
 /**
  * A fast 64-bit fingerprint of a plain-data state (two independent 32-bit multiply-xorshift
@@ -11,16 +11,32 @@ import { KNOWN_ROOT, verifyKnownShapes } from './knownShape.js';
  * with probability at most n^2 / 2^65 (1e-6 at 6 million states). `ExploreOptions.exact`
  * stores full keys instead and rules this out.
  */
-export class Fingerprint {
+export class Fingerprint implements HashLanes {
   a = 0;
   b = 0;
+  ea = 0;
+  eb = 0;
   private calls = 0;
+  /**
+   * Element hashes by identity, two ways per position, for the parts the schema marks
+   * `hashCache` (thread stacks, TLBs): an element a step did not touch is the parent's object
+   * (copy-on-write successors), and no object of a completed state is ever mutated, so its hash
+   * is reused. The cache holds its objects, so an identity is never recycled while cached.
+   */
+  readonly cacheObj: unknown[][];
+  readonly cacheHash: Int32Array[];
+
+  constructor(private readonly ops: StateOps = STATE_OPS) {
+    this.cacheObj = ops.schema.map(() => []);
+    this.cacheHash = ops.schema.map(() => new Int32Array(0));
+  }
 
   of(state: SimState | MutableSimState, extra?: readonly number[]): this {
     this.a = 0x9e3779b9 | 0;
     this.b = 0x85ebca6b | 0;
-    if ((this.calls++ & 255) === 0) verifyKnownShapes(state);
-    this.known(state as MutableSimState);
+    if ((this.calls++ & 255) === 0) this.ops.verify(state);
+    // Field by field as the schema describes the state, generically for the rest.
+    this.ops.hash(state, this);
     if (extra) for (const x of extra) this.num(x);
     // finalise (murmur3 fmix on each lane, cross-mixed)
     let a = this.a ^ (this.b >>> 16);
@@ -34,168 +50,6 @@ export class Fingerprint {
     return this;
   }
 
-  /** Field-by-field walk of the known parts (see knownShape.ts), generic for the rest. */
-  private known(s: MutableSimState): void {
-    this.num(-0x100 - s.pages.length);
-    for (const p of s.pages) {
-      this.num(p.version);
-      this.num(p.device);
-    }
-    this.num(-0x100 - s.mms.length);
-    for (const m of s.mms) {
-      this.ints(m.ptes);
-      this.num(m.pending);
-      this.num(m.seq);
-      this.num(m.active);
-    }
-    this.num(-0x100 - s.tlbs.length);
-    for (let c = 0; c < s.tlbs.length; c++) {
-      this.tlbHash(s.tlbs[c] as MutableSimState['tlbs'][number], c);
-      this.num(this.ea);
-      this.num(this.eb);
-    }
-    this.num(-0x100 - s.locks.length);
-    for (const l of s.locks) {
-      this.num(l.owner);
-      this.num(l.readers);
-    }
-    this.num(-0x100 - s.bitmaps.length);
-    for (const b of s.bitmaps) this.ints(b);
-    this.num(s.bounds.start);
-    this.num(s.bounds.end);
-    this.num(-0x100 - s.threads.length);
-    for (let t = 0; t < s.threads.length; t++) {
-      this.threadHash(s.threads[t] as MutableSimState['threads'][number], t);
-      this.num(this.ea);
-      this.num(this.eb);
-    }
-    this.num(-0x100 - s.smmus.length);
-    for (const m of s.smmus) {
-      this.num(m.mm);
-      this.num(m.seq);
-      this.ints(m.sptes);
-      this.ints(m.susp);
-    }
-    this.num(s.warnings);
-    let i = 0;
-    for (const k in s) {
-      if (i++ < KNOWN_ROOT.length) continue;
-      this.num(-0x5000 - k.length);
-      this.value((s as unknown as Record<string, unknown>)[k]);
-    }
-  }
-
-  /** The last element hash (two 32-bit lanes). */
-  private ea = 0;
-  private eb = 0;
-  /**
-   * Element hashes by identity, two ways per position (thread t, CPU c): an element a step
-   * did not touch is the parent's object (copy-on-write successors), and no object of a
-   * completed state is ever mutated, so its hash is reused. The cache holds its objects, so
-   * an identity is never recycled while cached. Misses only cost the walk.
-   */
-  private readonly thObj: unknown[] = [];
-  private thHash = new Int32Array(0);
-  private readonly tlbObj: unknown[] = [];
-  private tlbHashes = new Int32Array(0);
-
-  /** Look `o` up at position `slot`; on a hit ea/eb hold its hash. */
-  private cached(objs: unknown[], hashes: Int32Array, o: unknown, slot: number): boolean {
-    const w = slot * 2;
-    if (objs[w] === o) {
-      this.ea = hashes[2 * w] as number;
-      this.eb = hashes[2 * w + 1] as number;
-      return true;
-    }
-    if (objs[w + 1] === o) {
-      this.ea = hashes[2 * w + 2] as number;
-      this.eb = hashes[2 * w + 3] as number;
-      return true;
-    }
-    return false;
-  }
-
-  /** Remember ea/eb for `o` at `slot` (the older way moves out). */
-  private remember(objs: unknown[], hashes: Int32Array, o: unknown, slot: number): void {
-    const w = slot * 2;
-    objs[w + 1] = objs[w];
-    hashes[2 * w + 2] = hashes[2 * w] as number;
-    hashes[2 * w + 3] = hashes[2 * w + 1] as number;
-    objs[w] = o;
-    hashes[2 * w] = this.ea;
-    hashes[2 * w + 1] = this.eb;
-  }
-
-  private threadHash(th: MutableSimState['threads'][number], slot: number): void {
-    if (slot * 4 + 4 > this.thHash.length) {
-      const h = new Int32Array(slot * 8 + 8);
-      h.set(this.thHash);
-      this.thHash = h;
-    }
-    if (this.cached(this.thObj, this.thHash, th, slot)) return;
-    const st = th.stack;
-    let a = 0x2545f491 ^ st.length;
-    let b = 0x68e31da4 + st.length;
-    for (let j = 0; j < st.length; j++) {
-      const f = st[j] as MutableSimState['threads'][number]['stack'][number];
-      const l = f.l;
-      for (let i = -3; i < l.length; i++) {
-        const v =
-          i === -3
-            ? this.fnId(f.fn)
-            : i === -2
-              ? f.pc
-              : i === -1
-                ? -0x4000 - l.length
-                : (l[i] as number);
-        const x = (v | 0) === v ? v : hashNonInt(v);
-        a = Math.imul(a ^ x, 0x01000193);
-        a ^= a >>> 15;
-        b = Math.imul(b + x + 0x7f4a7c15, 0x5bd1e995);
-        b ^= b >>> 13;
-      }
-    }
-    this.ea = a;
-    this.eb = b;
-    this.remember(this.thObj, this.thHash, th, slot);
-  }
-
-  private tlbHash(t: MutableSimState['tlbs'][number], slot: number): void {
-    if (slot * 4 + 4 > this.tlbHashes.length) {
-      const h = new Int32Array(slot * 8 + 8);
-      h.set(this.tlbHashes);
-      this.tlbHashes = h;
-    }
-    if (this.cached(this.tlbObj, this.tlbHashes, t, slot)) return;
-    let a = 0x2545f491 ^ (-0x200 - t.length);
-    let b = 0x68e31da4 + t.length;
-    for (let j = 0; j < t.length; j++) {
-      const e = t[j] as MutableSimState['tlbs'][number][number];
-      for (let i = 0; i < 6; i++) {
-        const v =
-          i === 0
-            ? e.mm
-            : i === 1
-              ? e.vpn
-              : i === 2
-                ? e.pfn
-                : i === 3
-                  ? e.w
-                  : i === 4
-                    ? e.d
-                    : e.susp;
-        const x = (v | 0) === v ? v : hashNonInt(v);
-        a = Math.imul(a ^ x, 0x01000193);
-        a ^= a >>> 15;
-        b = Math.imul(b + x + 0x7f4a7c15, 0x5bd1e995);
-        b ^= b >>> 13;
-      }
-    }
-    this.ea = a;
-    this.eb = b;
-    this.remember(this.tlbObj, this.tlbHashes, t, slot);
-  }
-
   /** Step machine names seen, and their ids (few: a linear scan beats a Map). */
   private readonly fns: string[] = [];
   private readonly fnHashes: number[] = [];
@@ -204,7 +58,7 @@ export class Fingerprint {
    * A step machine name's id: a hash of the name itself, not the order names were first seen,
    * so that every thread of a parallel search fingerprints a state alike.
    */
-  private fnId(fn: string): number {
+  fnId(fn: string): number {
     const fns = this.fns;
     for (let i = 0; i < fns.length; i++) if (fns[i] === fn) return this.fnHashes[i] as number;
     let h = 0x811c9dc5 | 0;
@@ -216,12 +70,7 @@ export class Fingerprint {
     return h;
   }
 
-  private ints(xs: readonly number[]): void {
-    this.num(-0x4000 - xs.length);
-    for (let i = 0; i < xs.length; i++) this.num(xs[i] as number);
-  }
-
-  private num(n: number): void {
+  num(n: number): void {
     const x = (n | 0) === n ? n : hashNonInt(n);
     this.a = Math.imul(this.a ^ x, 0x01000193);
     this.a ^= this.a >>> 15;
@@ -229,7 +78,7 @@ export class Fingerprint {
     this.b ^= this.b >>> 13;
   }
 
-  private value(v: unknown): void {
+  value(v: unknown): void {
     if (typeof v === 'number') return this.num(v);
     if (Array.isArray(v)) {
       this.num(-0x4000 - v.length);

@@ -1,22 +1,24 @@
 import type { MutableSimState, SimState } from '../state/types.js';
 import { initialMutableState } from '../state/init.js';
-import { KNOWN_ROOT } from './knownShape.js';
+import { programOf } from '../kernel/programs.js';
 import type { Model } from '../sim/model.js';
+import { STATE_OPS, type LocalIds, type LocalsRenamer, type StateOps } from './stateOps.js';
 
 /**
  * Symmetry reduction over threads the scenario makes interchangeable (the explorer finds
  * them; no scenario field is needed):
  * - callers (kind 'caller') with the same protocol and range; `clean` callers own private
- *   bitmaps, which move with them (and so does the bitmap id in their helper frames, slot
- *   {@link HELPER_BM_SLOT});
+ *   bitmaps, which move with them (and so does the bitmap id in their helper frames, the slot
+ *   the helper's step machine declares in `ids`);
  * - user threads with the same mm, ops and write count on distinct CPUs that no other user
  *   thread uses, when TLB shootdowns are one atomic step (`flush: atomic`: a per-CPU
  *   shootdown walks CPUs in a fixed order, which a CPU permutation would not respect).
  *
  * Permuting threads t ↔ u (and their CPUs) maps a reachable state to a reachable state with
- * the same verdicts, because the model refers to a thread only through: its stack, lock
- * owners and reader bitmasks, the `susp` ghost bitmasks of TLB entries and secondary MMUs,
- * and its CPU's TLB. The canonical key is the least key over the group's images.
+ * the same verdicts, because the model refers to a thread only through what the state schema
+ * (src/state/schema.ts) marks: parts indexed by thread, CPU or bitmap, fields holding thread
+ * ids or bitmasks of them, and ids in frame locals that step machines declare. The canonical
+ * key is the least key over the group's images.
  */
 export class Symmetry {
   private constructor(
@@ -32,11 +34,22 @@ export class Symmetry {
     /** Private bitmap of each thread (0 = the driver's shared one). */
     private readonly bitmapOf: readonly number[],
     nBitmaps: number,
+    private readonly ops: StateOps,
   ) {
     this.tidIdentity = cpuOf.map((_, i) => i);
     this.cpuIdentity = Array.from({ length: nCpus }, (_, i) => i);
     this.bmIdentity = Array.from({ length: nBitmaps }, (_, i) => i);
+    for (const g of groups)
+      for (const t of g) {
+        this.fixedTids &= ~(1 << t);
+        const b = bitmapOf[t] ?? 0;
+        if (b > 0) this.fixedBitmaps &= ~(1 << b);
+      }
   }
+
+  /** Bit t: no group moves thread t; bit b: no group moves bitmap b (signatures keep them). */
+  private fixedTids = -1;
+  private fixedBitmaps = -1;
 
   private readonly bmIdentity: number[];
 
@@ -121,49 +134,31 @@ export class Symmetry {
     }
     if (!p) return { state, extra, permuted: false };
     return {
-      state: permute(state, p, cpu ?? this.cpuIdentity, this.bitmapPerm(p)),
+      state: permute(state, p, cpu ?? this.cpuIdentity, this.bitmapPerm(p), this.ops),
       extra: extra && remapExtra(extra, p),
       permuted: true,
     };
   }
 
   /** Per thread: the parts its last signature was taken over, and that signature. */
-  private readonly sigThread: unknown[] = [];
-  private readonly sigTlb: unknown[] = [];
-  private readonly sigBitmap: unknown[] = [];
-  private readonly sigValue: number[] = [];
+  private readonly sigCache: unknown[][] = [];
 
   /**
-   * {@link signature}, reused while thread t's object, its CPU's TLB and its bitmap are the
-   * same objects as last time (the explorer never mutates a completed state's objects, and
-   * successors share what a step does not touch).
+   * A signature of member t (its thread's, its CPU's and its bitmap's elements), reused while
+   * they are the same objects as last time (the explorer never mutates a completed state's
+   * objects, and successors share what a step does not touch).
    */
   private sig(state: SimState, t: number, cpu: number, bm: number): number {
-    const th = state.threads[t];
-    const tlb = cpu >= 0 ? state.tlbs[cpu] : undefined;
-    const bits = bm > 0 ? state.bitmaps[bm] : undefined;
-    if (
-      th !== undefined &&
-      this.sigThread[t] === th &&
-      this.sigTlb[t] === tlb &&
-      this.sigBitmap[t] === bits
-    )
-      return this.sigValue[t] as number;
-    const v = signature(state, t, cpu, bm);
-    this.sigThread[t] = th;
-    this.sigTlb[t] = tlb;
-    this.sigBitmap[t] = bits;
-    this.sigValue[t] = v;
-    return v;
+    const c = (this.sigCache[t] ??= []);
+    return this.ops.memberSig(state, t, cpu, bm, c, idsOf, this.fixedTids, this.fixedBitmaps);
   }
 
   /** The symmetry group of a model, or null when it is trivial. */
-  static of(model: Model): Symmetry | null {
+  static of(model: Model, ops: StateOps = STATE_OPS): Symmetry | null {
     const s = model.scenario;
-    // Root fields beyond the known ones (per-CPU flush bookkeeping, reclaim generations, ...)
-    // may hold thread or CPU numbers this class does not rename: no symmetry then.
-    const root = Object.keys(initialMutableState(s));
-    if (root.some((k) => !KNOWN_ROOT.includes(k))) return null;
+    // Root fields the state schema does not describe may hold thread or CPU numbers that
+    // could not be renamed: no symmetry then.
+    if (ops.unknownRoots(initialMutableState(s)).length > 0) return null;
     // Other thread kinds (mprotect, clear_refs, devices, reclaim, ...) may name CPUs or threads.
     if (!s.threads.every((t) => t.kind === 'user' || t.kind === 'caller' || t.kind === 'drain'))
       return null;
@@ -225,6 +220,7 @@ export class Symmetry {
       s.cpus,
       model.layout.bitmapOf,
       model.layout.nBitmaps,
+      ops,
     );
   }
 
@@ -242,47 +238,12 @@ export class Symmetry {
     for (let i = 0; i < this.perms.length; i++) {
       const p = this.perms[i] as readonly number[];
       f(
-        permute(state, p, this.cpuPerms[i] as readonly number[], this.bitmapPerm(p)),
+        permute(state, p, this.cpuPerms[i] as readonly number[], this.bitmapPerm(p), this.ops),
         extra && remapExtra(extra, p),
         true,
       );
     }
   }
-}
-
-/** A cheap hash of thread t's stack (and of CPU `cpu`'s TLB when cpu >= 0, its bitmap when bm > 0). */
-function signature(state: SimState, t: number, cpu: number, bm: number): number {
-  // FNV-1a style over 32-bit words, in a local (this runs for every group member of every
-  // successor).
-  let h = 0x811c9dc5;
-  const th = state.threads[t];
-  const stack = th ? th.stack : [];
-  h = Math.imul(h ^ stack.length, 0x01000193);
-  for (let j = 0; j < stack.length; j++) {
-    const f = stack[j] as (typeof stack)[number];
-    h = Math.imul(h ^ (f.fn.length + 31 * f.fn.charCodeAt(0)), 0x01000193);
-    h = Math.imul(h ^ f.pc, 0x01000193);
-    const l = f.l;
-    for (let i = 0; i < l.length; i++) h = Math.imul(h ^ (l[i] as number), 0x01000193);
-  }
-  if (bm > 0) {
-    const bits = state.bitmaps[bm];
-    if (bits)
-      for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ (bits[i] as number), 0x01000193);
-  }
-  if (cpu >= 0) {
-    const tlb = state.tlbs[cpu];
-    if (tlb)
-      for (let i = 0; i < tlb.length; i++) {
-        const e = tlb[i] as (typeof tlb)[number];
-        h = Math.imul(h ^ e.mm, 0x01000193);
-        h = Math.imul(h ^ e.vpn, 0x01000193);
-        h = Math.imul(h ^ e.pfn, 0x01000193);
-        h = Math.imul(h ^ (e.w * 2 + e.d), 0x01000193);
-        h = Math.imul(h ^ e.susp, 0x01000193);
-      }
-  }
-  return h >>> 0;
 }
 
 function remapExtra(extra: readonly number[], p: readonly number[] | null): number[] {
@@ -291,53 +252,26 @@ function remapExtra(extra: readonly number[], p: readonly number[] | null): numb
   return [p && last >= 0 ? (p[last] ?? last) : last, ...extra.slice(1)];
 }
 
-function mapMask(mask: number, p: readonly number[]): number {
-  let out = 0;
-  for (let t = 0; mask !== 0 && t < 31; t++, mask >>>= 1) if (mask & 1) out |= 1 << (p[t] ?? t);
-  return out;
-}
+/** The id slots of frame locals, as their step machine declares them. */
+const idsOf: LocalIds = (fn) => programOf(fn).ids;
 
-/** Local slot of the helper frame that holds its bitmap id (src/kernel/helper.ts HelperSlot.Bm). */
-export const HELPER_BM_SLOT = 3;
-
-/**
- * Thread t's stack with the helper frames' bitmap slot renamed by `bm`, memoised per thread
- * on (source object, renaming): the explorer never mutates a completed state's objects, so
- * the same source gives the same (shared, never mutated) result.
- */
-const movedSrc: unknown[] = [];
-const movedKey: number[] = [];
-const movedOut: MutableSimState['threads'][number][] = [];
-
-function renameBitmaps(
-  th: MutableSimState['threads'][number],
-  t: number,
-  bm: readonly number[],
-  key: number,
-): MutableSimState['threads'][number] {
-  const st = th.stack;
-  let changed = false;
-  for (let j = 0; j < st.length && !changed; j++) {
-    const f = st[j] as MutableSimState['threads'][number]['stack'][number];
-    const old = f.l[HELPER_BM_SLOT] ?? 0;
-    if (f.fn === 'helper' && (bm[old] ?? 0) !== old) changed = true;
+/** Ids in frame locals, renamed as their step machine declares (StepMachine.ids). */
+const renameLocals: LocalsRenamer = (fn, l, p, bm) => {
+  const ids = idsOf(fn);
+  if (ids === undefined) return l;
+  let out = l;
+  const set = (slot: number, v: number): void => {
+    if ((out[slot] ?? 0) === v) return;
+    if (out === l) out = l.slice();
+    (out as number[])[slot] = v;
+  };
+  if (bm !== null) for (const slot of ids.bitmap ?? []) set(slot, bm[l[slot] ?? 0] ?? 0);
+  for (const slot of ids.tid ?? []) {
+    const t = l[slot] ?? -1;
+    if (t >= 0) set(slot, p[t] ?? t);
   }
-  if (!changed) return th;
-  if (movedSrc[t] === th && movedKey[t] === key) return movedOut[t] as typeof th;
-  const stack = st.slice();
-  for (let j = 0; j < stack.length; j++) {
-    const f = stack[j] as MutableSimState['threads'][number]['stack'][number];
-    if (f.fn !== 'helper') continue;
-    const l = f.l.slice();
-    l[HELPER_BM_SLOT] = bm[l[HELPER_BM_SLOT] ?? 0] ?? 0;
-    stack[j] = { fn: f.fn, pc: f.pc, l };
-  }
-  const out = { stack };
-  movedSrc[t] = th;
-  movedKey[t] = key;
-  movedOut[t] = out;
   return out;
-}
+};
 
 /** The state with thread t renamed p[t], CPU c renamed cpu[c] and bitmap b renamed bm[b]. */
 export function permute(
@@ -345,64 +279,9 @@ export function permute(
   p: readonly number[],
   cpu: readonly number[],
   bm: readonly number[] | null = null,
+  ops: StateOps = STATE_OPS,
 ): MutableSimState {
-  const s = state as unknown as MutableSimState;
-  const threads = s.threads.slice();
-  let bmKey = 0;
-  if (bm) for (let i = 0; i < bm.length; i++) bmKey = bmKey * 64 + (bm[i] as number) + 1;
-  for (let t = 0; t < s.threads.length; t++) {
-    const th = s.threads[t] as MutableSimState['threads'][number];
-    threads[p[t] ?? t] = bm ? renameBitmaps(th, t, bm, bmKey) : th;
-  }
-  const tlbs = s.tlbs.slice();
-  // Unchanged elements are reused (same identity: the explorer caches their hashes).
-  for (let c = 0; c < s.tlbs.length; c++) {
-    const tlb = s.tlbs[c] as MutableSimState['tlbs'][number];
-    let susp = false;
-    for (let i = 0; i < tlb.length; i++)
-      if ((tlb[i] as (typeof tlb)[number]).susp !== 0) susp = true;
-    tlbs[cpu[c] ?? c] = susp
-      ? tlb.map((e) => (e.susp === 0 ? e : { ...e, susp: mapMask(e.susp, p) }))
-      : tlb;
-  }
-  let locks = s.locks;
-  for (let i = 0; i < s.locks.length; i++) {
-    const l = s.locks[i] as MutableSimState['locks'][number];
-    const owner = l.owner >= 0 ? (p[l.owner] ?? l.owner) : l.owner;
-    const readers = l.readers === 0 ? 0 : mapMask(l.readers, p);
-    if (owner === l.owner && readers === l.readers) continue;
-    if (locks === s.locks) locks = s.locks.slice();
-    locks[i] = { owner, readers };
-  }
-  let bitmaps = s.bitmaps;
-  if (bm) {
-    bitmaps = s.bitmaps.slice();
-    for (let i = 0; i < s.bitmaps.length; i++)
-      bitmaps[bm[i] ?? i] = s.bitmaps[i] as MutableSimState['bitmaps'][number];
-  }
-  // The root in its key order (an object literal is much cheaper than a spread).
-  const out: MutableSimState = {
-    pages: s.pages,
-    mms: s.mms,
-    tlbs,
-    locks,
-    bitmaps,
-    bounds: s.bounds,
-    threads,
-    smmus: s.smmus,
-    warnings: s.warnings,
-  };
-  let k = 0;
-  for (const key in s)
-    if (k++ >= KNOWN_ROOT.length)
-      (out as unknown as Record<string, unknown>)[key] = (s as unknown as Record<string, unknown>)[
-        key
-      ];
-  if (Array.isArray(s.smmus))
-    out.smmus = s.smmus.map((m) =>
-      m.susp.some((x) => x !== 0) ? { ...m, susp: m.susp.map((x) => mapMask(x, p)) } : m,
-    );
-  return out;
+  return ops.permute(state, p, cpu, bm, renameLocals);
 }
 
 function permutations(xs: readonly number[]): number[][] {

@@ -5,7 +5,7 @@ import type { MutableSimState, SimState } from '../state/types.js';
 import { stepOptions } from '../sim/decide.js';
 import type { Model } from '../sim/model.js';
 import { takeStep } from '../sim/step.js';
-import { cloneKnown } from './knownShape.js';
+import { STATE_OPS } from './stateOps.js';
 import { cloneTouched } from './cloneTouched.js';
 import type { Footprints } from './footprint.js';
 
@@ -68,7 +68,7 @@ export function executeTracked(
   const reads = new Set<number>();
   const writes = new Set<number>();
   fp.track(parent, reads, (v) => stepOptions(model, v, tid));
-  const state = cloneKnown(parent);
+  const state = STATE_OPS.clone(parent);
   const view = state as unknown as SimState;
   const step = fp.track(parent, reads, (v) =>
     takeStep(

@@ -150,6 +150,8 @@ function advance(ctx: StepCtx, frame: FrameView, e: Emit, vpn: number, ptl: numb
 }
 
 export const helperProgram: StepMachine = {
+  // A clean caller's private bitmap moves with it under symmetry.
+  ids: { bitmap: [HelperSlot.Bm] },
   options(ctx, frame) {
     switch (frame.pc) {
       case 0:

@@ -22,6 +22,12 @@ export interface StepCtx {
 export interface StepMachine {
   options(ctx: StepCtx, frame: FrameView): number;
   step(ctx: StepCtx, frame: FrameView, choice: number): SimEvent[];
+  /**
+   * Local slots holding ids that symmetry reduction renames when it swaps threads (`tid`: a
+   * thread id or -1) or their private bitmaps (`bitmap`: a bitmap id). Slots not listed hold
+   * no such id (src/state/schema.ts, frame locals).
+   */
+  readonly ids?: { readonly tid?: readonly number[]; readonly bitmap?: readonly number[] };
 }
 
 /** Event builder for one step. Frame edits (goto/set) must precede a call (which pushes). */

@@ -9,7 +9,8 @@ import {
 } from '../../src/index.js';
 import { ShapeTable } from '../../src/explore/stateKey.js';
 import { Fingerprint, FingerprintSet } from '../../src/explore/stateHash64.js';
-import { cloneKnown, verifyKnownShapes } from '../../src/explore/knownShape.js';
+import { STATE_OPS } from '../../src/explore/stateOps.js';
+import { STATE_SCHEMA } from '../../src/state/schema.js';
 import { builtin } from '../helpers/scenarios.js';
 
 /** States seen along random runs of a built-in scenario (S-10 world: TLBs, frames, locks). */
@@ -60,9 +61,9 @@ describe('state keys, fingerprints and clones', () => {
     expect(set.size).toBe(1000);
   });
 
-  it('cloneKnown copies deeply and keeps key order', () => {
+  it('the schema clone copies deeply and keeps key order', () => {
     for (const s of states.slice(0, 50)) {
-      const c = cloneKnown(s);
+      const c = STATE_OPS.clone(s);
       expect(c).toEqual(s);
       expect(Object.keys(c)).toEqual(Object.keys(s));
       (c.pages[0] as { version: number }).version += 1;
@@ -75,18 +76,32 @@ describe('state keys, fingerprints and clones', () => {
       tlbs: Record<string, unknown>[][];
       pages: Record<string, unknown>[];
     };
-    verifyKnownShapes(s as unknown as SimState);
+    STATE_OPS.verify(s as unknown as SimState);
     (s.pages[0] as Record<string, unknown>)['extra'] = 1;
-    expect(() => verifyKnownShapes(s as unknown as SimState)).toThrow(/page objects/);
+    expect(() => STATE_OPS.verify(s as unknown as SimState)).toThrow(/pages objects/);
   });
 });
 
 describe('symmetry bookkeeping', () => {
-  it('renames the helper frame bitmap slot the kernel uses (HelperSlot.Bm)', async () => {
-    const { HELPER_BM_SLOT } = await import('../../src/explore/symmetry.js');
-    const { helperArgs } = await import('../../src/kernel/helper.js');
+  it('renames the helper frame bitmap slot the helper machine declares (HelperSlot.Bm)', async () => {
+    const { helperArgs, helperProgram } = await import('../../src/kernel/helper.js');
+    const { permute } = await import('../../src/explore/symmetry.js');
     const l = helperArgs('clean', 0, 1, 7);
-    expect(l[HELPER_BM_SLOT]).toBe(7);
+    const slots = helperProgram.ids?.bitmap ?? [];
+    expect(slots.map((k) => l[k])).toEqual([7]);
+    // A helper frame holding bitmap 1 gets bitmap 2 when bitmaps 1 and 2 swap.
+    const s = structuredClone(states3()) as unknown as ReturnType<typeof initialMutableState>;
+    const slot = slots[0] as number;
+    const frame = { fn: 'helper', pc: 1, l: helperArgs('clean', 0, 1, 1) };
+    s.threads[0] = { stack: [...(s.threads[0]?.stack ?? []), frame] };
+    s.bitmaps = [[0], [1], [0]];
+    const ident = s.threads.map((_, t) => t);
+    const cpus = s.tlbs.map((_, c) => c);
+    const out = permute(s as unknown as SimState, ident, cpus, [0, 2, 1]);
+    const top = out.threads[0]?.stack.at(-1);
+    expect(top?.l[slot]).toBe(2);
+    expect(out.bitmaps).toEqual([[0], [0], [1]]);
+    expect(s.threads[0]?.stack.at(-1)?.l[slot]).toBe(1);
   });
 });
 
@@ -137,13 +152,31 @@ describe('copy-on-write successors (cloneTouched)', () => {
     const { planOf } = await import('../../src/explore/cloneTouched.js');
     const fp = new Footprints();
     const ids = (fp as unknown as { ids: Map<string, number> }).ids;
-    const roots = ['pages', 'mms', 'tlbs', 'locks', 'bitmaps', 'threads', 'smmus'];
+    const roots = STATE_SCHEMA.map((p) => p.key);
+    const seenParts = new Set<string>();
     const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios')).map((f) =>
       f.replace(/\.yaml$/, ''),
     );
+    // Every built-in scenario, plus per-CPU flush bookkeeping (T2 lazy CPU, T3 nosync TLBI).
+    const seed = builtin('seed-concurrent-wrprotect');
+    const models = [
+      ...names.map((n) => [n, makeModel(builtin(n))] as const),
+      [
+        'lazy CPU 1',
+        makeModel({ ...seed, options: { ...seed.options, arch: { lazyCpus: '1' } } }),
+      ] as const,
+      [
+        'arm64 nosync',
+        makeModel(
+          { ...seed, options: { ...seed.options, arch: { tlbi: 'nosync' } } },
+          {
+            arch: 'arm64-dbm',
+          },
+        ),
+      ] as const,
+    ];
     let checked = 0;
-    for (const name of names) {
-      const model = makeModel(builtin(name));
+    for (const [name, model] of models) {
       for (let seed = 1; seed <= 3; seed++) {
         const events: SimEvent[] = [];
         runModel(model, { seed, properties: [], maxSteps: 400 }, (e) => events.push(e));
@@ -155,22 +188,27 @@ describe('copy-on-write successors (cloneTouched)', () => {
           );
           const plan = planOf([e]);
           for (const id of touched) {
-            const part = [...ids].find(([, v]) => v === id)?.[0] ?? '';
-            const [root, index] = part.split('.');
+            const path = [...ids].find(([, v]) => v === id)?.[0] ?? '';
+            const [root, index] = path.split('.');
             const r = roots.indexOf(root ?? '');
-            if (r >= 0) {
-              const m = plan[r] as number;
-              const copied = m === -1 || (index !== '*' && (m & (1 << Number(index))) !== 0);
-              expect(copied, `${name}: ${e.type} touched ${part}`).toBe(true);
-            } else if (root === 'bounds') {
-              expect(plan[7], `${name}: ${e.type} touched bounds`).not.toBe(0);
-            }
-            // Scalars (warnings) and root fields beyond the known ones are always copied.
+            const part = STATE_SCHEMA[r];
+            // Scalars are always copied; every other part must be planned.
+            if (!part || (part.per === undefined && part.shape.t === 'int')) continue;
+            seenParts.add(part.key);
+            const m = plan[r] as number;
+            const copied =
+              part.per === undefined
+                ? m !== 0
+                : m === -1 || (index !== '*' && (m & (1 << Number(index))) !== 0);
+            expect(copied, `${name}: ${e.type} touched ${path}`).toBe(true);
           }
           checked++;
         }
       }
     }
+    // Every changeable part was exercised (including the later ones: cpus, PG_dirty, ubc, VM_WRITE).
+    for (const p of STATE_SCHEMA)
+      if (!(p.per === undefined && p.shape.t === 'int')) expect(seenParts).toContain(p.key);
     expect(checked).toBeGreaterThan(1000);
   });
 

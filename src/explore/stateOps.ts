@@ -1,0 +1,638 @@
+import { SimError } from '../errors.js';
+import type { SimEvent } from '../events/index.js';
+import {
+  STATE_NEUTRAL_EVENTS,
+  STATE_SCHEMA,
+  type IdKind,
+  type Part,
+  type Shape,
+} from '../state/schema.js';
+import type { MutableSimState, SimState } from '../state/types.js';
+
+/**
+ * The explorer's per-state operations, compiled from the state schema (src/state/schema.ts)
+ * into plain field-by-field JavaScript, which is several times faster than a generic walk:
+ * full and copy-on-write copies, the fingerprint walk, the symmetry permutation and member
+ * signatures, and the shape check. Root fields the schema does not describe are copied and
+ * hashed generically (and switch symmetry off). Compiled once per schema: the default one at
+ * load, a test's extended one on demand.
+ */
+export interface StateOps {
+  readonly schema: readonly Part[];
+  /** Deep copy; key order preserved. */
+  clone(s: SimState | MutableSimState): MutableSimState;
+  /** Bit i of plan[part]: element i is copied; -1 every element (exported for the test). */
+  planOf(events: readonly SimEvent[]): Int32Array;
+  /** Copy-on-write successor: only what `events` change is fresh, the rest is shared. */
+  cloneTouched(parent: SimState | MutableSimState, events: readonly SimEvent[]): MutableSimState;
+  /** Fingerprint walk into `h` (two 32-bit lanes `a`, `b`; see stateHash64.ts). */
+  hash(s: SimState | MutableSimState, h: HashLanes): void;
+  /**
+   * The state with thread t renamed p[t], CPU c renamed cpu[c], bitmap b renamed bm[b] (ids
+   * in fields, indices of per-thread/CPU/bitmap parts, ids in frame locals via `locals`).
+   * Unchanged elements keep their identity (the fingerprint caches their hashes).
+   */
+  permute(
+    s: SimState,
+    p: readonly number[],
+    cpu: readonly number[],
+    bm: readonly number[] | null,
+    locals: LocalsRenamer,
+  ): MutableSimState;
+  /**
+   * A signature of one symmetry group member: its thread's elements, its CPU's (cpu >= 0),
+   * its private bitmap's (bm > 0); reused from `cache` while those objects are unchanged.
+   */
+  memberSig(
+    s: SimState,
+    t: number,
+    cpu: number,
+    bm: number,
+    cache: unknown[],
+    idsOf: LocalIds,
+    /** Bit t: symmetry never moves thread t; bit b: never moves bitmap b. */
+    fixedTids: number,
+    fixedBitmaps: number,
+  ): number;
+  /** Throws when a record of `s` has other fields than the schema lists (or the root order differs). */
+  verify(s: SimState | MutableSimState): void;
+  /** Root fields the schema does not describe. */
+  unknownRoots(s: SimState | MutableSimState): string[];
+}
+
+/** Renames ids in a frame's locals (declared by its step machine); returns `l` when unchanged. */
+export type LocalsRenamer = (
+  fn: string,
+  l: readonly number[],
+  p: readonly number[],
+  bm: readonly number[] | null,
+) => readonly number[];
+
+/** The id slots of a step machine's locals (StepMachine.ids). */
+export type LocalIds = (
+  fn: string,
+) => { readonly tid?: readonly number[]; readonly bitmap?: readonly number[] } | undefined;
+
+/** What the fingerprint walk needs from its caller. */
+export interface HashLanes {
+  a: number;
+  b: number;
+  /** Interned id of a step machine name. */
+  fnId(fn: string): number;
+  /** Mix one number / walk a value the schema does not describe (both update a, b). */
+  num(n: number): void;
+  value(v: unknown): void;
+  /** Scratch: the last element hash. */
+  ea: number;
+  eb: number;
+  /** Per part, per position: the last two element objects hashed and their lanes. */
+  readonly cacheObj: unknown[][];
+  readonly cacheHash: Int32Array[];
+}
+
+const ident = /^[A-Za-z_$][\w$]*$/;
+function prop(x: string, key: string): string {
+  if (!ident.test(key)) throw new Error(`state schema: field name '${key}' is not an identifier`);
+  return `${x}.${key}`;
+}
+
+/** Code generator with unique local names and helper functions. */
+class Gen {
+  private n = 0;
+  readonly helpers: string[] = [];
+  v(prefix: string): string {
+    return `${prefix}${this.n++}`;
+  }
+}
+
+/** Mixing one int expression into lanes (a, b); `x` a scratch local. */
+const MIX = (v: string): string =>
+  `x = ${v}; if ((x | 0) !== x) x = H(x); a = Math.imul(a ^ x, 0x01000193); a ^= a >>> 15; b = Math.imul(b + x + 0x7f4a7c15, 0x5bd1e995); b ^= b >>> 13;\n`;
+
+function hasIds(s: Shape): boolean {
+  switch (s.t) {
+    case 'int':
+    case 'ints':
+      return s.id !== undefined;
+    case 'str':
+      return false;
+    case 'locals':
+      return true;
+    case 'record':
+      return s.fields.some((f) => hasIds(f.shape));
+    case 'list':
+      return hasIds(s.of);
+  }
+}
+
+/** Expression: a deep copy of `x` of shape `s`. */
+function cloneExpr(g: Gen, s: Shape, x: string): string {
+  switch (s.t) {
+    case 'int':
+    case 'str':
+      return x;
+    case 'ints':
+    case 'locals':
+      return `${x}.slice()`;
+    case 'record': {
+      const r = g.v('r');
+      const fn = g.v('c');
+      g.helpers.push(
+        `function ${fn}(${r}) { return { ${s.fields.map((f) => `${f.key}: ${cloneExpr(g, f.shape, prop(r, f.key))}`).join(', ')} }; }`,
+      );
+      return `${fn}(${x})`;
+    }
+    case 'list': {
+      const fn = g.v('c');
+      const e = g.v('e');
+      g.helpers.push(
+        `function ${fn}(a) { const o = new Array(a.length); for (let i = 0; i < a.length; i++) { const ${e} = a[i]; o[i] = ${cloneExpr(g, s.of, e)}; } return o; }`,
+      );
+      return `${fn}(${x})`;
+    }
+  }
+}
+
+/** Statements hashing `x` of shape `s` into lanes a, b. */
+function hashStmts(g: Gen, s: Shape, x: string): string {
+  switch (s.t) {
+    case 'int':
+      return MIX(x);
+    case 'str':
+      return MIX(`L.fnId(${x})`);
+    case 'ints':
+    case 'locals': {
+      const arr = g.v('v');
+      const j = g.v('j');
+      return `{ const ${arr} = ${x}; ${MIX(`-0x4000 - ${arr}.length`)} for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) { ${MIX(`${arr}[${j}]`)} } }\n`;
+    }
+    case 'record': {
+      const r = g.v('r');
+      return `{ const ${r} = ${x};\n${s.fields.map((f) => hashStmts(g, f.shape, prop(r, f.key))).join('')}}\n`;
+    }
+    case 'list': {
+      const arr = g.v('v');
+      const j = g.v('j');
+      return `{ const ${arr} = ${x}; ${MIX(`-0x200 - ${arr}.length`)} for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) {\n${hashStmts(g, s.of, `${arr}[${j}]`)}} }\n`;
+    }
+  }
+}
+
+/**
+ * Statements mixing `x` of shape `s` into the single lane h (member signatures). A signature
+ * must not change when symmetry renames threads and bitmaps, or two symmetric states would
+ * sort differently: ids of threads that symmetry moves (bit clear in FX) and bitmaps it moves
+ * (bit clear in FB) count only as "some moved one" (ids in fields marked `id`, and the id
+ * slots of frame locals).
+ */
+function sigStmts(g: Gen, s: Shape, x: string): string {
+  const mix = (v: string): string => `h = Math.imul(h ^ (${v}), 0x01000193); h ^= h >>> 15;\n`;
+  switch (s.t) {
+    case 'int':
+      return mix(s.id === undefined ? x : `ID(${x}, ${JSON.stringify(s.id)}, FX)`);
+    case 'str':
+      return mix(`${x}.length + 31 * ${x}.charCodeAt(0)`);
+    case 'ints': {
+      const arr = g.v('v');
+      const j = g.v('j');
+      const v =
+        s.id === undefined ? `${arr}[${j}]` : `ID(${arr}[${j}], ${JSON.stringify(s.id)}, FX)`;
+      return `{ const ${arr} = ${x}; ${mix(`${arr}.length`)} for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) ${mix(v)} }\n`;
+    }
+    case 'locals':
+      throw new Error('state schema: locals must sit in a record next to a str field `fn`');
+    case 'record': {
+      const r = g.v('r');
+      return `{ const ${r} = ${x};\n${s.fields
+        .map((f) =>
+          f.shape.t === 'locals'
+            ? `h = SL(h, ${prop(r, 'fn')}, ${prop(r, f.key)}, IDS, FX, FB);\n`
+            : sigStmts(g, f.shape, prop(r, f.key)),
+        )
+        .join('')}}\n`;
+    }
+    case 'list': {
+      const arr = g.v('v');
+      const j = g.v('j');
+      return `{ const ${arr} = ${x}; ${mix(`${arr}.length`)} for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) {\n${sigStmts(g, s.of, `${arr}[${j}]`)}} }\n`;
+    }
+  }
+}
+
+/** An id as a signature sees it: itself when symmetry never moves it, else one marker. */
+function sigId(x: number, kind: IdKind | 'bitmap', fixed: number): number {
+  if (kind === 'tids') {
+    // The fixed threads' bits, and how many moved ones.
+    let moved = x & ~fixed;
+    let n = 0;
+    for (; moved !== 0; moved &= moved - 1) n++;
+    return (x & fixed) ^ (n << 24);
+  }
+  return x < 0 || x > 30 || ((fixed >>> x) & 1) !== 0 ? x : -2;
+}
+
+/** Mixes a frame's locals into h; the id slots its step machine declares as {@link sigId}. */
+function sigLocals(
+  h: number,
+  fn: string,
+  l: readonly number[],
+  idsOf: LocalIds,
+  fixedTids: number,
+  fixedBitmaps: number,
+): number {
+  const ids = idsOf(fn);
+  for (let j = 0; j < l.length; j++) {
+    let v = l[j] as number;
+    if (ids?.tid?.includes(j)) v = sigId(v, 'tid', fixedTids);
+    else if (ids?.bitmap?.includes(j)) v = sigId(v, 'bitmap', fixedBitmaps);
+    h = Math.imul(h ^ v, 0x01000193);
+    h ^= h >>> 15;
+  }
+  return h;
+}
+
+/**
+ * A function name renaming ids in a value of shape `s` (returns the value itself when nothing
+ * changes). Its parameters: the value, then p, bm, RL (the locals renamer).
+ */
+function renameFn(g: Gen, s: Shape): string {
+  const fn = g.v('rn');
+  const P = 'p, bm, RL';
+  switch (s.t) {
+    case 'int':
+      g.helpers.push(
+        s.id === 'tid'
+          ? `function ${fn}(x, ${P}) { return x >= 0 ? (p[x] ?? x) : x; }`
+          : s.id === 'tids'
+            ? `function ${fn}(x, ${P}) { return x === 0 ? 0 : M(x, p); }`
+            : `function ${fn}(x, ${P}) { return x; }`,
+      );
+      return fn;
+    case 'str':
+      g.helpers.push(`function ${fn}(x, ${P}) { return x; }`);
+      return fn;
+    case 'locals':
+      throw new Error('state schema: locals must sit in a record next to a str field `fn`');
+    case 'ints': {
+      const one = renameFn(g, { t: 'int', ...(s.id && { id: s.id }) });
+      g.helpers.push(
+        `function ${fn}(a, ${P}) { let o = a; for (let i = 0; i < a.length; i++) { const y = ${one}(a[i], ${P}); if (y !== a[i]) { if (o === a) o = a.slice(); o[i] = y; } } return o; }`,
+      );
+      return fn;
+    }
+    case 'list': {
+      const one = renameFn(g, s.of);
+      g.helpers.push(
+        `function ${fn}(a, ${P}) { let o = a; for (let i = 0; i < a.length; i++) { const y = ${one}(a[i], ${P}); if (y !== a[i]) { if (o === a) o = a.slice(); o[i] = y; } } return o; }`,
+      );
+      return fn;
+    }
+    case 'record': {
+      const parts = s.fields.map((f) => {
+        if (f.shape.t === 'locals') {
+          if (!s.fields.some((x) => x.key === 'fn' && x.shape.t === 'str'))
+            throw new Error('state schema: locals need a sibling str field `fn`');
+          return { key: f.key, expr: `RL(r.fn, r.${f.key}, p, bm)` };
+        }
+        return hasIds(f.shape)
+          ? { key: f.key, expr: `${renameFn(g, f.shape)}(r.${f.key}, ${P})` }
+          : { key: f.key, expr: null };
+      });
+      const body = parts
+        .filter((x) => x.expr !== null)
+        .map((x) => `const n_${x.key} = ${x.expr as string};`)
+        .join(' ');
+      const same = parts
+        .filter((x) => x.expr !== null)
+        .map((x) => `n_${x.key} === r.${x.key}`)
+        .join(' && ');
+      const build = parts
+        .map((x) => `${x.key}: ${x.expr !== null ? `n_${x.key}` : `r.${x.key}`}`)
+        .join(', ');
+      g.helpers.push(
+        `function ${fn}(r, ${P}) { ${body} if (${same || 'true'}) return r; return { ${build} }; }`,
+      );
+      return fn;
+    }
+  }
+}
+
+function mapMask(mask: number, p: readonly number[]): number {
+  let out = 0;
+  for (let t = 0; mask !== 0 && t < 31; t++, mask >>>= 1) if (mask & 1) out |= 1 << (p[t] ?? t);
+  return out;
+}
+
+function hashNonInt(n: number): number {
+  const s = String(n);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+/** Deep copy of plain data (arrays, objects; key order preserved). */
+export function cloneGeneric(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneGeneric(v[i]);
+    return out;
+  }
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in o) out[k] = cloneGeneric(o[k]);
+  return out;
+}
+
+/** The stack field of a `stack` part (its record's only list field). */
+function stackField(p: Part): { key: string; frame: Shape } {
+  const s = p.shape;
+  const f = s.t === 'record' ? s.fields.find((x) => x.shape.t === 'list') : undefined;
+  if (!f || f.shape.t !== 'list')
+    throw new Error(`state schema: stack part ${p.key} needs a list field`);
+  return { key: f.key, frame: f.shape.of };
+}
+
+/** Root object literal: required parts, then the optional ones present, then unknown fields. */
+function rootOut(schema: readonly Part[], val: (p: Part, i: number) => string): string {
+  const req = schema.filter((p) => !p.optional);
+  let code = `let known = ${req.length};\nconst out = { ${schema
+    .map((p, i) => (p.optional ? null : `${p.key}: ${val(p, i)}`))
+    .filter((x) => x !== null)
+    .join(', ')} };\n`;
+  schema.forEach((p, i) => {
+    if (p.optional)
+      code += `if (s.${p.key} !== undefined) { known++; out.${p.key} = ${val(p, i)}; }\n`;
+  });
+  return code;
+}
+
+/** Compile the operations of a schema (see {@link StateOps}). */
+export function compileStateOps(schema: readonly Part[]): StateOps {
+  const g = new Gen();
+  // ---- clone
+  let clone = 'function clone(s) {\n';
+  clone += rootOut(schema, (p) =>
+    p.per !== undefined
+      ? `${cloneExpr(g, { t: 'list', of: p.shape }, `s.${p.key}`)}`
+      : cloneExpr(g, p.shape, `s.${p.key}`),
+  );
+  clone += `let i = 0; for (const k in s) if (i++ >= known) out[k] = G(s[k]);\nreturn out; }\n`;
+
+  // ---- planOf
+  const byEvent = new Map<string, string[]>();
+  schema.forEach((p, i) => {
+    for (const [type, field] of Object.entries(p.touchedBy)) {
+      const stmt =
+        field === '*' || p.per === undefined
+          ? `plan[${i}] = -1;`
+          : `mark(${i}, ${prop('e', field)});`;
+      byEvent.set(type, [...(byEvent.get(type) ?? []), stmt]);
+    }
+  });
+  let planOf = `function planOf(events) { plan.fill(0); for (let k = 0; k < events.length; k++) { const e = events[k]; switch (e.type) {\n`;
+  for (const [type, stmts] of byEvent)
+    planOf += `case ${JSON.stringify(type)}: ${stmts.join(' ')} break;\n`;
+  for (const type of STATE_NEUTRAL_EVENTS)
+    if (!byEvent.has(type)) planOf += `case ${JSON.stringify(type)}:\n`;
+  planOf += `break;\ndefault: plan.fill(-1); } } return plan; }\n`;
+
+  // ---- cloneTouched
+  let touched = 'function cloneTouched(s, events) {\nconst m = planOf(events);\n';
+  schema.forEach((p, i) => {
+    const v = `p${i}`;
+    if (p.optional) touched += `let ${v} = s.${p.key}; if (${v} !== undefined) {\n`;
+    else touched += `let ${v} = s.${p.key}; {\n`;
+    if (p.per === undefined) {
+      touched +=
+        p.shape.t === 'int' ? '' : `if (m[${i}] !== 0) ${v} = ${cloneExpr(g, p.shape, v)};\n`;
+    } else if (p.shape.t === 'int') {
+      touched += `if (m[${i}] !== 0) ${v} = ${v}.slice();\n`;
+    } else if (p.stack) {
+      const { key, frame } = stackField(p);
+      const fr = g.v('f');
+      touched += `const mi = m[${i}]; if (mi !== 0) { ${v} = ${v}.slice(); for (let i = 0; i < ${v}.length; i++) if (mi === -1 || (mi & (1 << i)) !== 0) {
+        const st = ${v}[i].${key}; const stack = st.slice(); const from = mi === -1 ? 0 : FE(events, i, st.length);
+        for (let j = from; j < stack.length; j++) { const ${fr} = stack[j]; stack[j] = ${cloneExpr(g, frame, fr)}; }
+        ${v}[i] = { ${key}: stack }; } }\n`;
+    } else {
+      const el = g.v('x');
+      touched += `const mi = m[${i}]; if (mi !== 0) { ${v} = ${v}.slice(); for (let i = 0; i < ${v}.length; i++) if (mi === -1 || (mi & (1 << i)) !== 0) { const ${el} = ${v}[i]; ${v}[i] = ${cloneExpr(g, p.shape, el)}; } }\n`;
+    }
+    touched += '}\n';
+  });
+  touched += rootOut(schema, (_p, i) => `p${i}`);
+  touched += `let i = 0; for (const k in s) if (i++ >= known) out[k] = G(s[k]);\nreturn out; }\n`;
+
+  // ---- hash
+  let hash = 'function hash(s, L) {\nlet a = L.a, b = L.b, x = 0;\n';
+  schema.forEach((p, i) => {
+    const v = `h${i}`;
+    hash += p.optional
+      ? `const ${v} = s.${p.key}; if (${v} !== undefined) {\n${MIX(`-0x6000 - ${i}`)}`
+      : `const ${v} = s.${p.key}; {\n`;
+    if (p.per === undefined) hash += hashStmts(g, p.shape, v);
+    else if (p.hashCache) {
+      // Element hashes by identity, two ways per position: an element a step did not touch is
+      // the parent's object, and no object of a completed state is ever mutated.
+      const eh = g.v('eh');
+      g.helpers.push(
+        `function ${eh}(el, L) { let a = 0x2545f491, b = 0x68e31da4, x = 0;\n${hashStmts(g, p.shape, 'el')} L.ea = a; L.eb = b; }`,
+      );
+      hash += `${MIX(`-0x100 - ${v}.length`)} const objs = L.cacheObj[${i}]; let hs = L.cacheHash[${i}];
+      if (hs.length < ${v}.length * 4) { const n = new Int32Array(${v}.length * 8); n.set(hs); hs = L.cacheHash[${i}] = n; }
+      for (let i = 0; i < ${v}.length; i++) { const el = ${v}[i]; const w = i * 2; let ea, eb;
+        if (objs[w] === el) { ea = hs[2 * w]; eb = hs[2 * w + 1]; }
+        else if (objs[w + 1] === el) { ea = hs[2 * w + 2]; eb = hs[2 * w + 3]; }
+        else { ${eh}(el, L); ea = L.ea; eb = L.eb; objs[w + 1] = objs[w]; hs[2 * w + 2] = hs[2 * w]; hs[2 * w + 3] = hs[2 * w + 1]; objs[w] = el; hs[2 * w] = ea; hs[2 * w + 1] = eb; }
+        ${MIX('ea')} ${MIX('eb')} }\n`;
+    } else {
+      hash += `${MIX(`-0x100 - ${v}.length`)} for (let i = 0; i < ${v}.length; i++) {\n${hashStmts(g, p.shape, `${v}[i]`)}}\n`;
+    }
+    hash += '}\n';
+  });
+  hash += `let n = ${schema.filter((p) => !p.optional).length};\n`;
+  schema.forEach((p) => {
+    if (p.optional) hash += `if (s.${p.key} !== undefined) n++;\n`;
+  });
+  hash += `L.a = a; L.b = b; let i = 0;
+  for (const k in s) if (i++ >= n) { L.num(-0x5000 - k.length); L.value(s[k]); }\n}\n`;
+
+  // ---- permute
+  let permute = 'function permute(s, p, cpu, bm, RL) {\n';
+  const moveBy = (p: Part): string | null =>
+    p.per === 'thread' ? 'p' : p.per === 'cpu' ? 'cpu' : p.per === 'bitmap' ? 'bm' : null;
+  schema.forEach((p, i) => {
+    const v = `q${i}`;
+    const by = moveBy(p);
+    const ids = hasIds(p.shape);
+    permute += `let ${v} = s.${p.key};\n`;
+    if (p.per === undefined) {
+      if (ids) permute += `${v} = ${renameFn(g, p.shape)}(${v}, p, bm, RL);\n`;
+      return;
+    }
+    if (!ids && by === null) return;
+    const rn = ids ? renameFn(g, p.shape) : null;
+    const el = rn ? `MEMO(${i}, i, src[i], ${rn}, p, cpu, bm, RL)` : 'src[i]';
+    const guard = p.optional ? `if (${v} !== undefined) ` : '';
+    if (by === null)
+      permute += `${guard}{ const src = ${v}; let o = src; for (let i = 0; i < src.length; i++) { const y = ${el}; if (y !== src[i]) { if (o === src) o = src.slice(); o[i] = y; } } ${v} = o; }\n`;
+    else
+      permute += `${guard}{ const src = ${v}; const map = ${by}; ${by === 'bm' ? 'if (map !== null || ' + (rn ? 'true' : 'false') + ')' : ''} { const o = new Array(src.length); for (let i = 0; i < src.length; i++) o[${by === 'bm' ? '(map === null ? i : (map[i] ?? i))' : '(map[i] ?? i)'}] = ${el}; ${v} = o; } }\n`;
+  });
+  permute += rootOut(schema, (_p, i) => `q${i}`);
+  permute += `let i = 0; for (const k in s) if (i++ >= known) out[k] = s[k];\nreturn out; }\n`;
+
+  // ---- member signatures
+  // The member's thread, then its bitmap, then its CPU (the order decides ties less often).
+  const members = (['thread', 'bitmap', 'cpu'] as const).flatMap((per) =>
+    schema.map((p, i) => ({ p, i })).filter(({ p }) => p.per === per),
+  );
+  let sig = 'function memberSig(s, t, cpu, bm, c, IDS, FX, FB) {\n';
+  members.forEach(({ p }, k) => {
+    const idx = p.per === 'thread' ? 't' : p.per === 'cpu' ? 'cpu' : 'bm';
+    const cond = p.per === 'thread' ? 't >= 0' : p.per === 'cpu' ? 'cpu >= 0' : 'bm > 0';
+    sig += `const r${k} = ${cond} && s.${p.key} !== undefined ? s.${p.key}[${idx}] : undefined;\n`;
+  });
+  sig += `if (c.length === ${members.length + 1} && ${members.map((_, k) => `c[${k}] === r${k}`).join(' && ') || 'true'}) return c[${members.length}];\n`;
+  sig += 'let h = 0x811c9dc5;\n';
+  members.forEach(({ p }, k) => {
+    sig += `if (r${k} !== undefined) {\n${sigStmts(g, p.shape, `r${k}`)}}\n`;
+  });
+  members.forEach((_, k) => (sig += `c[${k}] = r${k}; `));
+  sig += `h = h >>> 0; c[${members.length}] = h; return h; }\n`;
+
+  const body = `"use strict";\n${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${sig}\nreturn { clone, planOf, cloneTouched, hash, permute, memberSig };`;
+  const plan = new Int32Array(schema.length);
+  const mark = (part: number, i: number): void => {
+    plan[part] = i >= 0 && i < 31 ? (plan[part] as number) | (1 << i) : -1;
+  };
+  const memo = schema.map(() => ({
+    src: [] as unknown[],
+    out: [] as unknown[],
+    by: [] as [readonly number[], readonly number[], readonly number[] | null][],
+  }));
+  /** Renamed element i of a part, memoised per position on (source object, renaming). */
+  const MEMO = (
+    part: number,
+    i: number,
+    src: unknown,
+    rn: (x: unknown, p: unknown, bm: unknown, rl: unknown) => unknown,
+    p: readonly number[],
+    cpu: readonly number[],
+    bm: readonly number[] | null,
+    rl: unknown,
+  ): unknown => {
+    const m = memo[part] as (typeof memo)[number];
+    const by = m.by[i];
+    if (m.src[i] === src && by && same(by[0], p) && same(by[1], cpu) && same(by[2], bm))
+      return m.out[i];
+    const out = rn(src, p, bm, rl);
+    m.src[i] = src;
+    m.by[i] = [p, cpu, bm];
+    m.out[i] = out;
+    return out;
+  };
+  type Compiled = Pick<StateOps, 'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'memberSig'> & {
+    permute: StateOps['permute'];
+  };
+  let compiled: Compiled;
+  try {
+    compiled = (
+      new Function('plan', 'mark', 'FE', 'G', 'H', 'M', 'MEMO', 'SL', 'ID', body) as (
+        ...a: unknown[]
+      ) => Compiled
+    )(plan, mark, firstEdited, cloneGeneric, hashNonInt, mapMask, MEMO, sigLocals, sigId);
+  } catch (err) {
+    throw new SimError(
+      'MODEL_INVARIANT',
+      `state schema: generated code does not compile: ${String(err)}`,
+    );
+  }
+  return {
+    schema,
+    ...compiled,
+    verify: (s) => verifyShapes(schema, s),
+    unknownRoots: (s) => Object.keys(s).filter((k) => !schema.some((p) => p.key === k)),
+  };
+}
+
+/** Equal renamings (callers never change a renaming array after passing it). */
+function same(a: readonly number[] | null, b: readonly number[] | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The lowest of thread `tid`'s existing frames (a stack of `depth`) that the events edit:
+ * goto/set edit the top frame, call pushes a fresh one, return pops (exposing the one
+ * below to later edits). `depth` when they edit none.
+ */
+function firstEdited(events: readonly SimEvent[], tid: number, depth: number): number {
+  let d = depth;
+  let from = depth;
+  for (let k = 0; k < events.length; k++) {
+    const e = events[k] as SimEvent;
+    switch (e.type) {
+      case 'thread/call':
+        if (e.tid === tid) d++;
+        break;
+      case 'thread/return':
+        if (e.tid === tid) d--;
+        break;
+      case 'thread/goto':
+      case 'thread/set':
+        if (e.tid === tid && d - 1 < from) from = Math.max(0, d - 1);
+        break;
+      default:
+        break;
+    }
+  }
+  return from;
+}
+
+function shapeFail(what: string, want: readonly string[], o: unknown): never {
+  throw new SimError(
+    'MODEL_INVARIANT',
+    `the explorer's state walk expects ${what} objects with fields ${want.join(', ')}, ` +
+      `found ${Object.keys(o as object).join(', ')}: describe the change in src/state/schema.ts`,
+  );
+}
+
+function checkShape(s: Shape, v: unknown, what: string): void {
+  if (s.t === 'record') {
+    const want = s.fields.map((f) => f.key);
+    let i = 0;
+    for (const k in v as Record<string, unknown>) {
+      if (want[i] !== k) shapeFail(what, want, v);
+      i++;
+    }
+    if (i !== want.length) shapeFail(what, want, v);
+    for (const f of s.fields)
+      checkShape(f.shape, (v as Record<string, unknown>)[f.key], `${what}.${f.key}`);
+  } else if (s.t === 'list') for (const x of v as unknown[]) checkShape(s.of, x, what);
+}
+
+/** Throws when an object of `state` has other fields than the schema lists. */
+function verifyShapes(schema: readonly Part[], state: SimState | MutableSimState): void {
+  const s = state as unknown as Record<string, unknown>;
+  const root = Object.keys(s);
+  const want = schema.filter((p) => !p.optional || s[p.key] !== undefined).map((p) => p.key);
+  for (let i = 0; i < want.length; i++)
+    if (root[i] !== want[i])
+      throw new SimError(
+        'MODEL_INVARIANT',
+        `the explorer's state walk expects root fields ${want.join(', ')} first, found ${root.join(', ')}: describe the change in src/state/schema.ts`,
+      );
+  for (const p of schema) {
+    const v = s[p.key];
+    if (v === undefined) continue;
+    if (p.per === undefined) checkShape(p.shape, v, p.key);
+    else for (const x of v as unknown[]) checkShape(p.shape, x, p.key);
+  }
+}
+
+/** The operations of SimState's own schema. */
+export const STATE_OPS: StateOps = compileStateOps(STATE_SCHEMA);
