@@ -118,4 +118,19 @@ export {
 } from './explore/minimise.js';
 export { STATE_PURE_PROPERTIES } from './explore/explore.js';
 export { Checks, type FoundViolation } from './check/checks.js';
+export {
+  STATE_SCHEMA,
+  type Part,
+  type Shape,
+  type Field,
+  type Index,
+  type IdKind,
+} from './state/schema.js';
+export {
+  stateItems,
+  undescribedRoots,
+  elementName,
+  type StateItem,
+  type ViewNames,
+} from './state/view.js';
 export { takeStep, endRun, enabledSteps, type EventSink } from './sim/step.js';

@@ -146,7 +146,7 @@ function cloneExpr(g: Gen, s: Shape, x: string): string {
       const fn = g.v('c');
       const e = g.v('e');
       g.helpers.push(
-        `function ${fn}(a) { const o = new Array(a.length); for (let i = 0; i < a.length; i++) { const ${e} = a[i]; o[i] = ${cloneExpr(g, s.of, e)}; } return o; }`,
+        `function ${fn}(a) { const o = a.slice(); for (let i = 0; i < a.length; i++) { const ${e} = a[i]; o[i] = ${cloneExpr(g, s.of, e)}; } return o; }`,
       );
       return `${fn}(${x})`;
     }
@@ -186,7 +186,7 @@ function hashStmts(g: Gen, s: Shape, x: string): string {
  * slots of frame locals).
  */
 function sigStmts(g: Gen, s: Shape, x: string): string {
-  const mix = (v: string): string => `h = Math.imul(h ^ (${v}), 0x01000193); h ^= h >>> 15;\n`;
+  const mix = (v: string): string => `h = Math.imul(h ^ (${v}), 0x01000193);\n`;
   switch (s.t) {
     case 'int':
       return mix(s.id === undefined ? x : `ID(${x}, ${JSON.stringify(s.id)}, FX)`);
@@ -197,7 +197,7 @@ function sigStmts(g: Gen, s: Shape, x: string): string {
       const j = g.v('j');
       const v =
         s.id === undefined ? `${arr}[${j}]` : `ID(${arr}[${j}], ${JSON.stringify(s.id)}, FX)`;
-      return `{ const ${arr} = ${x}; ${mix(`${arr}.length`)} for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) ${mix(v)} }\n`;
+      return `{ const ${arr} = ${x}; ${mix(`${arr}.length`)} for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) { ${mix(v)} } }\n`;
     }
     case 'locals':
       throw new Error('state schema: locals must sit in a record next to a str field `fn`');
@@ -206,7 +206,7 @@ function sigStmts(g: Gen, s: Shape, x: string): string {
       return `{ const ${r} = ${x};\n${s.fields
         .map((f) =>
           f.shape.t === 'locals'
-            ? `h = SL(h, ${prop(r, 'fn')}, ${prop(r, f.key)}, IDS, FX, FB);\n`
+            ? localsSig(g, prop(r, 'fn'), prop(r, f.key), mix)
             : sigStmts(g, f.shape, prop(r, f.key)),
         )
         .join('')}}\n`;
@@ -217,6 +217,16 @@ function sigStmts(g: Gen, s: Shape, x: string): string {
       return `{ const ${arr} = ${x}; ${mix(`${arr}.length`)} for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) {\n${sigStmts(g, s.of, `${arr}[${j}]`)}} }\n`;
     }
   }
+}
+
+/** Statements mixing a frame's locals, the id slots its machine declares as {@link sigId}. */
+function localsSig(g: Gen, fn: string, l: string, mix: (v: string) => string): string {
+  const k = g.v('k');
+  const arr = g.v('v');
+  const j = g.v('j');
+  return `{ const ${k} = SL(${fn}, IDS); const ${arr} = ${l}; for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) {
+    let x = ${arr}[${j}]; if (${k} !== null && ${j} < ${k}.length) { const kind = ${k}[${j}]; if (kind === 1) x = ID(x, 'tid', FX); else if (kind === 2) x = ID(x, 'bitmap', FB); }
+    ${mix('x')} } }\n`;
 }
 
 /** An id as a signature sees it: itself when symmetry never moves it, else one marker. */
@@ -231,24 +241,22 @@ function sigId(x: number, kind: IdKind | 'bitmap', fixed: number): number {
   return x < 0 || x > 30 || ((fixed >>> x) & 1) !== 0 ? x : -2;
 }
 
-/** Mixes a frame's locals into h; the id slots its step machine declares as {@link sigId}. */
-function sigLocals(
-  h: number,
-  fn: string,
-  l: readonly number[],
-  idsOf: LocalIds,
-  fixedTids: number,
-  fixedBitmaps: number,
-): number {
+/** Per step machine name, the kind of each local slot (1 thread id, 2 bitmap id), or null. */
+const kindNames: string[] = [];
+const kindSlots: (Int8Array | null)[] = [];
+function localKinds(fn: string, idsOf: LocalIds): Int8Array | null {
+  for (let i = 0; i < kindNames.length; i++) if (kindNames[i] === fn) return kindSlots[i] ?? null;
   const ids = idsOf(fn);
-  for (let j = 0; j < l.length; j++) {
-    let v = l[j] as number;
-    if (ids?.tid?.includes(j)) v = sigId(v, 'tid', fixedTids);
-    else if (ids?.bitmap?.includes(j)) v = sigId(v, 'bitmap', fixedBitmaps);
-    h = Math.imul(h ^ v, 0x01000193);
-    h ^= h >>> 15;
+  let k: Int8Array | null = null;
+  if (ids !== undefined) {
+    const slots = [...(ids.tid ?? []), ...(ids.bitmap ?? [])];
+    k = new Int8Array(Math.max(0, ...slots) + 1);
+    for (const x of ids.tid ?? []) k[x] = 1;
+    for (const x of ids.bitmap ?? []) k[x] = 2;
   }
-  return h;
+  kindNames.push(fn);
+  kindSlots.push(k);
+  return k;
 }
 
 /**
@@ -459,7 +467,8 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   for (const k in s) if (i++ >= n) { L.num(-0x5000 - k.length); L.value(s[k]); }\n}\n`;
 
   // ---- permute
-  let permute = 'function permute(s, p, cpu, bm, RL) {\n';
+  let permute = 'function permute(s, p, cpu, bm, RL) {\nconst key = RK(p, cpu, bm);\n';
+  let memos = '';
   const moveBy = (p: Part): string | null =>
     p.per === 'thread' ? 'p' : p.per === 'cpu' ? 'cpu' : p.per === 'bitmap' ? 'bm' : null;
   schema.forEach((p, i) => {
@@ -473,12 +482,19 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
     }
     if (!ids && by === null) return;
     const rn = ids ? renameFn(g, p.shape) : null;
-    const el = rn ? `MEMO(${i}, i, src[i], ${rn}, p, cpu, bm, RL)` : 'src[i]';
+    // Elements whose hashes the fingerprint caches keep their identity across calls: memoised
+    // per position on (source object, renaming).
+    if (rn && p.hashCache) memos += `const MS${i} = [], MK${i} = [], MO${i} = [];\n`;
+    const el = !rn
+      ? 'src[i]'
+      : p.hashCache
+        ? `(MS${i}[i] === src[i] && MK${i}[i] === key ? MO${i}[i] : ((MS${i}[i] = src[i]), (MK${i}[i] = key), (MO${i}[i] = ${rn}(src[i], p, bm, RL))))`
+        : `${rn}(src[i], p, bm, RL)`;
     const guard = p.optional ? `if (${v} !== undefined) ` : '';
     if (by === null)
       permute += `${guard}{ const src = ${v}; let o = src; for (let i = 0; i < src.length; i++) { const y = ${el}; if (y !== src[i]) { if (o === src) o = src.slice(); o[i] = y; } } ${v} = o; }\n`;
     else
-      permute += `${guard}{ const src = ${v}; const map = ${by}; ${by === 'bm' ? 'if (map !== null || ' + (rn ? 'true' : 'false') + ')' : ''} { const o = new Array(src.length); for (let i = 0; i < src.length; i++) o[${by === 'bm' ? '(map === null ? i : (map[i] ?? i))' : '(map[i] ?? i)'}] = ${el}; ${v} = o; } }\n`;
+      permute += `${guard}{ const src = ${v}; const map = ${by}; ${by === 'bm' ? 'if (map !== null || ' + (rn ? 'true' : 'false') + ')' : ''} { const o = src.slice(); for (let i = 0; i < src.length; i++) o[${by === 'bm' ? '(map === null ? i : (map[i] ?? i))' : '(map[i] ?? i)'}] = ${el}; ${v} = o; } }\n`;
   });
   permute += rootOut(schema, (_p, i) => `q${i}`);
   permute += `let i = 0; for (const k in s) if (i++ >= known) out[k] = s[k];\nreturn out; }\n`;
@@ -502,36 +518,29 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   members.forEach((_, k) => (sig += `c[${k}] = r${k}; `));
   sig += `h = h >>> 0; c[${members.length}] = h; return h; }\n`;
 
-  const body = `"use strict";\n${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${sig}\nreturn { clone, planOf, cloneTouched, hash, permute, memberSig };`;
+  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${sig}\nreturn { clone, planOf, cloneTouched, hash, permute, memberSig };`;
   const plan = new Int32Array(schema.length);
   const mark = (part: number, i: number): void => {
     plan[part] = i >= 0 && i < 31 ? (plan[part] as number) | (1 << i) : -1;
   };
-  const memo = schema.map(() => ({
-    src: [] as unknown[],
-    out: [] as unknown[],
-    by: [] as [readonly number[], readonly number[], readonly number[] | null][],
-  }));
-  /** Renamed element i of a part, memoised per position on (source object, renaming). */
-  const MEMO = (
-    part: number,
-    i: number,
-    src: unknown,
-    rn: (x: unknown, p: unknown, bm: unknown, rl: unknown) => unknown,
+  /** Renamings seen, interned to small ids (memo keys of renamed elements). */
+  const seen: [readonly number[], readonly number[], readonly number[] | null][] = [];
+  let last: [readonly number[], readonly number[], readonly number[] | null] | null = null;
+  let lastId = -1;
+  const RK = (
     p: readonly number[],
     cpu: readonly number[],
     bm: readonly number[] | null,
-    rl: unknown,
-  ): unknown => {
-    const m = memo[part] as (typeof memo)[number];
-    const by = m.by[i];
-    if (m.src[i] === src && by && same(by[0], p) && same(by[1], cpu) && same(by[2], bm))
-      return m.out[i];
-    const out = rn(src, p, bm, rl);
-    m.src[i] = src;
-    m.by[i] = [p, cpu, bm];
-    m.out[i] = out;
-    return out;
+  ): number => {
+    if (last !== null && last[0] === p && last[1] === cpu && last[2] === bm) return lastId;
+    let id = seen.findIndex((r) => same(r[0], p) && same(r[1], cpu) && same(r[2], bm));
+    if (id < 0) {
+      id = seen.length;
+      seen.push([p.slice(), cpu.slice(), bm === null ? null : bm.slice()]);
+    }
+    last = [p, cpu, bm];
+    lastId = id;
+    return id;
   };
   type Compiled = Pick<StateOps, 'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'memberSig'> & {
     permute: StateOps['permute'];
@@ -539,10 +548,10 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   let compiled: Compiled;
   try {
     compiled = (
-      new Function('plan', 'mark', 'FE', 'G', 'H', 'M', 'MEMO', 'SL', 'ID', body) as (
+      new Function('plan', 'mark', 'FE', 'G', 'H', 'M', 'RK', 'SL', 'ID', body) as (
         ...a: unknown[]
       ) => Compiled
-    )(plan, mark, firstEdited, cloneGeneric, hashNonInt, mapMask, MEMO, sigLocals, sigId);
+    )(plan, mark, firstEdited, cloneGeneric, hashNonInt, mapMask, RK, localKinds, sigId);
   } catch (err) {
     throw new SimError(
       'MODEL_INVARIANT',

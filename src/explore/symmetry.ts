@@ -253,7 +253,16 @@ function remapExtra(extra: readonly number[], p: readonly number[] | null): numb
 }
 
 /** The id slots of frame locals, as their step machine declares them. */
-const idsOf: LocalIds = (fn) => programOf(fn).ids;
+const idNames: string[] = [];
+const idDecls: ReturnType<LocalIds>[] = [];
+const idsOf: LocalIds = (fn) => {
+  // A scan of interned names (few machines) is cheaper than a keyed lookup.
+  for (let i = 0; i < idNames.length; i++) if (idNames[i] === fn) return idDecls[i];
+  const ids = programOf(fn).ids;
+  idNames.push(fn);
+  idDecls.push(ids);
+  return ids;
+};
 
 /** Ids in frame locals, renamed as their step machine declares (StepMachine.ids). */
 const renameLocals: LocalsRenamer = (fn, l, p, bm) => {

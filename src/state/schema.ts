@@ -42,8 +42,11 @@ export interface Field {
   readonly shape: Shape;
   /** The kernel's name for it, for the diff and the views (default: `key`). */
   readonly label?: string;
-  /** How to show the value: `pte` decodes it with the architecture. */
-  readonly show?: 'pte';
+  /**
+   * How to show the value: `pte` decodes each entry with the architecture; `frames` shows a
+   * call stack as `fn@pc(locals) > ...`.
+   */
+  readonly show?: 'pte' | 'frames';
 }
 
 export interface Part {
@@ -65,9 +68,15 @@ export interface Part {
   readonly hashCache?: boolean;
   /** Each step edits only the top frames of a stack (thread stacks: copy from the first edited). */
   readonly stack?: boolean;
-  /** Section name for the views, and how one element is named (`mm0`, `CPU1`, ...). */
+  /** Section of the state views. */
   readonly section: string;
+  /**
+   * How the diff names a value: element `${label ?? per}${i}` (a lock by its name), then
+   * `.${path}` when given, then the field's label: `mm0.pte[vpn 1]`, `cpu1.tlb[mm 0 vpn 1]`,
+   * `page2.PG_dirty`.
+   */
   readonly label?: string;
+  readonly path?: string;
 }
 
 const int: Shape = { t: 'int' };
@@ -146,8 +155,9 @@ export const STATE_SCHEMA: readonly Part[] = [
       'ghost/wp-seen': '*',
     },
     hashCache: true,
-    section: 'tlb',
+    section: 'tlbs',
     label: 'cpu',
+    path: 'tlb',
   },
   {
     key: 'locks',
@@ -173,10 +183,11 @@ export const STATE_SCHEMA: readonly Part[] = [
     key: 'threads',
     per: 'thread',
     shape: rec(
-      f('stack', {
-        t: 'list',
-        of: rec(f('fn', { t: 'str' }), f('pc', int), f('l', { t: 'locals' })),
-      }),
+      f(
+        'stack',
+        { t: 'list', of: rec(f('fn', { t: 'str' }), f('pc', int), f('l', { t: 'locals' })) },
+        { show: 'frames' },
+      ),
     ),
     touchedBy: {
       'thread/call': 'tid',
@@ -224,6 +235,7 @@ export const STATE_SCHEMA: readonly Part[] = [
     touchedBy: { 'page/dirty': 'page' },
     section: 'PG_dirty',
     label: 'page',
+    path: 'PG_dirty',
   },
   {
     key: 'ubc',
@@ -233,6 +245,7 @@ export const STATE_SCHEMA: readonly Part[] = [
     touchedBy: { 'ubc/pending': 'mm', 'ubc/flushed': 'mm' },
     section: 'tlb_flush_batched',
     label: 'mm',
+    path: 'tlb_flush_batched',
   },
   {
     key: 'vmWrite',
@@ -242,5 +255,6 @@ export const STATE_SCHEMA: readonly Part[] = [
     touchedBy: { 'vma/write': 'mm' },
     section: 'VM_WRITE',
     label: 'mm',
+    path: 'VM_WRITE',
   },
 ];

@@ -1,4 +1,10 @@
-import type { SimEvent, SimState } from '../../src/index.js';
+import {
+  STATE_SCHEMA,
+  stateItems,
+  undescribedRoots,
+  type SimEvent,
+  type SimState,
+} from '../../src/index.js';
 import type { RunContext } from './runContext.js';
 
 /** An open invalidate window: notifier/start seen, its notifier/end not yet. */
@@ -41,10 +47,92 @@ function tids(mask: number, ctx: RunContext): string {
   return out.join(',');
 }
 
+type Add = (section: string, key: string, text: string) => void;
+
 /**
- * The state as keyed lines: PTEs, TLBs, locks, notifier windows, tlb_flush_pending, bitmaps,
- * bounds, page versions, thread stacks, warnings. Parts of the state this view does not know
- * (added later) are printed as JSON so nothing is hidden.
+ * Kernel-flavoured lines for the parts that have them (PTEs with their page, TLB entries with
+ * their stale-for ghost, lock holders, ...); every other part of the state schema is shown
+ * generically from its description (src/state/view.ts).
+ */
+const RENDER: Readonly<Record<string, (state: SimState, ctx: RunContext, add: Add) => void>> = {
+  mms(state, ctx, add) {
+    state.mms.forEach((mm, m) => {
+      mm.ptes.forEach((pte, vpn) => {
+        const page = ctx.pageOf(m, vpn);
+        if (page < 0 && pte === 0) return;
+        add(
+          'ptes',
+          `mm${m}:${vpn}`,
+          `mm${m} vpn ${vpn}${page >= 0 ? ` (page ${page})` : ''}: ${ctx.formatPte(pte)}`,
+        );
+      });
+    });
+    state.mms.forEach((mm, m) =>
+      add(
+        'mm',
+        `mm${m}`,
+        `mm${m}: tlb_flush_pending=${mm.pending} notifier seq=${mm.seq} active windows=${mm.active}`,
+      ),
+    );
+  },
+  tlbs(state, ctx, add) {
+    state.tlbs.forEach((tlb, cpu) => {
+      if (tlb.length === 0) add('tlbs', `cpu${cpu}`, `CPU${cpu}: empty`);
+      for (const t of tlb)
+        add(
+          'tlbs',
+          `cpu${cpu}:mm${t.mm}:${t.vpn}`,
+          `CPU${cpu}: mm${t.mm} vpn ${t.vpn} -> pfn ${t.pfn} ${t.w ? 'W' : 'RO'}${t.d ? ' D' : ''}${t.susp ? ` (stale for ${tids(t.susp, ctx)})` : ''}`,
+        );
+    });
+  },
+  locks(state, ctx, add) {
+    state.locks.forEach((l, i) => {
+      const holders =
+        l.owner >= 0
+          ? `held by ${ctx.threadName(l.owner)}`
+          : l.readers
+            ? `read-held by ${tids(l.readers, ctx)}`
+            : 'free';
+      add('locks', ctx.lockName(i), `${ctx.lockName(i)}: ${holders}`);
+    });
+  },
+  bitmaps(state, _ctx, add) {
+    state.bitmaps.forEach((bm, b) =>
+      add('bitmap', `${b}`, `bitmap ${b}${b === 0 ? ' (driver)' : ''}: ${bm.join('')}`),
+    );
+  },
+  bounds(state, _ctx, add) {
+    add('bitmap', 'bounds', `dirty bounds [${state.bounds.start},${state.bounds.end})`);
+  },
+  pages(state, _ctx, add) {
+    state.pages.forEach((p, i) =>
+      add(
+        'pages',
+        `${i}`,
+        `page ${i}: version ${p.version}, device ${p.device}${p.version !== p.device ? ' (device stale)' : ''}`,
+      ),
+    );
+  },
+  threads(state, ctx, add) {
+    state.threads.forEach((th, t) =>
+      add(
+        'threads',
+        `${t}`,
+        `${ctx.threadName(t)} (CPU${ctx.threadCpu(t)}): ${th.stack.length === 0 ? 'finished' : th.stack.map((f) => `${f.fn}@${f.pc}`).join(' > ')}`,
+      ),
+    );
+  },
+  warnings(state, _ctx, add) {
+    add('warnings', 'count', `WARN_ON count: ${state.warnings}`);
+  },
+};
+
+/**
+ * The state as keyed lines, part by part in the state schema's order (PTEs, TLBs, locks and
+ * the open notifier windows, bitmaps, pages, thread stacks, secondary MMUs, warnings, and the
+ * parts added later). Root fields the schema does not describe are printed as JSON so nothing
+ * is hidden.
  */
 export function stateLines(
   state: SimState,
@@ -52,81 +140,25 @@ export function stateLines(
   ctx: RunContext,
 ): StateLine[] {
   const out: StateLine[] = [];
-  const add = (section: string, key: string, text: string): void =>
+  const add: Add = (section, key, text) =>
     void out.push({ section, key: `${section}/${key}`, text });
-  state.mms.forEach((mm, m) => {
-    mm.ptes.forEach((pte, vpn) => {
-      const page = ctx.pageOf(m, vpn);
-      if (page < 0 && pte === 0) return;
-      add(
-        'ptes',
-        `mm${m}:${vpn}`,
-        `mm${m} vpn ${vpn}${page >= 0 ? ` (page ${page})` : ''}: ${ctx.formatPte(pte)}`,
-      );
-    });
-  });
-  state.tlbs.forEach((tlb, cpu) => {
-    if (tlb.length === 0) add('tlbs', `cpu${cpu}`, `CPU${cpu}: empty`);
-    for (const t of tlb)
-      add(
-        'tlbs',
-        `cpu${cpu}:mm${t.mm}:${t.vpn}`,
-        `CPU${cpu}: mm${t.mm} vpn ${t.vpn} -> pfn ${t.pfn} ${t.w ? 'W' : 'RO'}${t.d ? ' D' : ''}${t.susp ? ` (stale for ${tids(t.susp, ctx)})` : ''}`,
-      );
-  });
-  state.locks.forEach((l, i) => {
-    const holders =
-      l.owner >= 0
-        ? `held by ${ctx.threadName(l.owner)}`
-        : l.readers
-          ? `read-held by ${tids(l.readers, ctx)}`
-          : 'free';
-    add('locks', ctx.lockName(i), `${ctx.lockName(i)}: ${holders}`);
-  });
-  for (const w of windows)
-    add(
-      'notifier',
-      `${w.tid}:${w.mm}:${w.from}:${w.to}`,
-      `mm${w.mm} [${w.from},${w.to}) opened by ${ctx.threadName(w.tid)} at event ${w.since}`,
-    );
-  state.mms.forEach((mm, m) =>
-    add(
-      'mm',
-      `mm${m}`,
-      `mm${m}: tlb_flush_pending=${mm.pending} notifier seq=${mm.seq} active windows=${mm.active}`,
-    ),
-  );
-  state.bitmaps.forEach((bm, b) =>
-    add('bitmap', `${b}`, `bitmap ${b}${b === 0 ? ' (driver)' : ''}: ${bm.join('')}`),
-  );
-  add('bitmap', 'bounds', `dirty bounds [${state.bounds.start},${state.bounds.end})`);
-  state.pages.forEach((p, i) =>
-    add(
-      'pages',
-      `${i}`,
-      `page ${i}: version ${p.version}, device ${p.device}${p.version !== p.device ? ' (device stale)' : ''}`,
-    ),
-  );
-  state.threads.forEach((th, t) =>
-    add(
-      'threads',
-      `${t}`,
-      `${ctx.threadName(t)} (CPU${ctx.threadCpu(t)}): ${th.stack.length === 0 ? 'finished' : th.stack.map((f) => `${f.fn}@${f.pc}`).join(' > ')}`,
-    ),
-  );
-  add('warnings', 'count', `WARN_ON count: ${state.warnings}`);
-  const known = new Set([
-    'pages',
-    'mms',
-    'tlbs',
-    'locks',
-    'bitmaps',
-    'bounds',
-    'threads',
-    'warnings',
-  ]);
-  for (const [k, v] of Object.entries(state as unknown as Record<string, unknown>))
-    if (!known.has(k)) add('other', k, `${k}: ${JSON.stringify(v)}`);
+  const root = state as unknown as Record<string, unknown>;
+  for (const part of STATE_SCHEMA) {
+    if (root[part.key] === undefined) continue;
+    const render = RENDER[part.key];
+    if (render) render(state, ctx, add);
+    else
+      for (const item of stateItems(state, ctx, [part]))
+        add(part.section, item.path, `${item.path}: ${item.text}`);
+    if (part.key === 'locks')
+      for (const w of windows)
+        add(
+          'notifier',
+          `${w.tid}:${w.mm}:${w.from}:${w.to}`,
+          `mm${w.mm} [${w.from},${w.to}) opened by ${ctx.threadName(w.tid)} at event ${w.since}`,
+        );
+  }
+  for (const k of undescribedRoots(state)) add('other', k, `${k}: ${JSON.stringify(root[k])}`);
   return out;
 }
 

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyEvent,
+  getArch,
+  initialMutableState,
+  layoutOf,
+  makeModel,
+  runModel,
+  STATE_SCHEMA,
+  type Part,
+  type SimEvent,
+  type SimState,
+} from '../../src/index.js';
+import { compileStateOps, STATE_OPS } from '../../src/explore/stateOps.js';
+import { Fingerprint } from '../../src/explore/stateHash64.js';
+import { permute } from '../../src/explore/symmetry.js';
+import { diffStates } from '../../src/analysis/diffState.js';
+import { builtin } from '../helpers/scenarios.js';
+
+/**
+ * A state part added through the schema only (src/state/schema.ts) gets the explorer's fast
+ * paths and symmetry: copy, copy-on-write, fingerprint, shape check, permutation and diff are
+ * all derived from its description, with no code naming it.
+ */
+const waiters: Part = {
+  key: 'waiters',
+  per: 'cpu',
+  shape: {
+    t: 'record',
+    fields: [
+      { key: 'holder', shape: { t: 'int', id: 'tid' } },
+      { key: 'count', shape: { t: 'int' } },
+    ],
+  },
+  touchedBy: { 'x/wait': 'cpu' },
+  section: 'waiters',
+  label: 'cpu',
+  path: 'waiter',
+};
+const schema = [...STATE_SCHEMA, waiters];
+const ops = compileStateOps(schema);
+
+type WithWaiters = ReturnType<typeof initialMutableState> & {
+  waiters: { holder: number; count: number }[];
+};
+
+/** A mid-run state of a scenario with two CPUs, with the synthetic part added. */
+function stateWithWaiters(): WithWaiters {
+  const model = makeModel(builtin('seed-concurrent-wrprotect'));
+  const events: SimEvent[] = [];
+  runModel(model, { seed: 3, properties: [], maxSteps: 40 }, (e) => events.push(e));
+  const s = initialMutableState(model.scenario);
+  for (const e of events) applyEvent(s, e);
+  expect(s.tlbs.length).toBe(2);
+  return {
+    ...s,
+    waiters: [
+      { holder: 1, count: 2 },
+      { holder: -1, count: 0 },
+    ],
+  };
+}
+
+describe('a state part added through the schema only', () => {
+  it('is copied field by field, and copied on write only where its events touch it', () => {
+    const s = stateWithWaiters();
+    const c = ops.clone(s) as WithWaiters;
+    expect(c).toEqual(s);
+    expect(Object.keys(c)).toEqual(Object.keys(s));
+    expect(c.waiters).not.toBe(s.waiters);
+    expect(c.waiters[0]).not.toBe(s.waiters[0]);
+    const plan = ops.planOf([{ type: 'x/wait', cpu: 1 } as unknown as SimEvent]);
+    expect(plan[schema.indexOf(waiters)]).toBe(1 << 1);
+    const t = ops.cloneTouched(s, [
+      { type: 'x/wait', cpu: 1 } as unknown as SimEvent,
+    ]) as WithWaiters;
+    expect(t).toEqual(s);
+    expect(t.waiters[1]).not.toBe(s.waiters[1]);
+    expect(t.waiters[0]).toBe(s.waiters[0]);
+    expect(t.tlbs).toBe(s.tlbs);
+    // The default schema does not know it: it would be deep-copied generically.
+    expect(STATE_OPS.unknownRoots(s)).toEqual(['waiters']);
+    expect(ops.unknownRoots(s)).toEqual([]);
+  });
+
+  it('has its shape checked', () => {
+    const s = stateWithWaiters();
+    ops.verify(s);
+    (s.waiters[0] as Record<string, unknown>)['extra'] = 1;
+    expect(() => ops.verify(s)).toThrow(/waiters objects/);
+  });
+
+  it('is fingerprinted: states differing only there differ', () => {
+    const s = stateWithWaiters();
+    const f = new Fingerprint(ops);
+    const a = f.of(s);
+    const fa = [a.a, a.b];
+    const same = f.of(structuredClone(s));
+    expect([same.a, same.b]).toEqual(fa);
+    const t = structuredClone(s);
+    (t.waiters[1] as { count: number }).count = 1;
+    const b = f.of(t);
+    expect([b.a, b.b]).not.toEqual(fa);
+  });
+
+  it('is renamed by symmetry: moved with its CPU, its thread ids renamed', () => {
+    const s = stateWithWaiters();
+    const p = s.threads.map((_, t) => t);
+    p[0] = 1;
+    p[1] = 0;
+    const out = permute(s as unknown as SimState, p, [1, 0], null, ops) as WithWaiters;
+    // CPU 0's waiter (holder thread 1) is now CPU 1's, held by thread 0.
+    expect(out.waiters).toEqual([
+      { holder: -1, count: 0 },
+      { holder: 0, count: 2 },
+    ]);
+    expect(out.tlbs[1]).toBe(s.tlbs[0]);
+    // An involution: permuting back gives the state again.
+    expect(permute(out as unknown as SimState, p, [1, 0], null, ops)).toEqual(s);
+    // And the signature of a member does not see the renamed thread id.
+    const cache: unknown[] = [];
+    const none = () => undefined;
+    const fixed = ~0b11;
+    expect(ops.memberSig(s as unknown as SimState, 0, 0, 0, cache, none, fixed, -1)).toBe(
+      ops.memberSig(out as unknown as SimState, 1, 1, 0, [], none, fixed, -1),
+    );
+  });
+
+  it('is diffed by name', () => {
+    const model = makeModel(builtin('seed-concurrent-wrprotect'));
+    const s = stateWithWaiters();
+    const t = structuredClone(s);
+    (t.waiters[1] as { holder: number }).holder = 0;
+    const side = (state: SimState) => ({
+      state,
+      arch: getArch(model.scenario.arch),
+      layout: layoutOf(model.scenario),
+    });
+    const d = diffStates(side(s as unknown as SimState), side(t as unknown as SimState), schema);
+    expect(d).toEqual([{ path: 'cpu1.waiter.holder', a: 'none', b: 't0' }]);
+    // Without the schema entry the diff falls back to generic paths.
+    const g = diffStates(side(s as unknown as SimState), side(t as unknown as SimState));
+    expect(g.map((c) => c.path)).toEqual(['waiters[1].holder']);
+  });
+});
