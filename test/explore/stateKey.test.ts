@@ -106,7 +106,7 @@ describe('symmetry bookkeeping', () => {
 });
 
 describe('what recipes touch (the explorer relies on it)', () => {
-  it('only thread/* events touch threads, each only its own (cloneKnown shares the others)', async () => {
+  it('only thread/* events touch threads, each only its own (copy-on-write shares the others)', async () => {
     const { readdirSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { Footprints } = await import('../../src/explore/footprint.js');
