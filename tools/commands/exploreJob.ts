@@ -103,11 +103,13 @@ export function finishJob(
   result: ExploreResult,
   t0: number,
   peakRss: number,
+  /** The minimised counterexample when the caller made it (the threaded search does). */
+  made?: { readonly min: Minimised | null; readonly seconds: number },
 ): ExploreJobResult {
   let peak = peakRss;
-  const t1 = performance.now();
-  let min: Minimised | null = null;
-  if (result.schedule && job.minimise) {
+  const t1 = performance.now() - (made ? made.seconds * 1000 : 0);
+  let min: Minimised | null = made?.min ?? null;
+  if (result.schedule && job.minimise && !made) {
     const used = (job.properties ?? result.properties).map(getProperty);
     min = minimise(
       model,

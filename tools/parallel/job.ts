@@ -1,12 +1,16 @@
 import { availableParallelism } from 'node:os';
 import {
   defaultProperties,
+  getProperty,
   makeModel,
+  minimise,
+  replayPicks,
   STATE_PURE_PROPERTIES,
   type ExploreProgress,
 } from '../../src/index.js';
 import { finishJob, type ExploreJob, type ExploreJobResult } from '../commands/exploreJob.js';
 import { exploreThreads, partWorkerAvailable } from './pool.js';
+import { shortestOnThreads } from './levels.js';
 
 /**
  * An exhaustive DFS job that can run on several threads: not with sleep sets, exact keys
@@ -63,5 +67,26 @@ export async function runThreadedJob(
       return hooks.stop?.() ?? null;
     },
   }).finally(() => process.off('SIGINT', onSigint));
-  return finishJob(job, model, result, t0, peak);
+  if (!result.schedule || !job.minimise || result.property === null)
+    return finishJob(job, model, result, t0, peak);
+  // Minimise on the threads too: a shortest schedule by a parallel BFS, then the one-thread
+  // preemption shrinking (cheap replays) with the BFS step turned off.
+  const t1 = performance.now();
+  const used = [getProperty(result.property)];
+  const bound = replayPicks(model, result.schedule, used).length;
+  const shortest = await shortestOnThreads({
+    scenario: job.scenario,
+    arch: model.arch.name,
+    variant: model.variant.name,
+    property: result.property,
+    workers: Math.min(workers, availableParallelism() * 4),
+    depthBound: bound,
+    maxStates: job.bfsMaxStates ?? 3_000_000,
+  });
+  const m = minimise(model, shortest ?? result.schedule, used, { shortest: false });
+  const min = { ...m, shortest: shortest !== null && m.schedule.length === shortest.length };
+  return finishJob(job, model, result, t0, peak, {
+    min,
+    seconds: (performance.now() - t1) / 1000,
+  });
 }

@@ -2,7 +2,15 @@ import { parentPort } from 'node:worker_threads';
 import { getProperty, makeModel } from '../../src/index.js';
 import { SearchPart } from '../../src/explore/parallel/searchPart.js';
 import { SharedFingerprintSet } from '../../src/explore/parallel/sharedSet.js';
-import { HUNGRY, STOP, type FromPart, type ToPart } from './protocol.js';
+import { BfsPart, type LevelEntry } from '../../src/explore/parallel/bfsPart.js';
+import {
+  HUNGRY,
+  STOP,
+  type FromLevel,
+  type FromPart,
+  type ToLevel,
+  type ToPart,
+} from './protocol.js';
 
 /**
  * A search thread of `explore --workers N`: runs its {@link SearchPart} on the work items it
@@ -39,7 +47,53 @@ function run(): void {
   }
 }
 
-port.on('message', (m: ToPart) => {
+let bfs: BfsPart | null = null;
+
+/** The shortest-counterexample BFS side of this thread (see levels.ts). */
+function onLevel(m: ToLevel): void {
+  const reply = (status: FromLevel['status'], entries?: readonly LevelEntry[]): void => {
+    const b = bfs as BfsPart;
+    const r: FromLevel = {
+      kind: 'level-reply',
+      status,
+      size: b.size,
+      transitions: b.transitions,
+      picks: b.picks,
+      ...(entries && { entries }),
+    };
+    port?.postMessage(r);
+  };
+  if (m.kind === 'bfs-init') {
+    const model = makeModel(m.scenario, { arch: m.arch, variant: m.variant });
+    bfs = new BfsPart(model, m.properties.map(getProperty), true, new SharedFingerprintSet(m.set));
+    return reply(m.first ? bfs.begin() : 'done');
+  }
+  const b = bfs as BfsPart;
+  if (m.kind === 'level') return reply(b.level(m.depth));
+  if (m.kind === 'give-half') {
+    const half = b.takeHalf();
+    return reply('done', half);
+  }
+  b.add(m.entries);
+  reply('done');
+}
+
+port.on('message', (m: ToPart | ToLevel) => {
+  if (m.kind === 'bfs-init' || m.kind === 'level' || m.kind === 'give-half' || m.kind === 'take') {
+    try {
+      return onLevel(m);
+    } catch (e) {
+      const r: FromLevel = {
+        kind: 'level-reply',
+        status: 'full',
+        size: 0,
+        transitions: 0,
+        picks: null,
+        error: (e as Error).stack ?? String(e),
+      };
+      return port?.postMessage(r);
+    }
+  }
   try {
     if (m.kind === 'init') {
       const model = makeModel(m.scenario, { arch: m.arch, variant: m.variant });

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { explore, getProperty, makeModel, replayPicks } from '../../../src/index.js';
+import { explore, getProperty, makeModel, minimise, replayPicks } from '../../../src/index.js';
 import { exploreThreads } from '../../../tools/parallel/pool.js';
+import { shortestOnThreads } from '../../../tools/parallel/levels.js';
 import { SPIN_PROP, spinScenario, type SpinConfig } from '../../../tools/bench/spin/config.js';
 
 let dir = '';
@@ -73,6 +74,43 @@ describe('an exhaustive search on two threads', () => {
     expect(replayPicks(model, r.schedule ?? [], [getProperty('lost-write')]).property).toBe(
       SPIN_PROP.DATA,
     );
+  });
+
+  it('minimises on threads: a shortest counterexample, as long as the one-thread BFS finds', async () => {
+    const scenario = spinScenario(cfg('V4'));
+    const model = makeModel(scenario);
+    const props = [getProperty('lost-write')];
+    const found = explore(model, { properties: props, symmetry: false });
+    expect(found.verdict).toBe('violated');
+    const one = minimise(model, found.schedule ?? [], props);
+    expect(one.shortest).toBe(true);
+    const picks = await shortestOnThreads({
+      scenario,
+      arch: scenario.arch,
+      variant: scenario.variant,
+      property: 'lost-write',
+      workers: 2,
+      depthBound: found.schedule?.length ?? 0,
+      maxStates: 3_000_000,
+      entry,
+    });
+    expect(picks?.length).toBe(one.schedule.length);
+    expect(replayPicks(model, picks ?? [], props)).toMatchObject({
+      property: 'lost-write',
+      length: one.schedule.length,
+    });
+    // One step less than the shortest: nothing within the bound.
+    const none = await shortestOnThreads({
+      scenario,
+      arch: scenario.arch,
+      variant: scenario.variant,
+      property: 'lost-write',
+      workers: 2,
+      depthBound: one.schedule.length - 1,
+      maxStates: 3_000_000,
+      entry,
+    });
+    expect(none).toBeNull();
   });
 
   it('stops at the state limit as inconclusive', async () => {
