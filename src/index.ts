@@ -4,7 +4,7 @@ export * from './events/index.js';
 export { EVENT_FIELDS, EVENT_TYPES, validateEvent } from './events/schema.js';
 export type * from './state/types.js';
 export * from './state/pte.js';
-export { initialState, initialMutableState } from './state/init.js';
+export { initialState, initialMutableState } from './sim/init.js';
 export { stateHash } from './state/hash.js';
 export { layoutOf, type Layout } from './state/layout.js';
 export { evolve, evolveAll, applyEvent } from './evolve/index.js';

@@ -40,3 +40,18 @@ describe('the library is pure', () => {
     });
   }
 });
+
+// DESIGN §1: evolve needs no arch model and no scenario logic, and the state is plain data:
+// neither imports the architectures, the kernel's step machines or the simulator (the initial
+// state is built in src/sim/init.ts and stored in each log's header).
+describe('state and evolve import no arch, kernel or sim', () => {
+  for (const dir of ['state', 'evolve']) {
+    for (const f of files(join(root, 'src', dir))) {
+      const rel = relative(root, f).replaceAll('\\', '/');
+      it(`${rel} imports nothing from arch/, kernel/ or sim/`, () => {
+        const text = readFileSync(f, 'utf8');
+        expect(text).not.toMatch(/from '\.\.\/(arch|kernel|sim)\//);
+      });
+    }
+  }
+});

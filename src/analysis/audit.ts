@@ -1,6 +1,6 @@
 import type { SimEvent } from '../events/index.js';
 import { applyEvent } from '../evolve/index.js';
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from '../sim/init.js';
 import type { SimState } from '../state/types.js';
 import { makeModel, type Model } from '../sim/model.js';
 import type { Property } from '../check/types.js';

@@ -7,7 +7,7 @@ import { formatSchedule } from '../sim/schedule.js';
 import type { ParsedLog } from '../log/reader.js';
 import { foldEvents, picksOf } from './replay.js';
 import { applyEvent } from '../evolve/index.js';
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from '../sim/init.js';
 import type { SimState } from '../state/types.js';
 import { listProperties } from '../check/registry.js';
 import { EVENT_FIELDS } from '../events/schema.js';

@@ -1,5 +1,5 @@
 import type { SimEvent } from '../events/index.js';
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from '../sim/init.js';
 import type { SimState } from '../state/types.js';
 import { allDone } from '../sim/decide.js';
 import { enabledList, enabledSteps, takeStep } from '../sim/step.js';

@@ -1,6 +1,6 @@
 import type { SimEvent } from '../events/index.js';
 import { applyEvent } from '../evolve/index.js';
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from '../sim/init.js';
 import { stateHash } from '../state/hash.js';
 import type { SimState } from '../state/types.js';
 import type { Scenario } from '../scenario/types.js';
@@ -12,15 +12,19 @@ import type { LogReader } from '../log/logReader.js';
 import type { MutableSimState } from '../state/types.js';
 
 /**
- * Fold events with the recipes only (no decide, no arch model): the state after event
- * `until` (inclusive), or after all of them. Runs the recipes on a private copy.
+ * Fold events with the recipes only: the state after event `until` (inclusive), or after all
+ * of them. From a log header's initial state (no decide, no arch model), or from a scenario's
+ * (built by the model). Runs the recipes on a private copy.
  */
 export function foldEvents(
-  scenario: Scenario,
+  start: Scenario | { readonly initial: SimState },
   events: readonly SimEvent[],
   until?: number,
 ): SimState {
-  const state = initialMutableState(scenario);
+  const state =
+    'initial' in start
+      ? (structuredClone(start.initial) as MutableSimState)
+      : initialMutableState(start);
   const n = until === undefined ? events.length : Math.min(events.length, until + 1);
   for (let i = 0; i < n; i++) applyEvent(state, events[i] as SimEvent);
   return state as unknown as SimState;
@@ -35,7 +39,7 @@ export interface ReplayResult {
 }
 
 export function replayLog(log: ParsedLog, until?: number): ReplayResult {
-  const state = foldEvents(log.header.scenario, log.events, until);
+  const state = foldEvents(log.header, log.events, until);
   const n = until === undefined ? log.events.length : Math.min(log.events.length, until + 1);
   const hash = stateHash(state);
   const recorded = until === undefined && log.footer ? log.footer.finalStateHash : null;
@@ -158,6 +162,12 @@ export function picksOf(events: readonly SimEvent[]): Pick[] {
 
 export interface ResimulateResult {
   readonly identical: boolean;
+  /**
+   * The header's initial state differs from the one today's model builds for the scenario (an
+   * arch's encoding or an entry point changed since the log was written). The events are
+   * still compared.
+   */
+  readonly initialDiffers: boolean;
   /** First index where the re-derived events differ from the log's, or null. */
   readonly firstDifference: number | null;
   readonly recorded: SimEvent | null;
@@ -168,14 +178,16 @@ const same = (a: SimEvent | undefined, b: SimEvent | undefined): boolean =>
   JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * Re-derive the events from the header's scenario and the recorded picks with today's model
- * and report the first difference (DESIGN §1: re-simulation).
+ * Re-derive the initial state and the events from the header's scenario and the recorded picks
+ * with today's model and report the first difference (DESIGN §1: re-simulation).
  */
 export function resimulate(log: ParsedLog): ResimulateResult {
   const model = makeModel(log.header.scenario, {
     arch: log.header.arch,
     variant: log.header.variant,
   });
+  const initialDiffers =
+    stateHash(log.header.initial) !== stateHash(initialMutableState(model.scenario));
   const picks = picksOf(log.events);
   const derived: SimEvent[] = [];
   runModel(model, { schedule: picks, maxSteps: picks.length, seed: log.header.seed }, (e) =>
@@ -186,10 +198,17 @@ export function resimulate(log: ParsedLog): ResimulateResult {
     if (!same(derived[i], log.events[i]))
       return {
         identical: false,
+        initialDiffers,
         firstDifference: i,
         recorded: log.events[i] ?? null,
         derived: derived[i] ?? null,
       };
   }
-  return { identical: true, firstDifference: null, recorded: null, derived: null };
+  return {
+    identical: !initialDiffers,
+    initialDiffers,
+    firstDifference: null,
+    recorded: null,
+    derived: null,
+  };
 }

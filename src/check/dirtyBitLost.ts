@@ -1,5 +1,5 @@
 import type { Scenario } from '../scenario/types.js';
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from '../sim/init.js';
 import { pteIsPresent, ptePfn } from '../state/pte.js';
 import type { Property } from './types.js';
 

@@ -2,7 +2,7 @@ import type { ArchModel } from '../arch/types.js';
 import type { PteSetEvent, SimEvent } from '../events/index.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Model } from '../sim/model.js';
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from '../sim/init.js';
 import { pteIsPresent, ptePfn } from '../state/pte.js';
 import { mappingVmas, vmaOf } from '../kernel/vmas.js';
 import type { SimState } from '../state/types.js';

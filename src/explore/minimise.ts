@@ -1,5 +1,5 @@
 import type { Property } from '../check/types.js';
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from '../sim/init.js';
 import type { SimState } from '../state/types.js';
 import type { Model } from '../sim/model.js';
 import type { Pick } from '../sim/schedule.js';

@@ -1,4 +1,4 @@
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from '../sim/init.js';
 import type { SimState } from '../state/types.js';
 import type { Model } from '../sim/model.js';
 import { Prng } from '../sim/prng.js';

@@ -1,5 +1,5 @@
 import type { MutableSimState, SimState } from '../state/types.js';
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from '../sim/init.js';
 import { programOf } from '../kernel/programs.js';
 import type { Model } from '../sim/model.js';
 import { STATE_OPS, type LocalIds, type LocalsRenamer, type StateOps } from './stateOps.js';

@@ -4,20 +4,24 @@ import type { SimEvent } from '../events/index.js';
 import type { PropertyVerdict } from '../check/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { encode } from './codec.js';
+import type { SimState } from '../state/types.js';
+import { initialState } from '../sim/init.js';
 
 /**
- * Log file format, version 2 (docs/log-format.md):
- *   magic "PTESIM\0\x02" (8 bytes), then records
+ * Log file format, version 3 (docs/log-format.md):
+ *   magic "PTESIM\0\x03" (8 bytes), then records
  *   [u32 LE payload length][u8 kind][payload: MessagePack][u32 LE CRC32 of kind + payload]
  *   kind 1 header (first), 2 chunk of events (columnar, src/log/chunkCodec.ts), 4 state
  *   checkpoint, 3 footer (last, with the index), then a 16-byte trailer
  *   "PTESIMFT" + u64 LE byte offset of the footer record.
- * Format 1 (no columns, no checkpoints, no trailer) is read by src/log/formatV1.ts.
+ * Format 3 adds the initial state to the header; format 2 (same framing, magic byte 2, no
+ * initial state) is read by deriving it from the scenario (src/log/migrate.ts). Format 1 (no
+ * columns, no checkpoints, no trailer) is read by src/log/formatV1.ts.
  */
-export const MAGIC = Uint8Array.from([0x50, 0x54, 0x45, 0x53, 0x49, 0x4d, 0x00, 0x02]);
+export const MAGIC = Uint8Array.from([0x50, 0x54, 0x45, 0x53, 0x49, 0x4d, 0x00, 0x03]);
 export const TRAILER_MAGIC = Uint8Array.from([0x50, 0x54, 0x45, 0x53, 0x49, 0x4d, 0x46, 0x54]);
 export const TRAILER_BYTES = 16;
-export const LOG_FORMAT_VERSION = 2;
+export const LOG_FORMAT_VERSION = 3;
 export const RECORD_HEADER = 1;
 export const RECORD_CHUNK = 2;
 export const RECORD_FOOTER = 3;
@@ -26,7 +30,7 @@ export const RECORD_CHECKPOINT = 4;
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 export interface LogHeader {
-  /** The file format the log was written in (1 or 2); readers upgrade older ones. */
+  /** The file format the log was written in (1 to 3); readers upgrade older ones. */
   readonly format: number;
   readonly schema: number;
   readonly tool: { readonly name: string; readonly version: string };
@@ -36,6 +40,13 @@ export interface LogHeader {
   readonly seed: number;
   /** Forced picks, if the run followed a schedule string. */
   readonly schedule: string;
+  /**
+   * The state before the first event, as the writer's model built it (arch encoding, entry
+   * points). Replay folds the events onto it with the recipes alone, so a log stays readable
+   * when an architecture's encoding or the kernel's entry points change. Logs of format 1
+   * and 2 did not store it: readers derive it from the scenario (src/log/migrate.ts).
+   */
+  readonly initial: SimState;
 }
 
 export interface LogChunk {
@@ -51,8 +62,9 @@ export interface LogFooter {
   readonly verdicts: readonly PropertyVerdict[];
 }
 
+/** A header for a run of `h.scenario`; its initial state is the model's (`initialState`). */
 export function makeHeader(
-  h: Omit<LogHeader, 'format' | 'schema' | 'tool'>,
+  h: Omit<LogHeader, 'format' | 'schema' | 'tool' | 'initial'>,
   toolVersion: string,
 ): LogHeader {
   return {
@@ -60,6 +72,7 @@ export function makeHeader(
     schema: EVENT_SCHEMA_VERSION,
     tool: { name: 'ptesim', version: toolVersion },
     ...h,
+    initial: initialState(h.scenario),
   };
 }
 

@@ -1,6 +1,9 @@
 import { SimError } from '../errors.js';
 import { parseScenario } from '../scenario/parse.js';
 import type { LogFooter, LogHeader } from './format.js';
+import { stateShape } from '../sim/init.js';
+import { initialOfOldHeader } from './migrate.js';
+import { checkState } from './stateCheck.js';
 
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -24,6 +27,13 @@ export function checkHeader(payload: unknown, where: string, format: number): Lo
       where,
     );
   const t = isObj(tool) ? tool : {};
+  const scenario = parseScenario(payload['scenario'], `${where} header.scenario`);
+  // Format 3 stores the initial state (checked against the scenario's shape); older formats
+  // are upgraded by deriving it.
+  const initial =
+    format >= 3
+      ? checkState(payload['initial'], stateShape(scenario), scenario, where, 'header.initial')
+      : initialOfOldHeader(scenario);
   return {
     format,
     schema,
@@ -31,11 +41,12 @@ export function checkHeader(payload: unknown, where: string, format: number): Lo
       name: String(t['name'] ?? 'ptesim').slice(0, 100),
       version: String(t['version'] ?? '?').slice(0, 100),
     },
-    scenario: parseScenario(payload['scenario'], `${where} header.scenario`),
+    scenario,
     arch,
     variant,
     seed,
     schedule: typeof schedule === 'string' ? schedule : '',
+    initial,
   };
 }
 

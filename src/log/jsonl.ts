@@ -65,11 +65,12 @@ export function readJsonl(
       if (!obj || !Object.hasOwn(obj, '@header'))
         throw new SimError('LOG_CORRUPT', 'the first line must be {"@header": {...}}', at);
       const h = obj['@header'];
-      const raw =
-        typeof h === 'object' && h !== null
-          ? { ...(h as Record<string, unknown>), format: LOG_FORMAT_VERSION }
-          : h;
-      header = checkHeader(raw, at, LOG_FORMAT_VERSION);
+      // A header with an initial state reads as today's format; one without (written before
+      // format 3) has it derived from the scenario, like a format-2 log.
+      const format =
+        typeof h === 'object' && h !== null && Object.hasOwn(h, 'initial') ? LOG_FORMAT_VERSION : 2;
+      const raw = typeof h === 'object' && h !== null ? { ...h, format } : h;
+      header = checkHeader(raw, at, format);
       if (header.schema > EVENT_SCHEMA_VERSION)
         throw new SimError(
           'LOG_SCHEMA_TOO_NEW',

@@ -4,7 +4,6 @@ import { SimError } from '../errors.js';
 import { checkChunk, MAX_CHUNK_EVENTS } from './chunkCodec.js';
 import { decoderFor, type Decoder } from './eventTable.js';
 import {
-  LOG_FORMAT_VERSION,
   MAGIC,
   RECORD_CHECKPOINT,
   RECORD_CHUNK,
@@ -79,10 +78,13 @@ export function locateLog(src: ByteSource, where: string, opts: OpenOptions): Lo
   const salvage = opts.salvage === true;
   const head = src.read(0, Math.min(8, src.size));
   if (isV1(head)) return locateV1(src, where, salvage);
-  if (head.length < 8 || MAGIC.some((b, i) => head[i] !== b))
+  // Formats 2 and 3 share the framing; the last magic byte is the format (2: no initial state
+  // in the header, upgraded on read).
+  const format = head[7] ?? 0;
+  if (head.length < 8 || MAGIC.some((b, i) => i < 7 && head[i] !== b) || format < 2 || format > 3)
     throw new SimError(
       'LOG_BAD_MAGIC',
-      'not a ptesim log (expected magic "PTESIM\\0\\x02" or "PTESIM\\0\\x01" at byte 0)',
+      'not a ptesim log (expected magic "PTESIM\\0" and format byte 1 to 3 at byte 0)',
       where,
     );
   const h = readRecord(src, 8, where, 'header record');
@@ -98,7 +100,7 @@ export function locateLog(src: ByteSource, where: string, opts: OpenOptions): Lo
       `expected the header record (kind 1), found kind ${h.kind}`,
       `${where} at byte 8`,
     );
-  const header = checkHeader(h.payload, `${where} at byte 8`, LOG_FORMAT_VERSION);
+  const header = checkHeader(h.payload, `${where} at byte 8`, format);
   if (header.schema > EVENT_SCHEMA_VERSION)
     throw new SimError(
       'LOG_SCHEMA_TOO_NEW',

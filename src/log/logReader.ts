@@ -1,6 +1,5 @@
 import type { SimEvent } from '../events/index.js';
 import { applyEvent } from '../evolve/index.js';
-import { initialMutableState } from '../state/init.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import { SimError } from '../errors.js';
 import { checkCheckpoint } from './checkpoint.js';
@@ -206,13 +205,13 @@ export class LogReader {
   }
 
   /**
-   * The initial state of the log's scenario (a fresh mutable copy). It goes through the same
+   * The log's initial state (from its header; a fresh mutable copy). It goes through the same
    * MessagePack round trip as checkpoint states, so every state this reader folds has the same
    * object shapes: folding from a checkpoint then does not deoptimise recipes that were
    * optimised on literal-built states (first seeks took 20 to 40 ms instead of 1 to 3).
    */
   initialState(): MutableSimState {
-    return decode(encode(initialMutableState(this.header.scenario))) as MutableSimState;
+    return decode(encode(this.header.initial)) as MutableSimState;
   }
 
   /** The checked state of checkpoint `k` (a fresh mutable copy the caller owns). */
@@ -230,7 +229,7 @@ export class LogReader {
     if (r.kind !== RECORD_CHECKPOINT)
       throw new SimError('LOG_CORRUPT', `expected a checkpoint record, found kind ${r.kind}`, at);
     this.template ??= this.initialState();
-    const cp = checkCheckpoint(r.payload, this.template, at);
+    const cp = checkCheckpoint(r.payload, this.template, this.header.scenario, at);
     if (cp.at !== info.at)
       throw new SimError(
         'LOG_CORRUPT',

@@ -1,5 +1,8 @@
 import { EVENT_SCHEMA_VERSION } from '../events/version.js';
 import { SimError } from '../errors.js';
+import type { Scenario } from '../scenario/types.js';
+import type { SimState } from '../state/types.js';
+import { initialState } from '../sim/init.js';
 
 /**
  * Pure per-version upgraders of raw (decoded, not yet validated) events: MIGRATIONS[v] turns a
@@ -24,4 +27,13 @@ export function migrateRawEvent(schema: number, raw: unknown, where: string): un
     if (typeof v === 'object' && v !== null) v = up(v as Record<string, unknown>);
   }
   return v;
+}
+
+/**
+ * Format 1 and 2 headers carry no initial state: derive it from the scenario with today's
+ * architecture encoding and entry points (what those readers did on every replay). Format 3
+ * logs store it and need neither.
+ */
+export function initialOfOldHeader(scenario: Scenario): SimState {
+  return initialState(scenario);
 }

@@ -4,7 +4,8 @@ import type { LogReader } from './logReader.js';
 import { LogWriter, type ByteSink, type LogWriterOptions } from './writer.js';
 
 /**
- * Re-encode an open log as a fresh format-2 log: upgrades format-1 logs, and turns the valid
+ * Re-encode an open log in today's format: upgrades format-1 and 2 logs (the header gains
+ * the initial state the reader derived), and turns the valid
  * prefix of a salvaged log into a complete file (footer end 'truncated', no verdicts, the hash
  * of the fold). Streams one chunk at a time.
  */

@@ -1,6 +1,6 @@
 import type { SimEvent } from '../events/index.js';
 import { applyEvent } from '../evolve/index.js';
-import { initialMutableState } from '../state/init.js';
+import { decode, encode } from './codec.js';
 import { stateHash } from '../state/hash.js';
 import type { MutableSimState } from '../state/types.js';
 import { SimError } from '../errors.js';
@@ -8,6 +8,7 @@ import { ChunkEncoder } from './chunkCodec.js';
 import { currentTypeTable, encoderFor } from './eventTable.js';
 import {
   frameRecord,
+  LOG_FORMAT_VERSION,
   makeTrailer,
   MAGIC,
   RECORD_CHECKPOINT,
@@ -83,11 +84,12 @@ export class LogWriter {
       Math.max(1, Math.ceil((o.checkpointEvery ?? 32768) / this.chunkEvents)) * this.chunkEvents;
     const table = currentTypeTable();
     this.enc = new ChunkEncoder(encoderFor(table), o.compress ?? true);
-    this.state = initialMutableState(header.scenario);
+    this.state = decode(encode(header.initial)) as MutableSimState;
     this.put(MAGIC);
     this.put(
       frameRecord(RECORD_HEADER, {
         ...header,
+        format: LOG_FORMAT_VERSION,
         chunkEvents: this.chunkEvents,
         checkpointEvery: this.checkpointEvery,
         types: table,

@@ -1,5 +1,5 @@
 import type { EndReason } from '../events/index.js';
-import { initialMutableState } from '../state/init.js';
+import { initialMutableState } from './init.js';
 import { stateHash } from '../state/hash.js';
 import type { SimState } from '../state/types.js';
 import type { Property, PropertyVerdict } from '../check/types.js';

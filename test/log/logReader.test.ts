@@ -33,7 +33,7 @@ describe('format 2: chunked, checkpointed logs', () => {
       const { bytes, events, result } = recordBytes(name, 5);
       const log = parseLog(bytes, 'mem');
       expect(log.events).toEqual(events);
-      expect(log.header.format).toBe(2);
+      expect(log.header.format).toBe(3);
       expect(log.footer?.finalStateHash).toBe(result.finalStateHash);
       expect(log.footer?.verdicts).toEqual(result.verdicts);
       expect(log.truncated).toBeNull();

@@ -50,7 +50,11 @@ export const replayCommand: CommandModule = {
                     : '') +
                   (reader.truncated.reason ? `; ${reader.truncated.reason}` : ''),
               );
-            if (resim)
+            if (resim?.initialDiffers)
+              io.out(
+                "re-simulation: today's model builds a different initial state than the log's header",
+              );
+            if (resim && (resim.identical || resim.firstDifference !== null))
               io.out(
                 resim.identical
                   ? 're-simulation: identical'

@@ -81,7 +81,7 @@ export const showCommand: CommandModule = {
       .option('--json', 'machine-readable output')
       .action((path: string, opts: ShowOpts) => {
         const log = readLogFile(path, { salvage: opts.salvage === true });
-        const ctx = makeRunContext(log.header.scenario, log.header.arch);
+        const ctx = makeRunContext(log.header.scenario, log.header.arch, log.header.initial);
         const events = log.events;
         const n = events.length;
         const marks = violationMarksOf(log);
@@ -98,14 +98,14 @@ export const showCommand: CommandModule = {
           checkIndex('--state-at', opts.stateAt, n);
           const at = opts.stateAt;
           const lines = stateLines(
-            foldEvents(ctx.scenario, events, at),
+            foldEvents(log.header, events, at),
             openWindows(events, at),
             ctx,
           );
           if (opts.diffFrom !== undefined) {
             checkIndex('--diff-from', opts.diffFrom, n);
             const before = stateLines(
-              foldEvents(ctx.scenario, events, opts.diffFrom),
+              foldEvents(log.header, events, opts.diffFrom),
               openWindows(events, opts.diffFrom),
               ctx,
             );
@@ -122,7 +122,7 @@ export const showCommand: CommandModule = {
           if (opts.json)
             return json(io, {
               index: at,
-              state: foldEvents(ctx.scenario, events, at),
+              state: foldEvents(log.header, events, at),
               notifierWindows: openWindows(events, at),
             });
           io.out(

@@ -103,7 +103,7 @@ export function toDot(
   opts: { until?: number; maxSteps?: number } = {},
 ): string {
   const log = eventSource(input);
-  const ctx = makeRunContext(log.header.scenario, log.header.arch);
+  const ctx = makeRunContext(log.header.scenario, log.header.arch, log.header.initial);
   const firstViolation = Math.min(
     ...(log.footer?.verdicts ?? [])
       .filter((v) => v.ok === false && v.firstViolationEvent !== null)

@@ -1,4 +1,4 @@
-import { applyEvent, initialMutableState, type SimEvent, type SimState } from '../../src/index.js';
+import { applyEvent, type SimEvent, type SimState } from '../../src/index.js';
 import { touchesPage } from './eventFilter.js';
 import type { RunContext } from './runContext.js';
 
@@ -31,7 +31,7 @@ export function watchPage(
   page: number,
   ctx: RunContext,
 ): { index: number; summary: string | null }[] {
-  const state = initialMutableState(ctx.scenario);
+  const state = ctx.initialState();
   const view = state as unknown as SimState;
   let last = pageSummary(view, page, ctx);
   const out: { index: number; summary: string | null }[] = [{ index: -1, summary: last }];

@@ -1,8 +1,8 @@
 import {
   applyEvent,
-  initialMutableState,
   type LogReader,
   type ParsedLog,
+  type MutableSimState,
   type SimEvent,
   type SimState,
 } from '../../src/index.js';
@@ -111,7 +111,7 @@ class TraceBuilder {
   private readonly ctx: ReturnType<typeof makeRunContext>;
   private readonly out: TraceEvent[] = [];
   private readonly slices: SliceStacks;
-  private readonly state: ReturnType<typeof initialMutableState>;
+  private readonly state: MutableSimState;
   /** The thread of the current scheduler step. */
   private current = -1;
   private pendingOut = new Map<number, number>();
@@ -126,9 +126,9 @@ class TraceBuilder {
   private readonly windows: Window[] = [];
 
   constructor(header: Header) {
-    this.ctx = makeRunContext(header.scenario, header.arch);
+    this.ctx = makeRunContext(header.scenario, header.arch, header.initial);
     this.slices = new SliceStacks(this.out);
-    this.state = initialMutableState(header.scenario);
+    this.state = this.ctx.initialState();
     this.state.mms.forEach((mm, m) =>
       mm.ptes.forEach((pte, vpn) => this.stable.set(`${m}:${vpn}`, pte)),
     );

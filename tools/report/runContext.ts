@@ -1,7 +1,10 @@
 import {
   EVENT_FIELDS,
   getArch,
+  initialMutableState,
   layoutOf,
+  type MutableSimState,
+  type SimState,
   type ArchModel,
   type Layout,
   type Scenario,
@@ -25,9 +28,19 @@ export interface RunContext {
   formatPte(pte: number): string;
   /** The address_space page mapped at (mm, vpn), or -1. */
   pageOf(mm: number, vpn: number): number;
+  /** A fresh copy of the log's initial state (the header's), to fold events onto. */
+  initialState(): MutableSimState;
 }
 
-export function makeRunContext(scenario: Scenario, archName: string = scenario.arch): RunContext {
+/**
+ * `initial` is the log header's initial state; without it (a scenario, no log) the model's is
+ * built, which needs the architecture.
+ */
+export function makeRunContext(
+  scenario: Scenario,
+  archName: string = scenario.arch,
+  initial?: SimState,
+): RunContext {
   const layout = layoutOf(scenario);
   let arch: ArchModel | null = null;
   try {
@@ -53,6 +66,8 @@ export function makeRunContext(scenario: Scenario, archName: string = scenario.a
       pageCache.set(key, page);
       return page;
     },
+    initialState: () =>
+      initial ? (structuredClone(initial) as MutableSimState) : initialMutableState(scenario),
   };
 }
 

@@ -31,7 +31,7 @@ const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').dig
 
 /** Steps of the CPU-column table shown in the report: around the first violation, at most `max`. */
 function tableFor(log: EventSource, max = 400): { text: string; note: string } {
-  const ctx = makeRunContext(log.header.scenario, log.header.arch);
+  const ctx = makeRunContext(log.header.scenario, log.header.arch, log.header.initial);
   const marks = violationMarksOf(log);
   const first = Math.min(...marks.keys());
   const n = log.length;
@@ -59,7 +59,7 @@ function tableFor(log: EventSource, max = 400): { text: string; note: string } {
  */
 export function htmlReport(input: ParsedLog | LogReader): string {
   const log = eventSource(input);
-  const ctx = makeRunContext(log.header.scenario, log.header.arch);
+  const ctx = makeRunContext(log.header.scenario, log.header.arch, log.header.initial);
   const data = reportData(log, ctx);
   const script = `${CLIENT_CORE_JS}\n${CLIENT_UI_JS}`;
   const csp = [

@@ -1,9 +1,4 @@
-import {
-  applyEvent,
-  EVENT_FIELDS,
-  initialMutableState,
-  type SimEvent,
-} from '../../../src/index.js';
+import { applyEvent, EVENT_FIELDS, type SimEvent } from '../../../src/index.js';
 import type { EventSource } from '../eventSource.js';
 import { makeRunContext, type RunContext } from '../runContext.js';
 import { EventPacker, type PackedEvents } from './packEvents.js';
@@ -59,14 +54,14 @@ function snapshot(state: object, windows: PageState['windows']): PageState {
 /** One streaming pass over the events: packs them, takes checkpoints, collects PTE values. */
 export function reportData(
   log: EventSource,
-  ctx: RunContext = makeRunContext(log.header.scenario, log.header.arch),
+  ctx: RunContext = makeRunContext(log.header.scenario, log.header.arch, log.header.initial),
 ): ReportData {
   const { header } = log;
   const scenario = header.scenario;
   const n = log.length;
   const packer = new EventPacker();
   const K = checkpointInterval(n);
-  const state = initialMutableState(scenario);
+  const state = ctx.initialState();
   const windows: PageState['windows'] = [];
   const checkpoints: PageState[] = [snapshot(state, windows)];
   const ptes = new Set<number>([0]);

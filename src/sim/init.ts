@@ -1,17 +1,25 @@
 import type { Scenario } from '../scenario/types.js';
-import type { MutableSimState, SimState } from './types.js';
-import { layoutOf } from './layout.js';
-import { PTE_NONE } from './pte.js';
+import type { MutableSimState, SimState } from '../state/types.js';
+import { layoutOf } from '../state/layout.js';
+import { PTE_NONE } from '../state/pte.js';
 import { getArch } from '../arch/registry.js';
+import type { PteInit } from '../arch/types.js';
 import { firstFrame } from '../kernel/programs.js';
 
 /**
  * The state before the first event: PTEs as the scenario says (through the arch's encoding),
  * empty TLBs, free locks, bitmap all-set or empty, every thread at its entry point.
+ *
+ * It lives in sim/ because it needs the architecture (PTE encoding) and the kernel (entry
+ * points): state/ and evolve/ stay free of both. A log stores this state in its header, so
+ * replaying a log folds it with the recipes alone (src/log/format.ts).
  */
 export function initialState(scenario: Scenario): SimState {
   return initialMutableState(scenario);
 }
+
+/** How a PTE of the initial state is made: the arch's `mkPte` (or a neutral one for shapes). */
+export type MkPte = (pfn: number, init: PteInit) => number;
 
 /** T2/T3 bookkeeping only for scenarios that use it (arch options `lazyCpus`, `tlbi: nosync`). */
 function cpuStateOf(scenario: Scenario): Pick<MutableSimState, 'cpus'> {
@@ -35,9 +43,11 @@ export function lazyCpusOf(scenario: Scenario): number[] {
     .filter((c) => Number.isInteger(c) && c >= 0 && c < scenario.cpus);
 }
 
-export function initialMutableState(scenario: Scenario): MutableSimState {
+export function initialMutableState(
+  scenario: Scenario,
+  mkPte: MkPte = archMkPte(scenario),
+): MutableSimState {
   const layout = layoutOf(scenario);
-  const arch = getArch(scenario.arch);
   const mms = scenario.mms.map((mm, m) => {
     const ptes: number[] = new Array<number>(layout.mmSize[m] ?? 0).fill(PTE_NONE);
     for (const vma of mm.vmas) {
@@ -47,7 +57,7 @@ export function initialMutableState(scenario: Scenario): MutableSimState {
         ptes[vma.start + i] =
           scenario.initialPte === 'none'
             ? PTE_NONE
-            : arch.mkPte(pfn, {
+            : mkPte(pfn, {
                 write: writable && scenario.initialPte !== 'readonly',
                 dirty: writable && scenario.initialPte === 'writable-dirty',
                 special: vma.flags.includes('pfnmap'),
@@ -102,4 +112,18 @@ export function initialMutableState(scenario: Scenario): MutableSimState {
     ...cpuStateOf(scenario),
     ...extra,
   };
+}
+
+function archMkPte(scenario: Scenario): MkPte {
+  const arch = getArch(scenario.arch);
+  return (pfn, init) => arch.mkPte(pfn, init);
+}
+
+/**
+ * The shape of the scenario's state (every part, key and array length as `initialMutableState`
+ * makes them) without asking the architecture: PTEs are 0. Readers of untrusted logs check a
+ * recorded state against it, so a log whose arch is unknown or re-encoded still validates.
+ */
+export function stateShape(scenario: Scenario): MutableSimState {
+  return initialMutableState(scenario, () => 0);
 }
