@@ -1,4 +1,4 @@
-import { initialMutableState } from '../../state/init.js';
+import { initialMutableState } from '../../sim/init.js';
 import type { MutableSimState, SimState } from '../../state/types.js';
 import type { Model } from '../../sim/model.js';
 import type { Pick } from '../../sim/schedule.js';
