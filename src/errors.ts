@@ -1,7 +1,8 @@
 /**
  * One error type for everything a user can get wrong: bad scenarios, bad flags, bad logs.
  * The message says what was expected, what was found and where; `code` lets callers tell
- * them apart without parsing text. Anything that is not a SimError is a bug in ptesim.
+ * them apart without parsing text. A broken model invariant is not the user's fault: it is a
+ * {@link ModelInvariantError}, reported as an internal error, never as bad input.
  */
 export type SimErrorCode =
   | 'SCENARIO_INVALID'
@@ -16,7 +17,7 @@ export type SimErrorCode =
   | 'LOG_SCHEMA_TOO_NEW'
   | 'LOG_IO'
   | 'REPLAY_DIVERGED'
-  | 'MODEL_INVARIANT';
+  | 'LOG_LAYOUT';
 
 export class SimError extends Error {
   override readonly name = 'SimError';
@@ -34,9 +35,28 @@ export function isSimError(e: unknown): e is SimError {
   return e instanceof SimError;
 }
 
-/** `value!` with the reason spelled out; throws a MODEL_INVARIANT error when it is wrong. */
+/**
+ * A model invariant does not hold: a step machine at a pc it does not have, a thread of the
+ * wrong kind, an index out of range, a state part the explorer does not know. Always a bug in
+ * ptesim (or in a change to it), never bad input: the CLI reports it as an internal error with
+ * its own exit code, and the stack only with `--debug`.
+ */
+export class ModelInvariantError extends Error {
+  override readonly name = 'ModelInvariantError';
+}
+
+export function isModelInvariantError(e: unknown): e is ModelInvariantError {
+  return e instanceof ModelInvariantError;
+}
+
+/** Throw a {@link ModelInvariantError} with `message` unless `cond` holds. */
+export function invariant(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new ModelInvariantError(message);
+}
+
+/** `value!` with the reason spelled out; throws a {@link ModelInvariantError} when it is wrong. */
 export function nullThrows<T>(value: T | null | undefined, reason: string): T {
-  if (value === null || value === undefined) throw new SimError('MODEL_INVARIANT', reason);
+  if (value === null || value === undefined) throw new ModelInvariantError(reason);
   return value;
 }
 
@@ -44,10 +64,10 @@ export function nullThrows<T>(value: T | null | undefined, reason: string): T {
 export function at<T>(arr: readonly T[], i: number): T {
   const v = arr[i];
   if (v === undefined)
-    throw new SimError('MODEL_INVARIANT', `index ${i} out of range (length ${arr.length})`);
+    throw new ModelInvariantError(`index ${i} out of range (length ${arr.length})`);
   return v;
 }
 
 export function assertNever(x: never): never {
-  throw new SimError('MODEL_INVARIANT', `unexpected value ${JSON.stringify(x)}`);
+  throw new ModelInvariantError(`unexpected value ${JSON.stringify(x)}`);
 }

@@ -150,7 +150,7 @@ export function bisectStates(source: StateSource, bad: StateQuestion, model?: Mo
     }
     return finish(source, model, hi - 1, probes, 'bisect', msg, probed);
   } catch (e) {
-    if (e instanceof SimError && e.code !== 'MODEL_INVARIANT') throw e;
+    if (e instanceof SimError) throw e;
     return {
       ...none,
       verdict: 'cannot-tell',

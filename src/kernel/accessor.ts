@@ -1,4 +1,4 @@
-import { at } from '../errors.js';
+import { at, ModelInvariantError } from '../errors.js';
 import type { StepCtx } from './step.js';
 
 /** Who is accessing memory: a CPU running a user thread, or a device through its SPTEs. */
@@ -19,5 +19,5 @@ export function accessorOf(ctx: StepCtx): Accessor {
   if (spec.kind === 'user') return { kind: 'user', mm: spec.mm, cpu: spec.cpu };
   if (spec.kind === 'device')
     return { kind: 'device', mm: at(ctx.layout.scenario.secondaryMmus, spec.sub).mm, cpu: -1 };
-  throw new Error(`thread ${ctx.tid} (${spec.kind}) does not access user memory`);
+  throw new ModelInvariantError(`thread ${ctx.tid} (${spec.kind}) does not access user memory`);
 }

@@ -1,4 +1,5 @@
-import type { Emit, StepCtx } from './step.js';
+import type { Emit } from './machine.js';
+import type { StepCtx } from './step.js';
 import { flushTlbRange } from './tlbFlush.js';
 
 /**

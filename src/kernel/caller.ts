@@ -1,12 +1,13 @@
 import { at } from '../errors.js';
 import type { CallerThreadSpec, ThreadSpec } from '../scenario/types.js';
 import type { SimState } from '../state/types.js';
-import { helperArgs } from './helper.js';
-import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { HELPER, helperArgs } from './helper.js';
+import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
+import { defineMachine, type EmitOf } from './machine.js';
 
 /**
  * Kernel-side users of the helpers (SEMANTICS §7 and the SPIN anchor's protocols).
- * Locals: [0] snapshot bitmask (snap protocol).
+ * Locals and labels: {@link CALLER}.
  *
  * snap (wrprotect):   pc0 [driver lock] snapshot+clear bitmap bits → call wrprotect
  *                     pc1 [driver lock] copy the snapshot's pages to the device
@@ -19,11 +20,17 @@ import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.
  * A `drain` runs the same code once every user thread and caller has finished.
  */
 export function callerSpec(ctx: StepCtx): CallerThreadSpec {
-  const spec = at(ctx.layout.scenario.threads, ctx.tid);
-  if (spec.kind !== 'caller' && spec.kind !== 'drain')
-    throw new Error(`thread ${ctx.tid} is not a caller`);
-  return spec;
+  return threadSpec(ctx, 'caller', 'drain');
 }
+
+export const CALLER = defineMachine('caller', {
+  locals: [
+    /** snap: the snapshot's bitmask of pages. */
+    'snapshot',
+  ],
+  labels: ['start', 'second', 'third'],
+});
+const P = CALLER.pc;
 
 /** Threads that run last: drains and final writeback passes. */
 export function isFinalThread(spec: ThreadSpec): boolean {
@@ -39,7 +46,12 @@ export function drainReady(state: SimState, ctx: StepCtx): boolean {
 }
 
 /** Copy every page whose bit is set in bitmap `bm` within the spec's range, clearing it. */
-function transfer(ctx: StepCtx, spec: CallerThreadSpec, e: Emit, bm: number): void {
+function transfer(
+  ctx: StepCtx,
+  spec: CallerThreadSpec,
+  e: EmitOf<typeof CALLER>,
+  bm: number,
+): void {
   const bits = ctx.state.bitmaps[bm] ?? [];
   for (let p = spec.first; p < spec.first + spec.nr; p++) {
     if (bits[p] !== 1) continue;
@@ -49,23 +61,24 @@ function transfer(ctx: StepCtx, spec: CallerThreadSpec, e: Emit, bm: number): vo
 }
 
 export const callerProgram: StepMachine = {
+  layout: CALLER,
   options(ctx, frame) {
     const spec = callerSpec(ctx);
-    if (spec.kind === 'drain' && frame.pc === 0 && !drainReady(ctx.state, ctx)) return 0;
+    if (spec.kind === 'drain' && frame.pc === P.start && !drainReady(ctx.state, ctx)) return 0;
     const needsLock =
-      (spec.protocol === 'snap' && (frame.pc === 0 || frame.pc === 1)) ||
-      (spec.protocol === 'clean' && frame.pc === 1) ||
-      (spec.protocol.startsWith('vmwgfx') && frame.pc === 0);
+      (spec.protocol === 'snap' && (frame.pc === P.start || frame.pc === P.second)) ||
+      (spec.protocol === 'clean' && frame.pc === P.second) ||
+      (spec.protocol.startsWith('vmwgfx') && frame.pc === P.start);
     return needsLock && !canAcquire(ctx.state, ctx.layout.driverLock, 'w') ? 0 : 1;
   },
   step(ctx, frame) {
     const spec = callerSpec(ctx);
-    const e = new Emit(ctx.tid);
+    const e = CALLER.emit(ctx.tid);
     const lock = ctx.layout.driverLock;
     const bits = ctx.state.bitmaps[0] ?? [];
     switch (spec.protocol) {
       case 'snap':
-        if (frame.pc === 0) {
+        if (frame.pc === P.start) {
           let mask = 0;
           e.acquire(lock);
           for (let p = spec.first; p < spec.first + spec.nr; p++) {
@@ -75,12 +88,12 @@ export const callerProgram: StepMachine = {
           }
           e.release(lock);
           return e
-            .set(0, mask)
-            .goto(1)
-            .call('helper', helperArgs('wrprotect', spec.first, spec.nr, 0)).ev;
+            .set('snapshot', mask)
+            .goto('second')
+            .call(HELPER, helperArgs('wrprotect', spec.first, spec.nr, 0)).ev;
         }
         {
-          const mask = local(frame, 0);
+          const mask = CALLER.get(frame, 'snapshot');
           e.acquire(lock);
           for (let p = spec.first; p < spec.first + spec.nr; p++)
             if (mask & (1 << p)) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
@@ -89,8 +102,8 @@ export const callerProgram: StepMachine = {
         }
       case 'clean': {
         const bm = ctx.layout.bitmapOf[ctx.tid] ?? 0;
-        if (frame.pc === 0)
-          return e.goto(1).call('helper', helperArgs('clean', spec.first, spec.nr, bm)).ev;
+        if (frame.pc === P.start)
+          return e.goto('second').call(HELPER, helperArgs('clean', spec.first, spec.nr, bm)).ev;
         e.acquire(lock);
         transfer(ctx, spec, e, bm);
         e.release(lock);
@@ -99,24 +112,24 @@ export const callerProgram: StepMachine = {
       case 'vmwgfx-mkwrite':
       case 'vmwgfx-pagetable': {
         const mkwrite = spec.protocol === 'vmwgfx-mkwrite';
-        if (frame.pc === 0) {
+        if (frame.pc === P.start) {
           e.acquire(lock);
           if (mkwrite) {
             let any = false;
             for (let p = spec.first; p < spec.first + spec.nr; p++) if (bits[p] === 1) any = true;
             if (!any) return e.release(lock).ret().ev; // vmw_bo_dirty_scan_mkwrite: nothing to do
           }
-          return e.goto(1).ev;
+          return e.goto('second').ev;
         }
-        if (frame.pc === 1) {
+        if (frame.pc === P.second) {
           if (mkwrite) {
             // Re-arm the pages that faulted: wp([start, end)) of the dirty bounds (V2).
             const b = ctx.state.bounds;
             const first = Math.max(spec.first, b.start);
             const nr = Math.max(0, Math.min(spec.first + spec.nr, b.end) - first);
-            return e.goto(2).call('helper', helperArgs('wrprotect', first, nr, 0)).ev;
+            return e.goto('third').call(HELPER, helperArgs('wrprotect', first, nr, 0)).ev;
           }
-          return e.goto(2).call('helper', helperArgs('clean', spec.first, spec.nr, 0)).ev;
+          return e.goto('third').call(HELPER, helperArgs('clean', spec.first, spec.nr, 0)).ev;
         }
         transfer(ctx, spec, e, 0);
         const pages = ctx.layout.scenario.pages;

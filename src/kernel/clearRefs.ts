@@ -1,9 +1,12 @@
 import { at } from '../errors.js';
 import type { ClearRefsThreadSpec, Scenario } from '../scenario/types.js';
-import { PTE_NONE, PTE_YOUNG, pteIsPresent } from '../state/pte.js';
-import { mmapLock, ptlLock } from '../state/layout.js';
+import { PTE_YOUNG, pteIsPresent } from '../state/pte.js';
+import { mmapLock } from '../state/layout.js';
+import type { FrameView } from '../state/types.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
-import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
+import { defineMachine, type EmitOf } from './machine.js';
+import { ptePeek, PteWalk } from './pteWalk.js';
 import { ptepModifyProtCommit, ptepModifyProtStart } from './ptepModifyProt.js';
 import { flushTlbMm } from './actorFlush.js';
 import { hasFlag } from './vmas.js';
@@ -12,22 +15,37 @@ import { hasFlag } from './vmas.js';
  * A write to /proc/PID/clear_refs: fs/proc/task_mmu.c clear_refs_write → walk_page_range with
  * clear_refs_pte_range (SEMANTICS §8 S-3, S-9, S-14):
  *
- *   pc0 mmap_write_lock (current mainline); soft-dirty: inc_tlb_flush_pending and
- *       mmu_notifier_invalidate_range_start(MMU_NOTIFY_SOFT_DIRTY, whole mm).
- *   pc1 [PTL per table] soft-dirty: clear_soft_dirty on every present PTE:
- *       ptep_modify_prot_start (P1) → pc2; young: ptep_test_and_clear_young (an atomic bit clear).
- *       clear_refs_test_walk skips VM_PFNMAP VMAs (walk_page_range then *continues*).
- *   pc2 ptep_modify_prot_commit(pte_clear_soft_dirty(pte_wrprotect(old))) (P2).
- *   pc3 soft-dirty: invalidate_range_end, then flush_tlb_mm and dec_tlb_flush_pending
- *       (912efa17e512). With `missingFlush` (0758cd830494 .. 912efa17e512, S-9):
- *       tlb_finish_mmu found nothing gathered and flushed nothing.
- * Locals: 0 index into the walk's vpn list, 1 PTL held (-1), 2 old PTE, 3 PTEs changed.
+ *   enter   mmap_write_lock (current mainline); soft-dirty: inc_tlb_flush_pending and
+ *           mmu_notifier_invalidate_range_start(MMU_NOTIFY_SOFT_DIRTY, whole mm).
+ *   pte     [PTL per table] soft-dirty: clear_soft_dirty on every present PTE:
+ *           ptep_modify_prot_start (P1) → commit; young: ptep_test_and_clear_young (an atomic
+ *           bit clear). clear_refs_test_walk skips VM_PFNMAP VMAs (walk_page_range then
+ *           *continues*).
+ *   commit  ptep_modify_prot_commit(pte_clear_soft_dirty(pte_wrprotect(old))) (P2).
+ *   finish  soft-dirty: invalidate_range_end, then flush_tlb_mm and dec_tlb_flush_pending
+ *           (912efa17e512). With `missingFlush` (0758cd830494 .. 912efa17e512, S-9):
+ *           tlb_finish_mmu found nothing gathered and flushed nothing.
  * The soft-dirty bit itself is not in the PTE model; the write-protect is what matters.
  */
+export const CLEAR_REFS = defineMachine('clearRefs', {
+  locals: [
+    /** Index into the walk's vpn list ({@link clearRefsVpns}). */
+    'i',
+    /** The PTL held (-1 = none). */
+    'ptl',
+    /** The PTE read by ptep_modify_prot_start (P1). */
+    'old',
+    /** PTEs changed (the return value). */
+    'total',
+  ],
+  labels: ['enter', 'pte', 'commit', 'finish'],
+});
+const P = CLEAR_REFS.pc;
+const get = CLEAR_REFS.get;
+const walk = new PteWalk(CLEAR_REFS, 'ptl');
+
 export function clearRefsSpec(ctx: StepCtx): ClearRefsThreadSpec {
-  const spec = at(ctx.layout.scenario.threads, ctx.tid);
-  if (spec.kind !== 'clear-refs') throw new Error(`thread ${ctx.tid} is not a clear_refs thread`);
-  return spec;
+  return threadSpec(ctx, 'clear-refs');
 }
 
 const walkCache = new WeakMap<Scenario, Map<number, readonly number[]>>();
@@ -46,23 +64,28 @@ export function clearRefsVpns(scenario: Scenario, mm: number): readonly number[]
 }
 
 /** Next vpn of the walk; drop the PTL when the next PTE is under another one (or none). */
-function advance(ctx: StepCtx, e: Emit, spec: ClearRefsThreadSpec, i: number, ptl: number): void {
-  const vpns = clearRefsVpns(ctx.layout.scenario, spec.mm);
-  const next = vpns[i + 1];
-  if (next === undefined || ptlLock(ctx.layout, spec.mm, next) !== ptl) {
-    e.release(ptl);
-    e.set(1, -1);
-  }
-  e.set(0, i + 1).goto(next === undefined ? 3 : 1);
+function advance(
+  ctx: StepCtx,
+  frame: FrameView,
+  e: EmitOf<typeof CLEAR_REFS>,
+  mm: number,
+  ptl: number,
+): void {
+  const i = get(frame, 'i');
+  const next = clearRefsVpns(ctx.layout.scenario, mm)[i + 1];
+  walk.unlockUnlessNext(ctx, e, mm, ptl, next);
+  e.set('i', i + 1).goto(next === undefined ? 'finish' : 'pte');
 }
 
 export const clearRefsProgram: StepMachine = {
+  layout: CLEAR_REFS,
   options(ctx, frame) {
     const spec = clearRefsSpec(ctx);
-    if (frame.pc === 0) return canAcquire(ctx.state, mmapLock(ctx.layout, spec.mm), 'w') ? 1 : 0;
-    if (frame.pc === 1 && local(frame, 1) === -1) {
-      const vpn = at(clearRefsVpns(ctx.layout.scenario, spec.mm), local(frame, 0));
-      return canAcquire(ctx.state, ptlLock(ctx.layout, spec.mm, vpn), 'w') ? 1 : 0;
+    if (frame.pc === P.enter)
+      return canAcquire(ctx.state, mmapLock(ctx.layout, spec.mm), 'w') ? 1 : 0;
+    if (frame.pc === P.pte) {
+      const vpn = at(clearRefsVpns(ctx.layout.scenario, spec.mm), get(frame, 'i'));
+      return walk.ready(ctx, frame, spec.mm, vpn);
     }
     return 1;
   },
@@ -72,9 +95,9 @@ export const clearRefsProgram: StepMachine = {
     const softDirty = spec.type === 'soft-dirty';
     const size = ctx.layout.mmSize[mm] ?? 0;
     const vpns = clearRefsVpns(ctx.layout.scenario, mm);
-    const e = new Emit(ctx.tid);
+    const e = CLEAR_REFS.emit(ctx.tid);
     switch (frame.pc) {
-      case 0:
+      case P.enter:
         e.push({ type: 'actor/call', tid: ctx.tid, fn: 'clear_refs_write', first: 0, nr: size });
         e.acquire(mmapLock(ctx.layout, mm), 'w');
         if (softDirty) {
@@ -82,21 +105,16 @@ export const clearRefsProgram: StepMachine = {
           e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, 0, size));
         }
         return e
-          .set(0, 0)
-          .set(1, -1)
-          .goto(vpns.length > 0 ? 1 : 3).ev;
-      case 1: {
-        const i = local(frame, 0);
-        const vpn = at(vpns, i);
-        let ptl = local(frame, 1);
-        if (ptl === -1) {
-          ptl = ptlLock(ctx.layout, mm, vpn);
-          e.acquire(ptl).set(1, ptl);
-        }
-        const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
+          .set('i', 0)
+          .set('ptl', -1)
+          .goto(vpns.length > 0 ? 'pte' : 'finish').ev;
+      case P.pte: {
+        const vpn = at(vpns, get(frame, 'i'));
+        const { ptl } = walk.lock(ctx, frame, e, mm, vpn);
+        const pte = ptePeek(ctx, mm, vpn);
         if (pteIsPresent(pte) && softDirty) {
           e.push(ptepModifyProtStart(ctx.tid, mm, vpn));
-          return e.set(2, pte).goto(2).ev;
+          return e.set('old', pte).goto('commit').ev;
         }
         if (pteIsPresent(pte) && (pte & PTE_YOUNG) !== 0) {
           e.push({
@@ -108,22 +126,21 @@ export const clearRefsProgram: StepMachine = {
             src: 'sw',
             fn: 'ptep_test_and_clear_young',
           });
-          e.set(3, local(frame, 3) + 1);
+          e.set('total', get(frame, 'total') + 1);
         }
-        advance(ctx, e, spec, i, ptl);
+        advance(ctx, frame, e, mm, ptl);
         return e.ev;
       }
-      case 2: {
-        const i = local(frame, 0);
-        const vpn = at(vpns, i);
-        const next = ctx.arch.pteWrprotect(local(frame, 2), ctx.layout.scenario.options.arch);
+      case P.commit: {
+        const vpn = at(vpns, get(frame, 'i'));
+        const next = ctx.arch.pteWrprotect(get(frame, 'old'), ctx.layout.scenario.options.arch);
         e.push(ptepModifyProtCommit(ctx.tid, mm, vpn, next));
         e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
-        e.set(3, local(frame, 3) + 1);
-        advance(ctx, e, spec, i, local(frame, 1));
+        e.set('total', get(frame, 'total') + 1);
+        advance(ctx, frame, e, mm, walk.held(frame));
         return e.ev;
       }
-      case 3:
+      case P.finish:
         if (softDirty) {
           e.push({ type: 'notifier/end', tid: ctx.tid, mm, from: 0, to: size });
           if (!spec.missingFlush) flushTlbMm(ctx, e, mm); // 912efa17e512
@@ -134,11 +151,11 @@ export const clearRefsProgram: StepMachine = {
           type: 'actor/return',
           tid: ctx.tid,
           fn: 'clear_refs_write',
-          total: local(frame, 3),
+          total: get(frame, 'total'),
         });
         return e.ret().ev;
       default:
-        throw new Error(`clear_refs: bad pc ${frame.pc}`);
+        return CLEAR_REFS.badPc(frame);
     }
   },
 };

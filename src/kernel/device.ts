@@ -2,22 +2,24 @@ import { at } from '../errors.js';
 import type { DeviceThreadSpec } from '../scenario/types.js';
 import { pteIsPresent } from '../state/pte.js';
 import { smmuLock } from '../state/layout.js';
-import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
+import { defineMachine } from './machine.js';
+import { FAULT } from './fault.js';
 import { hasFlag, vmaOf } from './vmas.js';
 
 /**
  * A device behind a secondary MMU, mirroring one mm through an interval notifier
  * (mm/mmu_notifier.c; the HMM pattern of Documentation/mm/hmm.rst; SEMANTICS §6, R3/R4/R8).
- * Locals: [0] stores done, [1] target vpn, [2] seq from read_begin, [3] the PTE it read.
+ * Locals and labels: {@link DEVICE}.
  *
- *   pc0 pick the vpn of the next store (a recorded choice among the mm's VM_WRITE pages).
- *   pc1 writable SPTE → the store completes (`mem/store` with cpu -1): it never touches the CPU
+ *   pick    pick the vpn of the next store (a recorded choice among the mm's VM_WRITE pages).
+ *   access  writable SPTE → the store completes (`mem/store` with cpu -1): it never touches the CPU
  *       PTE, so it never sets D (SEMANTICS §6). Otherwise mmu_interval_read_begin() — not
  *       enabled while this subscription collides with an active invalidation (it sleeps) —
  *       then hmm_range_fault's lockless PTE read: not present, not writable or not dirty →
  *       handle_mm_fault(FAULT_FLAG_WRITE) (the CPU fault path, src/kernel/fault.ts) and back
- *       to read_begin (-EBUSY); else pc3.
- *   pc3 take the driver's user_lock; mmu_interval_read_retry(seq) → drop it and start over
+ *       to read_begin (-EBUSY); else install.
+ *   install take the driver's user_lock; mmu_interval_read_retry(seq) → drop it and start over
  *       (R8); else install a writable SPTE and unlock. A buggy subscriber
  *       (`ignoresSequence`) skips the retry check.
  *
@@ -29,16 +31,25 @@ import { hasFlag, vmaOf } from './vmas.js';
  * would be invisible to the dirty helpers: nothing in the CPU page table records them.
  */
 export function deviceSpec(ctx: StepCtx): DeviceThreadSpec {
-  const spec = at(ctx.layout.scenario.threads, ctx.tid);
-  if (spec.kind !== 'device') throw new Error(`thread ${ctx.tid} is not a device`);
-  return spec;
+  return threadSpec(ctx, 'device');
 }
 
-const enum Pc {
-  Pick = 0,
-  Access = 1,
-  Install = 3,
-}
+export const DEVICE = defineMachine('device', {
+  locals: [
+    /** Stores done. */
+    'stores',
+    /** The target vpn. */
+    'vpn',
+    /** The seq from mmu_interval_read_begin (R8). */
+    'seq',
+    /** The PTE it read. */
+    'pte',
+  ],
+  // Explicit numbers: install has been pc 3 in every recorded log.
+  labels: { pick: 0, access: 1, install: 3 },
+});
+const Pc = DEVICE.pc;
+const get = DEVICE.get;
 
 const vpnCache = new WeakMap<DeviceThreadSpec, number[]>();
 function targetVpns(ctx: StepCtx, spec: DeviceThreadSpec): number[] {
@@ -60,17 +71,18 @@ function colliding(ctx: StepCtx, sub: number): boolean {
 }
 
 export const deviceProgram: StepMachine = {
+  layout: DEVICE,
   options(ctx, frame) {
     const spec = deviceSpec(ctx);
     switch (frame.pc) {
-      case Pc.Pick:
-        return local(frame, 0) < spec.writes ? Math.max(1, targetVpns(ctx, spec).length) : 1;
-      case Pc.Access: {
+      case Pc.pick:
+        return get(frame, 'stores') < spec.writes ? Math.max(1, targetVpns(ctx, spec).length) : 1;
+      case Pc.access: {
         const sub = ctx.state.smmus[spec.sub];
-        if (sub?.sptes[local(frame, 1)] === 2) return 1;
+        if (sub?.sptes[get(frame, 'vpn')] === 2) return 1;
         return colliding(ctx, spec.sub) ? 0 : 1;
       }
-      case Pc.Install:
+      case Pc.install:
         return canAcquire(ctx.state, smmuLock(ctx.layout, spec.sub), 'w') ? 1 : 0;
       default:
         return 1;
@@ -78,38 +90,38 @@ export const deviceProgram: StepMachine = {
   },
   step(ctx, frame, choice) {
     const spec = deviceSpec(ctx);
-    const e = new Emit(ctx.tid);
+    const e = DEVICE.emit(ctx.tid);
     const subState = at(ctx.state.smmus, spec.sub);
-    const vpn = local(frame, 1);
+    const vpn = get(frame, 'vpn');
     switch (frame.pc) {
-      case Pc.Pick: {
+      case Pc.pick: {
         const vpns = targetVpns(ctx, spec);
-        if (local(frame, 0) >= spec.writes || vpns.length === 0) return e.ret().ev;
-        return e.set(1, at(vpns, choice)).goto(Pc.Access).ev;
+        if (get(frame, 'stores') >= spec.writes || vpns.length === 0) return e.ret().ev;
+        return e.set('vpn', at(vpns, choice)).goto('access').ev;
       }
-      case Pc.Access: {
+      case Pc.access: {
         if (subState.sptes[vpn] === 2) {
           const vma = vmaOf(ctx.layout.scenario, subState.mm, vpn);
           const page = vma ? vma.pgoff + (vpn - vma.start) : vpn;
           e.push({ type: 'mem/store', tid: ctx.tid, cpu: -1, page });
-          return e.set(0, local(frame, 0) + 1).goto(Pc.Pick).ev;
+          return e.set('stores', get(frame, 'stores') + 1).goto('pick').ev;
         }
         // R8: seq = mmu_interval_read_begin(); then hmm_range_fault reads the CPU PTE locklessly.
         e.push({ type: 'smmu/read-begin', tid: ctx.tid, sub: spec.sub, seq: subState.seq });
-        e.set(2, subState.seq);
+        e.set('seq', subState.seq);
         const pte = ctx.state.mms[subState.mm]?.ptes[vpn] ?? 0;
         if (pteIsPresent(pte) && ctx.arch.pteWrite(pte) && ctx.arch.pteDirty(pte))
-          return e.set(3, pte).goto(Pc.Install).ev;
+          return e.set('pte', pte).goto('install').ev;
         // hmm_range_fault → handle_mm_fault(FAULT_FLAG_WRITE), then -EBUSY: read_begin again.
-        return e.call('fault', [vpn, 1, 0]).ev;
+        return e.call(FAULT, { vpn, isWrite: 1, orig: 0 }).ev;
       }
-      case Pc.Install: {
+      case Pc.install: {
         const lock = smmuLock(ctx.layout, spec.sub);
         e.acquire(lock);
         const sub = ctx.layout.scenario.secondaryMmus[spec.sub];
-        if (!sub?.ignoresSequence && subState.seq !== local(frame, 2)) {
+        if (!sub?.ignoresSequence && subState.seq !== get(frame, 'seq')) {
           // mmu_interval_read_retry(): an invalidation overlapped the read; discard it (R8).
-          return e.release(lock).goto(Pc.Access).ev;
+          return e.release(lock).goto('access').ev;
         }
         e.push({
           type: 'smmu/install',
@@ -117,12 +129,12 @@ export const deviceProgram: StepMachine = {
           sub: spec.sub,
           vpn,
           w: 1,
-          seq: local(frame, 2),
+          seq: get(frame, 'seq'),
         });
-        return e.release(lock).goto(Pc.Access).ev;
+        return e.release(lock).goto('access').ev;
       }
       default:
-        throw new Error(`device: bad pc ${frame.pc}`);
+        return DEVICE.badPc(frame);
     }
   },
 };

@@ -2,28 +2,32 @@ import type { SimEvent } from '../events/index.js';
 import { PTE_NONE, pteIsPresent } from '../state/pte.js';
 import { mmapLock, pageLock, ptlLock } from '../state/layout.js';
 import type { FrameView } from '../state/types.js';
-import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { canAcquire, type StepCtx, type StepMachine } from './step.js';
+import { defineMachine, type EmitOf } from './machine.js';
 import { accessorOf } from './accessor.js';
 import { hasFlag, vmaOf } from './vmas.js';
 
 /**
  * The write/read fault path for a VM_SHARED mapping (mm/memory.c; SEMANTICS §4, F1–F6), for a
  * pfn mapping (VM_PFNMAP: wp_pfn_shared) and a page-backed one (wp_page_shared).
- * Locals: [0] vpn, [1] is-write, [2] orig_pte.
+ * Locals and labels: {@link FAULT}.
  *
  * faithful (default):
- *   pc0 handle_pte_fault: lockless read of orig_pte (F1); none → pc10 (do_fault).
- *   pc1 take PTL, pte_same(orig)? else retry. Write to !pte_write: pfn map → wp_pfn_shared drops
- *       the PTL (F3) → pc2; page-backed → wp_page_shared drops the PTL → pc4. Write to
- *       pte_write → pte_mkdirty under PTL (F4); read → young.
- *   pc2 ->pfn_mkwrite (vmw_bo_vm_mkwrite): under the driver lock, MKWRITE mode records the
- *       page in the bitmap (V4, F2: no PTL held).
- *   pc3 finish_mkwrite_fault: take PTL, pte_same(orig)? → wp_page_reuse: writable+dirty+young.
- *   pc4 do_page_mkwrite: ->page_mkwrite (the driver's record under its lock, as pc2), then the
- *       page lock, kept until the PTE is writable (F6); folio_mark_dirty (filemap_page_mkwrite).
- *   pc5 finish_mkwrite_fault under the page lock: pte_same → wp_page_reuse; then
- *       fault_dirty_shared_page: set_page_dirty, unlock_page. !pte_same → unlock, retry.
- *   pc10 do_fault: pfn map → vmw_bo_vm_fault: under the driver lock, insert_pfn under the PTL
+ *   enter       handle_pte_fault: lockless read of orig_pte (F1); none → doFault.
+ *   locked      take PTL, pte_same(orig)? else retry. Write to !pte_write: pfn map →
+ *               wp_pfn_shared drops the PTL (F3) → pfnMkwrite; page-backed → wp_page_shared
+ *               drops the PTL → pageMkwrite. Write to pte_write → pte_mkdirty under PTL (F4);
+ *               read → young.
+ *   pfnMkwrite  ->pfn_mkwrite (vmw_bo_vm_mkwrite): under the driver lock, MKWRITE mode records
+ *               the page in the bitmap (V4, F2: no PTL held).
+ *   finish      finish_mkwrite_fault: take PTL, pte_same(orig)? → wp_page_reuse:
+ *               writable+dirty+young.
+ *   pageMkwrite do_page_mkwrite: ->page_mkwrite (the driver's record under its lock, as
+ *               pfnMkwrite), then the page lock, kept until the PTE is writable (F6);
+ *               folio_mark_dirty (filemap_page_mkwrite).
+ *   finishPage  finish_mkwrite_fault under the page lock: pte_same → wp_page_reuse; then
+ *               fault_dirty_shared_page: set_page_dirty, unlock_page. !pte_same → unlock, retry.
+ *   doFault     do_fault: pfn map → vmw_bo_vm_fault: under the driver lock, insert_pfn under the PTL
  *       if still none, read-only in MKWRITE mode (V3); page-backed → filemap_fault returns the
  *       page locked, finish_fault maps it read-only (write-notify); the retried write then takes
  *       the wp_page_shared path (do_shared_fault's page_mkwrite folded into that retry).
@@ -33,18 +37,30 @@ import { hasFlag, vmaOf } from './vmas.js';
  * mmap_lock: held for read from entry to exit when the scenario has a writer of it (mprotect,
  * clear_refs take it for write); otherwise it is left out (readers never block each other).
  */
-const enum Pc {
-  Enter = 0,
-  Locked = 1,
-  PfnMkwrite = 2,
-  Finish = 3,
-  PageMkwrite = 4,
-  FinishPage = 5,
-  DoFault = 10,
-}
+export const FAULT = defineMachine('fault', {
+  locals: [
+    'vpn',
+    /** 1 for a write fault. */
+    'isWrite',
+    /** orig_pte, read without the PTL (F1). */
+    'orig',
+  ],
+  // Explicit numbers: doFault has been pc 10 in every recorded log.
+  labels: {
+    enter: 0,
+    locked: 1,
+    pfnMkwrite: 2,
+    finish: 3,
+    pageMkwrite: 4,
+    finishPage: 5,
+    doFault: 10,
+  },
+});
+const Pc = FAULT.pc;
+type FaultEmit = EmitOf<typeof FAULT>;
 
 /** vmw_bo_vm_mkwrite in MKWRITE mode: set the bit and widen the bounds (V4). */
-function recordMkwrite(ctx: StepCtx, e: Emit, page: number): void {
+function recordMkwrite(ctx: StepCtx, e: FaultEmit, page: number): void {
   if (ctx.layout.scenario.driver.mode !== 'mkwrite') return;
   if (ctx.state.bitmaps[0]?.[page] === 1) return;
   e.push({ type: 'bitmap/set', tid: ctx.tid, bm: 0, bit: page });
@@ -55,7 +71,7 @@ function recordMkwrite(ctx: StepCtx, e: Emit, page: number): void {
 }
 
 /** folio_mark_dirty(): PG_dirty of a page-backed page. */
-function markDirty(ctx: StepCtx, e: Emit, page: number): void {
+function markDirty(ctx: StepCtx, e: FaultEmit, page: number): void {
   if (ctx.state.pageDirty?.[page] === 0)
     e.push({ type: 'page/dirty', tid: ctx.tid, page, value: 1 });
 }
@@ -76,7 +92,7 @@ interface FaultInfo {
 
 function info(ctx: StepCtx, frame: FrameView): FaultInfo {
   const who = accessorOf(ctx);
-  const vpn = local(frame, 0);
+  const vpn = FAULT.get(frame, 'vpn');
   const vma = vmaOf(ctx.layout.scenario, who.mm, vpn);
   const page = vma ? vma.pgoff + (vpn - vma.start) : -1;
   const pageBacked = vma !== undefined && !hasFlag(vma, 'pfnmap');
@@ -89,7 +105,7 @@ function info(ctx: StepCtx, frame: FrameView): FaultInfo {
     mm: who.mm,
     cpu: who.cpu,
     vpn,
-    isWrite: local(frame, 1) === 1,
+    isWrite: FAULT.get(frame, 'isWrite') === 1,
     page,
     vmaWritable: isVmWrite && vma !== undefined && hasFlag(vma, 'shared'),
     pageBacked,
@@ -126,7 +142,7 @@ const free = (ctx: StepCtx, lock: number, mode: 'r' | 'w' = 'w'): boolean =>
   lock < 0 || canAcquire(ctx.state, lock, mode);
 
 /** Leave the handler: drop mmap_lock, record the result, pop the frame. */
-function exit(ctx: StepCtx, f: FaultInfo, e: Emit, result: string): SimEvent[] {
+function exit(ctx: StepCtx, f: FaultInfo, e: FaultEmit, result: string): SimEvent[] {
   if (f.mmap >= 0) e.release(f.mmap, 'r');
   e.push({ type: 'fault/exit', tid: e.tid, result });
   e.ret();
@@ -139,6 +155,7 @@ function exit(ctx: StepCtx, f: FaultInfo, e: Emit, result: string): SimEvent[] {
 }
 
 export const faultProgram: StepMachine = {
+  layout: FAULT,
   options(ctx, frame) {
     const f = info(ctx, frame);
     const driver = ctx.layout.driverLock;
@@ -150,17 +167,17 @@ export const faultProgram: StepMachine = {
         ? 1
         : 0;
     switch (frame.pc) {
-      case Pc.Enter:
+      case Pc.enter:
         return free(ctx, f.mmap, 'r') ? 1 : 0;
-      case Pc.Locked:
-      case Pc.Finish:
-      case Pc.FinishPage:
+      case Pc.locked:
+      case Pc.finish:
+      case Pc.finishPage:
         return free(ctx, f.ptl) ? 1 : 0;
-      case Pc.PfnMkwrite:
+      case Pc.pfnMkwrite:
         return free(ctx, driver) ? 1 : 0;
-      case Pc.PageMkwrite:
+      case Pc.pageMkwrite:
         return free(ctx, driver) && free(ctx, f.pageLock) ? 1 : 0;
-      case Pc.DoFault:
+      case Pc.doFault:
         return free(ctx, f.ptl) && (f.pageBacked ? free(ctx, f.pageLock) : free(ctx, driver))
           ? 1
           : 0;
@@ -170,7 +187,7 @@ export const faultProgram: StepMachine = {
   },
   step(ctx, frame) {
     const f = info(ctx, frame);
-    const e = new Emit(ctx.tid);
+    const e = FAULT.emit(ctx.tid);
     const a = ctx.arch;
     const pte = live(ctx, f);
     const setPte = (v: number, fn: string): void => {
@@ -214,14 +231,14 @@ export const faultProgram: StepMachine = {
       return exit(ctx, f, e, result);
     }
     switch (frame.pc) {
-      case Pc.Enter: {
+      case Pc.enter: {
         enter();
         // F1: orig_pte is read without the PTL.
-        e.set(2, pte);
-        return e.goto(pteIsPresent(pte) ? Pc.Locked : Pc.DoFault).ev;
+        e.set('orig', pte);
+        return e.goto(pteIsPresent(pte) ? 'locked' : 'doFault').ev;
       }
-      case Pc.Locked: {
-        const orig = local(frame, 2);
+      case Pc.locked: {
+        const orig = FAULT.get(frame, 'orig');
         e.acquire(f.ptl);
         if (pte !== orig) {
           e.release(f.ptl);
@@ -232,7 +249,7 @@ export const faultProgram: StepMachine = {
           if (!f.vmaWritable) return exit(ctx, f, e, 'sigsegv');
           // wp_pfn_shared() / wp_page_shared(): pte_unmap_unlock() before ->pfn_mkwrite or
           // ->page_mkwrite (F3).
-          return e.goto(f.pageBacked ? Pc.PageMkwrite : Pc.PfnMkwrite).ev;
+          return e.goto(f.pageBacked ? 'pageMkwrite' : 'pfnMkwrite').ev;
         }
         // F4: software-dirty upgrade (or spurious fault after a stale TLB entry).
         setPte(
@@ -242,15 +259,15 @@ export const faultProgram: StepMachine = {
         e.release(f.ptl);
         return exit(ctx, f, e, 'retry');
       }
-      case Pc.PfnMkwrite: {
+      case Pc.pfnMkwrite: {
         // F2: vmw_bo_vm_mkwrite under the driver lock (BO resv), no PTL.
         e.acquire(driver);
         recordMkwrite(ctx, e, f.page);
         e.release(driver);
-        return e.goto(Pc.Finish).ev;
+        return e.goto('finish').ev;
       }
-      case Pc.Finish: {
-        const orig = local(frame, 2);
+      case Pc.finish: {
+        const orig = FAULT.get(frame, 'orig');
         e.acquire(f.ptl);
         if (pte !== orig) {
           e.release(f.ptl);
@@ -260,7 +277,7 @@ export const faultProgram: StepMachine = {
         e.release(f.ptl);
         return exit(ctx, f, e, 'retry');
       }
-      case Pc.PageMkwrite: {
+      case Pc.pageMkwrite: {
         // do_page_mkwrite(): ->page_mkwrite (vmw_bo_vm_mkwrite records under the BO resv,
         // filemap_page_mkwrite marks the folio dirty), returning with the page locked (F6).
         e.acquire(driver);
@@ -268,10 +285,10 @@ export const faultProgram: StepMachine = {
         e.release(driver);
         e.acquire(f.pageLock);
         markDirty(ctx, e, f.page);
-        return e.goto(Pc.FinishPage).ev;
+        return e.goto('finishPage').ev;
       }
-      case Pc.FinishPage: {
-        const orig = local(frame, 2);
+      case Pc.finishPage: {
+        const orig = FAULT.get(frame, 'orig');
         e.acquire(f.ptl);
         if (pte !== orig) {
           // finish_mkwrite_fault: !pte_same → NOPAGE; wp_page_shared unlocks the page.
@@ -287,7 +304,7 @@ export const faultProgram: StepMachine = {
         e.release(f.pageLock);
         return exit(ctx, f, e, 'retry');
       }
-      case Pc.DoFault: {
+      case Pc.doFault: {
         if (f.pageBacked) {
           // filemap_fault returns the page locked; finish_fault maps it under the PTL.
           e.acquire(f.pageLock);
@@ -305,7 +322,7 @@ export const faultProgram: StepMachine = {
         return exit(ctx, f, e, 'retry');
       }
       default:
-        throw new Error(`fault: bad pc ${frame.pc}`);
+        return FAULT.badPc(frame);
     }
   },
 };

@@ -1,8 +1,9 @@
 import { at } from '../errors.js';
-import { PTE_NONE, pteIsPresent } from '../state/pte.js';
-import { ptlLock } from '../state/layout.js';
+import { pteIsPresent } from '../state/pte.js';
 import type { FrameView } from '../state/types.js';
-import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { canAcquire, type StepCtx, type StepMachine } from './step.js';
+import { defineMachine, type EmitOf } from './machine.js';
+import { ptePeek, PteWalk } from './pteWalk.js';
 import { ptepModifyProtCommit, ptepModifyProtStart } from './ptepModifyProt.js';
 import { mappingVmas } from './vmas.js';
 import type { VmaSpec } from '../scenario/types.js';
@@ -14,44 +15,69 @@ import { flushTlbRange, flushTlbRangeContinue } from './tlbFlush.js';
  * seed-v4 apply_as_range() and upstream walk_page_mapping() share this order and differ in
  * the variant's VMA verdict (H3) and flush range (H9).
  *
- * Locals (slot: meaning):
- *   0 op (0 wrprotect, 1 clean)  1 first page  2 nr  3 bitmap id  4 total
- *   5 VMA index in the i_mmap order  6 current vpn  7/8 clipped [from, to)
- *   9/10 flush window [from, to)  11/12 range being flushed  13 next CPU to shoot down
- *   14 old PTE from ptep_modify_prot_start  15 mm  16 PTL held (-1 = none)
- *
- * pc 0 i_mmap_lock_read (H1)            pc 1 next VMA: verdict, clip, notifier start (H2–H4, R1)
- * pc 2 inc_tlb_flush_pending (H4)       pc 3 [PTL] read PTE, ptep_modify_prot_start (H5, P1)
- * pc 4 ptep_modify_prot_commit (P2, H7/H8), [unlock PTL at table/range end]
- * pc 5 post_vma: flush decision + flush_tlb_range start (H9, T1)
- * pc 6 shootdown of the next CPU (per-cpu flush, T1)
- * pc 7 invalidate_range_end (R7)        pc 8 dec_tlb_flush_pending (H4, R9), next VMA
- * pc 9 flush-under-ptl variant only: flush the PTE just committed, PTL still held
+ * Locals and labels: {@link HELPER} (declared once; the log records their numbers).
  *
  * Variant knobs: `rmw: 'naive'` makes pc 3 a plain read and pc 4 a plain store of the value
  * computed from it (no P1/P2); `flushUnderPtl` inserts pc 9 after every commit. The flush itself
  * (T1–T3: IPIs, lazy CPUs, arm64 broadcast/nosync) is src/kernel/tlbFlush.ts.
  */
-export const enum HelperSlot {
-  Op = 0,
-  First = 1,
-  Nr = 2,
-  Bm = 3,
-  Total = 4,
-  Vma = 5,
-  Vpn = 6,
-  ClipFrom = 7,
-  ClipTo = 8,
-  WinFrom = 9,
-  WinTo = 10,
-  FlFrom = 11,
-  FlTo = 12,
-  /** Bitmask of CPUs still owed a shootdown IPI (T1). */
-  CpuI = 13,
-  Old = 14,
-  Mm = 15,
-  Ptl = 16,
-}
+export const HELPER = defineMachine('helper', {
+  locals: [
+    /** 0 wrprotect, 1 clean. */
+    'op',
+    'first',
+    'nr',
+    /** The bitmap id a clean records into (symmetry renames it: `ids` below). */
+    'bm',
+    /** PTEs modified so far (the helper's return value). */
+    'total',
+    /** Index of the current VMA in the i_mmap order (H2). */
+    'vma',
+    'vpn',
+    /** The current VMA clipped to [first, first + nr), as vpns [from, to). */
+    'clipFrom',
+    'clipTo',
+    /** The window of PTEs changed in this VMA [from, to) (H9). */
+    'winFrom',
+    'winTo',
+    /** The range being flushed [from, to). */
+    'flFrom',
+    'flTo',
+    /** Bitmask of CPUs still owed a shootdown IPI (T1). */
+    'cpus',
+    /** The PTE read by ptep_modify_prot_start (P1). */
+    'old',
+    'mm',
+    /** The PTL held (-1 = none). */
+    'ptl',
+  ],
+  labels: [
+    /** i_mmap_lock_read (H1). */
+    'immapLock',
+    /** Next VMA: verdict, clip, notifier start (H2–H4, R1). */
+    'nextVma',
+    /** inc_tlb_flush_pending (H4). */
+    'pendingInc',
+    /** [PTL] read PTE, ptep_modify_prot_start (H5, P1). */
+    'pte',
+    /** ptep_modify_prot_commit (P2, H7/H8), [unlock PTL at table/range end]. */
+    'commit',
+    /** post_vma: flush decision + flush_tlb_range start (H9, T1). */
+    'postVma',
+    /** Shootdown of the next CPU (per-cpu flush, T1). */
+    'shootdown',
+    /** invalidate_range_end (R7). */
+    'notifierEnd',
+    /** dec_tlb_flush_pending (H4, R9), next VMA. */
+    'pendingDec',
+    /** flush-under-ptl variant only: flush the PTE just committed, PTL still held. */
+    'flushUnderPtl',
+  ],
+});
+
+const walk = new PteWalk(HELPER, 'ptl');
+const P = HELPER.pc;
+type HelperEmit = EmitOf<typeof HELPER>;
 
 /** Initial locals of a helper call. */
 export function helperArgs(
@@ -59,30 +85,24 @@ export function helperArgs(
   first: number,
   nr: number,
   bm: number,
-): number[] {
-  const l = new Array<number>(17).fill(0);
-  l[HelperSlot.Op] = op === 'wrprotect' ? 0 : 1;
-  l[HelperSlot.First] = first;
-  l[HelperSlot.Nr] = nr;
-  l[HelperSlot.Bm] = bm;
-  l[HelperSlot.Ptl] = -1;
-  return l;
+): { op: number; first: number; nr: number; bm: number; ptl: number } {
+  return { op: op === 'wrprotect' ? 0 : 1, first, nr, bm, ptl: -1 };
 }
 
+const get = HELPER.get;
+
 function fnName(ctx: StepCtx, frame: FrameView): string {
-  return local(frame, HelperSlot.Op) === 0
-    ? ctx.variant.fnNames.wrprotect
-    : ctx.variant.fnNames.clean;
+  return get(frame, 'op') === 0 ? ctx.variant.fnNames.wrprotect : ctx.variant.fnNames.clean;
 }
 
 /**
  * Walk the interval tree from VMA index `from` (H2): apply the variant's verdict (H3), clip,
  * and either open the notifier window of the next processed VMA or leave the helper.
  */
-function nextVma(ctx: StepCtx, frame: FrameView, e: Emit, from: number): void {
+function nextVma(ctx: StepCtx, frame: FrameView, e: HelperEmit, from: number): void {
   const vmas = mappingVmas(ctx.layout.scenario);
-  const first = local(frame, HelperSlot.First);
-  const last = first + local(frame, HelperSlot.Nr);
+  const first = get(frame, 'first');
+  const last = first + get(frame, 'nr');
   for (let i = from; i < vmas.length; i++) {
     const { mm, index, vma } = at(vmas, i);
     if (vma.pgoff >= last || vma.pgoff + vma.npages <= first) continue;
@@ -100,14 +120,14 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: Emit, from: number): void {
     const clipFrom = vma.start + Math.max(first, vma.pgoff) - vma.pgoff;
     const clipTo = vma.start + Math.min(last, vma.pgoff + vma.npages) - vma.pgoff;
     if (clipFrom >= clipTo) continue;
-    e.set(HelperSlot.Vma, i)
-      .set(HelperSlot.Mm, mm)
-      .set(HelperSlot.ClipFrom, clipFrom)
-      .set(HelperSlot.ClipTo, clipTo)
-      .set(HelperSlot.WinFrom, clipTo)
-      .set(HelperSlot.WinTo, clipFrom)
-      .set(HelperSlot.Vpn, clipFrom)
-      .goto(ctx.variant.flushPending ? 2 : 3);
+    e.set('vma', i)
+      .set('mm', mm)
+      .set('clipFrom', clipFrom)
+      .set('clipTo', clipTo)
+      .set('winFrom', clipTo)
+      .set('winTo', clipFrom)
+      .set('vpn', clipFrom)
+      .goto(ctx.variant.flushPending ? 'pendingInc' : 'pte');
     // R1: invalidate_range_start before any PTE of the range is touched; then
     // flush_cache_range (a no-op on x86/arm64/riscv, not recorded).
     e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, clipFrom, clipTo));
@@ -119,7 +139,7 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: Emit, from: number): void {
     type: 'helper/return',
     tid: ctx.tid,
     fn: fnName(ctx, frame),
-    total: local(frame, HelperSlot.Total),
+    total: get(frame, 'total'),
   });
   e.ret();
 }
@@ -138,82 +158,71 @@ function liveFlags(ctx: StepCtx, mm: number, index: number, vma: VmaSpec): VmaSp
 }
 
 /** After PTE `vpn`: move on, dropping the PTL at a table or range end (H5). */
-function advance(ctx: StepCtx, frame: FrameView, e: Emit, vpn: number, ptl: number): void {
+function advance(ctx: StepCtx, frame: FrameView, e: HelperEmit, vpn: number, ptl: number): void {
   const next = vpn + 1;
-  const clipTo = local(frame, HelperSlot.ClipTo);
-  const endOfTable = next % ctx.layout.ptesPerTable === 0;
-  if (next >= clipTo || endOfTable) {
-    e.release(ptl);
-    e.set(HelperSlot.Ptl, -1);
-  }
-  e.set(HelperSlot.Vpn, next).goto(next >= clipTo ? 5 : 3);
+  const clipTo = get(frame, 'clipTo');
+  walk.unlockUnlessNext(ctx, e, get(frame, 'mm'), ptl, next < clipTo ? next : undefined);
+  e.set('vpn', next).goto(next >= clipTo ? 'postVma' : 'pte');
 }
 
 export const helperProgram: StepMachine = {
+  layout: HELPER,
   // A clean caller's private bitmap moves with it under symmetry.
-  ids: { bitmap: [HelperSlot.Bm] },
+  ids: { bitmap: [HELPER.slot.bm] },
   options(ctx, frame) {
     switch (frame.pc) {
-      case 0:
+      case P.immapLock:
         return canAcquire(ctx.state, ctx.layout.immapLock, 'r') ? 1 : 0;
-      case 3: {
-        if (local(frame, HelperSlot.Ptl) !== -1) return 1;
-        const ptl = ptlLock(ctx.layout, local(frame, HelperSlot.Mm), local(frame, HelperSlot.Vpn));
-        return canAcquire(ctx.state, ptl, 'w') ? 1 : 0;
-      }
+      case P.pte:
+        return walk.ready(ctx, frame, get(frame, 'mm'), get(frame, 'vpn'));
       default:
         return 1;
     }
   },
   step(ctx, frame) {
-    const e = new Emit(ctx.tid);
-    const mm = local(frame, HelperSlot.Mm);
-    const isWp = local(frame, HelperSlot.Op) === 0;
+    const e = HELPER.emit(ctx.tid);
+    const mm = get(frame, 'mm');
+    const isWp = get(frame, 'op') === 0;
     switch (frame.pc) {
-      case 0:
+      case P.immapLock:
         e.push({
           type: 'helper/call',
           tid: ctx.tid,
           fn: fnName(ctx, frame),
-          first: local(frame, HelperSlot.First),
-          nr: local(frame, HelperSlot.Nr),
+          first: get(frame, 'first'),
+          nr: get(frame, 'nr'),
         });
         e.acquire(ctx.layout.immapLock, 'r'); // H1
         nextVma(ctx, frame, e, 0);
         return e.ev;
-      case 1:
-        nextVma(ctx, frame, e, local(frame, HelperSlot.Vma));
+      case P.nextVma:
+        nextVma(ctx, frame, e, get(frame, 'vma'));
         return e.ev;
-      case 2:
+      case P.pendingInc:
         // H4: inc_tlb_flush_pending() before taking any PTL (§1.6 ordering contract).
         e.push({ type: 'pending/inc', tid: ctx.tid, mm });
-        return e.goto(3).ev;
-      case 3: {
-        const vpn = local(frame, HelperSlot.Vpn);
-        let ptl = local(frame, HelperSlot.Ptl);
-        if (ptl === -1) {
-          ptl = ptlLock(ctx.layout, mm, vpn);
-          e.acquire(ptl);
-          e.set(HelperSlot.Ptl, ptl);
-        }
-        const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
+        return e.goto('pte').ev;
+      case P.pte: {
+        const vpn = get(frame, 'vpn');
+        const { ptl } = walk.lock(ctx, frame, e, mm, vpn);
+        const pte = ptePeek(ctx, mm, vpn);
         const applicable =
           pteIsPresent(pte) && (isWp ? ctx.arch.pteWrite(pte) : ctx.arch.pteDirty(pte));
         if (applicable) {
           // P1: old = ptep_modify_prot_start(): atomically fetch and clear to none.
           // naive-rmw: a plain read; the PTE stays live, so the MMU can still set A/D in it.
           if (ctx.variant.rmw !== 'naive') e.push(ptepModifyProtStart(ctx.tid, mm, vpn));
-          e.set(HelperSlot.Old, pte);
-          return e.goto(4).ev;
+          e.set('old', pte);
+          return e.goto('commit').ev;
         }
         // wp_pte(): already read-only; this caller relies on whoever made it so to flush.
         if (isWp && pteIsPresent(pte)) e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
         advance(ctx, frame, e, vpn, ptl);
         return e.ev;
       }
-      case 4: {
-        const vpn = local(frame, HelperSlot.Vpn);
-        const old = local(frame, HelperSlot.Old);
+      case P.commit: {
+        const vpn = get(frame, 'vpn');
+        const old = get(frame, 'old');
         const opts = ctx.layout.scenario.options.arch;
         // P2: ptep_modify_prot_commit(old, new) under the same PTL. H7: wrprotect; H8: mkclean.
         const next = isWp ? ctx.arch.pteWrprotect(old, opts) : ctx.arch.pteMkclean(old);
@@ -228,15 +237,15 @@ export const helperProgram: StepMachine = {
             naive ? 'set_pte_at' : 'ptep_modify_prot_commit',
           ),
         );
-        e.set(HelperSlot.Total, local(frame, HelperSlot.Total) + 1)
-          .set(HelperSlot.WinFrom, Math.min(local(frame, HelperSlot.WinFrom), vpn))
-          .set(HelperSlot.WinTo, Math.max(local(frame, HelperSlot.WinTo), vpn + 1));
+        e.set('total', get(frame, 'total') + 1)
+          .set('winFrom', Math.min(get(frame, 'winFrom'), vpn))
+          .set('winTo', Math.max(get(frame, 'winTo'), vpn + 1));
         if (isWp) e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
         else {
           // H8: bit = page offset - bitmap_pgoff (bitmap_pgoff = 0), __set_bit (non-atomic).
-          const { vma } = at(mappingVmas(ctx.layout.scenario), local(frame, HelperSlot.Vma));
+          const { vma } = at(mappingVmas(ctx.layout.scenario), get(frame, 'vma'));
           const page = vma.pgoff + (vpn - vma.start);
-          const bm = local(frame, HelperSlot.Bm);
+          const bm = get(frame, 'bm');
           e.push({ type: 'bitmap/set', tid: ctx.tid, bm, bit: page });
           if (bm === 0) {
             const b = ctx.state.bounds;
@@ -246,74 +255,70 @@ export const helperProgram: StepMachine = {
               e.push({ type: 'bounds/set', tid: ctx.tid, start, end });
           }
         }
-        if (ctx.variant.flushUnderPtl) return e.goto(9).ev;
-        advance(ctx, frame, e, vpn, local(frame, HelperSlot.Ptl));
+        if (ctx.variant.flushUnderPtl) return e.goto('flushUnderPtl').ev;
+        advance(ctx, frame, e, vpn, walk.held(frame));
         return e.ev;
       }
-      case 9: {
+      case P.flushUnderPtl: {
         // flush-under-ptl: flush_tlb_page() of the PTE just changed, before its PTL is dropped.
-        const vpn = local(frame, HelperSlot.Vpn);
+        const vpn = get(frame, 'vpn');
         e.push(...flushTlbRange(ctx, mm, vpn, vpn + 1, true).events);
-        advance(ctx, frame, e, vpn, local(frame, HelperSlot.Ptl));
+        advance(ctx, frame, e, vpn, walk.held(frame));
         return e.ev;
       }
-      case 5: {
+      case P.postVma: {
         const range = ctx.variant.flushRange({
           pending: ctx.state.mms[mm]?.pending ?? 0,
-          window: [local(frame, HelperSlot.WinFrom), local(frame, HelperSlot.WinTo)],
-          clip: [local(frame, HelperSlot.ClipFrom), local(frame, HelperSlot.ClipTo)],
+          window: [get(frame, 'winFrom'), get(frame, 'winTo')],
+          clip: [get(frame, 'clipFrom'), get(frame, 'clipTo')],
         });
         if (range === null) {
           e.push({
             type: 'notifier/end',
             tid: ctx.tid,
             mm,
-            from: local(frame, HelperSlot.ClipFrom),
-            to: local(frame, HelperSlot.ClipTo),
+            from: get(frame, 'clipFrom'),
+            to: get(frame, 'clipTo'),
           });
-          return e.goto(8).ev;
+          return e.goto('pendingDec').ev;
         }
         const [from, to] = range;
         const f = flushTlbRange(ctx, mm, from, to);
         e.push(...f.events);
-        if (f.remaining === 0) return e.goto(7).ev;
-        return e
-          .set(HelperSlot.FlFrom, from)
-          .set(HelperSlot.FlTo, to)
-          .set(HelperSlot.CpuI, f.remaining)
-          .goto(6).ev;
+        if (f.remaining === 0) return e.goto('notifierEnd').ev;
+        return e.set('flFrom', from).set('flTo', to).set('cpus', f.remaining).goto('shootdown').ev;
       }
-      case 6: {
+      case P.shootdown: {
         // T1: the next CPU's shootdown; the caller waits until all are done.
         const f = flushTlbRangeContinue(
           ctx,
           mm,
-          local(frame, HelperSlot.FlFrom),
-          local(frame, HelperSlot.FlTo),
-          local(frame, HelperSlot.CpuI),
+          get(frame, 'flFrom'),
+          get(frame, 'flTo'),
+          get(frame, 'cpus'),
         );
         e.push(...f.events);
-        if (f.remaining === 0) return e.goto(7).ev;
-        return e.set(HelperSlot.CpuI, f.remaining).ev;
+        if (f.remaining === 0) return e.goto('notifierEnd').ev;
+        return e.set('cpus', f.remaining).ev;
       }
-      case 7:
+      case P.notifierEnd:
         // R7: invalidate_range_end after the flush.
         e.push({
           type: 'notifier/end',
           tid: ctx.tid,
           mm,
-          from: local(frame, HelperSlot.ClipFrom),
-          to: local(frame, HelperSlot.ClipTo),
+          from: get(frame, 'clipFrom'),
+          to: get(frame, 'clipTo'),
         });
-        return e.goto(8).ev;
-      case 8:
+        return e.goto('pendingDec').ev;
+      case P.pendingDec:
         // H4/R9: dec_tlb_flush_pending() after the end; then the next VMA (or return, same step).
         if (ctx.variant.flushPending) e.push({ type: 'pending/dec', tid: ctx.tid, mm });
-        e.goto(1);
-        nextVma(ctx, frame, e, local(frame, HelperSlot.Vma) + 1);
+        e.goto('nextVma');
+        nextVma(ctx, frame, e, get(frame, 'vma') + 1);
         return e.ev;
       default:
-        throw new Error(`helper: bad pc ${frame.pc}`);
+        return HELPER.badPc(frame);
     }
   },
 };

@@ -1,4 +1,4 @@
-import { at, SimError } from '../errors.js';
+import { at, ModelInvariantError } from '../errors.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Frame } from '../state/types.js';
 import type { StepMachine } from './step.js';
@@ -12,23 +12,28 @@ import { clearRefsProgram } from './clearRefs.js';
 import { writebackProgram } from './writeback.js';
 import { reclaimProgram } from './reclaim.js';
 
+/** Every step machine of the model. Their declared layouts are the model layout (modelLayout.ts). */
+export const STEP_MACHINES: readonly StepMachine[] = [
+  userProgram,
+  accessProgram,
+  faultProgram,
+  helperProgram,
+  callerProgram,
+  deviceProgram,
+  mprotectProgram,
+  clearRefsProgram,
+  writebackProgram,
+  reclaimProgram,
+];
+
 /** Step machines by frame name. */
-const PROGRAMS: Readonly<Record<string, StepMachine>> = {
-  user: userProgram,
-  access: accessProgram,
-  fault: faultProgram,
-  helper: helperProgram,
-  caller: callerProgram,
-  device: deviceProgram,
-  mprotect: mprotectProgram,
-  clearRefs: clearRefsProgram,
-  writeback: writebackProgram,
-  reclaim: reclaimProgram,
-};
+const PROGRAMS: Readonly<Record<string, StepMachine>> = Object.fromEntries(
+  STEP_MACHINES.map((m) => [m.layout.name, m]),
+);
 
 export function programOf(fn: string): StepMachine {
   const p = PROGRAMS[fn];
-  if (!p) throw new SimError('MODEL_INVARIANT', `no step machine named '${fn}'`);
+  if (!p) throw new ModelInvariantError(`no step machine named '${fn}'`);
   return p;
 }
 

@@ -1,4 +1,7 @@
 import type { SimEvent } from '../events/index.js';
+import type { MachineLayout } from './machine.js';
+import { at, ModelInvariantError } from '../errors.js';
+import type { ThreadSpec } from '../scenario/types.js';
 import type { ArchModel } from '../arch/types.js';
 import type { Layout } from '../state/layout.js';
 import type { FrameView, SimState } from '../state/types.js';
@@ -20,6 +23,8 @@ export interface StepCtx {
  * thread runs between its events.
  */
 export interface StepMachine {
+  /** Its declared locals and labels (src/kernel/machine.ts). */
+  readonly layout: MachineLayout;
   options(ctx: StepCtx, frame: FrameView): number;
   step(ctx: StepCtx, frame: FrameView, choice: number): SimEvent[];
   /**
@@ -30,40 +35,6 @@ export interface StepMachine {
   readonly ids?: { readonly tid?: readonly number[]; readonly bitmap?: readonly number[] };
 }
 
-/** Event builder for one step. Frame edits (goto/set) must precede a call (which pushes). */
-export class Emit {
-  readonly ev: SimEvent[] = [];
-  constructor(readonly tid: number) {}
-  push(...e: SimEvent[]): this {
-    this.ev.push(...e);
-    return this;
-  }
-  goto(pc: number): this {
-    this.ev.push({ type: 'thread/goto', tid: this.tid, pc });
-    return this;
-  }
-  set(slot: number, value: number): this {
-    this.ev.push({ type: 'thread/set', tid: this.tid, slot, value });
-    return this;
-  }
-  call(fn: string, l: readonly number[]): this {
-    this.ev.push({ type: 'thread/call', tid: this.tid, fn, l });
-    return this;
-  }
-  ret(): this {
-    this.ev.push({ type: 'thread/return', tid: this.tid });
-    return this;
-  }
-  acquire(lock: number, mode: 'r' | 'w' = 'w'): this {
-    this.ev.push({ type: 'lock/acquire', tid: this.tid, lock, mode });
-    return this;
-  }
-  release(lock: number, mode: 'r' | 'w' = 'w'): this {
-    this.ev.push({ type: 'lock/release', tid: this.tid, lock, mode });
-    return this;
-  }
-}
-
 /** Lock availability: a rwsem reader waits for a writer; a writer/spinlock for everyone. */
 export function canAcquire(state: SimState, lock: number, mode: 'r' | 'w'): boolean {
   const l = state.locks[lock];
@@ -71,6 +42,14 @@ export function canAcquire(state: SimState, lock: number, mode: 'r' | 'w'): bool
   return mode === 'r' ? l.owner === -1 : l.owner === -1 && l.readers === 0;
 }
 
-export function local(frame: FrameView, slot: number): number {
-  return frame.l[slot] ?? 0;
+/** Thread `ctx.tid`'s scenario spec, which must be of kind `kind` (or `alt`): the machine's own. */
+export function threadSpec<TKind extends ThreadSpec['kind']>(
+  ctx: StepCtx,
+  kind: TKind,
+  alt?: TKind,
+): Extract<ThreadSpec, { kind: TKind }> {
+  const spec = at(ctx.layout.scenario.threads, ctx.tid);
+  if (spec.kind !== kind && spec.kind !== alt)
+    throw new ModelInvariantError(`thread ${ctx.tid} is a ${spec.kind} thread, not ${kind}`);
+  return spec as Extract<ThreadSpec, { kind: TKind }>;
 }

@@ -2,15 +2,30 @@ import { at } from '../errors.js';
 import type { UserThreadSpec } from '../scenario/types.js';
 import type { AccessCtx } from '../arch/types.js';
 import { tlbLookup } from '../arch/tlbLookup.js';
-import { Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { threadSpec, type StepCtx, type StepMachine } from './step.js';
+import { defineMachine } from './machine.js';
+import { FAULT } from './fault.js';
 import { hasFlag } from './vmas.js';
 
 /** A user thread's spec (decide reads it; the scenario is fixed for a run). */
 export function userSpec(ctx: StepCtx): UserThreadSpec {
-  const spec = at(ctx.layout.scenario.threads, ctx.tid);
-  if (spec.kind !== 'user') throw new Error(`thread ${ctx.tid} is not a user thread`);
-  return spec;
+  return threadSpec(ctx, 'user');
 }
+
+export const USER = defineMachine('user', {
+  locals: [
+    /** The next scripted op. */
+    'op',
+    /** Non-deterministic writes done. */
+    'writes',
+  ],
+  labels: ['run'],
+});
+
+export const ACCESS = defineMachine('access', {
+  locals: ['vpn', 'isWrite'],
+  labels: ['access'],
+});
 
 const writableVpnCache = new WeakMap<UserThreadSpec, number[]>();
 /** Pages a `write any page` step may pick: every vpn of a VM_WRITE VMA of the thread's mm. */
@@ -25,38 +40,44 @@ export function writableVpns(ctx: StepCtx, spec: UserThreadSpec): number[] {
 }
 
 /**
- * User program. Locals: [0] next scripted op, [1] non-deterministic writes done.
- * Scripted ops run in order; then `writes` stores to a page picked by a recorded choice.
+ * User program ({@link USER}). Scripted ops run in order; then `writes` stores to a page picked
+ * by a recorded choice.
  */
 export const userProgram: StepMachine = {
+  layout: USER,
   options(ctx, frame) {
     const spec = userSpec(ctx);
-    if (local(frame, 0) < spec.ops.length) return 1;
-    if (local(frame, 1) < spec.writes) return writableVpns(ctx, spec).length;
+    if (USER.get(frame, 'op') < spec.ops.length) return 1;
+    if (USER.get(frame, 'writes') < spec.writes) return writableVpns(ctx, spec).length;
     return 1;
   },
   step(ctx, frame, choice) {
     const spec = userSpec(ctx);
-    const e = new Emit(ctx.tid);
-    const opi = local(frame, 0);
+    const e = USER.emit(ctx.tid);
+    const opi = USER.get(frame, 'op');
     const op = spec.ops[opi];
-    if (op) return e.set(0, opi + 1).call('access', [op.vpn, op.op === 'write' ? 1 : 0]).ev;
-    const wi = local(frame, 1);
+    if (op)
+      return e.set('op', opi + 1).call(ACCESS, { vpn: op.vpn, isWrite: op.op === 'write' ? 1 : 0 })
+        .ev;
+    const wi = USER.get(frame, 'writes');
     if (wi < spec.writes)
-      return e.set(1, wi + 1).call('access', [at(writableVpns(ctx, spec), choice), 1]).ev;
+      return e
+        .set('writes', wi + 1)
+        .call(ACCESS, { vpn: at(writableVpns(ctx, spec), choice), isWrite: 1 }).ev;
     return e.ret().ev;
   },
 };
 
 /**
- * One CPU access, retried until it completes (F5). Locals: [0] vpn, [1] is-write.
- * On a TLB miss with a full TLB the step first evicts a victim: the choice (X86-C / T7).
+ * One CPU access ({@link ACCESS}), retried until it completes (F5). On a TLB miss with a full
+ * TLB the step first evicts a victim: the choice (X86-C / T7).
  */
 export const accessProgram: StepMachine = {
+  layout: ACCESS,
   options(ctx, frame) {
     const spec = userSpec(ctx);
     const tlb = ctx.state.tlbs[spec.cpu] ?? [];
-    const vpn = local(frame, 0);
+    const vpn = ACCESS.get(frame, 'vpn');
     if (
       tlb.length >= ctx.layout.scenario.options.tlbCapacity &&
       !tlbLookup(ctx.state, spec.cpu, spec.mm, vpn)
@@ -66,9 +87,9 @@ export const accessProgram: StepMachine = {
   },
   step(ctx, frame, choice) {
     const spec = userSpec(ctx);
-    const vpn = local(frame, 0);
-    const isWrite = local(frame, 1) === 1;
-    const e = new Emit(ctx.tid);
+    const vpn = ACCESS.get(frame, 'vpn');
+    const isWrite = ACCESS.get(frame, 'isWrite') === 1;
+    const e = ACCESS.emit(ctx.tid);
     let state = ctx.state;
     const tlb = state.tlbs[spec.cpu] ?? [];
     if (
@@ -91,6 +112,6 @@ export const accessProgram: StepMachine = {
     const r = isWrite ? ctx.arch.store(actx) : ctx.arch.load(actx);
     e.push(...r.events);
     if (r.outcome === 'done') return e.ret().ev;
-    return e.call('fault', [vpn, isWrite ? 1 : 0, 0]).ev;
+    return e.call(FAULT, { vpn, isWrite: isWrite ? 1 : 0, orig: 0 }).ev;
   },
 };

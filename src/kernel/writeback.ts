@@ -1,9 +1,11 @@
 import { at } from '../errors.js';
 import type { WritebackThreadSpec } from '../scenario/types.js';
 import { PTE_NONE, pteIsPresent } from '../state/pte.js';
-import { pageLock, ptlLock } from '../state/layout.js';
+import { pageLock } from '../state/layout.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
-import { canAcquire, Emit, local, type StepCtx, type StepMachine } from './step.js';
+import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
+import { defineMachine } from './machine.js';
+import { ptlFree, underPtl } from './pteWalk.js';
 import { flushTlbSync } from './actorFlush.js';
 import { drainReady } from './caller.js';
 import { hasFlag, mappingVmas } from './vmas.js';
@@ -13,25 +15,36 @@ import { hasFlag, mappingVmas } from './vmas.js';
  * folio_clear_dirty_for_io → folio_mkclean → rmap_walk_file → page_mkclean_one (mm/rmap.c;
  * SEMANTICS §8 S-14). For each page:
  *
- *   pc0 folio_lock (the page lock, F6); !PG_dirty → unlock, next page; else i_mmap_lock_read.
- *   pc1 next VM_SHARED page-backed VMA mapping the page (invalid_mkclean_vma skips the others):
- *       mmu_notifier_invalidate_range_start(MMU_NOTIFY_PROTECTION_PAGE, that page) → pc2;
- *       none left → i_mmap_unlock_read → pc3.
- *   pc2 [PTL] page_mkclean_one: `if (!pte_dirty && !pte_write) continue` — it never looks at
+ *   page  folio_lock (the page lock, F6); !PG_dirty → unlock, next page; else
+ *         i_mmap_lock_read.
+ *   vma   next VM_SHARED page-backed VMA mapping the page (invalid_mkclean_vma skips the
+ *         others): mmu_notifier_invalidate_range_start(MMU_NOTIFY_PROTECTION_PAGE, that page)
+ *         → pte; none left → i_mmap_unlock_read → io.
+ *   pte   [PTL] page_mkclean_one: `if (!pte_dirty && !pte_write) continue` — it never looks at
  *       mm_tlb_flush_pending (S-14); else ptep_clear_flush (clear + synchronous flush of the
  *       page), set_pte_at(pte_mkclean(pte_wrprotect(old))). Unlock, invalidate_range_end.
  *       Option `checksFlushPending` adds `|| mm_tlb_flush_pending(mm)` (the shape of KSM's fix
  *       b3a81d0841a9 for S-3; a counterfactual for writeback).
- *   pc3 folio_test_clear_dirty (PG_dirty = 0), set writeback, folio_unlock, and the I/O: the
+ *   io    folio_test_clear_dirty (PG_dirty = 0), set writeback, folio_unlock, and the I/O: the
  *       page's content reaches the backing store (`dev/copy`: for page-backed mappings the
  *       `device` ghost copy is the file on disk), end_page_writeback.
- * Locals: 0 page, 1 next VMA index in the i_mmap order, 2 bracket emitted (0/1).
  * A `final` writeback waits for every non-final thread, like a drain.
  */
+export const WRITEBACK = defineMachine('writeback', {
+  locals: [
+    'page',
+    /** The next VMA index in the i_mmap order. */
+    'vma',
+    /** write_cache_pages' actor/call emitted (0/1). */
+    'called',
+  ],
+  labels: ['page', 'vma', 'pte', 'io'],
+});
+const P = WRITEBACK.pc;
+const get = WRITEBACK.get;
+
 export function writebackSpec(ctx: StepCtx): WritebackThreadSpec {
-  const spec = at(ctx.layout.scenario.threads, ctx.tid);
-  if (spec.kind !== 'writeback') throw new Error(`thread ${ctx.tid} is not a writeback thread`);
-  return spec;
+  return threadSpec(ctx, 'writeback');
 }
 
 /** The (mm, vpn) of `page` in the i_mmap VMA at index `i`, or null if it does not map it. */
@@ -41,25 +54,37 @@ export function rmapVpn(ctx: StepCtx, i: number, page: number): { mm: number; vp
   return { mm, vpn: vma.start + page - vma.pgoff };
 }
 
-const enum Pc {
-  Page = 0,
-  Vma = 1,
-  Pte = 2,
-  Io = 3,
+/**
+ * The rmap walk's next step from VMA index `from`: the first VMA that maps `page` and passes
+ * `accept`, with the (mm, vpn) of the page in it; null when none is left.
+ */
+export function nextRmapVma(
+  ctx: StepCtx,
+  from: number,
+  page: number,
+  accept: (i: number) => boolean = () => true,
+): { i: number; mm: number; vpn: number } | null {
+  const n = mappingVmas(ctx.layout.scenario).length;
+  for (let i = from; i < n; i++) {
+    const where = rmapVpn(ctx, i, page);
+    if (where && accept(i)) return { i, ...where };
+  }
+  return null;
 }
 
 export const writebackProgram: StepMachine = {
+  layout: WRITEBACK,
   options(ctx, frame) {
     const spec = writebackSpec(ctx);
-    const page = local(frame, 0);
+    const page = get(frame, 'page');
     switch (frame.pc) {
-      case Pc.Page:
-        if (spec.final && local(frame, 2) === 0 && !drainReady(ctx.state, ctx)) return 0;
+      case P.page:
+        if (spec.final && get(frame, 'called') === 0 && !drainReady(ctx.state, ctx)) return 0;
         if (page >= spec.first + spec.nr) return 1;
         return canAcquire(ctx.state, pageLock(ctx.layout, page), 'w') ? 1 : 0;
-      case Pc.Pte: {
-        const at_ = rmapVpn(ctx, local(frame, 1), page);
-        return at_ && canAcquire(ctx.state, ptlLock(ctx.layout, at_.mm, at_.vpn), 'w') ? 1 : 0;
+      case P.pte: {
+        const where = rmapVpn(ctx, get(frame, 'vma'), page);
+        return where ? ptlFree(ctx, where.mm, where.vpn) : 0;
       }
       default:
         return 1;
@@ -67,12 +92,12 @@ export const writebackProgram: StepMachine = {
   },
   step(ctx, frame) {
     const spec = writebackSpec(ctx);
-    const e = new Emit(ctx.tid);
-    const page = local(frame, 0);
+    const e = WRITEBACK.emit(ctx.tid);
+    const page = get(frame, 'page');
     const end = spec.first + spec.nr;
     switch (frame.pc) {
-      case Pc.Page: {
-        if (local(frame, 2) === 0) {
+      case P.page: {
+        if (get(frame, 'called') === 0) {
           e.push({
             type: 'actor/call',
             tid: ctx.tid,
@@ -80,7 +105,7 @@ export const writebackProgram: StepMachine = {
             first: spec.first,
             nr: spec.nr,
           });
-          e.set(2, 1);
+          e.set('called', 1);
         }
         if (page >= end) {
           e.push({ type: 'actor/return', tid: ctx.tid, fn: 'write_cache_pages', total: spec.nr });
@@ -88,33 +113,33 @@ export const writebackProgram: StepMachine = {
         }
         const lock = pageLock(ctx.layout, page);
         e.acquire(lock);
-        if (ctx.state.pageDirty?.[page] !== 1) return e.release(lock).set(0, page + 1).ev;
+        if (ctx.state.pageDirty?.[page] !== 1) return e.release(lock).set('page', page + 1).ev;
         e.acquire(ctx.layout.immapLock, 'r'); // rmap_walk_file: i_mmap_lock_read
-        return e.set(1, 0).goto(Pc.Vma).ev;
+        return e.set('vma', 0).goto('vma').ev;
       }
-      case Pc.Vma: {
+      case P.vma: {
         const vmas = mappingVmas(ctx.layout.scenario);
-        for (let i = local(frame, 1); i < vmas.length; i++) {
-          const where = rmapVpn(ctx, i, page);
-          if (!where || !hasFlag(at(vmas, i).vma, 'shared')) continue;
-          e.push(...mmuNotifierInvalidateRangeStart(ctx, where.mm, where.vpn, where.vpn + 1));
-          return e.set(1, i).goto(Pc.Pte).ev;
+        const next = nextRmapVma(ctx, get(frame, 'vma'), page, (i) =>
+          hasFlag(at(vmas, i).vma, 'shared'),
+        );
+        if (next) {
+          e.push(...mmuNotifierInvalidateRangeStart(ctx, next.mm, next.vpn, next.vpn + 1));
+          return e.set('vma', next.i).goto('pte').ev;
         }
         e.release(ctx.layout.immapLock, 'r');
-        return e.goto(Pc.Io).ev;
+        return e.goto('io').ev;
       }
-      case Pc.Pte: {
-        const i = local(frame, 1);
+      case P.pte: {
+        const i = get(frame, 'vma');
         const { mm, vpn } = rmapVpn(ctx, i, page) ?? { mm: 0, vpn: 0 };
-        const ptl = ptlLock(ctx.layout, mm, vpn);
-        e.acquire(ptl);
-        const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
         const a = ctx.arch;
         const pending = (ctx.state.mms[mm]?.pending ?? 0) > 0;
-        if (
-          pteIsPresent(pte) &&
-          (a.pteDirty(pte) || a.pteWrite(pte) || (spec.checksFlushPending && pending))
-        ) {
+        underPtl(ctx, e, mm, vpn, (pte) => {
+          if (
+            !pteIsPresent(pte) ||
+            !(a.pteDirty(pte) || a.pteWrite(pte) || (spec.checksFlushPending && pending))
+          )
+            return;
           // ptep_clear_flush: clear, then flush_tlb_page (synchronous) with the PTL held.
           e.push({
             type: 'pte/set',
@@ -136,20 +161,19 @@ export const writebackProgram: StepMachine = {
             src: 'sw',
             fn: 'page_mkclean_one',
           });
-        }
-        e.release(ptl);
+        });
         e.push({ type: 'notifier/end', tid: ctx.tid, mm, from: vpn, to: vpn + 1 });
-        return e.set(1, i + 1).goto(Pc.Vma).ev;
+        return e.set('vma', i + 1).goto('vma').ev;
       }
-      case Pc.Io: {
+      case P.io: {
         if (ctx.state.pageDirty?.[page] === 1)
           e.push({ type: 'page/dirty', tid: ctx.tid, page, value: 0 });
         e.release(pageLock(ctx.layout, page));
         e.push({ type: 'dev/copy', tid: ctx.tid, page });
-        return e.set(0, page + 1).goto(Pc.Page).ev;
+        return e.set('page', page + 1).goto('page').ev;
       }
       default:
-        throw new Error(`writeback: bad pc ${frame.pc}`);
+        return WRITEBACK.badPc(frame);
     }
   },
 };

@@ -1,7 +1,7 @@
 import type { SimEvent } from '../events/index.js';
 import { EVENT_FIELDS } from '../events/schema.js';
 import type { SimEventType } from '../events/index.js';
-import { SimError } from '../errors.js';
+import { ModelInvariantError, SimError } from '../errors.js';
 import {
   KIND_ENUM,
   KIND_INT,
@@ -216,7 +216,7 @@ export type CompiledEncoder = (
 /**
  * The encoder twin of `compileVisitor`: one `switch` on `e.type` writing each field inline,
  * generated from the writer's table (today's EVENT_FIELDS: type names and field names are our
- * source, JSON-quoted). An event type without a row throws MODEL_INVARIANT.
+ * source, JSON-quoted). An event type without a row throws a ModelInvariantError.
  */
 export function compileEncoder(enc: Encoder): CompiledEncoder {
   const cases: string[] = [];
@@ -250,7 +250,7 @@ ${cases.join('\n')}
   unknown(e.type);
 };`;
   const unknown = (type: string): never => {
-    throw new SimError('MODEL_INVARIANT', `event type ${type} has no row in EVENT_FIELDS`);
+    throw new ModelInvariantError(`event type ${type} has no row in EVENT_FIELDS`);
   };
   return (new Function('EN', 'unknown', body) as (en: unknown, u: unknown) => CompiledEncoder)(
     enums,

@@ -1,6 +1,6 @@
 import type { SimEvent, SimEventType } from '../events/index.js';
 import { EVENT_FIELDS, type FieldKind } from '../events/schema.js';
-import { SimError } from '../errors.js';
+import { ModelInvariantError, SimError } from '../errors.js';
 
 /**
  * The event type table a log carries in its header: `[[type, [[field, kind], ...]], ...]`, in
@@ -100,7 +100,7 @@ function makerFor(
   if (hit) return hit;
   for (const n of names)
     if (!IDENT.test(n))
-      throw new SimError('MODEL_INVARIANT', `EVENT_FIELDS ${type}.${n} is not an identifier`);
+      throw new ModelInvariantError(`EVENT_FIELDS ${type}.${n} is not an identifier`);
   const body = `return { type: t, ${names.map((n, i) => `${JSON.stringify(n)}: v[${order[i] as number}]`).join(', ')} };`;
   const fn = new Function('t', 'v', body) as (type: string, v: unknown[]) => SimEvent;
   makers.set(key, fn);

@@ -3,7 +3,7 @@ import { applyEvent } from '../evolve/index.js';
 import { decode, encode } from './codec.js';
 import { stateHash } from '../state/hash.js';
 import type { MutableSimState } from '../state/types.js';
-import { SimError } from '../errors.js';
+import { ModelInvariantError, SimError } from '../errors.js';
 import { ChunkEncoder } from './chunkCodec.js';
 import { currentTypeTable, encoderFor } from './eventTable.js';
 import {
@@ -141,18 +141,14 @@ export class LogWriter {
    * and final hash must agree with what was appended (a writer never records a lie).
    */
   finish(footer: LogFooter): void {
-    if (this.finished) throw new SimError('MODEL_INVARIANT', 'LogWriter.finish called twice');
+    if (this.finished) throw new ModelInvariantError('LogWriter.finish called twice');
     this.flush();
     if (footer.events !== this.count)
-      throw new SimError(
-        'MODEL_INVARIANT',
-        `footer says ${footer.events} events but ${this.count} were appended`,
+      throw new ModelInvariantError(`footer says ${footer.events} events but ${this.count} were appended`,
       );
     const own = stateHash(this.state);
     if (footer.finalStateHash !== own)
-      throw new SimError(
-        'MODEL_INVARIANT',
-        `footer's final hash ${footer.finalStateHash} differs from the fold of the appended events (${own})`,
+      throw new ModelInvariantError(`footer's final hash ${footer.finalStateHash} differs from the fold of the appended events (${own})`,
       );
     const at = this.offset;
     this.put(frameRecord(RECORD_FOOTER, { ...footer, index: this.index }));

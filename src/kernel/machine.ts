@@ -1,0 +1,132 @@
+import type { SimEvent } from '../events/index.js';
+import { ModelInvariantError } from '../errors.js';
+import type { FrameView } from '../state/types.js';
+
+/**
+ * The declared layout of a step machine: its locals (frame slots) and its labels (program
+ * counters), each named once. Code says `e.goto('commit')` and `e.set('old', pte)`; the log keeps
+ * the compact numbers (`thread/goto` pc, `thread/set` slot), which is why a change of any number
+ * here is a change of the model layout (src/kernel/modelLayout.ts, recorded in the log header).
+ *
+ * Locals are numbered in declaration order. Labels are too when given as a list; a record gives
+ * explicit numbers (for machines whose pcs have gaps that logs already record).
+ */
+export interface MachineLayout<TLocal extends string = string, TLabel extends string = string> {
+  /** The frame name (`thread/call` fn) of this machine. */
+  readonly name: string;
+  readonly locals: readonly TLocal[];
+  /** Slot of each local. */
+  readonly slot: { readonly [K in TLocal]: number };
+  /** Program counter of each label. */
+  readonly pc: { readonly [K in TLabel]: number };
+  /** The label at each pc (undefined where there is none), for display. */
+  readonly labelAt: readonly (TLabel | undefined)[];
+  /** The locals of a new frame: every slot 0 unless `init` says otherwise. */
+  args(init: { readonly [K in TLocal]?: number }): number[];
+  /** Local `name` of `frame` (0 when the frame never set it). */
+  get(frame: FrameView, name: TLocal): number;
+  /** An event builder for one step of thread `tid` running this machine. */
+  emit(tid: number): Emit<TLocal, TLabel>;
+  /** A pc this machine does not have: a model invariant failure. */
+  badPc(frame: FrameView): never;
+}
+
+type Labels<TLabel extends string> = readonly TLabel[] | { readonly [K in TLabel]: number };
+
+/** Declare a step machine's locals and labels (see {@link MachineLayout}). */
+export function defineMachine<const TLocal extends string, const TLabel extends string>(
+  name: string,
+  def: { readonly locals: readonly TLocal[]; readonly labels: Labels<TLabel> },
+): MachineLayout<TLocal, TLabel> {
+  const slot = {} as Record<TLocal, number>;
+  def.locals.forEach((l, i) => {
+    if (l in slot) throw new ModelInvariantError(`machine ${name}: local '${l}' declared twice`);
+    slot[l] = i;
+  });
+  const pc = {} as Record<TLabel, number>;
+  const labelAt: (TLabel | undefined)[] = [];
+  const entries: [TLabel, number][] = Array.isArray(def.labels)
+    ? (def.labels as readonly TLabel[]).map((l, i) => [l, i])
+    : (Object.entries(def.labels) as [TLabel, number][]);
+  for (const [l, n] of entries) {
+    if (l in pc) throw new ModelInvariantError(`machine ${name}: label '${l}' declared twice`);
+    if (!Number.isInteger(n) || n < 0 || labelAt[n] !== undefined)
+      throw new ModelInvariantError(`machine ${name}: label '${l}' has a bad or taken pc ${n}`);
+    pc[l] = n;
+    labelAt[n] = l;
+  }
+  const n = def.locals.length;
+  const layout: MachineLayout<TLocal, TLabel> = {
+    name,
+    locals: def.locals,
+    slot,
+    pc,
+    labelAt,
+    args(init) {
+      const l = new Array<number>(n).fill(0);
+      for (const k in init) {
+        const v = init[k];
+        if (v !== undefined) l[slot[k]] = v;
+      }
+      return l;
+    },
+    get(frame, local) {
+      return frame.l[slot[local]] ?? 0;
+    },
+    emit(tid) {
+      return new Emit(tid, layout);
+    },
+    badPc(frame) {
+      throw new ModelInvariantError(`${name}: no label at pc ${frame.pc}`);
+    },
+  };
+  return layout;
+}
+
+/**
+ * Event builder for one step of a machine. Frame edits (goto/set) must precede a call (which
+ * pushes a new frame).
+ */
+export class Emit<TLocal extends string = string, TLabel extends string = string> {
+  readonly ev: SimEvent[] = [];
+  constructor(
+    readonly tid: number,
+    readonly machine: MachineLayout<TLocal, TLabel>,
+  ) {}
+  push(...e: SimEvent[]): this {
+    this.ev.push(...e);
+    return this;
+  }
+  goto(label: TLabel): this {
+    this.ev.push({ type: 'thread/goto', tid: this.tid, pc: this.machine.pc[label] });
+    return this;
+  }
+  set(local: TLocal, value: number): this {
+    this.ev.push({ type: 'thread/set', tid: this.tid, slot: this.machine.slot[local], value });
+    return this;
+  }
+  /** Push a frame of machine `callee` with locals `init` (the rest 0). */
+  call<TCalleeLocal extends string>(
+    callee: MachineLayout<TCalleeLocal, string>,
+    init: { readonly [K in TCalleeLocal]?: number },
+  ): this {
+    this.ev.push({ type: 'thread/call', tid: this.tid, fn: callee.name, l: callee.args(init) });
+    return this;
+  }
+  ret(): this {
+    this.ev.push({ type: 'thread/return', tid: this.tid });
+    return this;
+  }
+  acquire(lock: number, mode: 'r' | 'w' = 'w'): this {
+    this.ev.push({ type: 'lock/acquire', tid: this.tid, lock, mode });
+    return this;
+  }
+  release(lock: number, mode: 'r' | 'w' = 'w'): this {
+    this.ev.push({ type: 'lock/release', tid: this.tid, lock, mode });
+    return this;
+  }
+}
+
+/** The event builder type of machine `TMachine`. */
+export type EmitOf<TMachine> =
+  TMachine extends MachineLayout<infer TLocal, infer TLabel> ? Emit<TLocal, TLabel> : never;
