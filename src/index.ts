@@ -12,6 +12,8 @@ export type { ArchModel } from './arch/types.js';
 export { getArch, listArchs } from './arch/registry.js';
 export type { HelperVariant } from './kernel/variants/types.js';
 export { getVariant, listVariants } from './kernel/variants/registry.js';
+export { MODEL_LAYOUT_VERSION, modelLayoutSignature, layoutBreaks } from './kernel/modelLayout.js';
+export { defineMachine, type MachineLayout } from './kernel/machine.js';
 export { makeModel, type Model } from './sim/model.js';
 export { decide, stepOptions, enabledThreads, allDone } from './sim/decide.js';
 export { runModel, type RunOptions, type RunResult } from './sim/run.js';

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { EVENT_SCHEMA_VERSION } from '../events/version.js';
+import { MODEL_LAYOUT_VERSION } from '../kernel/modelLayout.js';
 import type { SimEvent } from '../events/index.js';
 import type { PropertyVerdict } from '../check/types.js';
 import type { Scenario } from '../scenario/types.js';
@@ -33,6 +34,11 @@ export interface LogHeader {
   /** The file format the log was written in (1 to 3); readers upgrade older ones. */
   readonly format: number;
   readonly schema: number;
+  /**
+   * The model layout version (src/kernel/modelLayout.ts) the log's pcs and slots mean; logs
+   * written before the field existed were written with layout 1.
+   */
+  readonly layout: number;
   readonly tool: { readonly name: string; readonly version: string };
   readonly scenario: Scenario;
   readonly arch: string;
@@ -64,12 +70,13 @@ export interface LogFooter {
 
 /** A header for a run of `h.scenario`; its initial state is the model's (`initialState`). */
 export function makeHeader(
-  h: Omit<LogHeader, 'format' | 'schema' | 'tool' | 'initial'>,
+  h: Omit<LogHeader, 'format' | 'schema' | 'layout' | 'tool' | 'initial'>,
   toolVersion: string,
 ): LogHeader {
   return {
     format: LOG_FORMAT_VERSION,
     schema: EVENT_SCHEMA_VERSION,
+    layout: MODEL_LAYOUT_VERSION,
     tool: { name: 'ptesim', version: toolVersion },
     ...h,
     initial: initialState(h.scenario),

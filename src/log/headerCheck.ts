@@ -1,5 +1,6 @@
 import { SimError } from '../errors.js';
 import { parseScenario } from '../scenario/parse.js';
+import { MODEL_LAYOUT_VERSION } from '../kernel/modelLayout.js';
 import type { LogFooter, LogHeader } from './format.js';
 import { stateShape } from '../sim/init.js';
 import { initialOfOldHeader } from './migrate.js';
@@ -27,6 +28,7 @@ export function checkHeader(payload: unknown, where: string, format: number): Lo
       where,
     );
   const t = isObj(tool) ? tool : {};
+  const layout = checkLayout(payload['layout'], t, where);
   const scenario = parseScenario(payload['scenario'], `${where} header.scenario`);
   // Format 3 stores the initial state (checked against the scenario's shape); older formats
   // are upgraded by deriving it.
@@ -37,6 +39,7 @@ export function checkHeader(payload: unknown, where: string, format: number): Lo
   return {
     format,
     schema,
+    layout,
     tool: {
       name: String(t['name'] ?? 'ptesim').slice(0, 100),
       version: String(t['version'] ?? '?').slice(0, 100),
@@ -48,6 +51,24 @@ export function checkHeader(payload: unknown, where: string, format: number): Lo
     schedule: typeof schedule === 'string' ? schedule : '',
     initial,
   };
+}
+
+/**
+ * The header's model layout version (absent: 1, the layout of logs written before the field).
+ * A log of another layout is refused in one line: its thread/goto and thread/set numbers mean
+ * other pcs and locals here, so replaying or re-simulating it would go wrong silently.
+ */
+function checkLayout(raw: unknown, tool: Record<string, unknown>, where: string): number {
+  const layout = raw ?? 1;
+  if (typeof layout !== 'number' || !Number.isInteger(layout) || layout < 1)
+    throw new SimError('LOG_CORRUPT', 'header.layout must be a positive integer', where);
+  if (layout !== MODEL_LAYOUT_VERSION)
+    throw new SimError(
+      'LOG_LAYOUT',
+      `written with model layout ${layout} (ptesim ${String(tool['version'] ?? '?').slice(0, 40)}), this ptesim has layout ${MODEL_LAYOUT_VERSION}: its step-machine pcs and locals mean other things here; re-record it (or read it with the ptesim that wrote it)`,
+      `${where} header.layout`,
+    );
+  return layout;
 }
 
 /** Validate a decoded footer map (untrusted). */

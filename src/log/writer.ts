@@ -144,11 +144,13 @@ export class LogWriter {
     if (this.finished) throw new ModelInvariantError('LogWriter.finish called twice');
     this.flush();
     if (footer.events !== this.count)
-      throw new ModelInvariantError(`footer says ${footer.events} events but ${this.count} were appended`,
+      throw new ModelInvariantError(
+        `footer says ${footer.events} events but ${this.count} were appended`,
       );
     const own = stateHash(this.state);
     if (footer.finalStateHash !== own)
-      throw new ModelInvariantError(`footer's final hash ${footer.finalStateHash} differs from the fold of the appended events (${own})`,
+      throw new ModelInvariantError(
+        `footer's final hash ${footer.finalStateHash} differs from the fold of the appended events (${own})`,
       );
     const at = this.offset;
     this.put(frameRecord(RECORD_FOOTER, { ...footer, index: this.index }));

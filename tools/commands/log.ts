@@ -84,6 +84,7 @@ function info(r: LogReader): Record<string, unknown> {
     file: r.where,
     format: h.format,
     schema: h.schema,
+    layout: h.layout,
     tool: `${h.tool.name} ${h.tool.version}`,
     scenario: h.scenario.name,
     arch: h.arch,
