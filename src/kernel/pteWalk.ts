@@ -17,15 +17,18 @@ import { canAcquire, type StepCtx } from './step.js';
  * A walker names its local for the held PTL; everything else (cursor, labels) stays its own.
  */
 export class PteWalk<TLocal extends string, TLabel extends string> {
+  private readonly ptlSlot: number;
   constructor(
-    readonly machine: MachineLayout<TLocal, TLabel>,
+    machine: MachineLayout<TLocal, TLabel>,
     /** The local holding the PTL this walk holds (-1 = none). */
     readonly ptlLocal: TLocal,
-  ) {}
+  ) {
+    this.ptlSlot = machine.slotOf(ptlLocal);
+  }
 
   /** The PTL this walk holds now, or -1. */
   held(frame: FrameView): number {
-    return this.machine.get(frame, this.ptlLocal);
+    return frame.l[this.ptlSlot] ?? 0;
   }
 
   /** Options of a step at PTE (mm, vpn): 1 when the walk holds the PTL or can take it. */
