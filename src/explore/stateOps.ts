@@ -1,4 +1,4 @@
-import { SimError } from '../errors.js';
+import { ModelInvariantError } from '../errors.js';
 import type { SimEvent } from '../events/index.js';
 import {
   STATE_NEUTRAL_EVENTS,
@@ -553,10 +553,7 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
       ) => Compiled
     )(plan, mark, firstEdited, cloneGeneric, hashNonInt, mapMask, RK, localKinds, sigId);
   } catch (err) {
-    throw new SimError(
-      'MODEL_INVARIANT',
-      `state schema: generated code does not compile: ${String(err)}`,
-    );
+    throw new ModelInvariantError(`state schema: generated code does not compile: ${String(err)}`);
   }
   return {
     schema,
@@ -603,8 +600,7 @@ function firstEdited(events: readonly SimEvent[], tid: number, depth: number): n
 }
 
 function shapeFail(what: string, want: readonly string[], o: unknown): never {
-  throw new SimError(
-    'MODEL_INVARIANT',
+  throw new ModelInvariantError(
     `the explorer's state walk expects ${what} objects with fields ${want.join(', ')}, ` +
       `found ${Object.keys(o as object).join(', ')}: describe the change in src/state/schema.ts`,
   );
@@ -631,8 +627,7 @@ function verifyShapes(schema: readonly Part[], state: SimState | MutableSimState
   const want = schema.filter((p) => !p.optional || s[p.key] !== undefined).map((p) => p.key);
   for (let i = 0; i < want.length; i++)
     if (root[i] !== want[i])
-      throw new SimError(
-        'MODEL_INVARIANT',
+      throw new ModelInvariantError(
         `the explorer's state walk expects root fields ${want.join(', ')} first, found ${root.join(', ')}: describe the change in src/state/schema.ts`,
       );
   for (const p of schema) {

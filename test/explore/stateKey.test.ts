@@ -83,16 +83,17 @@ describe('state keys, fingerprints and clones', () => {
 });
 
 describe('symmetry bookkeeping', () => {
-  it('renames the helper frame bitmap slot the helper machine declares (HelperSlot.Bm)', async () => {
-    const { helperArgs, helperProgram } = await import('../../src/kernel/helper.js');
+  it("renames the helper frame bitmap slot the helper machine declares (its 'bm' local)", async () => {
+    const { HELPER, helperArgs, helperProgram } = await import('../../src/kernel/helper.js');
     const { permute } = await import('../../src/explore/symmetry.js');
-    const l = helperArgs('clean', 0, 1, 7);
+    const l = HELPER.args(helperArgs('clean', 0, 1, 7));
     const slots = helperProgram.ids?.bitmap ?? [];
     expect(slots.map((k) => l[k])).toEqual([7]);
+    expect(slots).toEqual([HELPER.slot.bm]);
     // A helper frame holding bitmap 1 gets bitmap 2 when bitmaps 1 and 2 swap.
     const s = structuredClone(states3()) as unknown as ReturnType<typeof initialMutableState>;
     const slot = slots[0] as number;
-    const frame = { fn: 'helper', pc: 1, l: helperArgs('clean', 0, 1, 1) };
+    const frame = { fn: 'helper', pc: 1, l: HELPER.args(helperArgs('clean', 0, 1, 1)) };
     s.threads[0] = { stack: [...(s.threads[0]?.stack ?? []), frame] };
     s.bitmaps = [[0], [1], [0]];
     const ident = s.threads.map((_, t) => t);
