@@ -375,10 +375,8 @@ function rootOut(schema: readonly Part[], val: (p: Part, i: number) => string): 
   return code;
 }
 
-/** Compile the operations of a schema (see {@link StateOps}). */
-export function compileStateOps(schema: readonly Part[]): StateOps {
-  const g = new Gen();
-  // ---- clone
+/** Source of `clone(s)`: a deep copy, key order kept. */
+function genClone(g: Gen, schema: readonly Part[]): string {
   let clone = 'function clone(s) {\n';
   clone += rootOut(schema, (p) =>
     p.per !== undefined
@@ -386,8 +384,11 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
       : cloneExpr(g, p.shape, `s.${p.key}`),
   );
   clone += `let i = 0; for (const k in s) if (i++ >= known) out[k] = G(s[k]);\nreturn out; }\n`;
+  return clone;
+}
 
-  // ---- planOf
+/** Source of `planOf(events)`: which elements of which parts the events change. */
+function genPlanOf(schema: readonly Part[]): string {
   const byEvent = new Map<string, string[]>();
   schema.forEach((p, i) => {
     for (const [type, field] of Object.entries(p.touchedBy)) {
@@ -404,8 +405,11 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   for (const type of STATE_NEUTRAL_EVENTS)
     if (!byEvent.has(type)) planOf += `case ${JSON.stringify(type)}:\n`;
   planOf += `break;\ndefault: plan.fill(-1); } } return plan; }\n`;
+  return planOf;
+}
 
-  // ---- cloneTouched
+/** Source of `cloneTouched(s, events)`: copies what the plan marks, shares the rest. */
+function genCloneTouched(g: Gen, schema: readonly Part[]): string {
   let touched = 'function cloneTouched(s, events) {\nconst m = planOf(events);\n';
   schema.forEach((p, i) => {
     const v = `p${i}`;
@@ -431,8 +435,11 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   });
   touched += rootOut(schema, (_p, i) => `p${i}`);
   touched += `let i = 0; for (const k in s) if (i++ >= known) out[k] = G(s[k]);\nreturn out; }\n`;
+  return touched;
+}
 
-  // ---- hash
+/** Source of `hash(s, L)`: the fingerprint walk (element hashes cached where marked). */
+function genHash(g: Gen, schema: readonly Part[]): string {
   let hash = 'function hash(s, L) {\nlet a = L.a, b = L.b, x = 0;\n';
   schema.forEach((p, i) => {
     const v = `h${i}`;
@@ -465,8 +472,11 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   });
   hash += `L.a = a; L.b = b; let i = 0;
   for (const k in s) if (i++ >= n) { L.num(-0x5000 - k.length); L.value(s[k]); }\n}\n`;
+  return hash;
+}
 
-  // ---- permute
+/** Source of `permute(s, p, cpu, bm, RL)`, and its memo declarations. */
+function genPermute(g: Gen, schema: readonly Part[]): { permute: string; memos: string } {
   let permute = 'function permute(s, p, cpu, bm, RL) {\nconst key = RK(p, cpu, bm);\n';
   let memos = '';
   const moveBy = (p: Part): string | null =>
@@ -498,8 +508,11 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   });
   permute += rootOut(schema, (_p, i) => `q${i}`);
   permute += `let i = 0; for (const k in s) if (i++ >= known) out[k] = s[k];\nreturn out; }\n`;
+  return { permute, memos };
+}
 
-  // ---- member signatures
+/** Source of `memberSig(...)`: a member's signature, two cached ways per member. */
+function genMemberSig(g: Gen, schema: readonly Part[]): string {
   // The member's thread, then its bitmap, then its CPU (the order decides ties less often).
   const members = (['thread', 'bitmap', 'cpu'] as const).flatMap((per) =>
     schema.map((p, i) => ({ p, i })).filter(({ p }) => p.per === per),
@@ -510,14 +523,31 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
     const cond = p.per === 'thread' ? 't >= 0' : p.per === 'cpu' ? 'cpu >= 0' : 'bm > 0';
     sig += `const r${k} = ${cond} && s.${p.key} !== undefined ? s.${p.key}[${idx}] : undefined;\n`;
   });
-  sig += `if (c.length === ${members.length + 1} && ${members.map((_, k) => `c[${k}] === r${k}`).join(' && ') || 'true'}) return c[${members.length}];\n`;
+  // Two ways per member: the explorer alternates between a parent's successors, in which a
+  // member's objects are either the parent's or fresh.
+  const w = members.length + 1;
+  const hit = (o: number): string =>
+    members.map((_, k) => `c[${o + k}] === r${k}`).join(' && ') || 'true';
+  sig += `if (c.length === ${2 * w}) { if (${hit(0)}) return c[${w - 1}]; if (${hit(w)}) return c[${2 * w - 1}]; }\n`;
   sig += 'let h = 0x811c9dc5;\n';
   members.forEach(({ p }, k) => {
     sig += `if (r${k} !== undefined) {\n${sigStmts(g, p.shape, `r${k}`)}}\n`;
   });
+  sig += `h = h >>> 0; if (c.length === ${2 * w}) for (let k = 0; k < ${w}; k++) c[${w} + k] = c[k]; else for (let k = 0; k < ${w}; k++) c[${w} + k] = undefined;\n`;
   members.forEach((_, k) => (sig += `c[${k}] = r${k}; `));
-  sig += `h = h >>> 0; c[${members.length}] = h; return h; }\n`;
+  sig += `c[${w - 1}] = h; return h; }\n`;
+  return sig;
+}
 
+/** Compile the operations of a schema (see {@link StateOps}). */
+export function compileStateOps(schema: readonly Part[]): StateOps {
+  const g = new Gen();
+  const clone = genClone(g, schema);
+  const planOf = genPlanOf(schema);
+  const touched = genCloneTouched(g, schema);
+  const hash = genHash(g, schema);
+  const { permute, memos } = genPermute(g, schema);
+  const sig = genMemberSig(g, schema);
   const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${sig}\nreturn { clone, planOf, cloneTouched, hash, permute, memberSig };`;
   const plan = new Int32Array(schema.length);
   const mark = (part: number, i: number): void => {

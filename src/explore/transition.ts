@@ -31,19 +31,13 @@ export function execute(
   of: number,
   depth: number,
 ): Executed {
-  // Copy only what the events touch; the rest is shared with the parent.
-  const step = takeStep(
-    model,
-    parent,
-    tid,
-    choice,
-    of,
-    (events) => cloneTouched(parent, events),
-    checks,
-    depth,
-  );
+  const step = takeStep(model, parent, tid, choice, of, successor, checks, depth);
   return { state: step.state, events: step.events, violation: checks.first };
 }
+
+/** Copy only what the events touch; the rest is shared with the parent. */
+const successor = (events: readonly SimEvent[], parent: SimState): MutableSimState =>
+  cloneTouched(parent, events);
 
 /** A transition executed with its footprint (sleep sets). */
 export interface TrackedExecuted extends Executed {

@@ -53,7 +53,8 @@ export type Apply = (state: MutableSimState, e: SimEvent) => void;
  * state after it, numbered from `index`.
  *
  * @param into the state to apply to: the driver's own mutable state (`parent` itself, for a
- * run), or a function making it from decide's events (the explorer's copy-on-write successor).
+ * run), or a function making it from decide's events and `parent` (the explorer's
+ * copy-on-write successor).
  */
 export function takeStep(
   model: Model,
@@ -61,14 +62,14 @@ export function takeStep(
   tid: number,
   choice: number,
   of: number,
-  into: MutableSimState | ((events: readonly SimEvent[]) => MutableSimState),
+  into: MutableSimState | ((events: readonly SimEvent[], parent: SimState) => MutableSimState),
   checks: Checks | null,
   index: number,
   sink?: EventSink,
   apply: Apply = applyEvent,
 ): Step {
   const events = decide(model, parent, tid, choice);
-  const state = typeof into === 'function' ? into(events) : into;
+  const state = typeof into === 'function' ? into(events, parent) : into;
   const view = state as unknown as SimState;
   let i = emit(state, view, schedEvent(tid), index, checks, sink, apply);
   if (of > 1)
