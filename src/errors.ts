@@ -71,3 +71,20 @@ export function at<T>(arr: readonly T[], i: number): T {
 export function assertNever(x: never): never {
   throw new ModelInvariantError(`unexpected value ${JSON.stringify(x)}`);
 }
+
+/** The element of `items` named `name` (by `nameOf`), or a `code` error listing the names. */
+export function findNamed<T>(
+  items: readonly T[],
+  nameOf: (x: T) => string,
+  name: string,
+  code: SimErrorCode,
+  what: string,
+): T {
+  const found = items.find((x) => nameOf(x) === name);
+  if (found === undefined)
+    throw new SimError(
+      code,
+      `unknown ${what} '${name}'; expected one of: ${items.map(nameOf).join(', ')}`,
+    );
+  return found;
+}

@@ -41,8 +41,12 @@ export interface ReplayResult {
 export function replayLog(log: ParsedLog, until?: number): ReplayResult {
   const state = foldEvents(log.header, log.events, until);
   const n = until === undefined ? log.events.length : Math.min(log.events.length, until + 1);
+  return outcome(n, state, until === undefined && log.footer ? log.footer.finalStateHash : null);
+}
+
+/** The replay's verdict: events folded, the final hash, and whether it matches the recorded one. */
+function outcome(n: number, state: SimState, recorded: string | null): ReplayResult {
   const hash = stateHash(state);
-  const recorded = until === undefined && log.footer ? log.footer.finalStateHash : null;
   return {
     events: n,
     finalStateHash: hash,
@@ -72,16 +76,8 @@ export function replayStream(reader: LogReader, until?: number): StreamReplayRes
     for (const cp of reader.checkpoints) if (cp.at <= n) seekedFrom = cp.at;
     state = reader.stateAfter(n);
   }
-  const hash = stateHash(state);
   const recorded = until === undefined && reader.footer ? reader.footer.finalStateHash : null;
-  return {
-    events: n,
-    finalStateHash: hash,
-    recordedHash: recorded,
-    matches: recorded === null ? null : recorded === hash,
-    seekedFrom,
-    folded: n - seekedFrom,
-  };
+  return { ...outcome(n, state, recorded), seekedFrom, folded: n - seekedFrom };
 }
 
 export interface FirstStateResult {

@@ -1,14 +1,4 @@
-import {
-  PTE_PRESENT,
-  PTE_RDONLY,
-  PTE_SPECIAL,
-  PTE_SWDIRTY,
-  PTE_WRITE,
-  PTE_YOUNG,
-  pteIsPresent,
-  ptePfn,
-  pteWithPfn,
-} from '../state/pte.js';
+import * as P from '../state/pte.js';
 import type { ArchModel, PteInit } from './types.js';
 
 /**
@@ -38,7 +28,7 @@ type Arm64Pte = Pick<
 >;
 
 export const arm64HwDirty = (pte: number): boolean =>
-  (pte & PTE_WRITE) !== 0 && (pte & PTE_RDONLY) === 0;
+  (pte & P.PTE_WRITE) !== 0 && (pte & P.PTE_RDONLY) === 0;
 
 /** A64-WP: the `wrprotect` arch option; 'pre-5.10' (alias 'pre-v5.10') reproduces S-11. */
 export function wrprotectFlavour(
@@ -50,28 +40,28 @@ export function wrprotectFlavour(
 
 export const arm64Pte: Arm64Pte = {
   mkPte(pfn: number, init: PteInit) {
-    let bits = PTE_PRESENT | PTE_YOUNG;
-    if (init.write) bits |= PTE_WRITE;
+    let bits = P.PTE_PRESENT | P.PTE_YOUNG;
+    if (init.write) bits |= P.PTE_WRITE;
     // Writable+dirty = hardware-writable (RDONLY clear); everything else carries RDONLY.
-    if (!(init.write && init.dirty)) bits |= PTE_RDONLY;
-    if (init.dirty) bits |= PTE_SWDIRTY;
-    if (init.special) bits |= PTE_SPECIAL;
-    return pteWithPfn(pfn, bits);
+    if (!(init.write && init.dirty)) bits |= P.PTE_RDONLY;
+    if (init.dirty) bits |= P.PTE_SWDIRTY;
+    if (init.special) bits |= P.PTE_SPECIAL;
+    return P.pteWithPfn(pfn, bits);
   },
-  pteWrite: (pte) => (pte & PTE_WRITE) !== 0,
-  pteDirty: (pte) => (pte & PTE_SWDIRTY) !== 0 || arm64HwDirty(pte),
-  hwWritable: (pte) => pteIsPresent(pte) && (pte & PTE_RDONLY) === 0,
+  pteWrite: (pte) => (pte & P.PTE_WRITE) !== 0,
+  pteDirty: (pte) => (pte & P.PTE_SWDIRTY) !== 0 || arm64HwDirty(pte),
+  hwWritable: (pte) => P.pteIsPresent(pte) && (pte & P.PTE_RDONLY) === 0,
   /**
    * pte_wrprotect(). Fixed (ff1712f953e2, v5.10-rc6): if pte_hw_dirty, set PTE_DIRTY first;
    * then clear WRITE and set RDONLY. pre-5.10: clear WRITE, set RDONLY — a hardware-dirty PTE
    * comes out clean (S-11).
    */
   pteWrprotect(pte, options) {
-    const keep = wrprotectFlavour(options) === 'fixed' && arm64HwDirty(pte) ? PTE_SWDIRTY : 0;
-    return ((pte | keep) & ~PTE_WRITE) | PTE_RDONLY;
+    const keep = wrprotectFlavour(options) === 'fixed' && arm64HwDirty(pte) ? P.PTE_SWDIRTY : 0;
+    return ((pte | keep) & ~P.PTE_WRITE) | P.PTE_RDONLY;
   },
   /** pte_mkclean(): clear PTE_DIRTY, set PTE_RDONLY. */
-  pteMkclean: (pte) => (pte & ~PTE_SWDIRTY) | PTE_RDONLY,
+  pteMkclean: (pte) => (pte & ~P.PTE_SWDIRTY) | P.PTE_RDONLY,
   /**
    * pte_mkwrite(): set PTE_WRITE; clear PTE_RDONLY only if sw-dirty (the newer form). The v5.x
    * header read for this model clears RDONLY unconditionally (which would make a clean PTE
@@ -79,19 +69,19 @@ export const arm64Pte: Arm64Pte = {
    * give the same PTE everywhere this model calls it. Which release changed it is unverified.
    */
   pteMkwrite: (pte) =>
-    (pte & PTE_SWDIRTY) !== 0 ? (pte | PTE_WRITE) & ~PTE_RDONLY : pte | PTE_WRITE,
+    (pte & P.PTE_SWDIRTY) !== 0 ? (pte | P.PTE_WRITE) & ~P.PTE_RDONLY : pte | P.PTE_WRITE,
   /** pte_mkdirty(): set PTE_DIRTY; if pte_write, clear PTE_RDONLY. */
   pteMkdirty: (pte) =>
-    (pte & PTE_WRITE) !== 0 ? (pte | PTE_SWDIRTY) & ~PTE_RDONLY : pte | PTE_SWDIRTY,
-  pteMkyoung: (pte) => pte | PTE_YOUNG,
+    (pte & P.PTE_WRITE) !== 0 ? (pte | P.PTE_SWDIRTY) & ~P.PTE_RDONLY : pte | P.PTE_SWDIRTY,
+  pteMkyoung: (pte) => pte | P.PTE_YOUNG,
   formatPte(pte) {
-    if (!pteIsPresent(pte)) return pte === 0 ? 'none' : `pfn=${ptePfn(pte)} !VALID`;
+    if (!P.pteIsPresent(pte)) return pte === 0 ? 'none' : `pfn=${P.ptePfn(pte)} !VALID`;
     const bits = ['VALID'];
-    if (pte & PTE_WRITE) bits.push('WRITE/DBM');
-    if (pte & PTE_RDONLY) bits.push('RDONLY');
-    if (pte & PTE_SWDIRTY) bits.push('DIRTY');
-    if (pte & PTE_YOUNG) bits.push('AF');
-    if (pte & PTE_SPECIAL) bits.push('SPECIAL');
-    return `pfn=${ptePfn(pte)} ${bits.join('|')}`;
+    if (pte & P.PTE_WRITE) bits.push('WRITE/DBM');
+    if (pte & P.PTE_RDONLY) bits.push('RDONLY');
+    if (pte & P.PTE_SWDIRTY) bits.push('DIRTY');
+    if (pte & P.PTE_YOUNG) bits.push('AF');
+    if (pte & P.PTE_SPECIAL) bits.push('SPECIAL');
+    return `pfn=${P.ptePfn(pte)} ${bits.join('|')}`;
   },
 };

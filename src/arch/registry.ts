@@ -1,4 +1,4 @@
-import { SimError } from '../errors.js';
+import { findNamed } from '../errors.js';
 import type { ArchModel } from './types.js';
 import { x86_64 } from './x86_64.js';
 import { arm64Dbm } from './arm64Dbm.js';
@@ -23,11 +23,5 @@ export function listArchs(): readonly ArchModel[] {
 }
 
 export function getArch(name: string): ArchModel {
-  const a = ARCHS.find((x) => x.name === name);
-  if (!a)
-    throw new SimError(
-      'ARCH_UNKNOWN',
-      `unknown architecture '${name}'; expected one of: ${ARCHS.map((x) => x.name).join(', ')}`,
-    );
-  return a;
+  return findNamed(ARCHS, (x) => x.name, name, 'ARCH_UNKNOWN', 'architecture');
 }

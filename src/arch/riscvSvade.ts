@@ -1,18 +1,10 @@
-import {
-  PTE_PRESENT,
-  PTE_SPECIAL,
-  PTE_SWDIRTY,
-  PTE_WRITE,
-  PTE_YOUNG,
-  pteIsPresent,
-  ptePfn,
-  pteWithPfn,
-} from '../state/pte.js';
+import * as P from '../state/pte.js';
 import type { ArchModel } from './types.js';
 import { softwareDirtyAccess } from './softwareDirty.js';
 
 const hwWritable = (pte: number): boolean =>
-  (pte & (PTE_PRESENT | PTE_WRITE | PTE_SWDIRTY)) === (PTE_PRESENT | PTE_WRITE | PTE_SWDIRTY);
+  (pte & (P.PTE_PRESENT | P.PTE_WRITE | P.PTE_SWDIRTY)) ===
+  (P.PTE_PRESENT | P.PTE_WRITE | P.PTE_SWDIRTY);
 
 /**
  * RISC-V with Svade (SEMANTICS §3.4, RV-Svade = SWD-* plus an A-fault): the MMU raises a page
@@ -33,28 +25,28 @@ export const riscvSvade: ArchModel = {
       "CPUs starting in lazy-TLB mode, e.g. '1': remote fences skip them, they catch up on switching back (T2)",
   },
   mkPte(pfn, init) {
-    let bits = PTE_PRESENT | PTE_YOUNG;
-    if (init.write) bits |= PTE_WRITE;
-    if (init.dirty) bits |= PTE_SWDIRTY;
-    if (init.special) bits |= PTE_SPECIAL;
-    return pteWithPfn(pfn, bits);
+    let bits = P.PTE_PRESENT | P.PTE_YOUNG;
+    if (init.write) bits |= P.PTE_WRITE;
+    if (init.dirty) bits |= P.PTE_SWDIRTY;
+    if (init.special) bits |= P.PTE_SPECIAL;
+    return P.pteWithPfn(pfn, bits);
   },
-  pteWrite: (pte) => (pte & PTE_WRITE) !== 0,
-  pteDirty: (pte) => (pte & PTE_SWDIRTY) !== 0,
+  pteWrite: (pte) => (pte & P.PTE_WRITE) !== 0,
+  pteDirty: (pte) => (pte & P.PTE_SWDIRTY) !== 0,
   hwWritable,
-  pteWrprotect: (pte) => pte & ~PTE_WRITE,
-  pteMkclean: (pte) => pte & ~PTE_SWDIRTY,
-  pteMkwrite: (pte) => pte | PTE_WRITE,
-  pteMkdirty: (pte) => pte | PTE_SWDIRTY,
-  pteMkyoung: (pte) => pte | PTE_YOUNG,
+  pteWrprotect: (pte) => pte & ~P.PTE_WRITE,
+  pteMkclean: (pte) => pte & ~P.PTE_SWDIRTY,
+  pteMkwrite: (pte) => pte | P.PTE_WRITE,
+  pteMkdirty: (pte) => pte | P.PTE_SWDIRTY,
+  pteMkyoung: (pte) => pte | P.PTE_YOUNG,
   formatPte(pte) {
-    if (!pteIsPresent(pte)) return pte === 0 ? 'none' : `pfn=${ptePfn(pte)} !V`;
+    if (!P.pteIsPresent(pte)) return pte === 0 ? 'none' : `pfn=${P.ptePfn(pte)} !V`;
     const bits = ['V', 'R'];
-    if (pte & PTE_WRITE) bits.push('W');
-    if (pte & PTE_YOUNG) bits.push('A');
-    if (pte & PTE_SWDIRTY) bits.push('D');
-    if (pte & PTE_SPECIAL) bits.push('special');
-    return `pfn=${ptePfn(pte)} ${bits.join('|')}`;
+    if (pte & P.PTE_WRITE) bits.push('W');
+    if (pte & P.PTE_YOUNG) bits.push('A');
+    if (pte & P.PTE_SWDIRTY) bits.push('D');
+    if (pte & P.PTE_SPECIAL) bits.push('special');
+    return `pfn=${P.ptePfn(pte)} ${bits.join('|')}`;
   },
   store: (ctx) => softwareDirtyAccess(ctx, true, hwWritable),
   load: (ctx) => softwareDirtyAccess(ctx, false, hwWritable),

@@ -30,6 +30,8 @@ export class Checks {
   first: FoundViolation | null = null;
   private readonly byType = new Map<string, readonly number[]>();
   private readonly always: readonly number[];
+  private readonly types: string[] = [];
+  private readonly lists: (readonly number[])[] = [];
 
   constructor(
     model: Model,
@@ -44,17 +46,32 @@ export class Checks {
     properties.forEach((p, i) => {
       for (const t of p.events ?? []) lists.set(t, [...(lists.get(t) ?? []), i]);
     });
-    for (const [t, idx] of lists)
-      this.byType.set(
-        t,
-        [...idx, ...this.always].sort((a, b) => a - b),
-      );
+    for (const [t, idx] of lists) {
+      const all = [...idx, ...this.always].sort((a, b) => a - b);
+      this.byType.set(t, all);
+      this.types.push(t);
+      this.lists.push(all);
+    }
+  }
+
+  /**
+   * The checkers event type `type` concerns. Few types (a search checks one or two
+   * properties): a scan comparing interned strings, cheaper than a keyed lookup per event.
+   */
+  private concerned(type: string): readonly number[] {
+    const types = this.types;
+    if (types.length <= 8) {
+      for (let i = 0; i < types.length; i++)
+        if (types[i] === type) return this.lists[i] as readonly number[];
+      return this.always;
+    }
+    return this.byType.get(type) ?? this.always;
   }
 
   /** Feed one event with the state after it, recording violations (see the class comment). */
   feed(e: SimEvent, index: number, state: SimState): void {
     if (this.untilFirst && this.first !== null) return;
-    const idx = this.byType.get(e.type) ?? this.always;
+    const idx = this.concerned(e.type);
     for (let k = 0; k < idx.length; k++) {
       const i = idx[k] as number;
       const v = (this.checkers[i] as Checker).onEvent(e, index, state);
@@ -77,7 +94,7 @@ export class Checks {
     state: SimState,
     found: (property: number, v: Violation) => void,
   ): void {
-    const idx = this.byType.get(e.type) ?? this.always;
+    const idx = this.concerned(e.type);
     for (let k = 0; k < idx.length; k++) {
       const i = idx[k] as number;
       const v = (this.checkers[i] as Checker).onEvent(e, index, state);

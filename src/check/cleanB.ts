@@ -1,5 +1,4 @@
 import type { Property } from './types.js';
-import { layoutOf } from '../state/layout.js';
 import { sharedMappingsOf } from './track.js';
 
 interface CleanCall {
@@ -28,8 +27,7 @@ export const cleanB: Property = {
   severity: 'failure',
   events: ['helper/call', 'mem/store', 'bitmap/set', 'helper/return'],
   start(model) {
-    const scenario = model.scenario;
-    const layout = layoutOf(scenario);
+    const { scenario, layout } = model;
     const cleanFn = model.variant.fnNames.clean;
     const calls = new Map<number, CleanCall>();
     return {

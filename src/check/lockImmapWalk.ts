@@ -28,19 +28,7 @@ export const lockImmapWalk: Property = {
     'asserts it (mm/pagewalk.c). It is what keeps the VMA tree (and the VMAs being walked) stable.',
   expectation: 'the helper thread holds i_mmap_rwsem for every step of its walk',
   severity: 'failure',
-  events: [
-    'helper/call',
-    'helper/return',
-    'pte/set',
-    'notifier/start',
-    'notifier/end',
-    'pending/inc',
-    'pending/dec',
-    'flush/start',
-    'flush/done',
-    'tlb/flush',
-    'ghost/wp-seen',
-  ],
+  events: ['helper/call', 'helper/return', ...WALK_EVENTS],
   start(model) {
     const layout = layoutOf(model.scenario);
     const lock = layout.immapLock;

@@ -1,4 +1,4 @@
-import { SimError } from '../errors.js';
+import { findNamed } from '../errors.js';
 import type { Property } from './types.js';
 import { lostWrite } from './lostWrite.js';
 import { lostWriteMkwrite } from './lostWriteMkwrite.js';
@@ -56,11 +56,5 @@ export function listProperties(): readonly Property[] {
 }
 
 export function getProperty(id: string): Property {
-  const p = PROPERTIES.find((x) => x.id === id);
-  if (!p)
-    throw new SimError(
-      'BAD_ARGUMENT',
-      `unknown property '${id}'; expected one of: ${PROPERTIES.map((x) => x.id).join(', ')}`,
-    );
-  return p;
+  return findNamed(PROPERTIES, (x) => x.id, id, 'BAD_ARGUMENT', 'property');
 }

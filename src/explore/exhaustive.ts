@@ -4,7 +4,15 @@ import type { Checks, FoundViolation } from '../check/checks.js';
 import type { Model } from '../sim/model.js';
 import type { Pick } from '../sim/schedule.js';
 import { enabledList, enabledSteps, endRun } from '../sim/step.js';
-import { execute, executeTracked, type Executed, type TrackedExecuted } from './transition.js';
+import {
+  execute,
+  executeTracked,
+  transitionsOf,
+  ampleOf,
+  boundExtra,
+  type Executed,
+  type TrackedExecuted,
+} from './transition.js';
 import { LocalSteps } from './localStep.js';
 import { Symmetry } from './symmetry.js';
 import { Visited } from './visited.js';
@@ -96,29 +104,18 @@ class Search {
 
   /** Search bookkeeping hashed with the state (only under a preemption bound). */
   private extra(lastTid: number, pre: number): number[] | undefined {
-    return this.bound === undefined ? undefined : [lastTid, pre];
+    return boundExtra(this.bound, lastTid, pre);
   }
 
   /** The transitions to explore from `s` (one thread's local step when POR finds one). */
   private successors(s: SimState, lastTid: number, pre: number): Succ | null {
     const en = this.en;
-    const bound = this.bound;
     enabledSteps(this.model, s, en);
     if (en.tids.length === 0) return null;
-    let only = -1;
-    if (this.local && en.tids.length > 1) only = this.local.find(s, en.tids);
+    const only = ampleOf(this.local, s, en);
     const todo: number[] = [];
-    const lastEnabled = lastTid >= 0 && en.tids.includes(lastTid);
-    for (let i = 0; i < en.tids.length; i++) {
-      const t = en.tids[i] as number;
-      if (only >= 0 && t !== only) continue;
-      if (bound !== undefined && lastEnabled && t !== lastTid && pre + 1 > bound) {
-        this.cut ??= `preemption bound ${bound}`;
-        continue;
-      }
-      const n = en.opts[i] as number;
-      for (let c = 0; c < n; c++) todo.push(t, c, n);
-    }
+    if (transitionsOf(en, only, lastTid, pre, this.bound, todo))
+      this.cut ??= `preemption bound ${this.bound}`;
     if (only >= 0) this.st.ampleStates++;
     return { todo, ample: only >= 0 };
   }

@@ -27,19 +27,23 @@ export class LocalSteps {
   probes = 0;
 
   constructor(private readonly model: Model) {
+    /** Enumerating or probing a key of either object reads beyond the thread: global. */
+    const global = {
+      has: (target: object, prop: string | symbol): boolean => {
+        this.global = true;
+        return Reflect.has(target, prop);
+      },
+      ownKeys: (target: object): ArrayLike<string | symbol> => {
+        this.global = true;
+        return Reflect.ownKeys(target);
+      },
+    };
     this.threadsHandler = {
       get: (target, prop) => {
         if (prop !== String(this.tid)) this.global = true;
         return Reflect.get(target, prop) as unknown;
       },
-      has: (target, prop) => {
-        this.global = true;
-        return Reflect.has(target, prop);
-      },
-      ownKeys: (target) => {
-        this.global = true;
-        return Reflect.ownKeys(target);
-      },
+      ...global,
     };
     this.rootHandler = {
       get: (target, prop) => {
@@ -48,14 +52,7 @@ export class LocalSteps {
         this.global = true;
         return v;
       },
-      has: (target, prop) => {
-        this.global = true;
-        return Reflect.has(target, prop);
-      },
-      ownKeys: (target) => {
-        this.global = true;
-        return Reflect.ownKeys(target);
-      },
+      ...global,
     };
   }
 

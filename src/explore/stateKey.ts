@@ -71,12 +71,10 @@ export class ShapeTable {
   }
 
   private stringId(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
+    const known = this.stringIds.get(s);
+    if (known !== undefined) return known;
+    const id = this.strings.push(s) - 1;
+    this.stringIds.set(s, id);
     return id;
   }
 

@@ -563,7 +563,11 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
     bm: readonly number[] | null,
   ): number => {
     if (last !== null && last[0] === p && last[1] === cpu && last[2] === bm) return lastId;
-    let id = seen.findIndex((r) => same(r[0], p) && same(r[1], cpu) && same(r[2], bm));
+    let id = -1;
+    for (let k = 0; k < seen.length && id < 0; k++) {
+      const r = seen[k] as (typeof seen)[number];
+      if (same(r[0], p) && same(r[1], cpu) && same(r[2], bm)) id = k;
+    }
     if (id < 0) {
       id = seen.length;
       seen.push([p.slice(), cpu.slice(), bm === null ? null : bm.slice()]);

@@ -4,10 +4,11 @@ import type { Checks, FoundViolation } from '../check/checks.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import { stepOptions } from '../sim/decide.js';
 import type { Model } from '../sim/model.js';
-import { takeStep } from '../sim/step.js';
+import { takeStep, type Enabled } from '../sim/step.js';
 import { STATE_OPS } from './stateOps.js';
 import { cloneTouched } from './cloneTouched.js';
 import type { Footprints } from './footprint.js';
+import type { LocalSteps } from './localStep.js';
 
 export type { FoundViolation } from '../check/checks.js';
 
@@ -31,8 +32,7 @@ export function execute(
   of: number,
   depth: number,
 ): Executed {
-  const step = takeStep(model, parent, tid, choice, of, successor, checks, depth);
-  return { state: step.state, events: step.events, violation: checks.first };
+  return takeStep(model, parent, tid, choice, of, successor, checks, depth);
 }
 
 /** Copy only what the events touch; the rest is shared with the parent. */
@@ -82,4 +82,47 @@ export function executeTracked(
     ),
   );
   return { state, events: step.events, violation: checks.first, reads, writes };
+}
+
+/**
+ * The transitions to explore among the enabled steps `en`, appended to `todo` as (tid, choice,
+ * of) triples: only thread `only`'s when it is >= 0 (an ample set), and none that would take
+ * the path past `bound` preemptions (after thread `lastTid`, `pre` so far). Returns true when
+ * the bound left one out.
+ */
+export function transitionsOf(
+  en: Enabled,
+  only: number,
+  lastTid: number,
+  pre: number,
+  bound: number | undefined,
+  todo: number[],
+): boolean {
+  let cut = false;
+  const lastEnabled = lastTid >= 0 && en.tids.includes(lastTid);
+  for (let i = 0; i < en.tids.length; i++) {
+    const t = en.tids[i] as number;
+    if (only >= 0 && t !== only) continue;
+    if (bound !== undefined && lastEnabled && t !== lastTid && pre + 1 > bound) {
+      cut = true;
+      continue;
+    }
+    const n = en.opts[i] as number;
+    for (let c = 0; c < n; c++) todo.push(t, c, n);
+  }
+  return cut;
+}
+
+/** Search bookkeeping hashed with a state: last thread and preemptions, under a bound only. */
+export function boundExtra(
+  bound: number | undefined,
+  lastTid: number,
+  pre: number,
+): number[] | undefined {
+  return bound === undefined ? undefined : [lastTid, pre];
+}
+
+/** The thread whose local step alone is explored from `s` (an ample set), or -1. */
+export function ampleOf(local: LocalSteps | null, s: SimState, en: Enabled): number {
+  return local !== null && en.tids.length > 1 ? local.find(s, en.tids) : -1;
 }

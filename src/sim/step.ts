@@ -1,6 +1,6 @@
 import type { EndReason, SimEvent } from '../events/index.js';
 import { applyEvent } from '../evolve/index.js';
-import type { Checks } from '../check/checks.js';
+import type { Checks, FoundViolation } from '../check/checks.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import { allDone, decide, stepOptions } from './decide.js';
 import type { Model } from './model.js';
@@ -40,6 +40,8 @@ export interface Step {
   readonly events: readonly SimEvent[];
   /** The index the next event gets. */
   readonly next: number;
+  /** The first violation `checks` holds after the step (null without checks or violation). */
+  readonly violation: FoundViolation | null;
 }
 
 /** How {@link takeStep} applies an event (the default; footprint tracking wraps it). */
@@ -76,7 +78,7 @@ export function takeStep(
     i = emit(state, view, { type: '@sim/choice', tid, value: choice, of }, i, checks, sink, apply);
   for (let k = 0; k < events.length; k++)
     i = emit(state, view, events[k] as SimEvent, i, checks, sink, apply);
-  return { state, events, next: i };
+  return { state, events, next: i, violation: checks === null ? null : checks.first };
 }
 
 /** Apply, sink and check one event; the next index. */

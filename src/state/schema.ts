@@ -88,6 +88,30 @@ const f = (key: string, shape: Shape, more: Omit<Field, 'key' | 'shape'> = {}): 
   ...more,
 });
 
+/**
+ * An optional per-index part whose events name its element by the same field as its index
+ * (`cpu`, `page`, `mm`); shown in section `section`, named `${per}${i}.${section}` in the diff
+ * (plain `${per}${i}` when the section is the index's own name).
+ */
+function later(
+  key: string,
+  per: Index,
+  shape: Shape,
+  events: readonly string[],
+  section: string,
+): Part {
+  return {
+    key,
+    per,
+    optional: true,
+    shape,
+    touchedBy: Object.fromEntries(events.map((e) => [e, per])),
+    section,
+    label: per,
+    ...(section !== per && { path: section }),
+  };
+}
+
 /** Events that only advance the scheduler or bracket a call: they change no part. */
 export const STATE_NEUTRAL_EVENTS: readonly string[] = [
   '@sim/sched',
@@ -218,43 +242,19 @@ export const STATE_SCHEMA: readonly Part[] = [
     section: 'smmu',
   },
   { key: 'warnings', shape: int, touchedBy: { warn: '*' }, section: 'warnings' },
-  {
-    key: 'cpus',
-    per: 'cpu',
-    optional: true,
-    shape: rec(f('lazy', int), f('owed', int)),
-    touchedBy: { 'tlb/defer': 'cpu', 'tlb/catchup': 'cpu' },
-    section: 'cpu',
-    label: 'cpu',
-  },
-  {
-    key: 'pageDirty',
-    per: 'page',
-    optional: true,
-    shape: int,
-    touchedBy: { 'page/dirty': 'page' },
-    section: 'PG_dirty',
-    label: 'page',
-    path: 'PG_dirty',
-  },
-  {
-    key: 'ubc',
-    per: 'mm',
-    optional: true,
-    shape: rec(f('pending', int), f('flushed', int)),
-    touchedBy: { 'ubc/pending': 'mm', 'ubc/flushed': 'mm' },
-    section: 'tlb_flush_batched',
-    label: 'mm',
-    path: 'tlb_flush_batched',
-  },
-  {
-    key: 'vmWrite',
-    per: 'mm',
-    optional: true,
-    shape: { t: 'ints', index: 'vma' },
-    touchedBy: { 'vma/write': 'mm' },
-    section: 'VM_WRITE',
-    label: 'mm',
-    path: 'VM_WRITE',
-  },
+  // Parts present only in the scenarios that use them (see their comments in types.ts).
+  // T2/T3 per-CPU flush bookkeeping (lazy-TLB mode, owed invalidations by mm bit).
+  later('cpus', 'cpu', rec(f('lazy', int), f('owed', int)), ['tlb/defer', 'tlb/catchup'], 'cpu'),
+  // PG_dirty per page (page-backed mappings).
+  later('pageDirty', 'page', int, ['page/dirty'], 'PG_dirty'),
+  // mm->tlb_flush_batched (reclaim): generations pending and flushed.
+  later(
+    'ubc',
+    'mm',
+    rec(f('pending', int), f('flushed', int)),
+    ['ubc/pending', 'ubc/flushed'],
+    'tlb_flush_batched',
+  ),
+  // VM_WRITE of each VMA (mprotect).
+  later('vmWrite', 'mm', { t: 'ints', index: 'vma' }, ['vma/write'], 'VM_WRITE'),
 ];

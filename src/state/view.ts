@@ -123,8 +123,8 @@ export function stateItems(
   names: ViewNames,
   schema: readonly Part[] = STATE_SCHEMA,
 ): StateItem[] {
-  const out: StateItem[] = [];
   const root = state as unknown as Record<string, unknown>;
+  const out: StateItem[] = [];
   for (const part of schema) {
     const v = root[part.key];
     if (v === undefined) continue;

@@ -5,7 +5,7 @@ import type { Pick } from '../../sim/schedule.js';
 import type { Property } from '../../check/types.js';
 import { Checks, type FoundViolation } from '../../check/checks.js';
 import { enabledList, enabledSteps, endRun } from '../../sim/step.js';
-import { execute } from '../transition.js';
+import { ampleOf, boundExtra, execute, transitionsOf } from '../transition.js';
 import { stepOptions } from '../../sim/decide.js';
 import { LocalSteps } from '../localStep.js';
 import { Symmetry } from '../symmetry.js';
@@ -305,7 +305,7 @@ export class SearchPart {
 
   /** Search bookkeeping hashed with the state (only under a preemption bound). */
   private extra(lastTid: number, pre: number): number[] | undefined {
-    return this.bound === undefined ? undefined : [lastTid, pre];
+    return boundExtra(this.bound, lastTid, pre);
   }
 
   /** The transitions to explore from `s`, or null when no thread can step. */
@@ -314,24 +314,14 @@ export class SearchPart {
     const bound = this.bound;
     enabledSteps(this.model, s, en);
     if (en.tids.length === 0) return null;
-    let only = -1;
-    if (this.local && en.tids.length > 1) only = this.local.find(s, en.tids);
+    let only = ampleOf(this.local, s, en);
     if (only >= 0 && this.cycles?.onCycle(s, only)) {
       this.stats.localCycleStates++;
       only = -1;
     }
     const todo: number[] = [];
-    const lastEnabled = lastTid >= 0 && en.tids.includes(lastTid);
-    for (let i = 0; i < en.tids.length; i++) {
-      const t = en.tids[i] as number;
-      if (only >= 0 && t !== only) continue;
-      if (bound !== undefined && lastEnabled && t !== lastTid && pre + 1 > bound) {
-        this.cut ??= `preemption bound ${bound}`;
-        continue;
-      }
-      const n = en.opts[i] as number;
-      for (let c = 0; c < n; c++) todo.push(t, c, n);
-    }
+    if (transitionsOf(en, only, lastTid, pre, bound, todo))
+      this.cut ??= `preemption bound ${bound}`;
     if (only >= 0) this.stats.ampleStates++;
     return todo;
   }
