@@ -90,9 +90,13 @@ describe('arm64 with DBM: stores (A64-W1..W3)', () => {
     expect(r.events.some((e) => e.type === 'pte/set')).toBe(false);
     expect(a.store(accessCtx(archWorld('arm64-dbm', CLEAN_RO))).outcome).toBe('fault');
   });
-  it('loads fill hwWritable = !RDONLY and set AF with HA', () => {
+  it('A64-AF: loads fill hwWritable = !RDONLY and set AF with HA', () => {
     const r = a.load(accessCtx(archWorld('arm64-dbm', CLEAN_RW & ~PTE_YOUNG)));
-    expect(r.events.find((e) => e.type === 'pte/set')).toMatchObject({ src: 'hw', pte: CLEAN_RW });
+    expect(r.events.find((e) => e.type === 'pte/set')).toMatchObject({
+      src: 'hw',
+      pte: CLEAN_RW,
+      fn: 'A64-AF',
+    });
     expect(r.events.find((e) => e.type === 'tlb/fill')).toMatchObject({ w: 0 });
   });
 });

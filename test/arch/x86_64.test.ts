@@ -90,7 +90,7 @@ describe('x86-64 stores', () => {
     expect(r.events.some((e) => e.type === 'pte/set')).toBe(false);
   });
 
-  it('X86-W2 stray-D option: a non-CET part may leave D=1 on the read-only PTE, still faulting', () => {
+  it('X86-W2-stray-D option: a non-CET part may leave D=1 on the read-only PTE, still faulting', () => {
     const r = x86.store(
       ctx(world(pteWithPfn(0, PTE_PRESENT), { w: 1, d: 0 }), { strayDirty: true }),
     );
@@ -99,6 +99,7 @@ describe('x86-64 stores', () => {
     expect(
       set?.type === 'pte/set' && (set.pte & PTE_HWDIRTY) !== 0 && (set.pte & PTE_WRITE) === 0,
     ).toBe(true);
+    expect(set).toMatchObject({ fn: 'X86-W2-stray-D' });
   });
 
   it('X86-W3: a miss on a writable PTE fills {w=1,d=1} and sets A and D', () => {
@@ -133,7 +134,7 @@ describe('x86-64 loads and the TLB', () => {
     ).toBe(true);
   });
 
-  it('X86-C: with a full TLB a miss offers one alternative per victim, recorded as a choice', () => {
+  it('X86-C, T7: with a full TLB a miss offers one alternative per victim (eviction), recorded as a choice', () => {
     const model = tinyModel({
       tlbCapacity: 1,
       users: [

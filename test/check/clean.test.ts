@@ -21,6 +21,7 @@ stopped[0] = b.call(2, CLEAN, 0, 4);
 const stoppedRun = [...setup, ...stopped];
 
 // §1.4 (a): dirty at start ⇒ recorded at return.
+// O2 (H11): the clean helper's guarantees (a) and (b) at each return.
 ruleTester(cleanA, model, {
   valid: [
     { name: 'a correct clean records both dirty pages (H8)', events: full },

@@ -89,7 +89,7 @@ ruleTester(flushPendingBalance, model, {
       message: 'without an increment',
     },
     {
-      name: 'dec by another thread than the one that incremented',
+      name: "dec by another thread than the one that incremented (S-4: one must not clear another's pending flush)",
       events: [b.inc(2), b.dec(3)],
       errors: [1],
     },

@@ -199,6 +199,7 @@ ruleTester(notifierSmmuInvalidated, smodel, {
   ],
 });
 
+// R3, O5: no SPTE install inside an overlapping invalidation.
 ruleTester(notifierSmmuInWindow, smodel, {
   valid: [
     { name: 'install after the window ended', events: [...swp, readBegin(2), install(0, 2)] },

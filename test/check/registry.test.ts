@@ -87,7 +87,7 @@ describe('Property.events lists every event type a checker reads', () => {
       {
         id: 'x',
         description: 'every event',
-        explanation: 'O1',
+        explanation: 'O1a',
         severity: 'failure',
         start: () => ({ onEvent: (e) => (seen.push(e.type), null) }),
       },

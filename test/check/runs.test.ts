@@ -115,6 +115,7 @@ describe('the hidden broken variant (no TLB flush) makes the flush properties fa
 const model = world();
 const b = builders(model);
 const WP = model.variant.fnNames.wrprotect;
+// O1a: lost-write, end to end (every written page's device copy is current after the drain).
 ruleTester(lostWrite, model, {
   valid: [
     {

@@ -118,6 +118,21 @@ describe('write-protect / clean helpers (SEMANTICS §1, H rules)', () => {
     expect(s.bitmaps[1]).toEqual([0, 1]);
   });
 
+  it('H10: the clean helper widens the driver bitmap bounds [start, end) by each bit it sets', () => {
+    const model = tinyModel({ users: idle, callers: [{ protocol: 'vmwgfx-pagetable' }] });
+    const s = freshState(model);
+    s.mms[0]!.ptes[1] = model.arch.pteMkdirty(s.mms[0]!.ptes[1]!);
+    const ev: SimEvent[] = [];
+    for (let i = 0; i < 200 && !ev.some((e) => e.type === 'helper/return'); i++)
+      ev.push(...step(model, s, CALLER));
+    expect(ev.filter((e) => e.type === 'bitmap/set')).toEqual([
+      { type: 'bitmap/set', tid: CALLER, bm: 0, bit: 1 },
+    ]);
+    // None set on entry ((nr, 0) after the caller's reset), so the bounds become [1, 2).
+    expect(ev.filter((e) => e.type === 'bounds/set').at(-1)).toMatchObject({ start: 1, end: 2 });
+    expect(s.bounds).toMatchObject({ start: 1, end: 2 });
+  });
+
   it('H9-v4: seed-v4 flushes only its window, and nothing when it changed nothing', () => {
     const one = runHelper({ callers: [{ protocol: 'snap' }] }, (s) => {
       s.mms[0]!.ptes[1] = model0.arch.pteWrprotect(s.mms[0]!.ptes[1]!, {});

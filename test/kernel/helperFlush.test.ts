@@ -78,7 +78,7 @@ describe('TLB flush flavours (SEMANTICS §5, T1–T3)', () => {
     }
   });
 
-  it("T3 nosync: the TLBI completes only at the CPU's next barrier; until then a stale entry still stores", () => {
+  it("T3 nosync (S-12's deferred completion): the TLBI completes only at the CPU's next barrier; until then a stale entry still stores", () => {
     const { model, s, ev } = helperRun({ arch: 'arm64-dbm', archOptions: { tlbi: 'nosync' } });
     expect(types(flushEvents(ev))).toEqual(['flush/start', 'tlb/defer', 'tlb/defer', 'flush/done']);
     expect(s.tlbs[1]?.length).toBe(1);

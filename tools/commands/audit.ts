@@ -1,7 +1,8 @@
 import type { CommandModule } from './types.js';
+import { ruleFooter } from '../ruleRef.js';
 import { json } from '../io.js';
 import { collect, intArg } from '../args.js';
-import { auditLog, formatAudit, makeModel, openLogFile } from '../../src/index.js';
+import { auditLog, formatAudit, getProperty, makeModel, openLogFile } from '../../src/index.js';
 
 /**
  * `ptesim audit <log>`: every property violation in a recorded log (any format version the
@@ -58,6 +59,12 @@ export const auditCommand: CommandModule = {
             `audit of ${path}: ${h.scenario.name} on ${h.arch} with ${h.variant}, seed ${h.seed}${log.truncated ? ' (truncated log: prefix only)' : ''}`,
           );
           io.out(formatAudit(report, makeModel(h.scenario, { arch: h.arch, variant: h.variant })));
+          // The reference entries behind each finding's property (docs/rules/).
+          const why = [...new Set(report.findings.map((f) => f.rule))]
+            .map((id) => getProperty(id).explanation)
+            .join('\n');
+          const foot = ruleFooter(why, 100);
+          if (foot.length > 0) io.out(foot.join('\n'));
         },
       );
   },

@@ -1,5 +1,6 @@
 import { verdictText, type Expected } from '../../src/index.js';
 import type { ExploreJobResult } from './exploreJob.js';
+import { INCONCLUSIVE } from '../verdictWords.js';
 
 /** How a matrix cell compares with the scenario's `expect:`. */
 export type CellCheck = 'ok' | 'mismatch' | 'inconclusive' | 'unchecked';
@@ -12,9 +13,6 @@ export interface MatrixCell {
   readonly log: string | null;
   readonly expected: Expected | null;
 }
-
-/** The word every command uses for a search or run that decided nothing. */
-export const INCONCLUSIVE = 'inconclusive';
 
 /** holds / VIOLATED(property, length) / inconclusive (why). */
 export function cellText(r: ExploreJobResult): string {

@@ -16,6 +16,7 @@ import {
 } from '../report/cpuTable.js';
 import { watchPage } from '../report/pageWatch.js';
 import { eventText } from '../report/eventText.js';
+import { ruleFooter } from '../ruleRef.js';
 
 interface ShowOpts {
   from?: number;
@@ -159,9 +160,12 @@ export const showCommand: CommandModule = {
             marks,
           });
           if (opts.json) return json(io, steps);
-          io.out(
-            opts.markdown ? cpuTableMarkdown(steps, ctx) : cpuTableText(steps, ctx, opts.width),
-          );
+          const text = opts.markdown
+            ? cpuTableMarkdown(steps, ctx)
+            : cpuTableText(steps, ctx, opts.width);
+          io.out(text);
+          const foot = ruleFooter(text);
+          if (foot.length > 0) io.out(`\n${foot.join('\n')}`);
           return;
         }
         const actors = actorsOf(events);
@@ -192,6 +196,8 @@ export const showCommand: CommandModule = {
         const lines = ftraceLines(events, actors, indices, ctx, { color: io.isTty, marks });
         if (lines.length) io.out(lines.join('\n'));
         for (const [i, m] of marks) io.out(c.red(`# first violation at event ${i}: ${m}`));
+        const foot = ruleFooter(lines.join('\n'), 100);
+        if (foot.length > 0) io.out(c.dim(foot.map((l) => `# ${l}`).join('\n')));
       });
   },
 };

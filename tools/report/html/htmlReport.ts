@@ -8,6 +8,9 @@ import { reportData } from './reportData.js';
 import { CLIENT_CORE_JS } from './clientCore.js';
 import { CLIENT_UI_JS } from './clientUi.js';
 import { REPORT_CSS } from './reportStyle.js';
+import { getProperty } from '../../../src/index.js';
+import { INCONCLUSIVE } from '../../verdictWords.js';
+import { citedRuleIds, loadRules, ruleLink } from '../../ruleRef.js';
 
 /** HTML-escape text for element content and double-quoted attributes. */
 export function escapeHtml(s: string): string {
@@ -52,6 +55,28 @@ function tableFor(log: EventSource, max = 400): { text: string; note: string } {
 }
 
 /**
+ * The reference entries of the rule ids the report cites (docs/rules/): id, the kernel function
+ * it stands for, what it says, and where the entry lives in the repository.
+ */
+function rulesSection(text: string): string {
+  const rules = loadRules();
+  const rows = citedRuleIds(text)
+    .map((id) => rules.get(id))
+    .filter((e) => e !== undefined)
+    .map(
+      (e) =>
+        `<tr><td id="rule-${escapeHtml(e.anchor)}">${escapeHtml(e.id)}</td><td>${escapeHtml(e.fn)}</td><td>${escapeHtml(e.what)}</td><td><code>${escapeHtml(ruleLink(e))}</code></td></tr>`,
+    );
+  if (rows.length === 0) return '';
+  return `<section id="rules-cited">
+<h2>Rules cited</h2>
+<table><thead><tr><th>rule</th><th>kernel function</th><th>what it says</th><th>reference entry</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>
+</section>`;
+}
+
+/**
  * One self-contained HTML file: verdicts, a per-CPU/per-thread timeline, the filterable event
  * list, a slider that time-travels the state inspector, the first violation highlighted, and
  * the CPU-column table. No network: a CSP allows only this page's own inline script and style
@@ -73,16 +98,19 @@ export function htmlReport(input: ParsedLog | LogReader): string {
   const h = data.header;
   const n = data.n;
   const held = data.verdicts.filter((v) => v.ok === true).map((v) => v.id);
-  const verdictRows = data.verdicts
-    .filter((v) => v.ok !== true)
+  // The verdicts that matter first: violations in event order; the properties a run cut
+  // before its end could not decide go on one line instead of a row each.
+  const violated = data.verdicts
+    .filter((v) => v.ok === false)
+    .sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  const undecided = data.verdicts.filter((v) => v.ok !== true && v.ok !== false).map((v) => v.id);
+  const verdictRows = violated
     .map((v) => {
-      const cls = v.ok === true ? 'ok' : v.ok === false ? 'bad' : 'unknown';
-      const status = v.ok === true ? 'holds' : v.ok === false ? 'VIOLATED' : 'undecided';
       const at =
         v.index === null
           ? ''
           : `<button type="button" data-event="${v.index}">event ${v.index}</button>`;
-      return `<tr><td>${escapeHtml(v.id)}</td><td class="${cls}">${status}</td><td>${at}</td><td>${escapeHtml(v.message ?? '')}</td></tr>`;
+      return `<tr><td>${escapeHtml(v.id)}</td><td class="bad">VIOLATED</td><td>${at}</td><td>${escapeHtml(v.message ?? '')}</td></tr>`;
     })
     .join('\n');
   const table = tableFor(log);
@@ -111,6 +139,7 @@ ${verdictRows}
     : ''
 }
 <p class="meta" id="verdicts-held">${held.length ? `holds: ${held.map(escapeHtml).join(', ')}` : ''}</p>
+<p class="meta unknown" id="verdicts-undecided">${undecided.length ? `${INCONCLUSIVE} (the run ended before they could be judged): ${undecided.map(escapeHtml).join(', ')}` : ''}</p>
 </header>
 <section id="controls">
 <button type="button" id="prev" title="previous event">◀</button>
@@ -156,6 +185,7 @@ ${verdictRows}
 ${table.note ? `<p class="meta">${escapeHtml(table.note)}</p>` : ''}
 <pre id="cpu-table">${escapeHtml(table.text)}</pre>
 </section>
+${rulesSection(`${table.text}\n${violated.map((v) => `${v.message ?? ''} ${getProperty(v.id).explanation}`).join('\n')}`)}
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
 <script>${script}</script>
 </body>
