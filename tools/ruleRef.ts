@@ -21,6 +21,8 @@ export interface RuleEntry {
   readonly fn: string;
   /** Paths from `- Tested by:`. */
   readonly testedBy: readonly string[];
+  /** Why the model does not express it (then there is no test, and src/ and tools/ never cite it). */
+  readonly outOfScope: string | null;
 }
 
 /**
@@ -38,7 +40,8 @@ export function rulesDir(): string {
   return join(packageRoot(), 'docs', 'rules');
 }
 
-const FIELD = /^- (What|Kernel|Hardware|Function|Model|Tested by)(?: \([^)]*\))?: ?(.*)$/;
+const FIELD =
+  /^- (What|Kernel|Hardware|Function|Model|Tested by|Out of scope)(?: \([^)]*\))?: ?(.*)$/;
 
 /** Parse one reference file: its `### ID` entries and their bullet fields. */
 export function parseRuleFile(text: string, file: string): RuleEntry[] {
@@ -59,6 +62,7 @@ export function parseRuleFile(text: string, file: string): RuleEntry[] {
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== ''),
+      outOfScope: f.get('Out of scope') ?? null,
     });
   };
   for (const line of text.split('\n')) {
