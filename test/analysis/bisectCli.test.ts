@@ -57,7 +57,7 @@ describe('ptesim bisect', () => {
     ).toBe(0);
   });
 
-  it('--predicate (default or named export): exit 1 bad, 0 good, 125 when it throws', async () => {
+  it('--predicate (default or named export): exit 1 bad, 0 good, 3 (cannot tell) when it throws', async () => {
     const bad = await cli(
       'bisect',
       join(dir, 'bad.ptesim'),
@@ -74,7 +74,7 @@ describe('ptesim bisect', () => {
       (await cli('bisect', join(dir, 'good.ptesim'), '--predicate', join(dir, 'writes.mjs'))).code,
     ).toBe(1);
     const t = await cli('bisect', join(dir, 'good.ptesim'), '--predicate', join(dir, 'throws.mjs'));
-    expect(t.code).toBe(125);
+    expect(t.code).toBe(3);
     expect(t.out).toMatch(/cannot tell: .*no idea/);
   });
 

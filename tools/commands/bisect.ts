@@ -1,3 +1,4 @@
+import { EXIT } from '../exit.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandModule } from './types.js';
@@ -44,21 +45,26 @@ async function loadPredicate(file: string): Promise<Predicate> {
   return fn as Predicate;
 }
 
-/** git bisect run: 0 good, 1 bad, 125 cannot tell. */
-const EXIT: Record<BisectResult['verdict'], number> = { good: 0, bad: 1, 'cannot-tell': 125 };
+/** The CLI's exit table (tools/exit.ts): 0 good, 1 bad, 3 cannot tell. */
+const EXIT_OF: Record<BisectResult['verdict'], number> = {
+  good: EXIT.ok,
+  bad: EXIT.violated,
+  'cannot-tell': EXIT.inconclusive,
+};
 
 /**
  * `ptesim bisect <log> --property ID | --predicate FILE`: the first event after which the
  * answer is bad, found with O(log n) state reconstructions from the log's checkpoints (a
- * property without a state form is found by one linear pass of its checker). Exit codes follow
- * `git bisect run`: 0 good, 1 bad, 125 cannot tell; 2 for bad input.
+ * property without a state form is found by one linear pass of its checker). Exit codes are the
+ * CLI's table: 0 good, 1 bad, 3 cannot tell, 2 bad input (a `git bisect run` script maps 3 to
+ * 125 itself).
  */
 export const bisectCommand: CommandModule = {
   register(program, io, exit) {
     program
       .command('bisect <log>')
       .description(
-        'first event at which a property fails or a state predicate turns true (exit 0 good, 1 bad, 125 cannot tell)',
+        'first event at which a property fails or a state predicate turns true (exit 0 good, 1 bad, 3 cannot tell)',
       )
       .option('--property <id>', 'a property id (ptesim properties)')
       .option(
@@ -118,7 +124,7 @@ export const bisectCommand: CommandModule = {
           } finally {
             log.close();
           }
-          exit.code = EXIT[r.verdict];
+          exit.code = EXIT_OF[r.verdict];
           const question = property ? `property ${property.id}` : `predicate ${opts.predicate}`;
           if (opts.json)
             return json(io, {

@@ -1,3 +1,4 @@
+import { EXIT } from '../exit.js';
 import { availableParallelism } from 'node:os';
 import type { CommandModule } from './types.js';
 import { json, type Io } from '../io.js';
@@ -249,7 +250,12 @@ export const exploreCommand: CommandModule = {
           writeCounterexample(model, parseSchedule(r.schedule), o.out);
           log = o.out;
         }
-        exit.code = r.result.verdict === 'violated' ? 1 : 0;
+        exit.code =
+          r.result.verdict === 'violated'
+            ? EXIT.violated
+            : results.some((x) => x.result.verdict !== 'holds')
+              ? EXIT.inconclusive
+              : EXIT.ok;
         const totalStates = results.reduce((n, x) => n + x.result.stats.states, 0);
         const totalTr = results.reduce((n, x) => n + x.result.stats.transitions, 0);
         if (o.json)

@@ -71,17 +71,9 @@ export function makeRunContext(
   };
 }
 
-/**
- * Text from a log made safe for a terminal: control characters (an ESC sequence in a thread
- * name could repaint the screen) are shown as \xNN.
- */
-export function terminalSafe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-}
+/** Text from a log made safe for a terminal: the CLI's one escaping function (tools/terminal.ts). */
+export { terminalSafe } from '../terminal.js';
+import { terminalSafe } from '../terminal.js';
 
 /** A field of an event by name (events are plain objects validated against EVENT_FIELDS). */
 export function field(e: SimEvent, name: string): unknown {
