@@ -11,6 +11,7 @@ export type SimErrorCode =
   | 'VARIANT_UNKNOWN'
   | 'BAD_ARGUMENT'
   | 'SCHEDULE_INVALID'
+  | 'TRACE_INVALID'
   | 'LOG_BAD_MAGIC'
   | 'LOG_TRUNCATED'
   | 'LOG_CORRUPT'

@@ -136,3 +136,16 @@ export {
   type ViewNames,
 } from './state/view.js';
 export { takeStep, endRun, enabledSteps, type EventSink } from './sim/step.js';
+export { conformOps, opText, MARK, type ConformOp } from './conform/ops.js';
+export {
+  parseTraceText,
+  parseTraceHeader,
+  faultOf,
+  flushOf,
+  TLB_FLUSH_REASONS,
+  type TraceRecord,
+  type TraceHeader,
+} from './conform/trace.js';
+export { kernelSide, type KernelSide, type OpSide, type ObservedFault } from './conform/observe.js';
+export { modelSide, type ModelSide } from './conform/model.js';
+export { compareSides, agreeOp, sideText, type ConformRow } from './conform/compare.js';

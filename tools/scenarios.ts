@@ -27,7 +27,9 @@ export function builtinNames(): string[] {
 /** A built-in scenario by name, or a YAML/JSON file by path. */
 export function loadScenario(nameOrPath: string): Scenario {
   const builtin = join(builtinDir(), `${nameOrPath}.yaml`);
-  const path = existsSync(builtin) && !nameOrPath.includes('/') ? builtin : resolve(nameOrPath);
+  // Built-ins: top-level names, and the conformance catalogue's `conformance/<name>`.
+  const named = !nameOrPath.includes('/') || /^conformance\/[\w-]+$/.test(nameOrPath);
+  const path = existsSync(builtin) && named ? builtin : resolve(nameOrPath);
   if (!existsSync(path))
     throw new SimError(
       'SCENARIO_NOT_FOUND',

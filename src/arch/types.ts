@@ -54,6 +54,11 @@ export interface ArchModel {
   pteMkwrite(pte: number): number;
   pteMkdirty(pte: number): number;
   pteMkyoung(pte: number): number;
+  /**
+   * pte_needs_flush(old, new) for a present old PTE (mprotect's change_pte_range gathers the
+   * page for the flush only then). Absent: the asm-generic answer, always.
+   */
+  pteNeedsFlush?(old: number, pte: number): boolean;
   /** Name the bits the way this arch's headers do. */
   formatPte(pte: number): string;
   store(ctx: AccessCtx): AccessResult;

@@ -184,10 +184,25 @@ export function makeX86Like(o: X86LikeOptions): ArchModel {
   };
 }
 
-export const x86_64: ArchModel = makeX86Like({
-  name: 'x86-64',
-  description:
-    'x86-64: MMU sets D with a locked RMW that re-checks the live PTE (X86-W1..W3); SavedDirty encoding of v6.6+',
-  strayDirtyAllowed: true,
-  rulePrefix: 'X86',
-});
+export const x86_64: ArchModel = {
+  ...makeX86Like({
+    name: 'x86-64',
+    description:
+      'x86-64: MMU sets D with a locked RMW that re-checks the live PTE (X86-W1..W3); SavedDirty encoding of v6.6+',
+    strayDirtyAllowed: true,
+    rulePrefix: 'X86',
+  }),
+  /**
+   * arch/x86/include/asm/tlbflush.h pte_needs_flush → pte_flags_need_flush(old, new, true):
+   * RW is in flush_on_change (a flush when it is set *or* cleared), D in flush_on_clear;
+   * SavedDirty is a software flag and A is ignored (U2, conformance finding C-2).
+   */
+  pteNeedsFlush(old, pte) {
+    if (!pteIsPresent(old)) return false;
+    if (ptePfn(old) !== ptePfn(pte) || !pteIsPresent(pte)) return true;
+    return (
+      (old & PTE_WRITE) !== (pte & PTE_WRITE) ||
+      ((old & PTE_HWDIRTY) !== 0 && (pte & PTE_HWDIRTY) === 0)
+    );
+  },
+};

@@ -1,4 +1,4 @@
-import type { Scenario } from '../scenario/types.js';
+import { isAccessOp, type Scenario } from '../scenario/types.js';
 import { initialMutableState } from '../sim/init.js';
 import { pteIsPresent, ptePfn } from '../state/pte.js';
 import type { Property } from './types.js';
@@ -11,7 +11,8 @@ import type { Property } from './types.js';
  */
 export function judgesDirtyBits(scenario: Scenario): boolean {
   return scenario.threads.every((t) => {
-    if (t.kind === 'user') return true;
+    // A user thread's msync (writeback) and zap (munmap, MADV_DONTNEED) clean PTEs (U1, U3).
+    if (t.kind === 'user') return t.ops.every((op) => isAccessOp(op) || op.op === 'mprotect');
     if (t.kind === 'caller' || t.kind === 'drain')
       return t.protocol === 'snap' || t.protocol === 'vmwgfx-mkwrite';
     return t.kind === 'mprotect' || t.kind === 'clear-refs' || t.kind === 'device';

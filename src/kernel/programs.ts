@@ -11,6 +11,7 @@ import { mprotectProgram } from './mprotect.js';
 import { clearRefsProgram } from './clearRefs.js';
 import { writebackProgram } from './writeback.js';
 import { reclaimProgram } from './reclaim.js';
+import { sysMmapProgram, sysMprotectProgram, sysZapProgram } from './userMm.js';
 
 /** Every step machine of the model. Their declared layouts are the model layout (modelLayout.ts). */
 export const STEP_MACHINES: readonly StepMachine[] = [
@@ -24,6 +25,9 @@ export const STEP_MACHINES: readonly StepMachine[] = [
   clearRefsProgram,
   writebackProgram,
   reclaimProgram,
+  sysMprotectProgram,
+  sysZapProgram,
+  sysMmapProgram,
 ];
 
 /** Step machines by frame name. */

@@ -1,11 +1,12 @@
 import { at } from '../errors.js';
-import type { UserThreadSpec } from '../scenario/types.js';
+import { isAccessOp, type UserThreadSpec } from '../scenario/types.js';
 import type { AccessCtx } from '../arch/types.js';
 import { tlbLookup } from '../arch/tlbLookup.js';
 import { threadSpec, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine } from './machine.js';
 import { FAULT } from './fault.js';
 import { hasFlag } from './vmas.js';
+import { vmaOpCall } from './userMm.js';
 
 /** A user thread's spec (decide reads it; the scenario is fixed for a run). */
 export function userSpec(ctx: StepCtx): UserThreadSpec {
@@ -56,9 +57,10 @@ export const userProgram: StepMachine = {
     const e = USER.emit(ctx.tid);
     const opi = USER.get(frame, 'op');
     const op = spec.ops[opi];
-    if (op)
+    if (op && isAccessOp(op))
       return e.set('op', opi + 1).call(ACCESS, { vpn: op.vpn, isWrite: op.op === 'write' ? 1 : 0 })
         .ev;
+    if (op) return vmaOpCall(ctx, op, e.set('op', opi + 1)).ev; // U1–U4 (userMm.ts)
     const wi = USER.get(frame, 'writes');
     if (wi < spec.writes)
       return e

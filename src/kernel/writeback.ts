@@ -1,5 +1,6 @@
 import { at } from '../errors.js';
 import type { WritebackThreadSpec } from '../scenario/types.js';
+import type { FrameView } from '../state/types.js';
 import { PTE_NONE, pteIsPresent } from '../state/pte.js';
 import { pageLock } from '../state/layout.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
@@ -37,13 +38,27 @@ export const WRITEBACK = defineMachine('writeback', {
     'vma',
     /** write_cache_pages' actor/call emitted (0/1). */
     'called',
+    /** U1: msync from a user thread calls it with the range [first, first + nr). */
+    'first',
+    'nr',
   ],
   labels: ['page', 'vma', 'pte', 'io'],
 });
 const P = WRITEBACK.pc;
 const get = WRITEBACK.get;
 
-export function writebackSpec(ctx: StepCtx): WritebackThreadSpec {
+export function writebackSpec(
+  ctx: StepCtx,
+  frame: FrameView,
+): Pick<WritebackThreadSpec, 'first' | 'nr' | 'final' | 'checksFlushPending'> {
+  // U1: msync(MS_SYNC) of a user thread: the range is in the frame, never final.
+  if (at(ctx.layout.scenario.threads, ctx.tid).kind === 'user')
+    return {
+      first: get(frame, 'first'),
+      nr: get(frame, 'nr'),
+      final: false,
+      checksFlushPending: false,
+    };
   return threadSpec(ctx, 'writeback');
 }
 
@@ -75,7 +90,7 @@ export function nextRmapVma(
 export const writebackProgram: StepMachine = {
   layout: WRITEBACK,
   options(ctx, frame) {
-    const spec = writebackSpec(ctx);
+    const spec = writebackSpec(ctx, frame);
     const page = get(frame, 'page');
     switch (frame.pc) {
       case P.page:
@@ -91,7 +106,7 @@ export const writebackProgram: StepMachine = {
     }
   },
   step(ctx, frame) {
-    const spec = writebackSpec(ctx);
+    const spec = writebackSpec(ctx, frame);
     const e = WRITEBACK.emit(ctx.tid);
     const page = get(frame, 'page');
     const end = spec.first + spec.nr;

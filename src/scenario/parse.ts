@@ -92,6 +92,16 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
         needMm(t.mm);
         t.ops.forEach((op, k) => {
           const size = mmSizes[t.mm] ?? 0;
+          if (!('vpn' in op)) {
+            const n = s.mms[t.mm]?.vmas.length ?? 0;
+            if (op.vma >= n)
+              fail(
+                where,
+                `${p}.ops[${k}].vma`,
+                `vma ${op.vma} does not exist in mm ${t.mm} (vmas: ${n})`,
+              );
+            return;
+          }
           const mapped = s.mms[t.mm]?.vmas.some(
             (v) => op.vpn >= v.start && op.vpn < v.start + v.npages,
           );

@@ -27,7 +27,22 @@ export const vmaSchema = z
   })
   .strict();
 
-const userOpSchema = z.object({ op: z.enum(['write', 'read']), vpn: int() }).strict();
+const accessOpSchema = z.object({ op: z.enum(['write', 'read']), vpn: int() }).strict();
+/** Address-space calls of a user thread on one whole VMA of its mm (index `vma`). */
+const vmaOpSchema = z
+  .object({
+    op: z.enum(['msync', 'madvise-dontneed', 'munmap', 'mmap']),
+    vma: int().default(0),
+  })
+  .strict();
+const mprotectOpSchema = z
+  .object({
+    op: z.literal('mprotect'),
+    vma: int().default(0),
+    prot: z.enum(['read', 'read-write']),
+  })
+  .strict();
+const userOpSchema = z.union([accessOpSchema, vmaOpSchema, mprotectOpSchema]);
 
 export const userThreadSchema = z
   .object({
@@ -35,7 +50,12 @@ export const userThreadSchema = z
     name: z.string().min(1).optional(),
     cpu: int(),
     mm: int().default(0),
-    ops: z.array(userOpSchema).default([]).describe('scripted accesses, in order'),
+    ops: z
+      .array(userOpSchema)
+      .default([])
+      .describe(
+        'scripted accesses and address-space calls (msync, mprotect, madvise, munmap, mmap), in order',
+      ),
     writes: int()
       .default(0)
       .describe('then this many writes to a page chosen non-deterministically'),

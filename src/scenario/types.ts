@@ -20,7 +20,20 @@ export interface MmSpec {
   readonly vmas: readonly VmaSpec[];
 }
 
-export type UserOp = { readonly op: 'write' | 'read'; readonly vpn: number };
+export type AccessOp = { readonly op: 'write' | 'read'; readonly vpn: number };
+/**
+ * A system call of a user thread on one whole VMA (index `vma` in its mm): msync(MS_SYNC),
+ * madvise(MADV_DONTNEED), munmap, mmap (a fresh mapping of the same file range at the same
+ * place after a munmap), mprotect(PROT_READ or PROT_READ|PROT_WRITE).
+ */
+export type VmaOp =
+  | { readonly op: 'msync' | 'madvise-dontneed' | 'munmap' | 'mmap'; readonly vma: number }
+  | { readonly op: 'mprotect'; readonly vma: number; readonly prot: 'read' | 'read-write' };
+export type UserOp = AccessOp | VmaOp;
+export const isAccessOp = (op: UserOp): op is AccessOp => op.op === 'write' || op.op === 'read';
+/** Does a user thread of the scenario make address-space calls (msync, mprotect, zap, mmap)? */
+export const hasVmaOps = (s: Scenario): boolean =>
+  s.threads.some((t) => t.kind === 'user' && t.ops.some((op) => !isAccessOp(op)));
 
 export interface UserThreadSpec {
   readonly kind: 'user';

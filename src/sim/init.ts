@@ -1,4 +1,4 @@
-import type { Scenario } from '../scenario/types.js';
+import { hasVmaOps, type Scenario } from '../scenario/types.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import { layoutOf } from '../state/layout.js';
 import { PTE_NONE } from '../state/pte.js';
@@ -87,7 +87,7 @@ export function initialMutableState(
     extra.pageDirty = dirty;
   }
   if (layout.batchedFlush) extra.ubc = scenario.mms.map(() => ({ pending: 0, flushed: 0 }));
-  if (scenario.threads.some((t) => t.kind === 'mprotect'))
+  if (scenario.threads.some((t) => t.kind === 'mprotect') || hasVmaOps(scenario))
     extra.vmWrite = scenario.mms.map((mm) =>
       mm.vmas.map((v) => (v.flags.includes('write') ? 1 : 0)),
     );

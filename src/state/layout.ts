@@ -1,4 +1,4 @@
-import type { Scenario } from '../scenario/types.js';
+import { hasVmaOps, type Scenario } from '../scenario/types.js';
 
 /**
  * Numbers derived once from a scenario: lock indices, page-table geometry, which CPUs each
@@ -98,7 +98,7 @@ export function layoutOf(scenario: Scenario): Layout {
     kinds.has('reclaim');
   const pageLockBase = pageBacked ? lockNames.length : -1;
   if (pageBacked) for (let p = 0; p < scenario.pages; p++) lockNames.push(`page_lock[${p}]`);
-  const needsMmap = kinds.has('mprotect') || kinds.has('clear-refs');
+  const needsMmap = kinds.has('mprotect') || kinds.has('clear-refs') || hasVmaOps(scenario);
   const mmapLockBase = needsMmap ? lockNames.length : -1;
   if (needsMmap) scenario.mms.forEach((_, mm) => lockNames.push(`mmap_lock[mm${mm}]`));
   const smmuLockBase = scenario.secondaryMmus.length > 0 ? lockNames.length : -1;

@@ -12,6 +12,7 @@ import { diffCommand } from './diff.js';
 import { auditCommand } from './audit.js';
 import { bisectCommand } from './bisect.js';
 import { workerCommand } from './worker.js';
+import { conformCommand } from './conform.js';
 
 /** Every CLI command; one line each. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -28,4 +29,5 @@ export const COMMANDS: readonly CommandModule[] = [
   auditCommand,
   bisectCommand,
   workerCommand,
+  conformCommand,
 ];
