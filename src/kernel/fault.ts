@@ -115,6 +115,18 @@ function info(ctx: StepCtx, frame: FrameView): FaultInfo {
   };
 }
 
+/**
+ * do_shared_fault() (mm/memory.c): a write fault on a none PTE of a page-backed shared
+ * writable mapping calls do_page_mkwrite() (->page_mkwrite: the driver's record, PG_dirty)
+ * after __do_fault, then finish_fault maps the page writable and dirty (set_pte_range:
+ * maybe_mkwrite(pte_mkdirty(entry))) and fault_dirty_shared_page dirties it: one fault, as
+ * Linux traces it (conformance finding C-F1, docs/rules/conformance.md: the model used to map
+ * the page read-only and take a second, write-protect fault for the mkwrite).
+ */
+function sharedWriteFault(f: FaultInfo): boolean {
+  return f.pageBacked && f.isWrite && f.vmaWritable;
+}
+
 /** wp_page_reuse(): orig + young + dirty + writable (MEM step 5). */
 function reuse(ctx: StepCtx, orig: number): number {
   const a = ctx.arch;
@@ -123,13 +135,16 @@ function reuse(ctx: StepCtx, orig: number): number {
 
 /**
  * vmw_bo_vm_fault → insert_pfn: protection depends on the method at fault time (V3).
- * Page-backed: finish_fault maps read-only (the mapping wants write-notify).
+ * Page-backed: finish_fault maps read-only (the mapping wants write-notify), except after
+ * do_shared_fault's page_mkwrite (C-F1): writable and dirty.
  */
 function insertPte(ctx: StepCtx, f: FaultInfo): number {
   const vma = vmaOf(ctx.layout.scenario, f.mm, f.vpn);
+  const shared = sharedWriteFault(f);
   return ctx.arch.mkPte(f.page, {
-    write: f.vmaWritable && !f.pageBacked && ctx.layout.scenario.driver.mode === 'pagetable',
-    dirty: false,
+    write:
+      shared || (f.vmaWritable && !f.pageBacked && ctx.layout.scenario.driver.mode === 'pagetable'),
+    dirty: shared,
     special: vma !== undefined && hasFlag(vma, 'pfnmap'),
   });
 }
@@ -178,7 +193,9 @@ export const faultProgram: StepMachine = {
       case Pc.pageMkwrite:
         return free(ctx, driver) && free(ctx, f.pageLock) ? 1 : 0;
       case Pc.doFault:
-        return free(ctx, f.ptl) && (f.pageBacked ? free(ctx, f.pageLock) : free(ctx, driver))
+        return free(ctx, f.ptl) &&
+          (f.pageBacked ? free(ctx, f.pageLock) : free(ctx, driver)) &&
+          (!sharedWriteFault(f) || free(ctx, driver))
           ? 1
           : 0;
       default:
@@ -210,9 +227,17 @@ export const faultProgram: StepMachine = {
       enter();
       e.acquire(f.ptl);
       let result = 'retry';
-      if (!pteIsPresent(pte))
+      if (!pteIsPresent(pte)) {
+        if (sharedWriteFault(f)) {
+          e.acquire(driver);
+          recordMkwrite(ctx, e, f.page);
+          e.release(driver);
+          e.acquire(f.pageLock);
+          markDirty(ctx, e, f.page);
+        }
         setPte(insertPte(ctx, f), f.pageBacked ? 'finish_fault' : 'insert_pfn');
-      else if (f.isWrite && !a.pteWrite(pte)) {
+        if (sharedWriteFault(f)) e.release(f.pageLock);
+      } else if (f.isWrite && !a.pteWrite(pte)) {
         if (!f.vmaWritable) result = 'sigsegv';
         else {
           e.acquire(driver);
@@ -306,8 +331,15 @@ export const faultProgram: StepMachine = {
       }
       case Pc.doFault: {
         if (f.pageBacked) {
-          // filemap_fault returns the page locked; finish_fault maps it under the PTL.
+          // filemap_fault returns the page locked; finish_fault maps it under the PTL. A shared
+          // write fault runs do_page_mkwrite first and maps it writable and dirty (C-F1).
           e.acquire(f.pageLock);
+          if (sharedWriteFault(f)) {
+            e.acquire(driver);
+            recordMkwrite(ctx, e, f.page);
+            e.release(driver);
+            markDirty(ctx, e, f.page);
+          }
           e.acquire(f.ptl);
           if (!pteIsPresent(pte)) setPte(insertPte(ctx, f), 'finish_fault');
           e.release(f.ptl);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutOf, PTE_NONE } from '../../src/index.js';
+import { layoutOf, PTE_NONE, type SimEvent } from '../../src/index.js';
 import { mmapLock, pageLock, ptlLock } from '../../src/state/layout.js';
 import { freshState, options, step, types } from '../helpers/world.js';
 import { modelOf } from './actorWorld.js';
@@ -7,7 +7,12 @@ import { modelOf } from './actorWorld.js';
 // Page-backed shared mapping (no VM_PFNMAP): wp_page_shared → page_mkwrite (SEMANTICS §4 step 6, F6).
 // tid 0: writer of vpn 0 on CPU 0; tid 1: writeback of page 0; tid 2 (optional): mprotect.
 function world(
-  opts: { faultPath?: 'faithful' | 'atomic'; initialPte?: string; mprotect?: boolean } = {},
+  opts: {
+    faultPath?: 'faithful' | 'atomic';
+    initialPte?: string;
+    mprotect?: boolean;
+    op?: 'read' | 'write';
+  } = {},
 ) {
   return modelOf({
     pages: 1,
@@ -18,7 +23,7 @@ function world(
     initialPte: opts.initialPte ?? 'readonly',
     driver: { mode: 'mkwrite', initialBitmap: 'none' },
     threads: [
-      { kind: 'user', cpu: 0, ops: [{ op: 'write', vpn: 0 }] },
+      { kind: 'user', cpu: 0, ops: [{ op: opts.op ?? 'write', vpn: 0 }] },
       { kind: 'writeback', cpu: 1 },
       ...(opts.mprotect ? [{ kind: 'mprotect', cpu: 1 }] : []),
     ],
@@ -74,14 +79,31 @@ describe('write fault on a page-backed VM_SHARED mapping (SEMANTICS §4.6)', () 
     expect(ev.find((e) => e.type === 'fault/exit')).toMatchObject({ result: 'retry' });
   });
 
-  it('a fault on a none PTE maps the page read-only under the page lock (filemap_fault + finish_fault)', () => {
-    const model = world({ initialPte: 'none' });
+  it('a read fault on a none PTE maps the page read-only under the page lock (filemap_fault + finish_fault)', () => {
+    const model = world({ initialPte: 'none', op: 'read' });
     const { s, page } = toFault(model);
     step(model, s, 0); // enter: none → do_fault
     const ev = step(model, s, 0);
     expect(ev).toContainEqual(expect.objectContaining({ type: 'pte/set', fn: 'finish_fault' }));
     expect(ev).toContainEqual({ type: 'lock/acquire', tid: 0, lock: page, mode: 'w' });
     expect(model.arch.pteWrite(s.mms[0]!.ptes[0]!)).toBe(false);
+  });
+
+  it('C-F1: a write fault on a none PTE is do_shared_fault: page_mkwrite, then one mapping writable and dirty', () => {
+    for (const faultPath of ['faithful', 'atomic'] as const) {
+      const model = world({ initialPte: 'none', faultPath });
+      const s = freshState(model);
+      const ev: SimEvent[] = [];
+      do ev.push(...step(model, s, 0));
+      while (s.threads[0]!.stack.length > 1);
+      // One fault, as Linux traces it (scenarios/conformance/first-write): the retried store
+      // goes through the writable PTE. The old fold mapped it read-only and faulted again.
+      expect(ev.filter((e) => e.type === 'fault/enter')).toHaveLength(1);
+      expect(ev).toContainEqual(expect.objectContaining({ type: 'bitmap/set', bit: 0 }));
+      expect(model.arch.pteWrite(s.mms[0]!.ptes[0]!)).toBe(true);
+      expect(model.arch.pteDirty(s.mms[0]!.ptes[0]!)).toBe(true);
+      expect(s.pageDirty![0]).toBe(1);
+    }
   });
 
   it('atomic fault path: one step takes the page lock, marks PG_dirty, makes the PTE writable', () => {

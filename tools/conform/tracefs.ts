@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** tracefs's standard mount point. */
@@ -38,6 +46,50 @@ function mounted(): boolean {
 }
 
 const write = (path: string, value: string): void => writeFileSync(path, value);
+
+/** One conformance session at a time on a machine: they share the tracefs mount. */
+const LOCK = '/run/ptesim-conform.lock';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Take the machine-wide session lock (a directory holding the owner's pid), waiting up to
+ * `waitMs` for another session; a lock whose owner died is taken over. Returns its release.
+ */
+function lockSessions(waitMs = 120_000): () => void {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(read(join(LOCK, 'pid')));
+    } catch {
+      // being created or removed: retry below
+    }
+    if (Number.isInteger(owner) && !pidAlive(owner)) {
+      rmSync(LOCK, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new CannotTrace(
+        `another conformance session (pid ${owner}) holds ${LOCK}: wait for it, or remove the lock if it is stale`,
+      );
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+}
 const read = (path: string): string => readFileSync(path, 'utf8');
 
 /**
@@ -77,6 +129,7 @@ export function openTraceSession(): TraceSession {
   process.on('SIGTERM', onSignal);
   process.on('exit', close);
   try {
+    undo.push(lockSessions());
     if (!mounted()) {
       if (!existsSync(TRACEFS))
         throw new CannotTrace(
@@ -121,7 +174,21 @@ export function openTraceSession(): TraceSession {
         );
       });
     }
-    if (instance) write(join(dir, 'buffer_size_kb'), '4096');
+    if (instance) {
+      write(join(dir, 'buffer_size_kb'), '4096');
+      // Only this process and what it forks (the program): other tasks' flushes stay out of
+      // the recorded trace. Both settings belong to the instance and go with it.
+      try {
+        write(join(dir, 'options', 'event-fork'), '1');
+        // set_event_pid matches task ids: every thread of this process (a worker thread may
+        // be the one that forks the program).
+        write(join(dir, 'set_event_pid'), readdirSync('/proc/self/task').join(' '));
+        // Context-switch flushes (reason 0) are not what an op does; leave them out.
+        write(join(dir, 'events', 'tlb', 'tlb_flush', 'filter'), 'reason != 0');
+      } catch {
+        // Older kernels without per-instance pid filtering: the trace is filtered afterwards.
+      }
+    }
     for (const ev of CONFORM_EVENTS) write(join(dir, 'events', ev, 'enable'), '1');
     write(join(dir, 'tracing_on'), '1');
     return {
