@@ -1,5 +1,3 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   applyEvent,
@@ -11,7 +9,7 @@ import {
   type SimEvent,
   type SimState,
 } from '../../src/index.js';
-import { builtin } from '../helpers/scenarios.js';
+import { builtin, builtinNames } from '../helpers/scenarios.js';
 
 /**
  * The local-step reduction (ample sets of size one) assumes that no step machine reads another
@@ -47,9 +45,7 @@ function spyState(state: SimState, tid: number, bad: string[]): SimState {
 }
 
 describe('step machines read only their own frames (local-step POR premise)', () => {
-  const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios')).map((f) =>
-    f.replace(/\.yaml$/, ''),
-  );
+  const names = builtinNames();
   it.each(names.map((n) => [n]))('%s', (name) => {
     const model = makeModel(builtin(name));
     const bad: string[] = [];

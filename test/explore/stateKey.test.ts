@@ -11,7 +11,7 @@ import { ShapeTable } from '../../src/explore/stateKey.js';
 import { Fingerprint, FingerprintSet } from '../../src/explore/stateHash64.js';
 import { STATE_OPS } from '../../src/explore/stateOps.js';
 import { STATE_SCHEMA } from '../../src/state/schema.js';
-import { builtin } from '../helpers/scenarios.js';
+import { builtin, builtinNames } from '../helpers/scenarios.js';
 
 /** States seen along random runs of a built-in scenario (S-10 world: TLBs, frames, locks). */
 function statesOf(name: string, seeds: number): SimState[] {
@@ -108,13 +108,9 @@ describe('symmetry bookkeeping', () => {
 
 describe('what recipes touch (the explorer relies on it)', () => {
   it('only thread/* events touch threads, each only its own (copy-on-write shares the others)', async () => {
-    const { readdirSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const { Footprints } = await import('../../src/explore/footprint.js');
     const fp = new Footprints();
-    const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios')).map((f) =>
-      f.replace(/\.yaml$/, ''),
-    );
+    const names = builtinNames();
     let checked = 0;
     for (const name of names) {
       const model = makeModel(builtin(name));
@@ -147,17 +143,13 @@ describe('what recipes touch (the explorer relies on it)', () => {
 
 describe('copy-on-write successors (cloneTouched)', () => {
   it('planOf lists every part a recipe touches, on every built-in scenario', async () => {
-    const { readdirSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const { Footprints } = await import('../../src/explore/footprint.js');
     const { planOf } = await import('../../src/explore/cloneTouched.js');
     const fp = new Footprints();
     const ids = (fp as unknown as { ids: Map<string, number> }).ids;
     const roots = STATE_SCHEMA.map((p) => p.key);
     const seenParts = new Set<string>();
-    const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios')).map((f) =>
-      f.replace(/\.yaml$/, ''),
-    );
+    const names = builtinNames();
     // Every built-in scenario, plus per-CPU flush bookkeeping (T2 lazy CPU, T3 nosync TLBI).
     const seed = builtin('seed-concurrent-wrprotect');
     const models = [
@@ -214,13 +206,9 @@ describe('copy-on-write successors (cloneTouched)', () => {
   });
 
   it('a successor built by cloneTouched never changes its parent, on every built-in scenario', async () => {
-    const { readdirSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const { cloneTouched } = await import('../../src/explore/cloneTouched.js');
     const { decide, stepOptions } = await import('../../src/sim/decide.js');
-    const names = readdirSync(join(import.meta.dirname, '..', '..', 'scenarios')).map((f) =>
-      f.replace(/\.yaml$/, ''),
-    );
+    const names = builtinNames();
     let checked = 0;
     for (const name of names) {
       const model = makeModel(builtin(name));

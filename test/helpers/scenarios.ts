@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenarioText, type Scenario } from '../../src/index.js';
 
@@ -14,4 +14,14 @@ export function builtin(name: string): Scenario {
 
 export function withOverrides(s: Scenario, over: Partial<Scenario>): Scenario {
   return { ...s, ...over };
+}
+
+/** Every built-in scenario by name: scenarios/*.yaml and the catalogue's `conformance/<name>`. */
+export function builtinNames(): string[] {
+  const yaml = (dir: string): string[] =>
+    readdirSync(join(root, 'scenarios', dir))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -'.yaml'.length))
+      .sort();
+  return [...yaml('.'), ...yaml('conformance').map((n) => `conformance/${n}`)];
 }
