@@ -39,6 +39,13 @@ function faultLine(text: string, g: number): string {
   return hit;
 }
 
+/*
+ * What each case checks against Linux: C-F1 (one fault for a fresh shared write) in first-write,
+ * write-after-dontneed and munmap-remap; U1 (msync) in write-after-msync, mprotect-clean and
+ * two-threads-msync; U2 and C-F2 (mprotect both ways, x86 flushes the upgrade) in
+ * mprotect-clean and mprotect-dirty; U3 (zap) in write-after-dontneed and munmap-remap; U4 (a
+ * fresh mmap) in munmap-remap; C-3 (round-robin order across threads) in two-threads-msync.
+ */
 describe('the conformance catalogue (scenarios/conformance/, recorded traces)', () => {
   it('has at least eight cases, each with a recorded trace naming its kernel and its program', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(8);
@@ -195,7 +202,7 @@ describe("filtering: the program's own tids and mapping range only (C-1)", () =>
   });
 });
 
-describe('bad traces: exit 2, one line naming what and where', () => {
+describe('bad traces: exit 2, one line naming what and where (C-4)', () => {
   const run = async (p: string) =>
     cli('conform', 'conformance/write-after-msync', '--trace', p, '--arch', 'x86-64');
   const oneLine = (err: string): void => expect(err.trim().split('\n')).toHaveLength(1);
@@ -248,7 +255,7 @@ describe('bad traces: exit 2, one line naming what and where', () => {
     oneLine(r.err);
   });
 
-  it('a scenario with no user-space equivalent names the thread', async () => {
+  it('C-3: a scenario with no user-space equivalent names the thread', async () => {
     const yaml = readFileSync(join(CONFORMANCE_DIR, 'first-write.yaml'), 'utf8').replace(
       /^threads:\n/m,
       'threads:\n  - { kind: caller, name: cleaner, cpu: 0, protocol: clean }\n',
@@ -262,7 +269,7 @@ describe('bad traces: exit 2, one line naming what and where', () => {
   });
 });
 
-describe('U2 pte_needs_flush on x86 (arch/x86/include/asm/tlbflush.h)', () => {
+describe('U2 / C-F2: pte_needs_flush on x86 (arch/x86/include/asm/tlbflush.h)', () => {
   it('RW set or cleared needs a flush; nothing changed does not', () => {
     const x86 = getArch('x86-64');
     const rw = x86.mkPte(3, { write: true, dirty: true, special: false });

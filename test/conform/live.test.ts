@@ -5,7 +5,7 @@ import { cli } from '../helpers/cli.js';
 import { CASES } from './catalogue.js';
 
 /**
- * `ptesim conform` on this machine's kernel, for every catalogue case: runs when tracing is
+ * C-4: `ptesim conform` on this machine's kernel, for every catalogue case: runs when tracing is
  * possible here (root, Linux x86-64 with tracefs, a C compiler) and is skipped with the reason
  * in its name otherwise. CI (.ci/run) runs as root on such machines, so there it runs live; with
  * CI=true a machine that cannot trace is a failure, not a skip.
