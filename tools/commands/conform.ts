@@ -14,6 +14,7 @@ import {
 } from '../../src/index.js';
 import { hostArch, recordConformTrace } from '../conform/run.js';
 import { CannotTrace } from '../conform/tracefs.js';
+import { EXIT } from '../exit.js';
 
 export const conformCommand: CommandModule = {
   register(program, io, exit) {
@@ -35,7 +36,7 @@ export const conformCommand: CommandModule = {
             io.err(
               `ptesim conform: no ptesim architecture for this CPU (${process.arch}); pass --arch with --trace`,
             );
-            exit.code = 2;
+            exit.code = EXIT.badInput;
             return;
           }
           let text: string;
@@ -51,7 +52,7 @@ export const conformCommand: CommandModule = {
             } catch (e) {
               if (!(e instanceof CannotTrace)) throw e;
               io.err(`ptesim conform: cannot run here: ${e.message}`);
-              exit.code = 2;
+              exit.code = EXIT.badInput;
               return;
             }
             where = 'recorded trace';
@@ -62,7 +63,7 @@ export const conformCommand: CommandModule = {
           const m = modelSide(scenario, ops, arch);
           const rows = compareSides(ops, m.ops, k.ops);
           const agree = rows.every((r) => r.agree);
-          exit.code = agree ? 0 : 1;
+          exit.code = agree ? EXIT.ok : EXIT.violated;
           if (opts.json)
             return json(io, {
               scenario: scenario.name,

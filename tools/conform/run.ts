@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statfsSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
-import { arch as osArch, release, tmpdir } from 'node:os';
+import { arch as osArch, availableParallelism, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Scenario } from '../../src/index.js';
 import { cProgram } from './cProgram.js';
@@ -42,6 +42,10 @@ export function recordConformTrace(scenario: Scenario, label: string, keep?: str
     throw new CannotTrace(
       'no C compiler: conform builds its program with `cc` (install gcc or clang)',
     );
+  const cpus = availableParallelism();
+  const need = Math.max(...scenario.threads.map((t) => t.cpu)) + 1;
+  if (need > cpus)
+    throw new CannotTrace(`the scenario pins threads to ${need} CPUs; this machine has ${cpus}`);
   const dir = mkdtempSync(join(tmpdir(), 'ptesim-conform-'));
   try {
     // The backing file must live on a file system with ->page_mkwrite and writeback.
@@ -55,7 +59,7 @@ export function recordConformTrace(scenario: Scenario, label: string, keep?: str
     writeFileSync(src, program);
     const build = spawnSync('cc', ['-O1', '-pthread', '-o', bin, src], { encoding: 'utf8' });
     if (build.status !== 0)
-      throw new Error(
+      throw new CannotTrace(
         `cc failed on the generated program: ${(build.stderr ?? '').trim().split('\n')[0]}`,
       );
     const session = openTraceSession();
@@ -66,8 +70,8 @@ export function recordConformTrace(scenario: Scenario, label: string, keep?: str
         timeout: 60_000,
       });
       if (run.status !== 0)
-        throw new Error(
-          `the conformance program failed (${run.status ?? run.signal}): ${(run.stderr ?? '').trim()}`,
+        throw new CannotTrace(
+          `the conformance program failed (${run.status ?? run.signal}): ${(run.stderr ?? '').trim().split('\n')[0] ?? ''}`,
         );
       trace = session.read();
     } finally {
