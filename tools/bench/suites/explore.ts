@@ -93,6 +93,7 @@ function hasSpin(): boolean {
 function runSpin(
   c: SpinConfig,
   bfs: boolean,
+  cflags: readonly string[] = [],
 ): { seconds: number; mb: number; violated: boolean; stored: number } {
   const dir = mkdtempSync(join(tmpdir(), 'ptesim-spin-'));
   try {
@@ -104,7 +105,7 @@ function runSpin(
     if (gen.status !== 0) throw new Error(`spin -a failed: ${gen.stderr}`);
     const cc = spawnSync(
       'gcc',
-      ['-O2', '-w', '-DSAFETY', ...(bfs ? ['-DBFS'] : []), '-o', 'pan', 'pan.c'],
+      ['-O2', '-w', '-DSAFETY', ...(bfs ? ['-DBFS'] : []), ...cflags, '-o', 'pan', 'pan.c'],
       { cwd: dir, encoding: 'utf8' },
     );
     if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
@@ -122,7 +123,10 @@ function runSpin(
   }
 }
 
-function runPtesim(c: SpinConfig): {
+function runPtesim(
+  c: SpinConfig,
+  flags: readonly string[] = [],
+): {
   seconds: number;
   mb: number;
   violated: boolean;
@@ -134,7 +138,7 @@ function runPtesim(c: SpinConfig): {
   try {
     const file = join(dir, `${spinName(c)}.json`);
     writeFileSync(file, spinScenarioText(c));
-    const r = timed(process.execPath, [runner, file, SPIN_PROP[c.prop]], dir);
+    const r = timed(process.execPath, [runner, file, SPIN_PROP[c.prop], ...flags], dir);
     const j = JSON.parse(r.out) as {
       verdict: string;
       states: number;
@@ -219,6 +223,56 @@ export const exploreSuite: BenchSuite = {
         },
       );
     }
+    if (spin) figures.push(...likeForLike(quick ? QUICK : FULL, log));
     return figures;
   },
 };
+
+/**
+ * The comparisons that separate what reduction and hashing buy (run only with SPIN here):
+ * "verdict only" (ptesim's search without minimisation vs SPIN's DFS, no -DBFS) for the violated
+ * configurations; on the first holding one, ptesim `--exact` (full keys) vs SPIN's exact state
+ * store, and ptesim's 64-bit fingerprints vs SPIN's `-DHC4` hash compaction.
+ */
+function likeForLike(configs: readonly SpinConfig[], log: (line: string) => void): Figure[] {
+  const out: Figure[] = [];
+  const pair = (
+    name: string,
+    p: { seconds: number; mb: number },
+    s: { seconds: number; mb: number },
+    what: string,
+  ): void => {
+    log(
+      `  ${name}: ptesim ${p.seconds.toFixed(2)} s ${p.mb.toFixed(0)} MB | SPIN ${s.seconds.toFixed(2)} s ${s.mb.toFixed(0)} MB (${what})`,
+    );
+    out.push({
+      name,
+      value: p.seconds / s.seconds,
+      unit: 'x',
+      note: `${p.seconds.toFixed(2)} s vs ${s.seconds.toFixed(2)} s; memory ${p.mb.toFixed(0)} vs ${s.mb.toFixed(0)} MB (${what})`,
+    });
+  };
+  for (const c of configs.filter(spinExpected))
+    pair(
+      `${spinName(c)} verdict only`,
+      runPtesim(c, ['--no-minimise']),
+      runSpin(c, false),
+      'ptesim search, no minimisation, vs SPIN DFS',
+    );
+  const h = configs.find((c) => !spinExpected(c));
+  if (h) {
+    pair(
+      `${spinName(h)} exact stores`,
+      runPtesim(h, ['--exact']),
+      runSpin(h, false),
+      'ptesim --exact vs SPIN exact',
+    );
+    pair(
+      `${spinName(h)} hash compaction`,
+      runPtesim(h),
+      runSpin(h, false, ['-DHC4']),
+      'ptesim fingerprints vs SPIN -DHC4',
+    );
+  }
+  return out;
+}

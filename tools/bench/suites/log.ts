@@ -20,6 +20,7 @@ import {
 } from '../../../src/index.js';
 import { packageRoot } from '../../scenarios.js';
 import type { BenchSuite, Figure } from '../types.js';
+import { representativeFigures } from './logRepresentative.js';
 
 /**
  * The standard log workload (BENCHMARKS.md §Logs): scenario seed-concurrent-wrprotect with each
@@ -178,6 +179,12 @@ export const logSuite: BenchSuite = {
           note: `in-process replay ${(inProcRate / 1e6).toFixed(1)} M/s`,
         },
         {
+          name: 'replayRatioToRawSameProcess',
+          value: inProcRate / rawRate,
+          unit: '',
+          note: `replay (decode + evolve) in this process ${(inProcRate / 1e6).toFixed(1)} M/s vs the raw fold ${(rawRate / 1e6).toFixed(1)} M/s`,
+        },
+        {
           name: 'bytesPerEvent',
           value: bytes / events,
           unit: 'bytes',
@@ -217,6 +224,7 @@ export const logSuite: BenchSuite = {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    figures.push(...representativeFigures(quick, log));
     return figures;
   },
 };

@@ -2,9 +2,25 @@
 // prints {ms, cpuMs, events, hash, ok, rssMB} so peak memory is that of the streaming reader alone.
 import { openLogFile, replayStream, verifyLog } from '../../../src/index.js';
 
-const [mode, path] = process.argv.slice(2) as [string, string];
+const [mode, path, ...more] = process.argv.slice(2) as [string, string, ...string[]];
 const t0 = performance.now();
 const c0 = process.cpuUsage();
+if (mode === 'replay-all') {
+  // Every log named, one after the other (the representative workload's many short runs).
+  let events = 0;
+  for (const p of [path, ...more]) {
+    const r = openLogFile(p);
+    const v = replayStream(r);
+    if (v.matches !== true) throw new Error(`${p}: replay does not match its footer`);
+    events += v.events;
+    r.close();
+  }
+  const ms = performance.now() - t0;
+  process.stdout.write(
+    `${JSON.stringify({ ms, events, rssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
+  process.exit(0);
+}
 const r = openLogFile(path);
 let result: { events: number; hash: string; ok: boolean };
 if (mode === 'verify') {

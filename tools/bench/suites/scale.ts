@@ -65,6 +65,8 @@ function scenarioText(s: Scale): string {
 
 interface Run {
   seconds: number;
+  /** User + system CPU seconds of the process (all its threads). */
+  cpu: number;
   mb: number;
   verdict: string;
   states: number;
@@ -76,7 +78,7 @@ function explore(file: string, args: string[]): Run {
     '/usr/bin/time',
     [
       '-f',
-      '%M',
+      '%M %U %S',
       process.execPath,
       cli,
       'explore',
@@ -89,9 +91,15 @@ function explore(file: string, args: string[]): Run {
     { encoding: 'utf8', maxBuffer: 1 << 26 },
   );
   const seconds = (performance.now() - t0) / 1000;
-  const kb = Number((r.stderr.trim().split('\n').pop() ?? '0').trim());
+  const [kb, user, sys] = (r.stderr.trim().split('\n').pop() ?? '0 0 0').trim().split(' ');
   const j = JSON.parse(r.stdout) as { verdict: string; states: number };
-  return { seconds, mb: kb / 1024, verdict: j.verdict, states: j.states };
+  return {
+    seconds,
+    cpu: Number(user) + Number(sys),
+    mb: Number(kb) / 1024,
+    verdict: j.verdict,
+    states: j.states,
+  };
 }
 
 /** A redis-server on a free port and two `ptesim worker` processes, or null without redis. */
@@ -170,6 +178,17 @@ export const scaleSuite: BenchSuite = {
             unit: 'x',
             target: { value: 1.7, atLeast: true },
             note: `${one.seconds.toFixed(1)} s vs ${many.seconds.toFixed(1)} s, load ${load}`,
+          },
+          {
+            name: `${name} ${cores} workers CPU efficiency`,
+            value: one.cpu / many.cpu,
+            unit: 'x',
+            note: `CPU ${one.cpu.toFixed(1)} s vs ${many.cpu.toFixed(1)} s: the speed-up an idle machine would allow is about ${cores} × this`,
+          },
+          {
+            name: `${name} 1 worker per CPU second`,
+            value: one.states / one.cpu,
+            unit: 'states/s',
           },
           { name: `${name} per worker`, value: rate(many) / cores, unit: 'states/s' },
           {
