@@ -14,7 +14,7 @@ export function judgesDirtyBits(scenario: Scenario): boolean {
     // A user thread's msync (writeback) and zap (munmap, MADV_DONTNEED) clean PTEs (U1, U3).
     if (t.kind === 'user') return t.ops.every((op) => isAccessOp(op) || op.op === 'mprotect');
     if (t.kind === 'caller' || t.kind === 'drain')
-      return t.protocol === 'snap' || t.protocol === 'vmwgfx-mkwrite';
+      return t.protocol === 'snap' || t.protocol === 'lit' || t.protocol === 'vmwgfx-mkwrite';
     return t.kind === 'mprotect' || t.kind === 'clear-refs' || t.kind === 'device';
   });
 }

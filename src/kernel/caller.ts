@@ -11,6 +11,8 @@ import { defineMachine, type EmitOf } from './machine.js';
  *
  * snap (wrprotect):   pc0 [driver lock] snapshot+clear bitmap bits → call wrprotect
  *                     pc1 [driver lock] copy the snapshot's pages to the device
+ * lit (wrprotect):    pc0 call wrprotect   pc1 [driver lock] copy pages whose bit is set,
+ *                     clear them (the SPIN anchor's literal brief, PROTO=1)
  * clean:              pc0 call clean_record into a private bitmap
  *                     pc1 [driver lock] copy recorded pages, clear their bits
  * vmwgfx-mkwrite:     pc0 take the driver lock (BO resv); no bits → unlock, done (V2)
@@ -67,7 +69,7 @@ export const callerProgram: StepMachine = {
     if (spec.kind === 'drain' && frame.pc === P.start && !drainReady(ctx.state, ctx)) return 0;
     const needsLock =
       (spec.protocol === 'snap' && (frame.pc === P.start || frame.pc === P.second)) ||
-      (spec.protocol === 'clean' && frame.pc === P.second) ||
+      ((spec.protocol === 'clean' || spec.protocol === 'lit') && frame.pc === P.second) ||
       (spec.protocol.startsWith('vmwgfx') && frame.pc === P.start);
     return needsLock && !canAcquire(ctx.state, ctx.layout.driverLock, 'w') ? 0 : 1;
   },
@@ -100,6 +102,13 @@ export const callerProgram: StepMachine = {
           e.release(lock);
           return e.ret().ev;
         }
+      case 'lit':
+        if (frame.pc === P.start)
+          return e.goto('second').call(HELPER, helperArgs('wrprotect', spec.first, spec.nr, 0)).ev;
+        e.acquire(lock);
+        transfer(ctx, spec, e, 0);
+        e.release(lock);
+        return e.ret().ev;
       case 'clean': {
         const bm = ctx.layout.bitmapOf[ctx.tid] ?? 0;
         if (frame.pc === P.start)

@@ -67,7 +67,7 @@ export const callerThreadSchema = z
     kind: z.enum(['caller', 'drain']),
     name: z.string().min(1).optional(),
     cpu: int().default(0),
-    protocol: z.enum(['snap', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable']),
+    protocol: z.enum(['snap', 'lit', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable']),
     first: int().default(0),
     nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
     copy: z

@@ -50,11 +50,13 @@ export interface UserThreadSpec {
  * How a kernel-side caller uses the helpers:
  * - `snap`: the anchor's protocol: under the driver lock snapshot+clear the bitmap, then
  *   wrprotect, then copy the snapshot's pages (SPIN `SNAP`).
+ * - `lit`: the anchor's literal brief: wrprotect, then under the driver lock copy every page
+ *   whose bit is set and clear it (SPIN `LIT`; loses writes whatever the flush does).
  * - `clean`: clean_record into a private bitmap, then copy the recorded pages.
  * - `vmwgfx-mkwrite` / `vmwgfx-pagetable`: vmw_bo_dirty_scan with the driver lock (BO resv)
  *   held across the helper calls and the transfer (SEMANTICS §7, V2).
  */
-export type CallerProtocol = 'snap' | 'clean' | 'vmwgfx-mkwrite' | 'vmwgfx-pagetable';
+export type CallerProtocol = 'snap' | 'lit' | 'clean' | 'vmwgfx-mkwrite' | 'vmwgfx-pagetable';
 
 export interface CallerThreadSpec {
   readonly kind: 'caller' | 'drain';

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseScenarioText, type Scenario } from '../../../src/index.js';
+import { packageRoot } from '../../scenarios.js';
 
 /**
  * The SPIN anchor's configurations (`dirty.pml`, see README.md beside it) as ptesim scenarios
@@ -18,6 +21,12 @@ export interface SpinConfig {
   readonly cpus: 1 | 2;
   /** DATA = lost-write, WPPOST = wrprotect-post, DIRTY = dirty-bit-lost. */
   readonly prop: 'DATA' | 'WPPOST' | 'DIRTY';
+  /** DIRTY0: pages start dirty (default false). */
+  readonly dirty0?: boolean;
+  /** PROTO: wrprotect-mode driver protocol, SNAP (default) or the literal brief LIT. */
+  readonly proto?: 'snap' | 'lit';
+  /** NOFLUSH: the sanity mutant without any TLB flush (ptesim's test-only variant). */
+  readonly noflush?: boolean;
 }
 
 export const SPIN_VARIANT = { V4: 'seed-v4', MERGED: 'upstream', NAIVE: 'naive-rmw' } as const;
@@ -30,8 +39,9 @@ export const SPIN_PROP = {
 /** dirty.pml's -D values for a config. */
 export const spinDefines = (c: SpinConfig): string[] => [
   '-DNWRITES=2',
-  '-DPROTO=0',
-  '-DDIRTY0=0',
+  `-DPROTO=${c.proto === 'lit' ? 1 : 0}`,
+  `-DDIRTY0=${c.dirty0 === true ? 1 : 0}`,
+  ...(c.noflush === true ? ['-DNOFLUSH=1'] : []),
   `-DMODE=${c.mode === 'wrprotect' ? 0 : 1}`,
   `-DVARIANT=${{ V4: 0, MERGED: 1, NAIVE: 2 }[c.variant]}`,
   `-DARCH=${c.arch === 'A' ? 0 : 1}`,
@@ -41,9 +51,17 @@ export const spinDefines = (c: SpinConfig): string[] => [
   `-DPROP=${{ DATA: 1, WPPOST: 2, DIRTY: 3 }[c.prop]}`,
 ];
 
-/** The config's name in the anchor's results (e.g. wrprotect_V4_archA_c2_n2_k2_d0_snap_DATA). */
+/**
+ * The config's name in the anchor's results (e.g. wrprotect_V4_archA_c2_n2_k2_d0_snap_DATA,
+ * clean_MERGED_archB_c1_n1_k2_d1_snap_DATA, wrprotect_V4_archA_c1_n1_k1_d0_snap_noflush_WPPOST).
+ * The anchor names the protocol `snap` in clean mode too (PROTO=0).
+ */
 export const spinName = (c: SpinConfig): string =>
-  `${c.mode}_${c.variant}_arch${c.arch}_c${c.callers}_n${c.pages}_k${c.cpus}_d0_${c.mode === 'wrprotect' ? 'snap' : 'clean'}_${c.prop}`;
+  `${c.mode}_${c.variant}_arch${c.arch}_c${c.callers}_n${c.pages}_k${c.cpus}_d${c.dirty0 === true ? 1 : 0}_${c.proto ?? 'snap'}${c.noflush === true ? '_noflush' : ''}_${c.prop}`;
+
+/** ptesim's variant for a config: the NOFLUSH mutant is the test-only no-flush variant. */
+export const spinVariant = (c: SpinConfig): string =>
+  c.noflush === true ? '__test-no-flush' : SPIN_VARIANT[c.variant];
 
 /** The scenario, built as scenario text and parsed (so every default of the format applies). */
 export function spinScenario(c: SpinConfig): Scenario {
@@ -52,7 +70,7 @@ export function spinScenario(c: SpinConfig): Scenario {
 
 /** The scenario file text (JSON, which the YAML scenario parser reads). */
 export function spinScenarioText(c: SpinConfig): string {
-  const protocol = c.mode === 'wrprotect' ? 'snap' : 'clean';
+  const protocol = c.mode === 'wrprotect' ? (c.proto ?? 'snap') : 'clean';
   const threads: Record<string, unknown>[] = [];
   for (let cpu = 0; cpu < c.cpus; cpu++)
     threads.push({ kind: 'user', name: `writer${cpu}`, cpu, writes: 2 });
@@ -63,7 +81,7 @@ export function spinScenarioText(c: SpinConfig): string {
     name: `spin-${spinName(c)}`,
     description: `SPIN anchor configuration ${spinName(c)}`,
     arch: SPIN_ARCH[c.arch],
-    variant: SPIN_VARIANT[c.variant],
+    variant: spinVariant(c),
     options: { faultPath: 'atomic', flush: 'atomic', tlbCapacity: 4, ptesPerTable: 512 },
     pages: c.pages,
     cpus: c.cpus,
@@ -79,7 +97,7 @@ export function spinScenarioText(c: SpinConfig): string {
         ],
       },
     ],
-    initialPte: 'writable-clean',
+    initialPte: c.dirty0 === true ? 'writable-dirty' : 'writable-clean',
     driver: {
       mode: c.mode === 'wrprotect' ? 'mkwrite' : 'pagetable',
       initialBitmap: c.mode === 'wrprotect' ? 'all' : 'none',
@@ -109,12 +127,56 @@ export function spinMainMatrix(): SpinConfig[] {
   return out;
 }
 
+/** One configuration of the anchor's published results and SPIN's verdict for it. */
+export interface SpinResult {
+  readonly config: SpinConfig;
+  /** The anchor's row group: main, dirty0 (pages start dirty), lit, noflush. */
+  readonly group: 'main' | 'dirty0' | 'lit' | 'noflush';
+  readonly verdict: 'holds' | 'violated';
+}
+
+interface FixtureRow extends Required<SpinConfig> {
+  readonly name: string;
+  readonly group: SpinResult['group'];
+  readonly verdict: SpinResult['verdict'];
+}
+
+let results: readonly SpinResult[] | null = null;
+
 /**
- * The anchor's verdicts (README "Main matrix"): true = violated. V4 with 2 wrprotect callers
- * breaks DATA and WPPOST on both archs; NAIVE breaks DIRTY on arch A; everything else holds.
+ * Every configuration of the anchor's tables with SPIN's verdict, from the copy of its published
+ * results in test/fixtures/spin-results.json (facts, not a rule restated here). The config's
+ * name is checked against the anchor's so the two cannot drift apart.
  */
+export function spinResults(): readonly SpinResult[] {
+  if (results !== null) return results;
+  const file = join(packageRoot(), 'test', 'fixtures', 'spin-results.json');
+  const rows = (JSON.parse(readFileSync(file, 'utf8')) as { configurations: FixtureRow[] })
+    .configurations;
+  results = rows.map((r) => {
+    const config: SpinConfig = {
+      mode: r.mode,
+      variant: r.variant,
+      arch: r.arch,
+      callers: r.callers,
+      pages: r.pages,
+      cpus: r.cpus,
+      prop: r.prop,
+      ...(r.dirty0 && { dirty0: true }),
+      ...(r.proto === 'lit' && { proto: 'lit' as const }),
+      ...(r.noflush && { noflush: true }),
+    };
+    if (spinName(config) !== r.name)
+      throw new Error(`spin-results.json: ${r.name} reads back as ${spinName(config)}`);
+    return { config, group: r.group, verdict: r.verdict };
+  });
+  return results;
+}
+
+/** SPIN's verdict for a configuration (true = violated); throws for one the anchor never ran. */
 export function spinExpected(c: SpinConfig): boolean {
-  if (c.mode === 'clean') return false;
-  if (c.prop === 'DIRTY') return c.variant === 'NAIVE' && c.arch === 'A';
-  return c.variant === 'V4' && c.callers === 2;
+  const name = spinName(c);
+  const r = spinResults().find((x) => spinName(x.config) === name);
+  if (r === undefined) throw new Error(`the SPIN anchor has no result for ${name}`);
+  return r.verdict === 'violated';
 }
