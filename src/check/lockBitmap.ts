@@ -1,5 +1,4 @@
 import type { Property } from './types.js';
-import { layoutOf } from '../state/layout.js';
 
 /**
  * `lock-bitmap` (SEMANTICS V1, §1.7, O4): the driver's shared bitmap and its dirty bounds are
@@ -17,9 +16,8 @@ export const lockBitmap: Property = {
   severity: 'failure',
   events: ['bitmap/set', 'bitmap/clear', 'bounds/set'],
   start(model) {
-    const layout = layoutOf(model.scenario);
-    const lock = layout.driverLock;
-    const name = layout.lockNames[lock] ?? 'driver_lock';
+    const { driverLock: lock, lockNames } = model.layout;
+    const name = lockNames[lock] ?? 'driver_lock';
     return {
       onEvent(e, index, state) {
         const isShared =
