@@ -189,14 +189,13 @@ function sigStmts(g: Gen, s: Shape, x: string): string {
   const mix = (v: string): string => `h = Math.imul(h ^ (${v}), 0x01000193);\n`;
   switch (s.t) {
     case 'int':
-      return mix(s.id === undefined ? x : `ID(${x}, ${JSON.stringify(s.id)}, FX)`);
+      return mix(s.id === undefined ? x : idSig(x, s.id));
     case 'str':
       return mix(`${x}.length + 31 * ${x}.charCodeAt(0)`);
     case 'ints': {
       const arr = g.v('v');
       const j = g.v('j');
-      const v =
-        s.id === undefined ? `${arr}[${j}]` : `ID(${arr}[${j}], ${JSON.stringify(s.id)}, FX)`;
+      const v = s.id === undefined ? `${arr}[${j}]` : idSig(`${arr}[${j}]`, s.id);
       return `{ const ${arr} = ${x}; ${mix(`${arr}.length`)} for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) { ${mix(v)} } }\n`;
     }
     case 'locals':
@@ -219,14 +218,24 @@ function sigStmts(g: Gen, s: Shape, x: string): string {
   }
 }
 
+/** Expression: id `x` as a signature sees it, the common case (nothing moved) inline. */
+function idSig(x: string, id: IdKind): string {
+  return id === 'tids'
+    ? `((${x} & ~FX) === 0 ? ${x} : ID(${x}, 'tids', FX))`
+    : `(${x} < 0 || ((FX >>> ${x}) & 1) !== 0 ? ${x} : ID(${x}, 'tid', FX))`;
+}
+
 /** Statements mixing a frame's locals, the id slots its machine declares as {@link sigId}. */
 function localsSig(g: Gen, fn: string, l: string, mix: (v: string) => string): string {
   const k = g.v('k');
   const arr = g.v('v');
   const j = g.v('j');
-  return `{ const ${k} = SL(${fn}, IDS); const ${arr} = ${l}; for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) {
-    let x = ${arr}[${j}]; if (${k} !== null && ${j} < ${k}.length) { const kind = ${k}[${j}]; if (kind === 1) x = ID(x, 'tid', FX); else if (kind === 2) x = ID(x, 'bitmap', FB); }
-    ${mix('x')} } }\n`;
+  return `{ const ${k} = SL(${fn}, IDS); const ${arr} = ${l};
+    if (${k} === null) { for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) { ${mix(`${arr}[${j}]`)} } }
+    else for (let ${j} = 0; ${j} < ${arr}.length; ${j}++) {
+      let x = ${arr}[${j}]; const kind = ${j} < ${k}.length ? ${k}[${j}] : 0;
+      if (kind === 1) x = ID(x, 'tid', FX); else if (kind === 2) x = ID(x, 'bitmap', FB);
+      ${mix('x')} } }\n`;
 }
 
 /** An id as a signature sees it: itself when symmetry never moves it, else one marker. */
@@ -555,14 +564,16 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   };
   /** Renamings seen, interned to small ids (memo keys of renamed elements). */
   const seen: [readonly number[], readonly number[], readonly number[] | null][] = [];
-  let last: [readonly number[], readonly number[], readonly number[] | null] | null = null;
+  let lastP: readonly number[] | null = null;
+  let lastCpu: readonly number[] | null = null;
+  let lastBm: readonly number[] | null = null;
   let lastId = -1;
   const RK = (
     p: readonly number[],
     cpu: readonly number[],
     bm: readonly number[] | null,
   ): number => {
-    if (last !== null && last[0] === p && last[1] === cpu && last[2] === bm) return lastId;
+    if (lastP === p && lastCpu === cpu && lastBm === bm) return lastId;
     let id = -1;
     for (let k = 0; k < seen.length && id < 0; k++) {
       const r = seen[k] as (typeof seen)[number];
@@ -572,7 +583,9 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
       id = seen.length;
       seen.push([p.slice(), cpu.slice(), bm === null ? null : bm.slice()]);
     }
-    last = [p, cpu, bm];
+    lastP = p;
+    lastCpu = cpu;
+    lastBm = bm;
     lastId = id;
     return id;
   };
