@@ -1,4 +1,3 @@
-import type { SimEvent } from '../events/index.js';
 import { EVENT_SCHEMA_VERSION } from '../events/version.js';
 import { validateEvent } from '../events/schema.js';
 import { SimError } from '../errors.js';
@@ -29,7 +28,7 @@ export function writeJsonl(reader: LogReader, out: (line: string) => void): numb
 const MAX_LINE = 1 << 20;
 
 /**
- * Read JSON lines (untrusted) and write a format-2 log to `sink`. Without a footer line, the
+ * Read JSON lines (untrusted) and write a log of today's format to `sink`. Without a footer line, the
  * log gets one with end 'truncated', no verdicts and the hash of the fold. A footer whose
  * final hash disagrees with the fold of the events is an error (LOG_CORRUPT).
  */
@@ -86,7 +85,9 @@ export function readJsonl(
     }
     const r = validateEvent(migrateRawEvent(header.schema, v, at));
     if (!r.ok) throw new SimError('LOG_CORRUPT', `event ${n}: ${r.message}`, at);
-    (writer as LogWriter).append(r.event as SimEvent);
+    const p = (writer as LogWriter).problem(r.event);
+    if (p !== null) throw new SimError('LOG_CORRUPT', `event ${n}: ${p}`, at);
+    (writer as LogWriter).append(r.event);
     n++;
   }
   if (!header || !writer) throw new SimError('LOG_CORRUPT', 'no {"@header": ...} line', where);

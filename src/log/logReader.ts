@@ -3,6 +3,8 @@ import { applyEvent } from '../evolve/index.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import { SimError } from '../errors.js';
 import { checkCheckpoint } from './checkpoint.js';
+import { eventBoundsOf, eventProblem, foldProblem, type EventBounds } from './eventGuard.js';
+import { MAX_CALL_DEPTH } from './stateCheck.js';
 import { checkChunk, visitChunk, type ChunkPayload } from './chunkCodec.js';
 import { compileVisitor, type CompiledVisitor } from './compiledChunk.js';
 import type { Decoder } from './eventTable.js';
@@ -45,6 +47,7 @@ export class LogReader {
   private readonly decoder: Decoder | null;
   private readonly v1: readonly (readonly SimEvent[])[] | null;
   private readonly headerEnd: number;
+  private readonly bounds: EventBounds;
 
   private constructor(
     private readonly src: ByteSource,
@@ -60,6 +63,7 @@ export class LogReader {
     this.decoder = l.decoder;
     this.v1 = l.v1;
     this.headerEnd = l.headerEnd;
+    this.bounds = eventBoundsOf(l.header.scenario);
   }
 
   /** Open a log (any format version) from random-access bytes; see `locateLog`. */
@@ -135,6 +139,17 @@ export class LogReader {
     to = Math.min(to, this.length);
     if (from >= to) return;
     let k = this.chunkOf(from);
+    // Every event is checked against the log's own scenario (eventGuard.ts) before anyone sees
+    // it; read from the start, call depths are tracked too (from a checkpoint, foldInto has
+    // the state to check them).
+    const bounds = this.bounds;
+    const depth = from === 0 ? this.header.initial.threads.map((t) => t.stack.length) : null;
+    const where = { at: this.where };
+    const checked = (e: SimEvent, i: number): void => {
+      const p = eventProblem(e, bounds) ?? (depth ? depthProblem(e, depth) : null);
+      if (p !== null) throw new SimError('LOG_CORRUPT', `event ${i}: ${p}`, where.at);
+      visit(e, i);
+    };
     const scratch: (SimEvent | undefined)[] | null = reuse ? [] : null;
     for (; k < this.chunks.length; k++) {
       const info = this.chunks[k] as ChunkInfo;
@@ -145,11 +160,12 @@ export class LogReader {
       // A partial chunk: skip events before `lo`, stop decoding at `hi` (seeks decode less).
       // The compiled visitor takes the bounds itself: a wrapper closure here would make its
       // call site polymorphic and deoptimise it on the first seek.
+      where.at = `${this.where} chunk ${k} at byte ${info.offset}`;
       const v = whole
-        ? visit
+        ? checked
         : (e: SimEvent, i: number): void => {
             if (i >= hi) throw STOP;
-            if (i >= lo) visit(e, i);
+            if (i >= lo) checked(e, i);
           };
       if (this.v1) {
         const evs = this.v1[k] as readonly SimEvent[];
@@ -163,7 +179,7 @@ export class LogReader {
         if (fast) {
           const types = c.z ? inflate(c.types, at, 'types') : c.types;
           const data = c.z ? inflate(c.data, at, 'data') : c.data;
-          fast(types, data, c.n, c.first, c.strs, scratch, visit, lo, hi);
+          fast(types, data, c.n, c.first, c.strs, scratch, checked, lo, hi);
         } else visitChunk(c, this.decoder as Decoder, this.header.schema, at, reuse, v);
       } catch (e) {
         if (e !== STOP) throw e;
@@ -241,7 +257,22 @@ export class LogReader {
 
   /** Fold events [from, to) into `state` (mutated) with the recipes; scratch events, no copies. */
   foldInto(state: MutableSimState, from: number, to: number): MutableSimState {
-    this.forEach((e) => applyEvent(state, e), from, to, true);
+    const bounds = this.bounds;
+    this.forEach(
+      (e, i) => {
+        const p = foldProblem(e, state, bounds);
+        if (p !== null)
+          throw new SimError(
+            'LOG_CORRUPT',
+            `event ${i}: ${p}`,
+            `${this.where} chunk ${this.chunkOf(i)} at byte ${this.chunks[this.chunkOf(i)]?.offset ?? -1}`,
+          );
+        applyEvent(state, e);
+      },
+      from,
+      to,
+      true,
+    );
     return state;
   }
 
@@ -285,4 +316,15 @@ function inflate(b: Uint8Array, where: string, column: string): Uint8Array {
       where,
     );
   }
+}
+
+/** Track call depths along a stream read from the start: a call beyond MAX_CALL_DEPTH. */
+function depthProblem(e: SimEvent, depth: number[]): string | null {
+  if (e.type === 'thread/call') {
+    const d = (depth[e.tid] ?? 0) + 1;
+    depth[e.tid] = d;
+    if (d > MAX_CALL_DEPTH)
+      return `thread/call: thread ${e.tid} would be ${d} frames deep (limit ${MAX_CALL_DEPTH})`;
+  } else if (e.type === 'thread/return') depth[e.tid] = Math.max(0, (depth[e.tid] ?? 0) - 1);
+  return null;
 }

@@ -5,6 +5,7 @@ import { stateHash } from '../state/hash.js';
 import type { MutableSimState } from '../state/types.js';
 import { ModelInvariantError, SimError } from '../errors.js';
 import { ChunkEncoder } from './chunkCodec.js';
+import { eventBoundsOf, eventProblem, foldProblem, type EventBounds } from './eventGuard.js';
 import { currentTypeTable, encoderFor } from './eventTable.js';
 import {
   frameRecord,
@@ -52,6 +53,7 @@ export class LogWriter {
   private readonly chunkEvents: number;
   private readonly checkpointEvery: number;
   private readonly state: MutableSimState;
+  private readonly bounds: EventBounds;
   private offset = 0;
   private first = 0;
   private count = 0;
@@ -85,6 +87,7 @@ export class LogWriter {
     const table = currentTypeTable();
     this.enc = new ChunkEncoder(encoderFor(table), o.compress ?? true);
     this.state = decode(encode(header.initial)) as MutableSimState;
+    this.bounds = eventBoundsOf(header.scenario);
     this.put(MAGIC);
     this.put(
       frameRecord(RECORD_HEADER, {
@@ -100,6 +103,14 @@ export class LogWriter {
   private put(bytes: Uint8Array): void {
     this.sink.write(bytes);
     this.offset += bytes.length;
+  }
+
+  /**
+   * What is wrong with appending `e` (an untrusted event, e.g. from JSON lines) to this log:
+   * a field outside the scenario's ranges, a call too deep, a fill into a full TLB; or null.
+   */
+  problem(e: SimEvent): string | null {
+    return eventProblem(e, this.bounds) ?? foldProblem(e, this.state, this.bounds);
   }
 
   append(e: SimEvent): void {

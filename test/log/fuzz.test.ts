@@ -1,12 +1,16 @@
 // Fuzz: mutated and hostile logs. Every input yields either a correct decode or a typed
 // SimError, never another exception, a hang, prototype pollution or a huge allocation.
-// CI runs a few thousand cases; FUZZ_RUNS=1000000 npx vitest run test/log/fuzz.test.ts runs more.
+// Mutators: bit flips, truncation, splices, CRC-valid hostile records (huge lengths, deep
+// nesting, __proto__ keys, random columns) and CRC-valid chunks of hostile events (out-of-range
+// indices, floods). `npm test` runs a bounded, seeded few hundred cases per property;
+// `npm run fuzz` runs long campaigns (FUZZ_RUNS cases per property).
 import { crc32 } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  EVENT_FIELDS,
   isSimError,
   LogReader,
   memorySource,
@@ -16,8 +20,11 @@ import {
 } from '../../src/index.js';
 import { encode } from '../../src/log/codec.js';
 import { recordBytes } from './helpers.js';
+import { mutateChunk } from './mutate.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 400);
+// Seeded: the bounded run in `npm test` is the same every time; campaigns pick their own seed.
+const SEED = Number(process.env['FUZZ_SEED'] ?? 13);
 
 const base = recordBytes('seed-concurrent-wrprotect', 25, { chunkEvents: 24, checkpointEvery: 48 });
 const v1 = new Uint8Array(
@@ -166,6 +173,38 @@ const hostileMsgpack: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.anything().map((v) => encode(v)),
 );
 
+/** An integer for an event field: small, at the edges of the scenario, or far outside it. */
+const fieldInt = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -2, max: 12 }) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(2 ** 32 - 2, -(2 ** 53) + 1, 2 ** 53 - 1, 2 ** 31, -1, 63, 64),
+  },
+  { weight: 1, arbitrary: fc.maxSafeInteger() },
+);
+
+/** Any event type with any values its field kinds allow (the decoder accepts all of them). */
+const hostileEvent: fc.Arbitrary<SimEvent> = fc
+  .constantFrom(...(Object.keys(EVENT_FIELDS) as (keyof typeof EVENT_FIELDS)[]))
+  .chain((type) =>
+    fc
+      .record(
+        Object.fromEntries(
+          Object.entries(EVENT_FIELDS[type]).map(([name, kind]) => [
+            name,
+            kind === 'int'
+              ? fieldInt
+              : kind === 'str'
+                ? fc.string({ maxLength: 12 })
+                : kind === 'ints'
+                  ? fc.array(fieldInt, { maxLength: 64 })
+                  : fc.constantFrom(...(kind as readonly string[])),
+          ]),
+        ) as Record<string, fc.Arbitrary<unknown>>,
+      )
+      .map((fields) => ({ type, ...fields }) as unknown as SimEvent),
+  );
+
 describe('fuzzing the log reader', () => {
   it('bit flips: a strict read either fails with a SimError or returns exactly the recorded events', () => {
     fc.assert(
@@ -186,7 +225,7 @@ describe('fuzzing the log reader', () => {
           if (got !== null) expect(got).toEqual(want);
         },
       ),
-      { numRuns: RUNS },
+      { numRuns: RUNS, seed: SEED },
     );
   });
 
@@ -216,7 +255,7 @@ describe('fuzzing the log reader', () => {
           }
         },
       ),
-      { numRuns: RUNS },
+      { numRuns: RUNS, seed: SEED },
     );
   });
 
@@ -234,7 +273,28 @@ describe('fuzzing the log reader', () => {
           expect(Object.prototype).not.toHaveProperty('polluted');
         },
       ),
-      { numRuns: RUNS },
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+
+  it('CRC-valid chunks of hostile events (out-of-range indices, floods of calls and fills) read, fold and verify or give SimErrors', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: reader.chunks.length - 1 }),
+        fc.array(fc.tuple(fc.nat(), hostileEvent), { minLength: 1, maxLength: 6 }),
+        fc.option(hostileEvent, { nil: undefined }),
+        fc.nat(),
+        (k, edits, flood, seek) => {
+          const bytes = mutateChunk(base.bytes, k, (evs) => {
+            const out = flood ? evs.map(() => flood) : evs.slice();
+            for (const [j, e] of edits) out[j % out.length] = e;
+            return out;
+          });
+          exercise(bytes, seek);
+          expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+        },
+      ),
+      { numRuns: RUNS, seed: SEED },
     );
   });
 
