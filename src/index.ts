@@ -51,7 +51,15 @@ export {
   type LogWriterOptions,
   type LogIndex,
 } from './log/writer.js';
-export { FileSink, readLogFile, openLogFile, fileSource } from './log/file.js';
+export {
+  checkOutputPath,
+  FileSink,
+  readLogFile,
+  openLogFile,
+  fileSource,
+  prepareOutputDir,
+  writeFileAtomic,
+} from './log/file.js';
 export { recordRun } from './log/record.js';
 export {
   foldEvents,

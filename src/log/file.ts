@@ -3,27 +3,102 @@ import {
   existsSync,
   fstatSync,
   fsyncSync,
+  mkdirSync,
   openSync,
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
+import { dirname } from 'node:path';
 import { SimError } from '../errors.js';
 import { LogReader, type OpenOptions } from './logReader.js';
 import { readAll, type ParsedLog } from './reader.js';
 import type { ByteSource } from './source.js';
 import type { ByteSink } from './writer.js';
 
+const bad = (m: string, where: string): SimError => new SimError('BAD_ARGUMENT', m, where);
+
+/**
+ * Refuse an output path that cannot become a file, before any work is done: empty, a
+ * directory, in a directory that does not exist, or the same file as one of `inputs` (writing
+ * `export x.ptesim -o x.ptesim` would destroy the log it reads).
+ */
+export function checkOutputPath(path: string, inputs: readonly string[] = []): void {
+  if (path === '') throw bad('the output path is empty', '--out');
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st?.isDirectory()) throw bad('the output path is a directory; name a file in it', path);
+  const dir = statSync(dirname(path), { throwIfNoEntry: false });
+  if (!dir?.isDirectory()) throw bad(`no directory ${dirname(path)} to write into`, path);
+  if (!st) return;
+  for (const input of inputs) {
+    const i = statSync(input, { throwIfNoEntry: false });
+    if (i && i.dev === st.dev && i.ino === st.ino)
+      throw bad(`refusing to write onto the input ${input}; choose another output file`, path);
+  }
+}
+
+/** Make the output directory (and its parents); refuse '' and an existing non-directory. */
+export function prepareOutputDir(dir: string): void {
+  if (dir === '') throw bad('the output directory is empty', '--out-dir');
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw bad('the output directory is a file', dir);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new SimError('LOG_IO', `cannot create the directory: ${errnoOf(e)}`, dir);
+  }
+}
+
+const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/** After a rename, make the directory entry durable too (where the platform allows it). */
+function fsyncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some platforms and file systems cannot fsync a directory; the file itself is durable.
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/**
+ * Write a whole output file or nothing: `<path>.partial`, fsync, rename into place, fsync the
+ * directory. Checks the path first (`checkOutputPath`); on failure nothing is left behind.
+ */
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  inputs: readonly string[] = [],
+): void {
+  const sink = new FileSink(path, inputs);
+  try {
+    sink.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+  } catch (e) {
+    sink.abort();
+    throw new SimError('LOG_IO', `cannot write output: ${errnoOf(e)}`, path);
+  }
+  sink.commit();
+}
+
 /**
  * The only file I/O under src/ (STYLE §4). A log is written to `<path>.partial` and renamed
- * into place when complete, so a failed or killed run never leaves a half-written file under
- * the requested name (and the .partial still reads up to its last complete chunk).
+ * into place when complete (after an fsync of the file, then of its directory), so a failed or
+ * killed run never leaves a half-written file under the requested name (and the .partial still
+ * reads up to its last complete chunk). The path is checked first (`checkOutputPath`).
  */
 export class FileSink implements ByteSink {
   private fd: number;
   private readonly tmp: string;
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    inputs: readonly string[] = [],
+  ) {
+    checkOutputPath(path, inputs);
     this.tmp = `${path}.partial`;
     try {
       this.fd = openSync(this.tmp, 'w');
@@ -37,14 +112,22 @@ export class FileSink implements ByteSink {
   }
   /** Make the file durable and move it into place. */
   commit(): void {
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    renameSync(this.tmp, this.path);
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = -1;
+      renameSync(this.tmp, this.path);
+    } catch (e) {
+      this.abort();
+      throw new SimError('LOG_IO', `cannot write output: ${errnoOf(e)}`, this.path);
+    }
+    fsyncDir(dirname(this.path));
   }
   /** Give up: remove the partial file. */
   abort(): void {
     try {
-      closeSync(this.fd);
+      if (this.fd >= 0) closeSync(this.fd);
+      this.fd = -1;
     } finally {
       rmSync(this.tmp, { force: true });
     }

@@ -14,6 +14,7 @@ import {
   type Pick,
   parseSchedule,
 } from '../../src/index.js';
+import { checkOutputPath } from '../../src/index.js';
 import { runJobs } from './explorePool.js';
 import { runThreadedJob, splittable } from '../parallel/job.js';
 import { exploreOnQueue } from '../queue/explore.js';
@@ -175,6 +176,7 @@ export const exploreCommand: CommandModule = {
       .option('--out <file>', 'write the counterexample log here')
       .option('--json', 'machine-readable output')
       .action(async (name: string, o: ExploreOpts) => {
+        if (o.out !== undefined) checkOutputPath(o.out, [name]);
         if (!(STRATEGIES as readonly string[]).includes(o.strategy))
           throw new SimError(
             'BAD_ARGUMENT',

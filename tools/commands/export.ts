@@ -63,7 +63,7 @@ export const exportCommand: CommandModule = {
         }
         if (opts.out === undefined) io.out(text);
         else {
-          writeOutputFile(opts.out, text);
+          writeOutputFile(opts.out, text, [path]);
           io.err(`wrote ${format} to ${opts.out} (${text.length} bytes)`);
         }
       });

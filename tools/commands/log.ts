@@ -223,7 +223,7 @@ export const logCommand: CommandModule = {
         };
         const isLog = startsWithMagic(path);
         let events: number;
-        const sink = opts.out !== undefined ? new FileSink(opts.out) : null;
+        const sink = opts.out !== undefined ? new FileSink(opts.out, [path]) : null;
         try {
           if (isLog) {
             const r = openLogFile(path, { salvage: opts.salvage === true });

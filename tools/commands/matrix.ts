@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { CommandModule } from './types.js';
@@ -15,6 +14,7 @@ import {
   SimError,
   type Scenario,
 } from '../../src/index.js';
+import { prepareOutputDir } from '../../src/index.js';
 import { runJobs } from './explorePool.js';
 import { runOnQueue } from '../queue/queue.js';
 import type { ExploreJob } from './exploreJob.js';
@@ -90,6 +90,8 @@ export const matrixCommand: CommandModule = {
       .option('--json', 'machine-readable output')
       .option('--markdown', 'a Markdown table')
       .action(async (names: string[], o: MatrixOpts) => {
+        // Before any cell runs: a bad --out-dir is bad input, not a lost hour.
+        if (o.outDir !== undefined) prepareOutputDir(o.outDir);
         if (!['dfs', 'bfs', 'random', 'pct'].includes(o.strategy))
           throw new SimError(
             'BAD_ARGUMENT',
@@ -143,7 +145,6 @@ export const matrixCommand: CommandModule = {
           });
         });
         meter.done();
-        if (o.outDir !== undefined) mkdirSync(o.outDir, { recursive: true });
         const cells: MatrixCell[] = results.map((r, i) => {
           const job = jobs[i] as ExploreJob;
           let log: string | null = null;

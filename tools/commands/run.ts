@@ -11,6 +11,7 @@ import {
   runModel,
   type RunResult,
 } from '../../src/index.js';
+import { checkOutputPath } from '../../src/index.js';
 
 interface RunOpts {
   arch?: string;
@@ -51,6 +52,7 @@ export const runCommand: CommandModule = {
       .option('--out <file>', 'write the log here (written whole or not at all)')
       .option('--json', 'machine-readable output')
       .action((name: string, opts: RunOpts) => {
+        if (opts.out !== undefined) checkOutputPath(opts.out, [name]);
         const model = makeModel(loadScenario(name), {
           ...(opts.arch !== undefined && { arch: opts.arch }),
           ...(opts.variant !== undefined && { variant: opts.variant }),
@@ -62,7 +64,7 @@ export const runCommand: CommandModule = {
         };
         let result: RunResult;
         if (opts.out !== undefined) {
-          const sink = new FileSink(opts.out);
+          const sink = new FileSink(opts.out, [name]);
           try {
             result = recordRun(model, runOpts, sink);
           } catch (e) {
