@@ -82,10 +82,47 @@ export function findNamed<T>(
   what: string,
 ): T {
   const found = items.find((x) => nameOf(x) === name);
-  if (found === undefined)
+  if (found === undefined) {
+    const names = items.map(nameOf);
+    const near = didYouMean(name, names);
     throw new SimError(
       code,
-      `unknown ${what} '${name}'; expected one of: ${items.map(nameOf).join(', ')}`,
+      `unknown ${what} '${name}'${near ? ` (did you mean '${near}'?)` : ''}; expected one of: ${names.join(', ')}`,
     );
+  }
   return found;
+}
+
+/**
+ * The known name closest to `name` (case, `_` for `-`, or at most a third of its letters
+ * edited), or null when none is near enough to suggest.
+ */
+export function didYouMean(name: string, names: readonly string[]): string | null {
+  const norm = (x: string): string => x.toLowerCase().replaceAll('_', '-');
+  let best: string | null = null;
+  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
+  for (const n of names) {
+    const d = norm(n) === norm(name) ? 0 : editDistance(norm(name), norm(n));
+    if (d < bestD) {
+      best = n;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 8 || a.length > 64 || b.length > 64) return 99;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    prev = cur;
+  }
+  return prev[b.length] as number;
 }

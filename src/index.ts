@@ -22,7 +22,12 @@ export { Prng } from './sim/prng.js';
 export type * from './check/types.js';
 export { listProperties, getProperty } from './check/registry.js';
 export type * from './scenario/types.js';
-export { parseScenario, parseScenarioText } from './scenario/parse.js';
+export {
+  MAX_SCENARIO_BYTES,
+  MAX_SCENARIO_VALUES,
+  parseScenario,
+  parseScenarioText,
+} from './scenario/parse.js';
 export { scenarioJsonSchema } from './scenario/schema.js';
 export {
   expectedVerdict,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseScenarioText, SimError, type Scenario } from '../src/index.js';
+import { isSimError, makeModel, parseScenarioText, SimError, type Scenario } from '../src/index.js';
 
 /** The package root (holds package.json and scenarios/), from source or from dist/. */
 export function packageRoot(): string {
@@ -41,5 +41,23 @@ export function loadScenario(nameOrPath: string): Scenario {
   } catch (e) {
     throw new SimError('SCENARIO_NOT_FOUND', `cannot read: ${(e as Error).message}`, path);
   }
-  return parseScenarioText(text, path === builtin ? `scenarios/${nameOrPath}.yaml` : nameOrPath);
+  const where = path === builtin ? `scenarios/${nameOrPath}.yaml` : nameOrPath;
+  const scenario = parseScenarioText(text, where);
+  checkNames(scenario, where);
+  return scenario;
+}
+
+/**
+ * The names a scenario file gives (arch, variant, per-arch options) exist: an error names the
+ * file and the field (`my.yaml: arch: unknown architecture 'x86_64'; did you mean 'x86-64'?`).
+ */
+function checkNames(scenario: Scenario, where: string): void {
+  try {
+    makeModel(scenario);
+  } catch (e) {
+    if (!isSimError(e)) throw e;
+    const field =
+      e.code === 'ARCH_UNKNOWN' ? 'arch: ' : e.code === 'VARIANT_UNKNOWN' ? 'variant: ' : '';
+    throw new SimError(e.code, `${field}${e.message}`, where);
+  }
 }

@@ -20,6 +20,18 @@ export function applyTlb(d: Draft<MutableSimState>, e: TlbEvent): void {
       const tlb = d.tlbs[e.cpu];
       if (!tlb) return;
       const i = indexOf(tlb, e.mm, e.vpn);
+      // The same fill again, of the newest entry: nothing changes, so the state object must
+      // stay the same (STYLE §4 no-op identity; the archs law checks every event).
+      const t = tlb[i];
+      if (
+        t !== undefined &&
+        i === tlb.length - 1 &&
+        t.pfn === e.pfn &&
+        t.w === e.w &&
+        t.d === e.d &&
+        t.susp === 0
+      )
+        return;
       if (i >= 0) tlb.splice(i, 1);
       tlb.push({ mm: e.mm, vpn: e.vpn, pfn: e.pfn, w: e.w, d: e.d, susp: 0 });
       return;

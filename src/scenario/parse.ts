@@ -17,12 +17,44 @@ function fail(where: string, path: string, message: string): never {
   throw new SimError('SCENARIO_INVALID', `${path === '' ? '' : `${path}: `}${message}`, where);
 }
 
+/** Largest scenario text accepted (the built-ins are under 4 KiB). */
+export const MAX_SCENARIO_BYTES = 1 << 20;
+/**
+ * Most values (scalars, lists, maps) a scenario document may hold once YAML aliases are
+ * expanded: each alias is a full copy for validation, so a small file could otherwise expand
+ * to gigabytes (a 4 MB file reached 1.2 GB and 13 s).
+ */
+export const MAX_SCENARIO_VALUES = 100_000;
+
+/** Count the values of a parsed document with aliases expanded, stopping past the bound. */
+function checkExpandedSize(raw: unknown, where: string): void {
+  let n = 0;
+  const stack: unknown[] = [raw];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (++n > MAX_SCENARIO_VALUES)
+      fail(
+        where,
+        '',
+        `the document expands to more than ${MAX_SCENARIO_VALUES} values (YAML aliases?); scenarios are small`,
+      );
+    if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else if (typeof v === 'object' && v !== null) for (const x of Object.values(v)) stack.push(x);
+  }
+}
+
 /**
  * Parse scenario text (YAML; JSON is YAML) into a resolved Scenario. Errors name the source,
  * the dotted field path and what was expected, e.g.
  * `my.yaml: threads[2].cpu: cpu 3 does not exist (cpus: 2)`.
  */
 export function parseScenarioText(text: string, where = 'scenario'): Scenario {
+  if (text.length > MAX_SCENARIO_BYTES)
+    fail(
+      where,
+      '',
+      `the file has ${text.length} characters; scenarios are limited to ${MAX_SCENARIO_BYTES}`,
+    );
   let raw: unknown;
   try {
     raw = parseYaml(text, { maxAliasCount: 100 });
@@ -33,6 +65,7 @@ export function parseScenarioText(text: string, where = 'scenario'): Scenario {
 }
 
 export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
+  checkExpandedSize(raw, where);
   const r = scenarioSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0] as z.core.$ZodIssue;

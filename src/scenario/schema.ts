@@ -23,7 +23,10 @@ export const vmaSchema = z
     start: int().describe('first virtual page number'),
     pgoff: int().describe('page offset into the address_space'),
     npages: int(1),
-    flags: z.array(vmFlagSchema).describe('vm_flags: VM_SHARED, VM_WRITE, VM_MAYWRITE, VM_IO, ...'),
+    flags: z
+      .array(vmFlagSchema)
+      .max(8)
+      .describe('vm_flags: VM_SHARED, VM_WRITE, VM_MAYWRITE, VM_IO, ...'),
   })
   .strict();
 
@@ -47,25 +50,27 @@ const userOpSchema = z.union([accessOpSchema, vmaOpSchema, mprotectOpSchema]);
 export const userThreadSchema = z
   .object({
     kind: z.literal('user'),
-    name: z.string().min(1).optional(),
+    name: z.string().min(1).max(200).optional(),
     cpu: int(),
     mm: int().default(0),
     ops: z
       .array(userOpSchema)
+      .max(1000)
       .default([])
       .describe(
-        'scripted accesses and address-space calls (msync, mprotect, madvise, munmap, mmap), in order',
+        'scripted accesses and address-space calls (msync, mprotect, madvise, munmap, mmap), in order (at most 1000)',
       ),
     writes: int()
+      .max(1000)
       .default(0)
-      .describe('then this many writes to a page chosen non-deterministically'),
+      .describe('then this many writes to a page chosen non-deterministically (at most 1000)'),
   })
   .strict();
 
 export const callerThreadSchema = z
   .object({
     kind: z.enum(['caller', 'drain']),
-    name: z.string().min(1).optional(),
+    name: z.string().min(1).max(200).optional(),
     cpu: int().default(0),
     protocol: z.enum(['snap', 'lit', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable']),
     first: int().default(0),
@@ -82,7 +87,7 @@ export const callerThreadSchema = z
 export const mprotectThreadSchema = z
   .object({
     kind: z.literal('mprotect'),
-    name: z.string().min(1).optional(),
+    name: z.string().min(1).max(200).optional(),
     cpu: int().default(0),
     mm: int().default(0),
     vma: int().default(0).describe('index of the VMA (in its mm) that mprotect(PROT_READ) covers'),
@@ -98,7 +103,7 @@ export const mprotectThreadSchema = z
 export const clearRefsThreadSchema = z
   .object({
     kind: z.literal('clear-refs'),
-    name: z.string().min(1).optional(),
+    name: z.string().min(1).max(200).optional(),
     cpu: int().default(0),
     mm: int().default(0),
     type: z
@@ -117,7 +122,7 @@ export const clearRefsThreadSchema = z
 export const writebackThreadSchema = z
   .object({
     kind: z.literal('writeback'),
-    name: z.string().min(1).optional(),
+    name: z.string().min(1).max(200).optional(),
     cpu: int().default(0),
     first: int().default(0),
     nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
@@ -137,7 +142,7 @@ export const writebackThreadSchema = z
 export const reclaimThreadSchema = z
   .object({
     kind: z.literal('reclaim'),
-    name: z.string().min(1).optional(),
+    name: z.string().min(1).max(200).optional(),
     cpu: int().default(0),
     page: int().describe('the page try_to_unmap() unmaps with a batched (deferred) TLB flush'),
   })
@@ -146,29 +151,32 @@ export const reclaimThreadSchema = z
 export const deviceThreadSchema = z
   .object({
     kind: z.literal('device'),
-    name: z.string().min(1).optional(),
+    name: z.string().min(1).max(200).optional(),
     cpu: z
       .literal(-1)
       .optional()
       .describe('always -1 (a device is no CPU); written in resolved scenarios'),
     sub: int().default(0).describe('index into secondaryMmus'),
-    writes: int().default(1).describe('device stores, each to a page chosen non-deterministically'),
+    writes: int()
+      .max(1000)
+      .default(1)
+      .describe('device stores, each to a page chosen non-deterministically'),
   })
   .strict();
 
 export const scenarioSchema = z
   .object({
-    name: z.string().min(1),
-    description: z.string().default(''),
+    name: z.string().min(1).max(200),
+    description: z.string().max(4000).default(''),
     arch: z.string().default('x86-64'),
     variant: z.string().default('seed-v4'),
     options: z
       .object({
         faultPath: z.enum(['faithful', 'atomic']).default('faithful'),
         flush: z.enum(['per-cpu', 'atomic']).default('per-cpu'),
-        tlbCapacity: int(1).default(64),
-        ptesPerTable: int(1).default(512),
-        arch: z.record(z.string(), z.union([z.string(), z.boolean()])).default({}),
+        tlbCapacity: int(1).max(4096).default(64),
+        ptesPerTable: int(1).max(4096).default(512),
+        arch: z.record(z.string().max(64), z.union([z.string().max(200), z.boolean()])).default({}),
       })
       .strict()
       .default({
@@ -180,7 +188,10 @@ export const scenarioSchema = z
       }),
     pages: int(1).max(30),
     cpus: int(1).max(16),
-    mms: z.array(z.object({ vmas: z.array(vmaSchema).min(1) }).strict()).min(1),
+    mms: z
+      .array(z.object({ vmas: z.array(vmaSchema).min(1).max(16) }).strict())
+      .min(1)
+      .max(8),
     initialPte: z
       .enum(['writable-clean', 'writable-dirty', 'readonly', 'none'])
       .default('writable-clean'),

@@ -1,5 +1,6 @@
 import type { ArchModel } from '../arch/types.js';
 import { getArch } from '../arch/registry.js';
+import { checkArchOptions } from '../arch/options.js';
 import type { Scenario } from '../scenario/types.js';
 import { layoutOf, type Layout } from '../state/layout.js';
 import type { HelperVariant } from '../kernel/variants/types.js';
@@ -13,7 +14,10 @@ export interface Model {
   readonly variant: HelperVariant;
 }
 
-/** Bind a scenario; `arch`/`variant` override the scenario's own. Unknown names throw. */
+/**
+ * Bind a scenario; `arch`/`variant` override the scenario's own. Unknown names and per-arch
+ * options that no architecture declares (or with a value it does not take) throw.
+ */
 export function makeModel(
   scenario: Scenario,
   over: { arch?: string; variant?: string } = {},
@@ -27,6 +31,7 @@ export function makeModel(
           arch: over.arch ?? scenario.arch,
           variant: over.variant ?? scenario.variant,
         };
+  checkArchOptions(s);
   return {
     scenario: s,
     layout: layoutOf(s),

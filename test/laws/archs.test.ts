@@ -82,7 +82,17 @@ for (const arch of listArchs())
             const snapshot = i % step === 0 ? JSON.stringify(before) : null;
             state = evolve(before, e);
             if (snapshot !== null) expect(JSON.stringify(before)).toBe(snapshot);
+            // STYLE §4: an event that changes nothing returns the very same object, for every
+            // event (not only those whose recipe returns early): same hash => same object.
             if (e.type === '@sim/sched' || e.type === '@sim/choice') expect(state).toBe(before);
+            else if (stateHash(state) === stateHash(before))
+              expect(state, `event ${i} (${e.type}) changed nothing but copied`).toBe(before);
+            // Applied again where it changes nothing more (a repeated write, fill, set), the
+            // same event must leave the object alone.
+            if (e.type !== 'thread/call' && e.type !== 'thread/return') {
+              const again = evolve(state, e);
+              if (stateHash(again) === stateHash(state)) expect(again).toBe(state);
+            }
             if (i % step === 0)
               expect(stateHash(state)).toBe(stateHash(foldEvents(model.scenario, events, i)));
           }

@@ -1,4 +1,4 @@
-import { SimError } from '../../errors.js';
+import { didYouMean, SimError } from '../../errors.js';
 import type { HelperVariant } from './types.js';
 import { seedV4 } from './seedV4.js';
 import { upstream } from './upstream.js';
@@ -24,10 +24,13 @@ export function listVariants(): readonly HelperVariant[] {
 
 export function getVariant(name: string): HelperVariant {
   const v = VARIANTS.find((x) => x.name === name) ?? HIDDEN.find((x) => x.name === name);
-  if (!v)
+  if (!v) {
+    const names = VARIANTS.map((x) => x.name);
+    const near = didYouMean(name, names);
     throw new SimError(
       'VARIANT_UNKNOWN',
-      `unknown variant '${name}'; expected one of: ${VARIANTS.map((x) => x.name).join(', ')}`,
+      `unknown variant '${name}'${near ? ` (did you mean '${near}'?)` : ''}; expected one of: ${names.join(', ')}`,
     );
+  }
   return v;
 }
