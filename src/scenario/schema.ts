@@ -61,9 +61,8 @@ export const userThreadSchema = z
         'scripted accesses and address-space calls (msync, mprotect, madvise, munmap, mmap), in order (at most 1000)',
       ),
     writes: int()
-      .max(1000)
       .default(0)
-      .describe('then this many writes to a page chosen non-deterministically (at most 1000)'),
+      .describe('then this many writes to a page chosen non-deterministically'),
   })
   .strict();
 
