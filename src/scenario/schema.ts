@@ -156,10 +156,7 @@ export const deviceThreadSchema = z
       .optional()
       .describe('always -1 (a device is no CPU); written in resolved scenarios'),
     sub: int().default(0).describe('index into secondaryMmus'),
-    writes: int()
-      .max(1000)
-      .default(1)
-      .describe('device stores, each to a page chosen non-deterministically'),
+    writes: int().default(1).describe('device stores, each to a page chosen non-deterministically'),
   })
   .strict();
 
