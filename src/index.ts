@@ -162,3 +162,10 @@ export {
 export { kernelSide, type KernelSide, type OpSide, type ObservedFault } from './conform/observe.js';
 export { modelSide, type ModelSide } from './conform/model.js';
 export { compareSides, agreeOp, sideText, type ConformRow } from './conform/compare.js';
+export {
+  observedEvents,
+  observedScenarioText,
+  recordObserved,
+  NOT_APPLICABLE,
+  MAX_LINE,
+} from './conform/import.js';

@@ -1,4 +1,4 @@
-import type { SimEvent } from '../events/index.js';
+import { isObservedEvent, type SimEvent } from '../events/index.js';
 import { applyEvent } from '../evolve/index.js';
 import { initialMutableState } from '../sim/init.js';
 import type { SimState } from '../state/types.js';
@@ -47,6 +47,11 @@ export interface AuditReport {
   readonly findings: readonly AuditFinding[];
   readonly failures: number;
   readonly warnings: number;
+  /**
+   * Rules that could not judge this log: a log of observed events only (`ptesim import`) holds
+   * none of the facts the rules read, so every rule is not applicable there — never "holds".
+   */
+  readonly notApplicable: readonly string[];
 }
 
 /** Resolve `--rules` entries (ids or `prefix-*`) against the registry; unknown ones are an error. */
@@ -114,7 +119,11 @@ export function auditEvents(
   const threads = model.scenario.threads;
   let sched: number | null = null;
   let index = 0;
+  let observed = 0;
+  let modelled = 0;
   for (const e of events) {
+    if (isObservedEvent(e)) observed++;
+    else if (!e.type.startsWith('@sim/')) modelled++;
     applyEvent(state, e);
     if (e.type === '@sim/sched') sched = e.tid;
     brackets.apply(e);
@@ -153,6 +162,7 @@ export function auditEvents(
     findings,
     failures,
     warnings: findings.length - failures,
+    notApplicable: observed > 0 && modelled === 0 ? props.map((p) => p.id) : [],
   };
 }
 
@@ -215,5 +225,9 @@ export function formatAudit(report: AuditReport, model?: Model): string {
     `${report.events} events, ${report.rules.length} rules: ${report.failures} violation${report.failures === 1 ? '' : 's'}, ` +
       `${report.warnings} warning${report.warnings === 1 ? '' : 's'}${list ? ` (${list})` : ''}`,
   );
+  if (report.notApplicable.length > 0)
+    lines.push(
+      `not applicable (${report.notApplicable.length} rules): a log of observed kernel events carries none of the facts the rules judge (PTEs, TLB fills, locks, notifier brackets)`,
+    );
   return lines.join('\n');
 }

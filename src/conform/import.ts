@@ -1,6 +1,12 @@
 import { SimError } from '../errors.js';
 import type { ObservedEvent } from '../events/observed.js';
 import { faultOf, flushOf, type TraceRecord } from './trace.js';
+import type { Scenario } from '../scenario/types.js';
+import { makeModel } from '../sim/model.js';
+import { listProperties } from '../check/registry.js';
+import { makeHeader } from '../log/format.js';
+import { LogWriter, type ByteSink } from '../log/writer.js';
+import { TOOL_VERSION } from '../version.js';
 
 /** The longest trace line an observed event keeps (the log's string fields are short). */
 export const MAX_LINE = 200;
@@ -33,7 +39,7 @@ export function observedEvents(
       const f = flushOf(r, where);
       events.push({ type: 'obs/flush', ...base, pages: f.pages, reason: f.reason });
     } else if (r.event === 'tracing_mark_write') {
-      events.push({ type: 'obs/mark', ...base, text: r.body.slice(0, MAX_LINE) });
+      events.push({ type: 'obs/mark', ...base });
     } else skipped++;
   }
   return { events, skipped };
@@ -65,3 +71,51 @@ export function observedScenarioText(cpus: number): string {
     '',
   ].join('\n');
 }
+
+/**
+ * Write observed events as a log into `sink`: the header names `scenario` (the conformance
+ * case the trace came from, or observedScenarioText's), `arch` and the `upstream` variant; the
+ * footer's verdicts are all undecided (ok: null), each saying why — no model rule applies to
+ * observed events (docs/rules/conformance.md).
+ */
+export function recordObserved(
+  scenario: Scenario,
+  arch: string,
+  events: readonly ObservedEvent[],
+  sink: ByteSink,
+): { events: number } {
+  const model = makeModel(scenario, { arch, variant: 'upstream' });
+  const writer = new LogWriter(
+    sink,
+    makeHeader(
+      {
+        scenario: model.scenario,
+        arch: model.arch.name,
+        variant: 'upstream',
+        seed: 0,
+        schedule: '',
+      },
+      TOOL_VERSION,
+    ),
+  );
+  for (const e of events) writer.append(e);
+  writer.append({ type: '@sim/end', reason: 'done' });
+  writer.finish({
+    events: events.length + 1,
+    steps: 0,
+    end: 'done',
+    finalStateHash: writer.currentHash(),
+    verdicts: listProperties().map((p) => ({
+      id: p.id,
+      severity: p.severity,
+      ok: null,
+      firstViolationEvent: null,
+      message: NOT_APPLICABLE,
+    })),
+  });
+  return { events: events.length + 1 };
+}
+
+/** Why a model rule has no verdict on observed events. */
+export const NOT_APPLICABLE =
+  'not applicable: observed events (a kernel trace) carry no PTE, TLB, lock or notifier facts';

@@ -9,6 +9,7 @@ import type { SmmuEvent } from './secondary.js';
 import type { PageCacheEvent } from './pagecache.js';
 import type { ActorEvent } from './actor.js';
 import type { CpuEvent } from './cpu.js';
+import type { ObservedEvent } from './observed.js';
 
 export * from './sim.js';
 export * from './thread.js';
@@ -21,6 +22,7 @@ export * from './secondary.js';
 export * from './pagecache.js';
 export * from './actor.js';
 export * from './cpu.js';
+export * from './observed.js';
 export { EVENT_SCHEMA_VERSION } from './version.js';
 
 /** Every fact the simulator records. Discriminated on `type` ('family/verb'). */
@@ -35,6 +37,7 @@ export type SimEvent =
   | SmmuEvent
   | PageCacheEvent
   | ActorEvent
-  | CpuEvent;
+  | CpuEvent
+  | ObservedEvent;
 
 export type SimEventType = SimEvent['type'];

@@ -31,8 +31,7 @@ export interface ObsMarkEvent {
   readonly pid: number;
   readonly cpu: number;
   readonly us: number;
-  /** The trace_marker text. */
-  readonly text: string;
+  /** The trace line (`tracing_mark_write: <text>`): one string per event, as chunks store them. */
   readonly line: string;
 }
 export type ObservedEvent = ObsFaultEvent | ObsFlushEvent | ObsMarkEvent;

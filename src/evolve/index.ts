@@ -74,6 +74,10 @@ export function applyEvent(d: Draft<MutableSimState> | MutableSimState, e: SimEv
     case 'tlb/defer':
     case 'tlb/catchup':
       return applyCpu(draft, e);
+    case 'obs/fault':
+    case 'obs/flush':
+    case 'obs/mark':
+      return; // observed in a kernel trace: the model's state does not hold them (ptesim import)
     default:
       return assertNever(e);
   }

@@ -1,6 +1,7 @@
 import type { CommandModule } from './types.js';
 import { ruleFooter } from '../ruleRef.js';
 import { json } from '../io.js';
+import { EXIT } from '../exit.js';
 import { collect, intArg } from '../args.js';
 import { auditLog, formatAudit, getProperty, makeModel, openLogFile } from '../../src/index.js';
 
@@ -44,7 +45,10 @@ export const auditCommand: CommandModule = {
           } finally {
             log.close();
           }
-          exit.code = report.failures > 0 ? 1 : 0;
+          // Every selected rule not applicable (a log of observed events): nothing was decided.
+          const undecided =
+            report.rules.length > 0 && report.notApplicable.length === report.rules.length;
+          exit.code = report.failures > 0 ? EXIT.violated : undecided ? EXIT.inconclusive : EXIT.ok;
           if (opts.json)
             return json(io, {
               log: path,

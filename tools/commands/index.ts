@@ -13,6 +13,7 @@ import { auditCommand } from './audit.js';
 import { bisectCommand } from './bisect.js';
 import { workerCommand } from './worker.js';
 import { conformCommand } from './conform.js';
+import { importCommand } from './import.js';
 
 /** Every CLI command; one line each. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -30,4 +31,5 @@ export const COMMANDS: readonly CommandModule[] = [
   bisectCommand,
   workerCommand,
   conformCommand,
+  importCommand,
 ];
