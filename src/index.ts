@@ -12,7 +12,12 @@ export type { ArchModel } from './arch/types.js';
 export { getArch, listArchs } from './arch/registry.js';
 export type { HelperVariant } from './kernel/variants/types.js';
 export { getVariant, listVariants } from './kernel/variants/registry.js';
-export { MODEL_LAYOUT_VERSION, modelLayoutSignature, layoutBreaks } from './kernel/modelLayout.js';
+export {
+  LAYOUT_HISTORY,
+  MODEL_LAYOUT_VERSION,
+  modelLayoutSignature,
+  layoutBreaks,
+} from './kernel/modelLayout.js';
 export { defineMachine, type MachineLayout } from './kernel/machine.js';
 export { makeModel, type Model } from './sim/model.js';
 export { decide, stepOptions, enabledThreads, allDone } from './sim/decide.js';
@@ -29,6 +34,8 @@ export {
   parseScenarioText,
 } from './scenario/parse.js';
 export { scenarioJsonSchema } from './scenario/schema.js';
+export { PROTOCOLS, getProtocol, type Protocol } from './scenario/protocols.js';
+export type { CallerOp } from './scenario/program.js';
 export {
   expectedVerdict,
   parseVerdict,

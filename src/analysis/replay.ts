@@ -8,6 +8,8 @@ import { makeModel } from '../sim/model.js';
 import { runModel } from '../sim/run.js';
 import type { Pick } from '../sim/schedule.js';
 import type { ParsedLog } from '../log/reader.js';
+import { requireModelLayout } from '../log/headerCheck.js';
+import { firstFrame } from '../kernel/programs.js';
 import type { LogReader } from '../log/logReader.js';
 import type { MutableSimState } from '../state/types.js';
 
@@ -177,7 +179,12 @@ const same = (a: SimEvent | undefined, b: SimEvent | undefined): boolean =>
  * Re-derive the initial state and the events from the header's scenario and the recorded picks
  * with today's model and report the first difference (DESIGN §1: re-simulation).
  */
-export function resimulate(log: ParsedLog): ResimulateResult {
+export function resimulate(log: ParsedLog, where = 'log'): ResimulateResult {
+  const machines = new Set(
+    log.header.scenario.threads.map((_, t) => firstFrame(log.header.scenario, t).fn),
+  );
+  for (const e of log.events) if (e.type === 'thread/call') machines.add(e.fn);
+  requireModelLayout(log.header, machines, where);
   const model = makeModel(log.header.scenario, {
     arch: log.header.arch,
     variant: log.header.variant,

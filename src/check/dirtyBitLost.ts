@@ -1,11 +1,12 @@
 import { isAccessOp, type Scenario } from '../scenario/types.js';
+import { cleansPtes } from '../scenario/program.js';
 import { initialMutableState } from '../sim/init.js';
 import { pteIsPresent, ptePfn } from '../state/pte.js';
 import type { Property } from './types.js';
 
 /**
  * Runs this property judges: "wrprotect mode" (SPIN anchor MODE 0). No thread may clean PTEs
- * legitimately: no clean_record caller (protocols `clean`, `vmwgfx-pagetable`), no writeback
+ * legitimately: no caller program with a `clean` (protocols `clean`, `vmwgfx-pagetable`), no writeback
  * (page_mkclean_one moves D into the page's dirty flag) and no reclaim (unmapping moves it
  * too). In every other run a clean PTE of a written page can be correct, so it holds vacuously.
  */
@@ -13,9 +14,13 @@ export function judgesDirtyBits(scenario: Scenario): boolean {
   return scenario.threads.every((t) => {
     // A user thread's msync (writeback) and zap (munmap, MADV_DONTNEED) clean PTEs (U1, U3).
     if (t.kind === 'user') return t.ops.every((op) => isAccessOp(op) || op.op === 'mprotect');
-    if (t.kind === 'caller' || t.kind === 'drain')
-      return t.protocol === 'snap' || t.protocol === 'lit' || t.protocol === 'vmwgfx-mkwrite';
-    return t.kind === 'mprotect' || t.kind === 'clear-refs' || t.kind === 'device';
+    if (t.kind === 'caller' || t.kind === 'drain') return !cleansPtes(t.program);
+    return (
+      t.kind === 'consumer' ||
+      t.kind === 'mprotect' ||
+      t.kind === 'clear-refs' ||
+      t.kind === 'device'
+    );
   });
 }
 

@@ -1,38 +1,50 @@
 import { at } from '../errors.js';
-import type { CallerThreadSpec, ThreadSpec } from '../scenario/types.js';
+import type { CallerThreadSpec, ConsumerThreadSpec, ThreadSpec } from '../scenario/types.js';
+import {
+  flattenProgram,
+  type CallerBitmap,
+  type CallerLock,
+  type CallerRange,
+  type FlatOp,
+} from '../scenario/program.js';
+import { consumerProgram } from '../scenario/protocols.js';
 import type { SimState } from '../state/types.js';
 import { HELPER, helperArgs } from './helper.js';
 import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine, type EmitOf } from './machine.js';
 
 /**
- * Kernel-side users of the helpers (SEMANTICS §7 and the SPIN anchor's protocols).
- * Locals and labels: {@link CALLER}.
- *
- * snap (wrprotect):   pc0 [driver lock] snapshot+clear bitmap bits → call wrprotect
- *                     pc1 [driver lock] copy the snapshot's pages to the device
- * lit (wrprotect):    pc0 call wrprotect   pc1 [driver lock] copy pages whose bit is set,
- *                     clear them (the SPIN anchor's literal brief, PROTO=1)
- * clean:              pc0 call clean_record into a private bitmap
- *                     pc1 [driver lock] copy recorded pages, clear their bits
- * vmwgfx-mkwrite:     pc0 take the driver lock (BO resv); no bits → unlock, done (V2)
- *                     pc1 call wrprotect([start, end))   pc2 transfer: copy+clear, unlock
- * vmwgfx-pagetable:   pc0 take the driver lock   pc1 call clean_record(all) into the
- *                     driver's bitmap   pc2 transfer: copy+clear, unlock
- * A `drain` runs the same code once every user thread and caller has finished.
+ * Kernel-side users of the helpers (SEMANTICS §7): a caller program (src/scenario/program.ts)
+ * run as a step machine whose pc is the index of the next operation of the unrolled program.
+ * One step runs operations until it has called a helper, reaches a `lock` that is not its
+ * first operation (a lock may block), a `yield`, or the end (return). The library protocols
+ * (src/scenario/protocols.ts) are programs of this form; a `drain` runs its program once every
+ * other thread has finished; a `consumer` runs the copy program of src/scenario/protocols.ts.
  */
-export function callerSpec(ctx: StepCtx): CallerThreadSpec {
+export function callerSpec(ctx: StepCtx): CallerThreadSpec | ConsumerThreadSpec {
+  const spec = at(ctx.layout.scenario.threads, ctx.tid);
+  if (spec.kind === 'consumer') return spec;
   return threadSpec(ctx, 'caller', 'drain');
 }
 
+const consumerCache = new WeakMap<ConsumerThreadSpec, readonly FlatOp[]>();
+
+/** The unrolled program thread `spec` runs. */
+export function programOfThread(spec: CallerThreadSpec | ConsumerThreadSpec): readonly FlatOp[] {
+  if (spec.kind !== 'consumer') return flattenProgram(spec.program);
+  let p = consumerCache.get(spec);
+  if (!p) consumerCache.set(spec, (p = flattenProgram(consumerProgram(spec.passes, spec.from))));
+  return p;
+}
+
+/** Its locals; the pc is the index of the next operation (no labels). */
 export const CALLER = defineMachine('caller', {
   locals: [
-    /** snap: the snapshot's bitmask of pages. */
+    /** The last snapshot: a bitmask of pages (`snapshot`, `copy pages: snapshot`). */
     'snapshot',
   ],
-  labels: ['start', 'second', 'third'],
+  labels: [],
 });
-const P = CALLER.pc;
 
 /** Threads that run last: drains and final writeback passes. */
 export function isFinalThread(spec: ThreadSpec): boolean {
@@ -47,106 +59,171 @@ export function drainReady(state: SimState, ctx: StepCtx): boolean {
   return true;
 }
 
-/** Copy every page whose bit is set in bitmap `bm` within the spec's range, clearing it. */
-function transfer(
-  ctx: StepCtx,
-  spec: CallerThreadSpec,
-  e: EmitOf<typeof CALLER>,
-  bm: number,
-): void {
-  const bits = ctx.state.bitmaps[bm] ?? [];
-  for (let p = spec.first; p < spec.first + spec.nr; p++) {
-    if (bits[p] !== 1) continue;
-    if (spec.copy !== false) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
-    e.push({ type: 'bitmap/clear', tid: ctx.tid, bm, bit: p });
+type CallerEmit = EmitOf<typeof CALLER>;
+
+function lockIndex(ctx: StepCtx, lock: CallerLock): number {
+  return lock === 'driver' ? ctx.layout.driverLock : ctx.layout.immapLock;
+}
+
+const modeOf = (m: 'read' | 'write'): 'r' | 'w' => (m === 'read' ? 'r' : 'w');
+
+/** The locks held before operation `pc` (programs are straight-line, so this is static). */
+function heldBefore(ops: readonly FlatOp[], pc: number): FlatOp[] {
+  const held: FlatOp[] = [];
+  for (let i = 0; i < pc; i++) {
+    const op = ops[i] as FlatOp;
+    if (op.op === 'lock') held.push(op);
+    else if (op.op === 'unlock') {
+      const k = held.findIndex((h) => h.op === 'lock' && h.lock === op.lock);
+      if (k >= 0) held.splice(k, 1);
+    }
   }
+  return held;
+}
+
+/** One step's view of the bitmaps: the state's, with this step's own changes on top. */
+class Bits {
+  private readonly changed = new Map<number, number>();
+  constructor(
+    private readonly ctx: StepCtx,
+    private readonly e: CallerEmit,
+  ) {}
+  get(bm: number, page: number): number {
+    return this.changed.get(bm * 64 + page) ?? this.ctx.state.bitmaps[bm]?.[page] ?? 0;
+  }
+  put(bm: number, page: number, value: 0 | 1): void {
+    if (this.get(bm, page) === value) return;
+    this.changed.set(bm * 64 + page, value);
+    this.e.push({
+      type: value === 1 ? 'bitmap/set' : 'bitmap/clear',
+      tid: this.ctx.tid,
+      bm,
+      bit: page,
+    });
+  }
+}
+
+function bitmapId(ctx: StepCtx, b: CallerBitmap): number {
+  return b === 'driver' ? 0 : (ctx.layout.bitmapOf[ctx.tid] ?? 0);
+}
+
+/** The helper's [first, nr) for an operation's range. */
+function helperRange(ctx: StepCtx, spec: Range, r: CallerRange): [number, number] {
+  if (r === 'thread') return [spec.first, spec.nr];
+  if (r === 'dirty-bounds') {
+    // Re-arm the pages that faulted: wp([start, end)) of the dirty bounds (V2).
+    const b = ctx.state.bounds;
+    const first = Math.max(spec.first, b.start);
+    return [first, Math.max(0, Math.min(spec.first + spec.nr, b.end) - first)];
+  }
+  return [r.first, r.nr];
+}
+
+interface Range {
+  readonly first: number;
+  readonly nr: number;
 }
 
 export const callerProgram: StepMachine = {
   layout: CALLER,
   options(ctx, frame) {
     const spec = callerSpec(ctx);
-    if (spec.kind === 'drain' && frame.pc === P.start && !drainReady(ctx.state, ctx)) return 0;
-    const needsLock =
-      (spec.protocol === 'snap' && (frame.pc === P.start || frame.pc === P.second)) ||
-      ((spec.protocol === 'clean' || spec.protocol === 'lit') && frame.pc === P.second) ||
-      (spec.protocol.startsWith('vmwgfx') && frame.pc === P.start);
-    return needsLock && !canAcquire(ctx.state, ctx.layout.driverLock, 'w') ? 0 : 1;
+    if (spec.kind === 'drain' && frame.pc === 0 && !drainReady(ctx.state, ctx)) return 0;
+    const op = programOfThread(spec)[frame.pc];
+    if (op?.op !== 'lock') return 1;
+    return canAcquire(ctx.state, lockIndex(ctx, op.lock), modeOf(op.mode)) ? 1 : 0;
   },
   step(ctx, frame) {
     const spec = callerSpec(ctx);
+    const ops = programOfThread(spec);
     const e = CALLER.emit(ctx.tid);
-    const lock = ctx.layout.driverLock;
-    const bits = ctx.state.bitmaps[0] ?? [];
-    switch (spec.protocol) {
-      case 'snap':
-        if (frame.pc === P.start) {
-          let mask = 0;
-          e.acquire(lock);
-          for (let p = spec.first; p < spec.first + spec.nr; p++) {
-            if (bits[p] !== 1) continue;
-            mask |= 1 << p;
-            e.push({ type: 'bitmap/clear', tid: ctx.tid, bm: 0, bit: p });
+    const bits = new Bits(ctx, e);
+    const copyToDevice = spec.kind === 'consumer' || spec.copy !== false;
+    const end = spec.first + spec.nr;
+    let snapshot = CALLER.get(frame, 'snapshot');
+    let snapshotTaken = false;
+    const saveLocals = (): void => {
+      if (snapshotTaken) e.set('snapshot', snapshot);
+    };
+    for (let pc = frame.pc; pc < ops.length; pc++) {
+      const op = ops[pc] as FlatOp;
+      switch (op.op) {
+        case 'lock':
+          if (pc !== frame.pc) {
+            saveLocals();
+            return e.gotoOp(pc).ev;
           }
-          e.release(lock);
-          return e
-            .set('snapshot', mask)
-            .goto('second')
-            .call(HELPER, helperArgs('wrprotect', spec.first, spec.nr, 0)).ev;
+          e.acquire(lockIndex(ctx, op.lock), modeOf(op.mode));
+          break;
+        case 'unlock':
+          e.release(lockIndex(ctx, op.lock), modeOf(op.mode));
+          break;
+        case 'yield':
+          saveLocals();
+          return e.gotoOp(pc + 1).ev;
+        case 'wrprotect':
+        case 'clean': {
+          const [first, nr] = helperRange(ctx, spec, op.range);
+          const bm = op.op === 'clean' ? bitmapId(ctx, op.into) : 0;
+          saveLocals();
+          return e.gotoOp(pc + 1).call(HELPER, helperArgs(op.op, first, nr, bm)).ev;
         }
-        {
-          const mask = CALLER.get(frame, 'snapshot');
-          e.acquire(lock);
-          for (let p = spec.first; p < spec.first + spec.nr; p++)
-            if (mask & (1 << p)) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
-          e.release(lock);
+        case 'snapshot': {
+          const bm = bitmapId(ctx, op.from);
+          snapshot = 0;
+          snapshotTaken = true;
+          for (let p = spec.first; p < end; p++)
+            if (bits.get(bm, p) === 1) {
+              snapshot |= 1 << p;
+              bits.put(bm, p, 0);
+            }
+          break;
+        }
+        case 'clear':
+        case 'set': {
+          const bm = bitmapId(ctx, op.bitmap);
+          for (let p = spec.first; p < end; p++) bits.put(bm, p, op.op === 'set' ? 1 : 0);
+          break;
+        }
+        case 'copy': {
+          const bm = bitmapId(ctx, op.from);
+          for (let p = spec.first; p < end; p++) {
+            const take =
+              op.pages === 'all' ||
+              (op.pages === 'snapshot' ? (snapshot & (1 << p)) !== 0 : bits.get(bm, p) === 1);
+            if (!take) continue;
+            if (copyToDevice) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
+            if (op.pages === 'recorded' && op.clear) bits.put(bm, p, 0);
+          }
+          break;
+        }
+        case 'transfer': {
+          // vmw_bo_dirty_transfer_to_res: copy+clear the recorded pages, reset the bounds.
+          for (let p = spec.first; p < end; p++) {
+            if (bits.get(0, p) !== 1) continue;
+            if (copyToDevice) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
+            bits.put(0, p, 0);
+          }
+          const pages = ctx.layout.scenario.pages;
+          const b = ctx.state.bounds;
+          if (b.start !== pages || b.end !== 0)
+            e.push({ type: 'bounds/set', tid: ctx.tid, start: pages, end: 0 });
+          break;
+        }
+        case 'done-if-clean': {
+          // vmw_bo_dirty_scan_mkwrite: nothing recorded → nothing to do.
+          const bm = bitmapId(ctx, op.bitmap);
+          let any = false;
+          for (let p = spec.first; p < end; p++) if (bits.get(bm, p) === 1) any = true;
+          if (any) break;
+          for (const h of heldBefore(ops, pc).reverse())
+            if (h.op === 'lock') e.release(lockIndex(ctx, h.lock), modeOf(h.mode));
+          saveLocals();
           return e.ret().ev;
         }
-      case 'lit':
-        if (frame.pc === P.start)
-          return e.goto('second').call(HELPER, helperArgs('wrprotect', spec.first, spec.nr, 0)).ev;
-        e.acquire(lock);
-        transfer(ctx, spec, e, 0);
-        e.release(lock);
-        return e.ret().ev;
-      case 'clean': {
-        const bm = ctx.layout.bitmapOf[ctx.tid] ?? 0;
-        if (frame.pc === P.start)
-          return e.goto('second').call(HELPER, helperArgs('clean', spec.first, spec.nr, bm)).ev;
-        e.acquire(lock);
-        transfer(ctx, spec, e, bm);
-        e.release(lock);
-        return e.ret().ev;
-      }
-      case 'vmwgfx-mkwrite':
-      case 'vmwgfx-pagetable': {
-        const mkwrite = spec.protocol === 'vmwgfx-mkwrite';
-        if (frame.pc === P.start) {
-          e.acquire(lock);
-          if (mkwrite) {
-            let any = false;
-            for (let p = spec.first; p < spec.first + spec.nr; p++) if (bits[p] === 1) any = true;
-            if (!any) return e.release(lock).ret().ev; // vmw_bo_dirty_scan_mkwrite: nothing to do
-          }
-          return e.goto('second').ev;
-        }
-        if (frame.pc === P.second) {
-          if (mkwrite) {
-            // Re-arm the pages that faulted: wp([start, end)) of the dirty bounds (V2).
-            const b = ctx.state.bounds;
-            const first = Math.max(spec.first, b.start);
-            const nr = Math.max(0, Math.min(spec.first + spec.nr, b.end) - first);
-            return e.goto('third').call(HELPER, helperArgs('wrprotect', first, nr, 0)).ev;
-          }
-          return e.goto('third').call(HELPER, helperArgs('clean', spec.first, spec.nr, 0)).ev;
-        }
-        transfer(ctx, spec, e, 0);
-        const pages = ctx.layout.scenario.pages;
-        const b = ctx.state.bounds;
-        if (b.start !== pages || b.end !== 0)
-          e.push({ type: 'bounds/set', tid: ctx.tid, start: pages, end: 0 });
-        return e.release(lock).ret().ev;
       }
     }
+    saveLocals();
+    return e.ret().ev;
   },
 };

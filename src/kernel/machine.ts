@@ -137,6 +137,14 @@ export class Emit<TLocal extends string = string, TLabel extends string = string
     this.ev.push({ type: 'thread/goto', tid: this.tid, pc: this.pcOf(label) });
     return this;
   }
+  /**
+   * Go to pc `index` of a machine whose pc is an index into a program (the caller
+   * interpreter: its operations are the labels, numbered in the program's order).
+   */
+  gotoOp(index: number): this {
+    this.ev.push({ type: 'thread/goto', tid: this.tid, pc: index });
+    return this;
+  }
   set(local: TLocal, value: number): this {
     this.ev.push({ type: 'thread/set', tid: this.tid, slot: this.slotOf(local), value });
     return this;

@@ -11,7 +11,50 @@ import { STEP_MACHINES } from './programs.js';
  * Additions (a new machine, a local appended, a label at a new pc) keep the version. Logs
  * written before the header had the field were written with layout 1.
  */
-export const MODEL_LAYOUT_VERSION = 1;
+export const MODEL_LAYOUT_VERSION = 2;
+
+/**
+ * The signature of every layout version so far (what {@link modelLayoutSignature} gave when it
+ * was current): a log of an older layout can still be re-simulated when none of the machines it
+ * ran changed a number since (see {@link machinesBrokenSince}). A test checks the current entry.
+ */
+export const LAYOUT_HISTORY: Readonly<Record<number, string>> = {
+  1: `access(vpn,isWrite) 0:access
+caller(snapshot) 0:start 1:second 2:third
+clearRefs(i,ptl,old,total) 0:enter 1:pte 2:commit 3:finish
+device(stores,vpn,seq,pte) 0:pick 1:access 3:install
+fault(vpn,isWrite,orig) 0:enter 1:locked 2:pfnMkwrite 3:finish 4:pageMkwrite 5:finishPage 10:doFault
+helper(op,first,nr,bm,total,vma,vpn,clipFrom,clipTo,winFrom,winTo,flFrom,flTo,cpus,old,mm,ptl) 0:immapLock 1:nextVma 2:pendingInc 3:pte 4:commit 5:postVma 6:shootdown 7:notifierEnd 8:pendingDec 9:flushUnderPtl
+mprotect(vpn,ptl,old,gatherFrom,gatherTo,total) 0:enter 1:pte 2:commit 3:notifierEnd 4:finish
+reclaim(vma,batch) 0:enter 1:vma 2:pte 3:flush
+user(op,writes) 0:run
+writeback(page,vma,called) 0:page 1:vma 2:pte 3:io`,
+  // 2: callers run programs; their pc is the index of the next operation (no labels).
+  2: `access(vpn,isWrite) 0:access
+caller(snapshot)
+clearRefs(i,ptl,old,total) 0:enter 1:pte 2:commit 3:finish
+device(stores,vpn,seq,pte) 0:pick 1:access 3:install
+fault(vpn,isWrite,orig) 0:enter 1:locked 2:pfnMkwrite 3:finish 4:pageMkwrite 5:finishPage 10:doFault
+helper(op,first,nr,bm,total,vma,vpn,clipFrom,clipTo,winFrom,winTo,flFrom,flTo,cpus,old,mm,ptl) 0:immapLock 1:nextVma 2:pendingInc 3:pte 4:commit 5:postVma 6:shootdown 7:notifierEnd 8:pendingDec 9:flushUnderPtl
+mprotect(vpn,ptl,old,gatherFrom,gatherTo,total) 0:enter 1:pte 2:commit 3:notifierEnd 4:finish
+reclaim(vma,batch) 0:enter 1:vma 2:pte 3:flush
+user(op,writes) 0:run
+writeback(page,vma,called) 0:page 1:vma 2:pte 3:io`,
+};
+
+/**
+ * The machines whose numbers changed meaning between layout `version` and today's, or null
+ * when `version` is unknown here (newer than this ptesim).
+ */
+export function machinesBrokenSince(version: number): Set<string> | null {
+  const then = LAYOUT_HISTORY[version];
+  if (then === undefined) return null;
+  return new Set(
+    layoutBreaks(then, modelLayoutSignature()).map(
+      (b) => b.split(/[: ]/)[b.startsWith('machine ') ? 1 : 0] ?? '',
+    ),
+  );
+}
 
 /**
  * Every machine's name, locals and labels with their numbers, in one line each: the thing the
@@ -21,12 +64,11 @@ export function modelLayoutSignature(): string {
   return [...STEP_MACHINES]
     .map((m) => m.layout)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map(
-      (l) =>
-        `${l.name}(${l.locals.join(',')}) ${l.labelAt
-          .map((label, pc) => (label === undefined ? null : `${pc}:${label}`))
-          .filter((x) => x !== null)
-          .join(' ')}`,
+    .map((l) =>
+      `${l.name}(${l.locals.join(',')}) ${l.labelAt
+        .map((label, pc) => (label === undefined ? null : `${pc}:${label}`))
+        .filter((x) => x !== null)
+        .join(' ')}`.trimEnd(),
     )
     .join('\n');
 }

@@ -46,6 +46,7 @@ const ENTRY: Readonly<Record<Scenario['threads'][number]['kind'], string>> = {
   user: 'user',
   caller: 'caller',
   drain: 'caller',
+  consumer: 'caller',
   device: 'device',
   mprotect: 'mprotect',
   'clear-refs': 'clearRefs',

@@ -1,6 +1,6 @@
 import { SimError } from '../errors.js';
 import { parseScenario } from '../scenario/parse.js';
-import { MODEL_LAYOUT_VERSION } from '../kernel/modelLayout.js';
+import { machinesBrokenSince, MODEL_LAYOUT_VERSION } from '../kernel/modelLayout.js';
 import type { LogFooter, LogHeader } from './format.js';
 import { stateShape } from '../sim/init.js';
 import { initialOfOldHeader } from './migrate.js';
@@ -28,7 +28,7 @@ export function checkHeader(payload: unknown, where: string, format: number): Lo
       where,
     );
   const t = isObj(tool) ? tool : {};
-  const layout = checkLayout(payload['layout'], t, where);
+  const layout = checkLayout(payload['layout'], where);
   const scenario = parseScenario(payload['scenario'], `${where} header.scenario`);
   // Format 3 stores the initial state (checked against the scenario's shape); older formats
   // are upgraded by deriving it.
@@ -55,20 +55,36 @@ export function checkHeader(payload: unknown, where: string, format: number): Lo
 
 /**
  * The header's model layout version (absent: 1, the layout of logs written before the field).
- * A log of another layout is refused in one line: its thread/goto and thread/set numbers mean
- * other pcs and locals here, so replaying or re-simulating it would go wrong silently.
+ * Reading, folding and auditing a log do not depend on it (events are facts); re-deriving its
+ * events with today's step machines does, and refuses another layout (requireModelLayout).
  */
-function checkLayout(raw: unknown, tool: Record<string, unknown>, where: string): number {
+function checkLayout(raw: unknown, where: string): number {
   const layout = raw ?? 1;
   if (typeof layout !== 'number' || !Number.isInteger(layout) || layout < 1)
     throw new SimError('LOG_CORRUPT', 'header.layout must be a positive integer', where);
-  if (layout !== MODEL_LAYOUT_VERSION)
-    throw new SimError(
-      'LOG_LAYOUT',
-      `written with model layout ${layout} (ptesim ${String(tool['version'] ?? '?').slice(0, 40)}), this ptesim has layout ${MODEL_LAYOUT_VERSION}: its step-machine pcs and locals mean other things here; re-record it (or read it with the ptesim that wrote it)`,
-      `${where} header.layout`,
-    );
   return layout;
+}
+
+/**
+ * Refuse, in one line, to re-derive the events of a log written with another model layout when
+ * a step machine it ran (`machines`: frame names) changed a number since: its thread/goto and
+ * thread/set numbers mean other pcs and locals today, so re-simulating it would report
+ * differences that are only renumbering. Machines that kept their numbers re-simulate as ever.
+ */
+export function requireModelLayout(
+  header: LogHeader,
+  machines: ReadonlySet<string>,
+  where: string,
+): void {
+  if (header.layout === MODEL_LAYOUT_VERSION) return;
+  const broken = machinesBrokenSince(header.layout);
+  const hit = broken === null ? null : [...machines].filter((m) => broken.has(m));
+  if (hit !== null && hit.length === 0) return;
+  throw new SimError(
+    'LOG_LAYOUT',
+    `written with model layout ${header.layout} (ptesim ${header.tool.version}), this ptesim has layout ${MODEL_LAYOUT_VERSION}${hit ? ` in which the ${hit.join(', ')} step machine changed its numbers` : ''}: it cannot be re-simulated here; re-record it (or use the ptesim that wrote it)`,
+    `${where} header.layout`,
+  );
 }
 
 /** Validate a decoded footer map (untrusted). */

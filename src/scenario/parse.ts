@@ -1,6 +1,8 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { SimError } from '../errors.js';
+import { checkProgram, flattenProgram } from './program.js';
+import { getProtocol } from './protocols.js';
 import { scenarioSchema } from './schema.js';
 import { checkExpect } from './expectCheck.js';
 import type { Scenario, ThreadSpec } from './types.js';
@@ -159,15 +161,32 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
       case 'caller':
       case 'drain': {
         const nr = range(t.first, t.nr);
+        const lib = t.protocol === undefined ? undefined : getProtocol(t.protocol);
+        if (!lib && t.program === undefined)
+          fail(where, p, 'a caller needs a `protocol` (see `ptesim protocols`) or a `program`');
+        // Both: the program must be the protocol's (a resolved scenario carries both).
+        if (
+          lib &&
+          t.program !== undefined &&
+          JSON.stringify(t.program) !== JSON.stringify(lib.program)
+        )
+          fail(where, `${p}.program`, `is not the program of protocol '${lib.name}'`);
+        const program = t.program ?? lib?.program ?? [];
+        checkProgram(flattenProgram(program), `${p}.program`, (path, m) => fail(where, path, m));
         return {
           kind: t.kind,
           name,
           cpu: t.cpu,
-          protocol: t.protocol,
+          ...(lib && { protocol: lib.name }),
+          program,
           first: t.first,
           nr,
           ...(t.copy === false && { copy: false }),
         };
+      }
+      case 'consumer': {
+        const nr = range(t.first, t.nr);
+        return { ...t, name, nr };
       }
       case 'mprotect':
         needMm(t.mm);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { expectSchema } from './expect.js';
+import { callerOpSchema } from './program.js';
+import { PROTOCOLS } from './protocols.js';
 
 /**
  * The scenario file format (YAML or JSON). `scenarioJsonSchema()` exports it as JSON Schema for
@@ -71,7 +73,16 @@ export const callerThreadSchema = z
     kind: z.enum(['caller', 'drain']),
     name: z.string().min(1).max(200).optional(),
     cpu: int().default(0),
-    protocol: z.enum(['snap', 'lit', 'clean', 'vmwgfx-mkwrite', 'vmwgfx-pagetable']),
+    protocol: z
+      .enum(PROTOCOLS.map((p) => p.name) as [string, ...string[]])
+      .optional()
+      .describe('a named program of the library (`ptesim protocols`); or give `program`'),
+    program: z
+      .array(callerOpSchema)
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('the caller as typed operations (see README "Write your own driver protocol")'),
     first: int().default(0),
     nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
     copy: z
@@ -82,6 +93,21 @@ export const callerThreadSchema = z
       ),
   })
   .strict();
+
+export const consumerThreadSchema = z
+  .object({
+    kind: z.literal('consumer'),
+    name: z.string().min(1).optional(),
+    cpu: int().default(0),
+    passes: int(1).max(4).default(1).describe('how many times it runs'),
+    from: z.enum(['driver', 'own']).default('driver').describe('the bitmap it consumes'),
+    first: int().default(0),
+    nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
+  })
+  .strict()
+  .describe(
+    'a concurrent consumer: under the driver lock, copies the pages whose bits are set and clears them, whenever it runs (also while a helper call is in flight)',
+  );
 
 export const mprotectThreadSchema = z
   .object({
@@ -203,6 +229,7 @@ export const scenarioSchema = z
         z.discriminatedUnion('kind', [
           userThreadSchema,
           callerThreadSchema,
+          consumerThreadSchema,
           mprotectThreadSchema,
           clearRefsThreadSchema,
           writebackThreadSchema,

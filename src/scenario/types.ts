@@ -1,4 +1,5 @@
 import type { ExpectSpec } from './expect.js';
+import type { CallerOp } from './program.js';
 
 /**
  * A resolved scenario: every field set. The file format (YAML/JSON) is parsed and validated
@@ -47,30 +48,38 @@ export interface UserThreadSpec {
 }
 
 /**
- * How a kernel-side caller uses the helpers:
- * - `snap`: the anchor's protocol: under the driver lock snapshot+clear the bitmap, then
- *   wrprotect, then copy the snapshot's pages (SPIN `SNAP`).
- * - `lit`: the anchor's literal brief: wrprotect, then under the driver lock copy every page
- *   whose bit is set and clear it (SPIN `LIT`; loses writes whatever the flush does).
- * - `clean`: clean_record into a private bitmap, then copy the recorded pages.
- * - `vmwgfx-mkwrite` / `vmwgfx-pagetable`: vmw_bo_dirty_scan with the driver lock (BO resv)
- *   held across the helper calls and the transfer (SEMANTICS §7, V2).
+ * A kernel-side user of the helpers (a driver): a caller program (src/scenario/program.ts),
+ * given as `program` or by the name of a library protocol (src/scenario/protocols.ts: `snap`,
+ * `clean`, `vmwgfx-mkwrite`, `vmwgfx-pagetable`), which parsing resolves to its program.
+ * A `drain` runs once every other thread has finished; a `consumer` copies recorded pages
+ * under the driver lock whenever it runs.
  */
-export type CallerProtocol = 'snap' | 'lit' | 'clean' | 'vmwgfx-mkwrite' | 'vmwgfx-pagetable';
-
 export interface CallerThreadSpec {
   readonly kind: 'caller' | 'drain';
   readonly name: string;
   readonly cpu: number;
-  readonly protocol: CallerProtocol;
+  /** The library protocol the program is (checks that describe one protocol read it). */
+  readonly protocol?: string;
+  readonly program: readonly CallerOp[];
   /** Page offset range [first, first + nr) of the address_space. */
   readonly first: number;
   readonly nr: number;
   /**
-   * `clean` protocol: copy the recorded pages to the device (default). `false`: a dirty-logging
-   * consumer outside the model only records (so the `device` ghost is left to writeback).
+   * `copy` operations copy to the device (default). `false`: a dirty-logging consumer outside
+   * the model only records (so the `device` ghost is left to writeback).
    */
   readonly copy?: boolean;
+}
+
+/** A concurrent consumer: `passes` times, under the driver lock, copy and clear recorded pages. */
+export interface ConsumerThreadSpec {
+  readonly kind: 'consumer';
+  readonly name: string;
+  readonly cpu: number;
+  readonly passes: number;
+  readonly from: 'driver' | 'own';
+  readonly first: number;
+  readonly nr: number;
 }
 
 /** mprotect(PROT_READ) of one VMA (mm/mprotect.c change_protection → change_pte_range). */
@@ -135,7 +144,7 @@ export type ActorThreadSpec =
   | ReclaimThreadSpec
   | DeviceThreadSpec;
 
-export type ThreadSpec = UserThreadSpec | CallerThreadSpec | ActorThreadSpec;
+export type ThreadSpec = UserThreadSpec | CallerThreadSpec | ConsumerThreadSpec | ActorThreadSpec;
 
 export interface ScenarioOptions {
   /** 'faithful': the PTL is dropped around pfn_mkwrite (F3). 'atomic': one step, as SPIN. */

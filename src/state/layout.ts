@@ -1,4 +1,5 @@
 import { hasVmaOps, type Scenario } from '../scenario/types.js';
+import { usesOwnBitmap } from '../scenario/program.js';
 
 /**
  * Numbers derived once from a scenario: lock indices, page-table geometry, which CPUs each
@@ -87,7 +88,10 @@ export function layoutOf(scenario: Scenario): Layout {
   });
   let nBitmaps = 1;
   const bitmapOf = scenario.threads.map((t) =>
-    (t.kind === 'caller' || t.kind === 'drain') && t.protocol === 'clean' ? nBitmaps++ : 0,
+    ((t.kind === 'caller' || t.kind === 'drain') && usesOwnBitmap(t.program)) ||
+    (t.kind === 'consumer' && t.from === 'own')
+      ? nBitmaps++
+      : 0,
   );
   // Locks beyond the PTLs are appended only when a scenario needs them, so the lock table
   // (and the state hash) of the pfn-map scenarios is unchanged.

@@ -11,6 +11,17 @@ import { cli } from '../helpers/cli.js';
  * is left to CI (CI=true), which runs every scenario.
  */
 const inCi = process.env['CI'] === 'true';
+/**
+ * Every cell as it came out before the caller protocols became programs (recorded with the
+ * built-in protocol code): verdict, property, counterexample length, schedule and message
+ * must stay the same (the programs run the same atomic steps).
+ */
+const BEFORE = JSON.parse(
+  readFileSync(
+    join(import.meta.dirname, '..', 'fixtures', 'matrix-before-caller-programs.json'),
+    'utf8',
+  ),
+) as Record<string, unknown[]>;
 const SLOW = ['seed-concurrent-wrprotect'];
 const root = join(import.meta.dirname, '..', '..', 'scenarios');
 const all = readdirSync(root)
@@ -23,9 +34,21 @@ describe('ptesim matrix against the scenarios’ expect:', () => {
     '%s: every cell as expected',
     async (name) => {
       const r = await cli('matrix', name, '--json');
-      const cells = JSON.parse(r.out) as { arch: string; variant: string; check: string }[];
+      const cells = JSON.parse(r.out) as Record<string, unknown>[];
       expect(cells.length).toBeGreaterThan(0);
-      expect(cells.filter((c) => c.check !== 'ok')).toEqual([]);
+      expect(cells.filter((c) => c['check'] !== 'ok')).toEqual([]);
+      if (BEFORE[name])
+        expect(
+          cells.map((c) => ({
+            arch: c['arch'],
+            variant: c['variant'],
+            verdict: c['verdict'],
+            property: c['property'] ?? null,
+            length: c['length'] ?? null,
+            schedule: c['schedule'] ?? null,
+            message: c['message'] ?? null,
+          })),
+        ).toEqual(BEFORE[name]);
       expect(r.code).toBe(0);
     },
     180_000,

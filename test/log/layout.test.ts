@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   MODEL_LAYOUT_VERSION,
   parseLog,
   readJsonl,
+  resimulate,
   writeJsonl,
 } from '../../src/index.js';
 import { recordBytes } from './helpers.js';
@@ -39,29 +40,38 @@ describe('model layout version in the log header', () => {
     expect(parseLog(sink.bytes()).header.layout).toBe(1);
   });
 
-  it('a log of another layout is refused in one line naming both versions', () => {
+  it('a log of another layout reads and folds, but re-simulation refuses it in one line', () => {
+    const sink = new MemorySink();
+    readJsonl(linesWithLayout(MODEL_LAYOUT_VERSION - 1), sink, 'other.jsonl');
+    const log = parseLog(sink.bytes());
+    expect(log.header.layout).toBe(MODEL_LAYOUT_VERSION - 1);
     let err: unknown;
     try {
-      readJsonl(linesWithLayout(MODEL_LAYOUT_VERSION + 1), new MemorySink(), 'other.jsonl');
+      resimulate(log, 'other.ptesim');
     } catch (e) {
       err = e;
     }
     expect(isSimError(err) && err.code).toBe('LOG_LAYOUT');
     const msg = (err as Error).message;
     expect(msg).not.toContain('\n');
-    expect(msg).toContain(`model layout ${MODEL_LAYOUT_VERSION + 1}`);
+    expect(msg).toContain(`model layout ${MODEL_LAYOUT_VERSION - 1}`);
     expect(msg).toContain(`this ptesim has layout ${MODEL_LAYOUT_VERSION}`);
+    // The same log with today's layout re-simulates identically: the refusal is the layout's.
+    const same = new MemorySink();
+    readJsonl(linesWithLayout(MODEL_LAYOUT_VERSION), same, 'same.jsonl');
+    expect(resimulate(parseLog(same.bytes())).identical).toBe(true);
   });
 
-  it('the CLI refuses it with exit 2 and writes nothing', async () => {
+  it('the CLI: replay folds it (exit 0), replay --resimulate refuses it (exit 2, one line)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ptesim-layout-'));
     const src = join(dir, 'other.jsonl');
-    writeFileSync(src, `${linesWithLayout(MODEL_LAYOUT_VERSION + 1).join('\n')}\n`);
-    const out = join(dir, 'other.ptesim');
-    const r = await cli('log', 'convert', src, '--to', 'ptesim', '--out', out);
+    writeFileSync(src, `${linesWithLayout(MODEL_LAYOUT_VERSION - 1).join('\n')}\n`);
+    const log = join(dir, 'other.ptesim');
+    expect((await cli('log', 'convert', src, '--to', 'ptesim', '--out', log)).code).toBe(0);
+    expect((await cli('replay', log)).code).toBe(0);
+    const r = await cli('replay', log, '--resimulate');
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/header\.layout: written with model layout \d+/);
-    expect(existsSync(out)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import type { CommandModule } from './types.js';
 import { scenariosCommand } from './scenarios.js';
 import { registriesCommand } from './registries.js';
+import { protocolsCommand } from './protocols.js';
 import { runCommand } from './run.js';
 import { replayCommand } from './replay.js';
 import { logCommand } from './log.js';
@@ -19,6 +20,7 @@ import { importCommand } from './import.js';
 export const COMMANDS: readonly CommandModule[] = [
   scenariosCommand,
   registriesCommand,
+  protocolsCommand,
   runCommand,
   replayCommand,
   logCommand,

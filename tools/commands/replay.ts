@@ -22,7 +22,7 @@ export const replayCommand: CommandModule = {
           const reader = openLogFile(path, { salvage: opts.salvage === true });
           try {
             const r = replayStream(reader, opts.until);
-            const resim = opts.resimulate ? resimulate(readAll(reader)) : null;
+            const resim = opts.resimulate ? resimulate(readAll(reader), path) : null;
             exit.code = r.matches === false || (resim && !resim.identical) ? 1 : 0;
             if (opts.json)
               return json(io, {

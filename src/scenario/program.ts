@@ -1,0 +1,194 @@
+import { z } from 'zod';
+
+/**
+ * A caller program: what a kernel-side user of the dirty helpers (a driver) does, as a list of
+ * typed operations in the scenario file. src/kernel/caller.ts runs it as a step machine; the
+ * library of named programs (today's protocols) is src/scenario/protocols.ts.
+ *
+ * Atomicity: one step runs operations in order until it has called a helper (`wrprotect`,
+ * `clean`: the helper runs as its own steps), reaches a `lock` that is not its first
+ * operation (a lock may block, so it starts a step), a `yield`, or the end of the program. So
+ * "lock; work; unlock" is one atomic step, and other threads interleave between steps.
+ */
+const bitmap = z
+  .enum(['driver', 'own'])
+  .describe(
+    "`driver`: the driver's bitmap (MKWRITE records into it); `own`: this thread's private one",
+  );
+
+const range = z
+  .union([
+    z.literal('thread'),
+    z.literal('dirty-bounds'),
+    z.object({ first: z.number().int().min(0), nr: z.number().int().min(0) }).strict(),
+  ])
+  .default('thread')
+  .describe(
+    "`thread`: the thread's [first, first + nr); `dirty-bounds`: that range clipped to the driver's dirty bounds (vmwgfx MKWRITE); or an explicit page range",
+  );
+
+const lockName = z
+  .enum(['driver', 'i_mmap'])
+  .describe(
+    "`driver`: the driver's lock (vmwgfx: the BO reservation); `i_mmap`: mapping->i_mmap_rwsem",
+  );
+
+export const callerOpSchema: z.ZodType<CallerOp> = z.lazy(() =>
+  z.discriminatedUnion('op', [
+    z
+      .object({
+        op: z.literal('lock'),
+        lock: lockName,
+        mode: z.enum(['read', 'write']).default('write'),
+      })
+      .strict(),
+    z
+      .object({
+        op: z.literal('unlock'),
+        lock: lockName,
+        mode: z.enum(['read', 'write']).default('write'),
+      })
+      .strict(),
+    z
+      .object({ op: z.literal('wrprotect'), range })
+      .strict()
+      .describe('wp_shared_mapping_range / wp_all (the write-protect helper)'),
+    z
+      .object({ op: z.literal('clean'), into: bitmap.default('own'), range })
+      .strict()
+      .describe('clean_record_shared_mapping_range / clean_record_pte into a bitmap'),
+    z
+      .object({ op: z.literal('snapshot'), from: bitmap.default('driver') })
+      .strict()
+      .describe(
+        "snapshot-and-clear: the bitmap's set bits in the thread's range move to the snapshot",
+      ),
+    z.object({ op: z.literal('clear'), bitmap: bitmap.default('driver') }).strict(),
+    z.object({ op: z.literal('set'), bitmap: bitmap.default('driver') }).strict(),
+    z
+      .object({
+        op: z.literal('copy'),
+        pages: z
+          .enum(['snapshot', 'recorded', 'all'])
+          .default('recorded')
+          .describe(
+            '`recorded`: pages whose bit is set in `from`; `snapshot`: the last snapshot; `all`',
+          ),
+        from: bitmap.default('driver'),
+        clear: z.boolean().default(true).describe('recorded: clear each copied bit'),
+      })
+      .strict()
+      .describe('copy pages to the device'),
+    z
+      .object({ op: z.literal('transfer') })
+      .strict()
+      .describe(
+        "vmwgfx's transfer: copy and clear the driver bitmap's recorded pages, reset the dirty bounds",
+      ),
+    z
+      .object({ op: z.literal('done-if-clean'), bitmap: bitmap.default('driver') })
+      .strict()
+      .describe(
+        'no bit set in the range: drop the locks the program holds and return (vmw_bo_dirty_scan_mkwrite)',
+      ),
+    z
+      .object({ op: z.literal('yield') })
+      .strict()
+      .describe('end the atomic step here'),
+    z
+      .object({
+        op: z.literal('repeat'),
+        times: z.number().int().min(1).max(8),
+        ops: z.array(callerOpSchema).min(1),
+      })
+      .strict()
+      .describe('bounded repetition'),
+  ]),
+);
+
+export type CallerBitmap = 'driver' | 'own';
+export type CallerRange =
+  'thread' | 'dirty-bounds' | { readonly first: number; readonly nr: number };
+export type CallerLock = 'driver' | 'i_mmap';
+
+export type CallerOp =
+  | { readonly op: 'lock' | 'unlock'; readonly lock: CallerLock; readonly mode: 'read' | 'write' }
+  | { readonly op: 'wrprotect'; readonly range: CallerRange }
+  | { readonly op: 'clean'; readonly into: CallerBitmap; readonly range: CallerRange }
+  | { readonly op: 'snapshot'; readonly from: CallerBitmap }
+  | { readonly op: 'clear' | 'set'; readonly bitmap: CallerBitmap }
+  | {
+      readonly op: 'copy';
+      readonly pages: 'snapshot' | 'recorded' | 'all';
+      readonly from: CallerBitmap;
+      readonly clear: boolean;
+    }
+  | { readonly op: 'transfer' }
+  | { readonly op: 'done-if-clean'; readonly bitmap: CallerBitmap }
+  | { readonly op: 'yield' }
+  | { readonly op: 'repeat'; readonly times: number; readonly ops: readonly CallerOp[] };
+
+/** A program without `repeat` (what the step machine runs; pcs index it). */
+export type FlatOp = Exclude<CallerOp, { op: 'repeat' }>;
+
+const flatCache = new WeakMap<readonly CallerOp[], readonly FlatOp[]>();
+
+/** The program with every `repeat` unrolled. */
+export function flattenProgram(program: readonly CallerOp[]): readonly FlatOp[] {
+  const hit = flatCache.get(program);
+  if (hit) return hit;
+  const out: FlatOp[] = [];
+  const walk = (ops: readonly CallerOp[]): void => {
+    for (const op of ops)
+      if (op.op === 'repeat') for (let i = 0; i < op.times; i++) walk(op.ops);
+      else out.push(op);
+  };
+  walk(program);
+  flatCache.set(program, out);
+  return out;
+}
+
+/** Whether any operation names bitmap `own` (the thread then gets a private bitmap). */
+export function usesOwnBitmap(program: readonly CallerOp[]): boolean {
+  return flattenProgram(program).some(
+    (op) =>
+      ('into' in op && op.into === 'own') ||
+      ('from' in op && op.from === 'own') ||
+      ('bitmap' in op && op.bitmap === 'own'),
+  );
+}
+
+/** Whether the program cleans PTEs (a `clean` helper call). */
+export function cleansPtes(program: readonly CallerOp[]): boolean {
+  return flattenProgram(program).some((op) => op.op === 'clean');
+}
+
+/**
+ * The checks a schema cannot express, on the unrolled program: locks taken and dropped in
+ * pairs (a program never takes a lock it holds or drops one it does not), none held at the end,
+ * and no helper call while holding i_mmap for write (the helper takes it for read: it would
+ * wait for itself).
+ */
+export function checkProgram(
+  ops: readonly FlatOp[],
+  path: string,
+  fail: (path: string, message: string) => never,
+): void {
+  const held = new Map<CallerLock, 'read' | 'write'>();
+  ops.forEach((op, i) => {
+    const at = `${path} (operation ${i}${ops.length > 0 ? ' after unrolling repeats' : ''})`;
+    if (op.op === 'lock') {
+      if (held.has(op.lock)) fail(at, `takes ${op.lock} which it already holds`);
+      held.set(op.lock, op.mode);
+    } else if (op.op === 'unlock') {
+      if (held.get(op.lock) !== op.mode)
+        fail(at, `drops ${op.lock} (${op.mode}) which it does not hold that way`);
+      held.delete(op.lock);
+    } else if ((op.op === 'wrprotect' || op.op === 'clean') && held.get('i_mmap') === 'write')
+      fail(
+        at,
+        `calls the ${op.op} helper holding i_mmap for write: the helper would wait for itself`,
+      );
+  });
+  for (const [lock] of held) fail(path, `ends holding ${lock}`);
+}

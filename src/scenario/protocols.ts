@@ -1,0 +1,94 @@
+import type { CallerOp } from './program.js';
+
+export interface Protocol {
+  readonly name: string;
+  readonly description: string;
+  readonly program: readonly CallerOp[];
+}
+
+const lock: CallerOp = { op: 'lock', lock: 'driver', mode: 'write' };
+const unlock: CallerOp = { op: 'unlock', lock: 'driver', mode: 'write' };
+
+/**
+ * The named caller programs (`protocol:` in a scenario; `ptesim protocols` prints them as YAML
+ * to copy into `program:`). Each is the program form of the protocol the model had built in,
+ * step for step (the same events, the same atomic steps: test/scenario/protocols.test.ts).
+ */
+export const PROTOCOLS: readonly Protocol[] = [
+  {
+    name: 'snap',
+    description:
+      "the SPIN anchor's SNAP (SEMANTICS §7): under the driver lock snapshot-and-clear the driver bitmap, then write-protect the range, then copy the snapshot's pages",
+    program: [
+      lock,
+      { op: 'snapshot', from: 'driver' },
+      unlock,
+      { op: 'wrprotect', range: 'thread' },
+      lock,
+      { op: 'copy', pages: 'snapshot', from: 'driver', clear: false },
+      unlock,
+    ],
+  },
+  {
+    name: 'lit',
+    description:
+      "the SPIN anchor's literal brief (PROTO=1): write-protect the range, then under the driver lock copy the pages whose bit is set and clear them",
+    program: [
+      { op: 'wrprotect', range: 'thread' },
+      lock,
+      { op: 'copy', pages: 'recorded', from: 'driver', clear: true },
+      unlock,
+    ],
+  },
+  {
+    name: 'clean',
+    description:
+      'clean_record into a private bitmap, then under the driver lock copy the recorded pages and clear their bits',
+    program: [
+      { op: 'clean', into: 'own', range: 'thread' },
+      lock,
+      { op: 'copy', pages: 'recorded', from: 'own', clear: true },
+      unlock,
+    ],
+  },
+  {
+    name: 'vmwgfx-mkwrite',
+    description:
+      'vmw_bo_dirty_scan_mkwrite with the BO reserved: no bit set → done; else write-protect the dirty bounds, transfer, unreserve (V2)',
+    program: [
+      lock,
+      { op: 'done-if-clean', bitmap: 'driver' },
+      { op: 'yield' },
+      { op: 'wrprotect', range: 'dirty-bounds' },
+      { op: 'transfer' },
+      unlock,
+    ],
+  },
+  {
+    name: 'vmwgfx-pagetable',
+    description:
+      'vmw_bo_dirty_scan_pagetable with the BO reserved: clean_record the whole range into the driver bitmap, transfer, unreserve',
+    program: [
+      lock,
+      { op: 'yield' },
+      { op: 'clean', into: 'driver', range: 'thread' },
+      { op: 'transfer' },
+      unlock,
+    ],
+  },
+];
+
+export function getProtocol(name: string): Protocol | undefined {
+  return PROTOCOLS.find((p) => p.name === name);
+}
+
+/** A consumer's program: `passes` times, under the driver lock, copy and clear recorded pages. */
+export function consumerProgram(passes: number, from: 'driver' | 'own'): readonly CallerOp[] {
+  return [
+    {
+      op: 'repeat',
+      times: passes,
+      ops: [lock, { op: 'copy', pages: 'recorded', from, clear: true }, unlock],
+    },
+  ];
+}
