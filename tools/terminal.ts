@@ -51,7 +51,8 @@ export function terminalSafe(text: string, keepColour = false): string {
 export function safeIo(io: Io): Io {
   return {
     isTty: io.isTty,
-    out: (t) => io.out(terminalSafe(t, io.isTty)),
-    err: (t) => io.err(terminalSafe(t, io.isTty)),
+    color: io.color === true,
+    out: (t) => io.out(terminalSafe(t, io.color === true)),
+    err: (t) => io.err(terminalSafe(t, io.color === true)),
   };
 }

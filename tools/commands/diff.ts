@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { INCONCLUSIVE } from '../verdictWords.js';
 import type { CommandModule } from './types.js';
 import { json, type Io } from '../io.js';
 import { collect, intArg } from '../args.js';
@@ -33,7 +34,7 @@ const originText = (o: EventOrigin): string =>
     : `thread ${o.tid}${o.thread ? ` (${o.thread})` : ''}${o.frame ? ` in ${o.frame}` : ''}${o.fn ? `, ${o.fn}` : ''}`;
 
 const verdictText = (ok: boolean | null, first: number | null): string =>
-  ok === true ? 'holds' : ok === false ? `VIOLATED at ${first}` : 'unknown';
+  ok === true ? 'holds' : ok === false ? `VIOLATED at ${first}` : INCONCLUSIVE;
 
 function print(io: Io, r: DiffResult, ma: Model, mb: Model, maxHunks: number): void {
   io.out(

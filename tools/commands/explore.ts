@@ -1,7 +1,9 @@
 import { EXIT } from '../exit.js';
 import { availableParallelism } from 'node:os';
 import type { CommandModule } from './types.js';
-import { json, type Io } from '../io.js';
+import { progressMeter } from '../progress.js';
+import { INCONCLUSIVE } from '../verdictWords.js';
+import { json } from '../io.js';
 import { collect, intArg } from '../args.js';
 import { loadScenario } from '../scenarios.js';
 import {
@@ -9,7 +11,6 @@ import {
   makeModel,
   recordRun,
   SimError,
-  type ExploreProgress,
   type Model,
   type Pick,
   parseSchedule,
@@ -58,37 +59,6 @@ export function writeCounterexample(model: Model, picks: readonly Pick[], path: 
     throw e;
   }
   sink.commit();
-}
-
-/** A one-line progress meter on a TTY (stderr), rewritten in place. */
-export function progressLine(
-  io: Io,
-  label: string,
-  totalRuns?: number,
-): { update(p: ExploreProgress): void; done(): void } {
-  const t0 = performance.now();
-  let shown = false;
-  return {
-    update(p) {
-      if (!io.isTty) return;
-      const s = (performance.now() - t0) / 1000;
-      const rate = s > 0 ? Math.round(p.states / s) : 0;
-      const mem = Math.round(process.memoryUsage().rss / 1e6);
-      const eta =
-        totalRuns !== undefined && p.runs > 0
-          ? `, ETA ${Math.max(0, Math.round(((totalRuns - p.runs) * s) / p.runs))} s`
-          : '';
-      const runs =
-        p.runs > 0 ? ` runs ${p.runs}${totalRuns !== undefined ? `/${totalRuns}` : ''}${eta}` : '';
-      process.stderr.write(
-        `\r${label}: ${p.states.toLocaleString('en')} states (${rate.toLocaleString('en')}/s), ${p.transitions.toLocaleString('en')} transitions, depth ${p.depth}, queue ${p.queue}${runs}, ${mem} MB   `,
-      );
-      shown = true;
-    },
-    done() {
-      if (shown) process.stderr.write('\n');
-    },
-  };
 }
 
 export function exploreJson(r: ExploreJobResult, log: string | null): Record<string, unknown> {
@@ -233,10 +203,11 @@ export const exploreCommand: CommandModule = {
             });
         } else jobs.push(base);
         const sampling = strategy === 'random' || strategy === 'pct';
-        const meter = progressLine(
-          io,
+        const meter = progressMeter(
           `explore ${scenario.name}`,
-          sampling ? (jobs[0]?.options.runs ?? 1000) : undefined,
+          sampling
+            ? { runs: jobs[0]?.options.runs ?? 1000 }
+            : { ...(o.maxStates !== undefined && { states: o.maxStates }) },
         );
         const results =
           o.queue !== undefined
@@ -274,7 +245,7 @@ export const exploreCommand: CommandModule = {
               ? `HOLDS (exhaustive) for ${r.result.properties.join(', ')}`
               : r.result.verdict === 'violated'
                 ? `VIOLATED ${r.result.property}`
-                : `no violation found, not exhaustive: ${r.result.reason}`),
+                : `${INCONCLUSIVE.toUpperCase()}: no violation found, not exhaustive (${r.result.reason})`),
         );
         io.out(
           `  ${totalStates.toLocaleString('en')} states, ${totalTr.toLocaleString('en')} transitions, ${r.seconds.toFixed(2)} s, ` +

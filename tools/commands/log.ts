@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { INCONCLUSIVE } from '../verdictWords.js';
 import type { CommandModule } from './types.js';
 import { json, type Io } from '../io.js';
 import { intArg } from '../args.js';
@@ -124,7 +125,7 @@ function printInfo(io: Io, i: Record<string, unknown>, r: LogReader): void {
     );
     for (const v of r.footer.verdicts)
       io.out(
-        `  ${v.id.padEnd(16)} ${v.ok === true ? 'holds' : v.ok === false ? `VIOLATED at event ${v.firstViolationEvent}` : 'unknown'}`,
+        `  ${v.id.padEnd(16)} ${v.ok === true ? 'holds' : v.ok === false ? `VIOLATED at event ${v.firstViolationEvent}` : INCONCLUSIVE}`,
       );
   }
   if (r.truncated)

@@ -18,7 +18,8 @@ import { prepareOutputDir } from '../../src/index.js';
 import { runJobs } from './explorePool.js';
 import { runOnQueue } from '../queue/queue.js';
 import type { ExploreJob } from './exploreJob.js';
-import { exploreJson, progressLine, writeCounterexample } from './explore.js';
+import { exploreJson, writeCounterexample } from './explore.js';
+import { progressMeter } from '../progress.js';
 import {
   checkCell,
   MATRIX_HEADER,
@@ -127,7 +128,7 @@ export const matrixCommand: CommandModule = {
               });
             }
         const workers = o.workers ?? availableParallelism();
-        const meter = progressLine(io, 'matrix');
+        const meter = progressMeter('matrix', { cells: jobs.length });
         let done = 0;
         const t0 = performance.now();
         const run = (onCell: () => void) =>
@@ -137,11 +138,11 @@ export const matrixCommand: CommandModule = {
         const results = await run(() => {
           done++;
           meter.update({
-            states: done,
-            transitions: jobs.length,
+            states: 0,
+            transitions: 0,
             depth: 0,
             queue: jobs.length - done,
-            runs: 0,
+            runs: done,
           });
         });
         meter.done();

@@ -1,6 +1,7 @@
 import { verdictText, type Expected } from '../../src/index.js';
 import type { ExploreJobResult } from './exploreJob.js';
 import { INCONCLUSIVE } from '../verdictWords.js';
+import { EXIT } from '../exit.js';
 
 /** How a matrix cell compares with the scenario's `expect:`. */
 export type CellCheck = 'ok' | 'mismatch' | 'inconclusive' | 'unchecked';
@@ -35,9 +36,9 @@ export function checkCell(r: ExploreJobResult, expected: Expected | null): CellC
 
 /** 0 every cell as expected (unchecked cells aside), 1 a mismatch, 3 an inconclusive cell. */
 export function matrixExitCode(checks: readonly CellCheck[]): number {
-  if (checks.includes('mismatch')) return 1;
-  if (checks.includes('inconclusive')) return 3;
-  return 0;
+  if (checks.includes('mismatch')) return EXIT.violated;
+  if (checks.includes('inconclusive')) return EXIT.inconclusive;
+  return EXIT.ok;
 }
 
 const CHECK_TEXT: Record<CellCheck, string> = {

@@ -1,4 +1,5 @@
 import type { CommandModule } from './types.js';
+import { INCONCLUSIVE } from '../verdictWords.js';
 import { json, type Io } from '../io.js';
 import { loadScenario } from '../scenarios.js';
 import { intArg } from '../args.js';
@@ -30,7 +31,9 @@ export function printVerdicts(io: Io, r: RunResult): void {
     if (v.ok === true) continue;
     const bad = v.severity === 'warning' ? 'WARNING' : 'VIOLATED';
     const status =
-      v.ok === false ? `${bad} at event ${v.firstViolationEvent}` : 'unknown (run not finished)';
+      v.ok === false
+        ? `${bad} at event ${v.firstViolationEvent}`
+        : `${INCONCLUSIVE} (run not finished)`;
     io.out(`  ${v.id.padEnd(w)}  ${status}${v.message ? `: ${v.message}` : ''}`);
   }
   if (held.length) io.out(`  holds (${held.length}): ${held.join(', ')}`);

@@ -86,7 +86,7 @@ export const showCommand: CommandModule = {
         const events = log.events;
         const n = events.length;
         const marks = violationMarksOf(log);
-        const c = createColors(io.isTty && !opts.json);
+        const c = createColors(io.color === true && !opts.json);
         if (opts.width < MIN_COLUMN_WIDTH)
           throw new SimError(
             'BAD_ARGUMENT',
@@ -146,7 +146,8 @@ export const showCommand: CommandModule = {
           const out = [`page ${page} at start: ${trail[0]?.summary ?? ''}`];
           for (const t of trail.slice(1)) {
             out.push(
-              ftraceLines(events, actors, [t.index], ctx, { color: io.isTty, marks })[0] ?? '',
+              ftraceLines(events, actors, [t.index], ctx, { color: io.color === true, marks })[0] ??
+                '',
             );
             if (t.summary) out.push(c.dim(`      => ${t.summary}`));
           }
@@ -193,7 +194,10 @@ export const showCommand: CommandModule = {
             `# ${terminalSafe(h.scenario.name)} on ${h.arch} with ${h.variant}, seed ${h.seed}: ${n} events`,
           ),
         );
-        const lines = ftraceLines(events, actors, indices, ctx, { color: io.isTty, marks });
+        const lines = ftraceLines(events, actors, indices, ctx, {
+          color: io.color === true,
+          marks,
+        });
         if (lines.length) io.out(lines.join('\n'));
         for (const [i, m] of marks) io.out(c.red(`# first violation at event ${i}: ${m}`));
         const foot = ruleFooter(lines.join('\n'), 100);
