@@ -1,5 +1,5 @@
 import type { MutableSimState, SimState } from '../state/types.js';
-import { STATE_OPS, type HashLanes, type StateOps } from './stateOps.js';
+import { STATE_OPS, type HashLanes, type LocalsRenamer, type StateOps } from './stateOps.js';
 
 /**
  * A fast 64-bit fingerprint of a plain-data state (two independent 32-bit multiply-xorshift
@@ -37,6 +37,29 @@ export class Fingerprint implements HashLanes {
     if ((this.calls++ & 255) === 0) this.ops.verify(state);
     // Field by field as the schema describes the state, generically for the rest.
     this.ops.hash(state, this);
+    return this.finish(extra);
+  }
+
+  /**
+   * The fingerprint of `permute(state, p, cpu, bm, locals)` (see symmetry.ts), computed
+   * without building that state: equal to `of` on it.
+   */
+  ofPermuted(
+    state: SimState,
+    p: readonly number[],
+    cpu: readonly number[],
+    bm: readonly number[] | null,
+    locals: LocalsRenamer,
+    extra?: readonly number[],
+  ): this {
+    this.a = 0x9e3779b9 | 0;
+    this.b = 0x85ebca6b | 0;
+    if ((this.calls++ & 255) === 0) this.ops.verify(state);
+    this.ops.hashPermuted(state, p, cpu, bm, locals, this);
+    return this.finish(extra);
+  }
+
+  private finish(extra: readonly number[] | undefined): this {
     if (extra) for (const x of extra) this.num(x);
     // finalise (murmur3 fmix on each lane, cross-mixed)
     let a = this.a ^ (this.b >>> 16);

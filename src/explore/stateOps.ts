@@ -40,6 +40,19 @@ export interface StateOps {
     locals: LocalsRenamer,
   ): MutableSimState;
   /**
+   * The fingerprint walk of `permute(s, p, cpu, bm, locals)` without building that state: the
+   * same values in the same order into `h` (so an image gets the fingerprint the state equal to
+   * it gets), elements read from their source positions and renamed on the way.
+   */
+  hashPermuted(
+    s: SimState,
+    p: readonly number[],
+    cpu: readonly number[],
+    bm: readonly number[] | null,
+    locals: LocalsRenamer,
+    h: HashLanes,
+  ): void;
+  /**
    * A signature of one symmetry group member: its thread's elements, its CPU's (cpu >= 0),
    * its private bitmap's (bm > 0); reused from `cache` while those objects are unchanged.
    */
@@ -447,68 +460,143 @@ function genCloneTouched(g: Gen, schema: readonly Part[]): string {
   return touched;
 }
 
+/**
+ * Statements hashing the elements of per-index part `p` (number `i`): `len` elements, element
+ * `j` given by expression `el(j)`; element hashes cached by identity where the part says so.
+ */
+function partElementsHash(
+  g: Gen,
+  p: Part,
+  i: number,
+  len: string,
+  el: (j: string) => string,
+): string {
+  if (!p.hashCache)
+    return `${MIX(`-0x100 - ${len}`)} for (let j = 0; j < ${len}; j++) { const el = ${el('j')};\n${hashStmts(g, p.shape, 'el')}}\n`;
+  // Element hashes by identity, two ways per position: an element a step did not touch is the
+  // parent's object, and no object of a completed state is ever mutated.
+  const eh = g.v('eh');
+  g.helpers.push(
+    `function ${eh}(el, L) { let a = 0x2545f491, b = 0x68e31da4, x = 0;\n${hashStmts(g, p.shape, 'el')} L.ea = a; L.eb = b; }`,
+  );
+  return `${MIX(`-0x100 - ${len}`)} const objs = L.cacheObj[${i}]; let hs = L.cacheHash[${i}];
+      if (hs.length < ${len} * 4) { const n = new Int32Array(${len} * 8); n.set(hs); hs = L.cacheHash[${i}] = n; }
+      for (let j = 0; j < ${len}; j++) { const el = ${el('j')}; const w = j * 2; let ea, eb;
+        if (objs[w] === el) { ea = hs[2 * w]; eb = hs[2 * w + 1]; }
+        else if (objs[w + 1] === el) { ea = hs[2 * w + 2]; eb = hs[2 * w + 3]; }
+        else { ${eh}(el, L); ea = L.ea; eb = L.eb; objs[w + 1] = objs[w]; hs[2 * w + 2] = hs[2 * w]; hs[2 * w + 3] = hs[2 * w + 1]; objs[w] = el; hs[2 * w] = ea; hs[2 * w + 1] = eb; }
+        ${MIX('ea')} ${MIX('eb')} }\n`;
+}
+
+/** Opening of part `p`'s block in a fingerprint walk: `v` its value, skipped when absent. */
+function partOpen(p: Part, i: number, v: string): string {
+  return p.optional
+    ? `const ${v} = s.${p.key}; if (${v} !== undefined) {\n${MIX(`-0x6000 - ${i}`)}`
+    : `const ${v} = s.${p.key}; {\n`;
+}
+
+/** Closing of a fingerprint walk: root fields the schema does not describe, generically. */
+function hashTail(schema: readonly Part[]): string {
+  let tail = `let n = ${schema.filter((p) => !p.optional).length};\n`;
+  schema.forEach((p) => {
+    if (p.optional) tail += `if (s.${p.key} !== undefined) n++;\n`;
+  });
+  tail += `L.a = a; L.b = b; let i = 0;
+  for (const k in s) if (i++ >= n) { L.num(-0x5000 - k.length); L.value(s[k]); }\n}\n`;
+  return tail;
+}
+
 /** Source of `hash(s, L)`: the fingerprint walk (element hashes cached where marked). */
 function genHash(g: Gen, schema: readonly Part[]): string {
   let hash = 'function hash(s, L) {\nlet a = L.a, b = L.b, x = 0;\n';
   schema.forEach((p, i) => {
     const v = `h${i}`;
-    hash += p.optional
-      ? `const ${v} = s.${p.key}; if (${v} !== undefined) {\n${MIX(`-0x6000 - ${i}`)}`
-      : `const ${v} = s.${p.key}; {\n`;
+    hash += partOpen(p, i, v);
     if (p.per === undefined) hash += hashStmts(g, p.shape, v);
-    else if (p.hashCache) {
-      // Element hashes by identity, two ways per position: an element a step did not touch is
-      // the parent's object, and no object of a completed state is ever mutated.
-      const eh = g.v('eh');
-      g.helpers.push(
-        `function ${eh}(el, L) { let a = 0x2545f491, b = 0x68e31da4, x = 0;\n${hashStmts(g, p.shape, 'el')} L.ea = a; L.eb = b; }`,
-      );
-      hash += `${MIX(`-0x100 - ${v}.length`)} const objs = L.cacheObj[${i}]; let hs = L.cacheHash[${i}];
-      if (hs.length < ${v}.length * 4) { const n = new Int32Array(${v}.length * 8); n.set(hs); hs = L.cacheHash[${i}] = n; }
-      for (let i = 0; i < ${v}.length; i++) { const el = ${v}[i]; const w = i * 2; let ea, eb;
-        if (objs[w] === el) { ea = hs[2 * w]; eb = hs[2 * w + 1]; }
-        else if (objs[w + 1] === el) { ea = hs[2 * w + 2]; eb = hs[2 * w + 3]; }
-        else { ${eh}(el, L); ea = L.ea; eb = L.eb; objs[w + 1] = objs[w]; hs[2 * w + 2] = hs[2 * w]; hs[2 * w + 3] = hs[2 * w + 1]; objs[w] = el; hs[2 * w] = ea; hs[2 * w + 1] = eb; }
-        ${MIX('ea')} ${MIX('eb')} }\n`;
-    } else {
-      hash += `${MIX(`-0x100 - ${v}.length`)} for (let i = 0; i < ${v}.length; i++) {\n${hashStmts(g, p.shape, `${v}[i]`)}}\n`;
-    }
+    else hash += partElementsHash(g, p, i, `${v}.length`, (j) => `${v}[${j}]`);
     hash += '}\n';
   });
-  hash += `let n = ${schema.filter((p) => !p.optional).length};\n`;
-  schema.forEach((p) => {
-    if (p.optional) hash += `if (s.${p.key} !== undefined) n++;\n`;
-  });
-  hash += `L.a = a; L.b = b; let i = 0;
-  for (const k in s) if (i++ >= n) { L.num(-0x5000 - k.length); L.value(s[k]); }\n}\n`;
-  return hash;
+  return hash + hashTail(schema);
 }
 
-/** Source of `permute(s, p, cpu, bm, RL)`, and its memo declarations. */
-function genPermute(g: Gen, schema: readonly Part[]): { permute: string; memos: string } {
+/** Which renaming moves the elements of per-index part `p` (null: none). */
+function moveBy(p: Part): 'p' | 'cpu' | 'bm' | null {
+  return p.per === 'thread' ? 'p' : p.per === 'cpu' ? 'cpu' : p.per === 'bitmap' ? 'bm' : null;
+}
+
+/**
+ * Expression: element `i` of part `p` (number `n`, array `src`) renamed; `rn` its renaming
+ * function or null. Elements whose hashes the fingerprint caches keep their identity across
+ * calls: memoised per position on (source object, renaming `key`).
+ */
+function renamedElement(p: Part, n: number, rn: string | null, i: string): string {
+  if (!rn) return `src[${i}]`;
+  if (!p.hashCache) return `${rn}(src[${i}], p, bm, RL)`;
+  return `(MS${n}[${i}] === src[${i}] && MK${n}[${i}] === key ? MO${n}[${i}] : ((MS${n}[${i}] = src[${i}]), (MK${n}[${i}] = key), (MO${n}[${i}] = ${rn}(src[${i}], p, bm, RL))))`;
+}
+
+/**
+ * Source of `hashPermuted(s, p, cpu, bm, RL, L)`: {@link genHash}'s walk over the image
+ * `permute` would build (image element j of a moved part is source element inv[j], renamed).
+ */
+function genHashPermuted(
+  g: Gen,
+  schema: readonly Part[],
+  rename: readonly (string | null)[],
+): string {
+  let code =
+    'function hashPermuted(s, p, cpu, bm, RL, L) {\nconst key = RK(p, cpu, bm);\nlet a = L.a, b = L.b, x = 0;\n';
+  schema.forEach((p, i) => {
+    const v = `h${i}`;
+    const rn = rename[i] ?? null;
+    code += partOpen(p, i, v);
+    if (p.per === undefined) {
+      code += hashStmts(g, p.shape, rn ? `${rn}(${v}, p, bm, RL)` : v);
+    } else {
+      const by = moveBy(p);
+      code += `const src = ${v};\n`;
+      if (by === null)
+        code += partElementsHash(g, p, i, 'src.length', (j) => renamedElement(p, i, rn, j));
+      else {
+        // The inverse of the move: image position j holds source element iv[j].
+        const map = by === 'bm' ? '(map === null ? k : (map[k] ?? k))' : '(map[k] ?? k)';
+        code += `const map = ${by}; const iv = IV${i}; for (let k = 0; k < src.length; k++) iv[${map}] = k;\n`;
+        code += partElementsHash(g, p, i, 'src.length', (j) =>
+          renamedElement(p, i, rn, `iv[${j}]`),
+        );
+      }
+    }
+    code += '}\n';
+  });
+  return code + hashTail(schema);
+}
+
+/** Source of `permute(s, p, cpu, bm, RL)`, its memo declarations and each part's renaming. */
+function genPermute(
+  g: Gen,
+  schema: readonly Part[],
+): { permute: string; memos: string; rename: (string | null)[] } {
   let permute = 'function permute(s, p, cpu, bm, RL) {\nconst key = RK(p, cpu, bm);\n';
   let memos = '';
-  const moveBy = (p: Part): string | null =>
-    p.per === 'thread' ? 'p' : p.per === 'cpu' ? 'cpu' : p.per === 'bitmap' ? 'bm' : null;
+  const rename: (string | null)[] = schema.map(() => null);
   schema.forEach((p, i) => {
     const v = `q${i}`;
     const by = moveBy(p);
     const ids = hasIds(p.shape);
+    if (by !== null) memos += `const IV${i} = [];\n`;
     permute += `let ${v} = s.${p.key};\n`;
     if (p.per === undefined) {
-      if (ids) permute += `${v} = ${renameFn(g, p.shape)}(${v}, p, bm, RL);\n`;
+      if (ids) {
+        rename[i] = renameFn(g, p.shape);
+        permute += `${v} = ${rename[i]}(${v}, p, bm, RL);\n`;
+      }
       return;
     }
     if (!ids && by === null) return;
     const rn = ids ? renameFn(g, p.shape) : null;
-    // Elements whose hashes the fingerprint caches keep their identity across calls: memoised
-    // per position on (source object, renaming).
+    rename[i] = rn;
     if (rn && p.hashCache) memos += `const MS${i} = [], MK${i} = [], MO${i} = [];\n`;
-    const el = !rn
-      ? 'src[i]'
-      : p.hashCache
-        ? `(MS${i}[i] === src[i] && MK${i}[i] === key ? MO${i}[i] : ((MS${i}[i] = src[i]), (MK${i}[i] = key), (MO${i}[i] = ${rn}(src[i], p, bm, RL))))`
-        : `${rn}(src[i], p, bm, RL)`;
+    const el = renamedElement(p, i, rn, 'i');
     const guard = p.optional ? `if (${v} !== undefined) ` : '';
     if (by === null)
       permute += `${guard}{ const src = ${v}; let o = src; for (let i = 0; i < src.length; i++) { const y = ${el}; if (y !== src[i]) { if (o === src) o = src.slice(); o[i] = y; } } ${v} = o; }\n`;
@@ -517,7 +605,7 @@ function genPermute(g: Gen, schema: readonly Part[]): { permute: string; memos: 
   });
   permute += rootOut(schema, (_p, i) => `q${i}`);
   permute += `let i = 0; for (const k in s) if (i++ >= known) out[k] = s[k];\nreturn out; }\n`;
-  return { permute, memos };
+  return { permute, memos, rename };
 }
 
 /** Source of `memberSig(...)`: a member's signature, two cached ways per member. */
@@ -555,9 +643,10 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   const planOf = genPlanOf(schema);
   const touched = genCloneTouched(g, schema);
   const hash = genHash(g, schema);
-  const { permute, memos } = genPermute(g, schema);
+  const { permute, memos, rename } = genPermute(g, schema);
+  const hashPermuted = genHashPermuted(g, schema, rename);
   const sig = genMemberSig(g, schema);
-  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${sig}\nreturn { clone, planOf, cloneTouched, hash, permute, memberSig };`;
+  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\n${sig}\nreturn { clone, planOf, cloneTouched, hash, permute, hashPermuted, memberSig };`;
   const plan = new Int32Array(schema.length);
   const mark = (part: number, i: number): void => {
     plan[part] = i >= 0 && i < 31 ? (plan[part] as number) | (1 << i) : -1;
@@ -589,7 +678,10 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
     lastId = id;
     return id;
   };
-  type Compiled = Pick<StateOps, 'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'memberSig'> & {
+  type Compiled = Pick<
+    StateOps,
+    'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'memberSig' | 'hashPermuted'
+  > & {
     permute: StateOps['permute'];
   };
   let compiled: Compiled;

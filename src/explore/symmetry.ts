@@ -3,6 +3,7 @@ import { initialMutableState } from '../sim/init.js';
 import { programOf } from '../kernel/programs.js';
 import type { Model } from '../sim/model.js';
 import { STATE_OPS, type LocalIds, type LocalsRenamer, type StateOps } from './stateOps.js';
+import type { Fingerprint } from './stateHash64.js';
 
 /**
  * Symmetry reduction over threads the scenario makes interchangeable (the explorer finds
@@ -81,6 +82,37 @@ export class Symmetry {
     state: SimState,
     extra?: readonly number[],
   ): { state: SimState; extra: readonly number[] | undefined; permuted: boolean } {
+    const r = this.sortedRenaming(state);
+    if (r === null) return { state, extra, permuted: false };
+    return {
+      state: permute(state, r.p, r.cpu, r.bm, this.ops),
+      extra: extra && remapExtra(extra, r.p),
+      permuted: true,
+    };
+  }
+
+  /**
+   * The fingerprint of {@link sortedImage}'s state into `fp`, without building it when it is
+   * a permuted copy; true when it is one.
+   */
+  sortedFingerprint(
+    state: SimState,
+    extra: readonly number[] | undefined,
+    fp: Fingerprint,
+  ): boolean {
+    const r = this.sortedRenaming(state);
+    if (r === null) {
+      fp.of(state, extra);
+      return false;
+    }
+    fp.ofPermuted(state, r.p, r.cpu, r.bm, renameLocals, extra && remapExtra(extra, r.p));
+    return true;
+  }
+
+  /** The renaming that takes `state` to its sorted image (see {@link sortedImage}), or null. */
+  private sortedRenaming(
+    state: SimState,
+  ): { p: number[]; cpu: readonly number[]; bm: readonly number[] | null } | null {
     let p: number[] | null = null;
     let cpu: number[] | null = null;
     for (let g = 0; g < this.groups.length; g++) {
@@ -132,12 +164,8 @@ export class Symmetry {
         );
       }
     }
-    if (!p) return { state, extra, permuted: false };
-    return {
-      state: permute(state, p, cpu ?? this.cpuIdentity, this.bitmapPerm(p), this.ops),
-      extra: extra && remapExtra(extra, p),
-      permuted: true,
-    };
+    if (!p) return null;
+    return { p, cpu: cpu ?? this.cpuIdentity, bm: this.bitmapPerm(p) };
   }
 
   /** Per thread: the parts its last signature was taken over, and that signature. */

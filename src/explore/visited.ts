@@ -35,6 +35,13 @@ export class Visited {
   idOf(state: SimState, extra?: readonly number[]): void {
     if (!this.sym) return this.one(state, extra, false, true);
     if (!this.full) {
+      if (!this.exact) {
+        // The image's fingerprint without building the image.
+        this.permuted = this.sym.sortedFingerprint(state, extra, this.fp);
+        this.a = this.fp.a;
+        this.b = this.fp.b;
+        return;
+      }
       const img = this.sym.sortedImage(state, extra);
       return this.one(img.state, img.extra, img.permuted, true);
     }

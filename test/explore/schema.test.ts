@@ -117,6 +117,19 @@ describe('a state part added through the schema only', () => {
     expect(out.tlbs[1]).toBe(s.tlbs[0]);
     // An involution: permuting back gives the state again.
     expect(permute(out as unknown as SimState, p, [1, 0], null, ops)).toEqual(s);
+    // The image's fingerprint, computed without building it, is the built image's.
+    const f = new Fingerprint(ops);
+    const built = f.of(out);
+    const want = [built.a, built.b];
+    const direct = new Fingerprint(ops).ofPermuted(
+      s as unknown as SimState,
+      p,
+      [1, 0],
+      null,
+      (_fn, l) => l,
+    );
+    expect([direct.a, direct.b]).toEqual(want);
+    expect([f.of(s).a, f.b]).not.toEqual(want);
     // And the signature of a member does not see the renamed thread id.
     const cache: unknown[] = [];
     const none = () => undefined;

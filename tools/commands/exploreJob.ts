@@ -12,7 +12,7 @@ import {
   type Scenario,
 } from '../../src/index.js';
 import { overMemory } from '../parallel/resources.js';
-import { exploreSubtree, type Subtree } from '../queue/subtree.js';
+import { exploreSubtree, type Exchange, type Subtree } from '../queue/subtree.js';
 
 /** One search, as plain data (it crosses a worker boundary). */
 export interface ExploreJob {
@@ -29,6 +29,11 @@ export interface ExploreJob {
   readonly maxMemoryMb?: number;
   /** Explore only this subtree of the search (a job from `explore --queue`). */
   readonly subtree?: Subtree;
+  /**
+   * The Redis key where the subtree jobs of one search share the states they stored
+   * (tools/queue/share.ts).
+   */
+  readonly share?: string;
 }
 
 export interface ExploreJobResult {
@@ -51,6 +56,8 @@ export interface JobHooks {
   progress?(p: ExploreProgress): void;
   /** Non-null: stop with this reason. */
   stop?(): string | null;
+  /** A subtree job's exchange of stored states with the other jobs of its search. */
+  exchange?: Exchange;
 }
 
 /** Run one job in this thread (the CLI runs it in a worker when it can). */
@@ -75,6 +82,7 @@ export function runJob(job: ExploreJob, hooks: JobHooks = {}): ExploreJobResult 
     const subtree = job.subtree;
     const r = exploreSubtree({ ...job, subtree }, model, {
       ...(hooks.progress && { progress: hooks.progress }),
+      ...(hooks.exchange && { exchange: hooks.exchange }),
       stop: () => stop(),
     });
     return finishJob(job, model, r, t0, peak);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SimError, type ExploreProgress, type SimErrorCode } from '../../src/index.js';
 import { runJob, type ExploreJob, type ExploreJobResult } from './exploreJob.js';
+import type { Rings } from './exploreWorker.js';
 
 const workerUrl = new URL('./exploreWorker.js', import.meta.url);
 
@@ -23,6 +24,8 @@ export async function runJobs(
   onDone?: (jobIndex: number, r: ExploreJobResult) => void,
   /** A stop flag the caller may raise (word 0 ≠ 0) to end the searches as on Ctrl-C. */
   stop: SharedArrayBuffer = new SharedArrayBuffer(4),
+  /** A queued subtree job's exchange rings (one job; tools/queue/share.ts). */
+  exchange?: Rings,
 ): Promise<ExploreJobResult[]> {
   const flag = new Int32Array(stop);
   const onSigint = (): void => {
@@ -61,7 +64,7 @@ export async function runJobs(
               : {},
           );
           try {
-            results[i] = await oneJob(w, job, stop, (p) => onProgress?.(i, p));
+            results[i] = await oneJob(w, job, stop, (p) => onProgress?.(i, p), exchange);
           } catch (e) {
             void w.terminate();
             w = null;
@@ -86,6 +89,7 @@ function oneJob(
   job: ExploreJob,
   stop: SharedArrayBuffer,
   progress: (p: ExploreProgress) => void,
+  exchange: Rings | undefined,
 ): Promise<ExploreJobResult> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: {
@@ -125,6 +129,6 @@ function oneJob(
     };
     w.on('message', onMessage);
     w.on('error', onError);
-    w.postMessage({ job, stop });
+    w.postMessage({ job, stop, ...(exchange && { exchange }) });
   });
 }

@@ -1,14 +1,29 @@
 import { parentPort } from 'node:worker_threads';
+import { FingerprintRing } from '../../src/explore/parallel/fingerprintRing.js';
 import { runJob, type ExploreJob } from './exploreJob.js';
+
+/** The buffers of a subtree job's exchange rings (tools/queue/share.ts). */
+export interface Rings {
+  readonly inbox: SharedArrayBuffer;
+  readonly outbox: SharedArrayBuffer;
+}
 
 /**
  * Worker side of the explorer pool: runs one job per message. `stop` is a shared flag the
- * main thread raises on Ctrl-C (the search is synchronous, so it polls the flag).
+ * main thread raises on Ctrl-C (the search is synchronous, so it polls the flag); `exchange`
+ * the rings of a queued subtree job.
  */
-parentPort?.on('message', (msg: { job: ExploreJob; stop: SharedArrayBuffer }) => {
+parentPort?.on('message', (msg: { job: ExploreJob; stop: SharedArrayBuffer; exchange?: Rings }) => {
   const flag = new Int32Array(msg.stop);
+  const ex = msg.exchange;
   try {
     const r = runJob(msg.job, {
+      ...(ex && {
+        exchange: {
+          inbox: new FingerprintRing(ex.inbox),
+          outbox: new FingerprintRing(ex.outbox),
+        },
+      }),
       progress: (p) => parentPort?.postMessage({ kind: 'progress', p }),
       stop: () => (Atomics.load(flag, 0) !== 0 ? 'interrupted (Ctrl-C)' : null),
     });

@@ -1,6 +1,9 @@
 import type { ExploreResult, ExploreStats, Model } from '../../src/index.js';
 import { finishJob, type ExploreJob, type ExploreJobResult } from '../commands/exploreJob.js';
-import { runOnQueue } from './queue.js';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { connectionOf, runOnQueue } from './queue.js';
+import { publish } from './share.js';
 import { cutSearch } from './subtree.js';
 
 /**
@@ -8,9 +11,10 @@ import { cutSearch } from './subtree.js';
  * over seed ranges by the caller) go as they are; one exhaustive DFS is cut here into about
  * `parts` subtrees (see cutSearch), each a job, and the results are merged back into one:
  * violated when a subtree is (its counterexample runs from the initial state and was
- * minimised by the worker), holds only when every subtree was explored to the end. States and
- * transitions are summed over the subtrees, which do not share a visited set: a state
- * reachable from two subtrees is counted (and explored) in both.
+ * minimised by the worker), holds only when every subtree was explored to the end. The subtrees
+ * share the states they store through Redis (share.ts), as soon as each flushes them: a state
+ * reachable from two subtrees is still explored in both when both reach it before they hear of
+ * each other. States and transitions are summed over the prefix and the subtrees.
  */
 export async function exploreOnQueue(
   url: string,
@@ -28,13 +32,24 @@ export async function exploreOnQueue(
     o.exact !== true;
   if (!cuttable) return runOnQueue(url, jobs, onDone);
   const t0 = performance.now();
-  const { prefix, subtrees } = cutSearch(base, model, parts);
+  const { prefix, subtrees, seen } = cutSearch(base, model, parts);
   if (subtrees.length === 0) return [finishJob(base, model, prefix, t0, process.memoryUsage.rss())];
-  const results = await runOnQueue(
-    url,
-    subtrees.map((subtree) => ({ ...base, subtree })),
-    onDone,
-  );
+  // The subtrees share their visited states through one Redis list, seeded with the prefix's.
+  connectionOf(url);
+  const share = `ptesim:seen:${randomUUID()}`;
+  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  let results: ExploreJobResult[];
+  try {
+    await publish(redis, share, seen);
+    results = await runOnQueue(
+      url,
+      subtrees.map((subtree) => ({ ...base, subtree, share })),
+      onDone,
+    );
+  } finally {
+    await redis.del(share).catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+  }
   const hit = results.find((r) => r.result.verdict === 'violated');
   if (hit) return [hit];
   const cut = results.find((r) => !r.result.exhaustive)?.result.reason ?? null;

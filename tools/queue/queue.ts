@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { SimError } from '../../src/index.js';
 import type { ExploreJob, ExploreJobResult } from '../commands/exploreJob.js';
 import { runJobs } from '../commands/explorePool.js';
+import { Sharing } from './share.js';
 
 /** The BullMQ queue every submitter and worker of one Redis shares. */
 export const QUEUE = 'ptesim';
@@ -164,13 +165,26 @@ export async function serveQueue(
           })
           .catch(() => undefined);
       }, 500);
+      // A job run again (its worker died or it failed) takes in nothing: see share.ts.
+      const retried = j.attemptsMade > 0 || j.stalledCounter > 0 || j.attemptsStarted > 1;
+      const share =
+        job.subtree && job.share !== undefined ? new Sharing(redis, job.share, !retried) : null;
       try {
-        o.log(`job ${j.id}: ${job.scenario.name} ${job.arch ?? ''} ${job.variant ?? ''}`);
-        const [r] = await runJobs([job], 1, undefined, undefined, stop);
-        o.log(`job ${j.id}: ${r?.result.verdict}`);
+        await share?.start();
+        o.log(
+          `job ${j.id}: ${job.scenario.name} ${job.arch ?? ''} ${job.variant ?? ''}` +
+            (share ? (retried ? ' (run again: sharing no states in)' : ' (sharing states)') : ''),
+        );
+        const [r] = await runJobs([job], 1, undefined, undefined, stop, share?.rings);
+        await share?.stop();
+        o.log(
+          `job ${j.id}: ${r?.result.verdict}` +
+            (share ? ` (states sent ${share.sent}, received ${share.received})` : ''),
+        );
         return r;
       } finally {
         clearInterval(poll);
+        await share?.stop();
       }
     },
     {

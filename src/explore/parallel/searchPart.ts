@@ -13,6 +13,7 @@ import { Visited } from '../visited.js';
 import type { ExploreOptions } from '../types.js';
 import { LocalCycles } from './localCycles.js';
 import { ADDED, FULL, SharedFingerprintSet } from './sharedSet.js';
+import type { FingerprintRing } from './fingerprintRing.js';
 
 /**
  * A piece of an exhaustive search handed from one thread to another: a stored state, the
@@ -94,6 +95,8 @@ export class SearchPart {
   private base: number[] = [];
   /** Picks between stack frames: picks[i] leads from stack[i] to stack[i + 1]. */
   private readonly between: number[] = [];
+  /** Where the fingerprints this part stores are announced (a queue job's), or null. */
+  private outbox: FingerprintRing | null = null;
 
   constructor(
     private readonly model: Model,
@@ -107,6 +110,14 @@ export class SearchPart {
     this.local = por ? new LocalSteps(model) : null;
     this.cycles = this.local ? new LocalCycles(model, this.local) : null;
     this.visited = new Visited(false, (o.symmetry ?? true) ? Symmetry.of(model) : null);
+  }
+
+  /**
+   * Announce every fingerprint this part stores from now on in `ring` (a full ring drops it:
+   * other searches then only share less).
+   */
+  shareTo(ring: FingerprintRing | null): void {
+    this.outbox = ring;
   }
 
   /** Stored states, over all threads. */
@@ -180,6 +191,7 @@ export class SearchPart {
         if (visited.permuted) st.symmetryHits++;
         continue;
       }
+      this.outbox?.push(visited.a, visited.b);
       if (this.o.maxStates !== undefined && this.set.size >= this.o.maxStates) {
         this.cut = `state limit ${this.o.maxStates} reached`;
         return 'cut';

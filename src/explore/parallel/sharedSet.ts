@@ -107,6 +107,22 @@ export class SharedFingerprintSet {
     }
   }
 
+  /** Call `f` with every stored fingerprint (no thread may insert meanwhile). */
+  forEach(f: (a: number, b: number) => void): void {
+    const h = this.h;
+    const m = this.m;
+    for (let s = 0; s < SEGMENTS; s++) {
+      const seg = H_SEG + s * SEG_WORDS;
+      const base = h[seg + S_BASE] as number;
+      const slots = (h[seg + S_MASK] as number) + 1;
+      for (let k = 0; k < slots; k++) {
+        const a = m[base + 2 * k] as number;
+        const b = m[base + 2 * k + 1] as number;
+        if (a !== 0 || b !== 0) f(a, b);
+      }
+    }
+  }
+
   /** Insert a fingerprint known to be absent into a segment whose lock is held. */
   private insertLocked(seg: number, a: number, b: number): number {
     const h = this.h;

@@ -27,6 +27,8 @@ export interface SpinConfig {
   readonly proto?: 'snap' | 'lit';
   /** NOFLUSH: the sanity mutant without any TLB flush (ptesim's test-only variant). */
   readonly noflush?: boolean;
+  /** NWRITES: writes per writer (default 2; the scale suite raises it). */
+  readonly writes?: number;
 }
 
 export const SPIN_VARIANT = { V4: 'seed-v4', MERGED: 'upstream', NAIVE: 'naive-rmw' } as const;
@@ -38,7 +40,7 @@ export const SPIN_PROP = {
 } as const;
 /** dirty.pml's -D values for a config. */
 export const spinDefines = (c: SpinConfig): string[] => [
-  '-DNWRITES=2',
+  `-DNWRITES=${c.writes ?? 2}`,
   `-DPROTO=${c.proto === 'lit' ? 1 : 0}`,
   `-DDIRTY0=${c.dirty0 === true ? 1 : 0}`,
   ...(c.noflush === true ? ['-DNOFLUSH=1'] : []),
@@ -73,7 +75,7 @@ export function spinScenarioText(c: SpinConfig): string {
   const protocol = c.mode === 'wrprotect' ? (c.proto ?? 'snap') : 'clean';
   const threads: Record<string, unknown>[] = [];
   for (let cpu = 0; cpu < c.cpus; cpu++)
-    threads.push({ kind: 'user', name: `writer${cpu}`, cpu, writes: 2 });
+    threads.push({ kind: 'user', name: `writer${cpu}`, cpu, writes: c.writes ?? 2 });
   for (let i = 0; i < c.callers; i++)
     threads.push({ kind: 'caller', name: `caller${i}`, cpu: i % c.cpus, protocol });
   threads.push({ kind: 'drain', name: 'drain', cpu: 0, protocol });

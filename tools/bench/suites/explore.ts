@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSuite, Figure } from '../types.js';
+import { hasSpin, runSpin, timed } from '../spin/run.js';
 import {
   SPIN_PROP,
-  spinDefines,
   spinExpected,
   spinName,
   spinScenarioText,
@@ -26,7 +25,6 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..', '..');
 const runner = join(root, 'dist', 'tools', 'bench', 'spin', 'ptesimRun.js');
-const pml = join(root, 'tools', 'bench', 'spin', 'dirty.pml');
 
 interface Anchor {
   stored: number;
@@ -66,62 +64,6 @@ const QUICK: SpinConfig[] = [
   { mode: 'wrprotect', variant: 'V4', arch: 'A', callers: 2, pages: 1, cpus: 2, prop: 'DATA' },
   C('wrprotect', 'V4', 'A', 'WPPOST'),
 ];
-
-/** Run a command under GNU time; wall seconds, max RSS in MB, stdout. */
-function timed(
-  cmd: string,
-  args: string[],
-  cwd: string,
-): { seconds: number; mb: number; out: string; code: number } {
-  const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
-    cwd,
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  const kb = Number((r.stderr.trim().split('\n').pop() ?? '0').trim());
-  return { seconds, mb: kb / 1024, out: r.stdout, code: r.status ?? -1 };
-}
-
-function hasSpin(): boolean {
-  return (
-    spawnSync('sh', ['-c', 'command -v spin && command -v gcc'], { encoding: 'utf8' }).status === 0
-  );
-}
-
-function runSpin(
-  c: SpinConfig,
-  bfs: boolean,
-  cflags: readonly string[] = [],
-): { seconds: number; mb: number; violated: boolean; stored: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'ptesim-spin-'));
-  try {
-    copyFileSync(pml, join(dir, 'dirty.pml'));
-    const gen = spawnSync('spin', [...spinDefines(c), '-a', 'dirty.pml'], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    if (gen.status !== 0) throw new Error(`spin -a failed: ${gen.stderr}`);
-    const cc = spawnSync(
-      'gcc',
-      ['-O2', '-w', '-DSAFETY', ...(bfs ? ['-DBFS'] : []), ...cflags, '-o', 'pan', 'pan.c'],
-      { cwd: dir, encoding: 'utf8' },
-    );
-    if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
-    const r = timed('./pan', ['-m100000'], dir);
-    const mem = Number(/([\d.]+)\s+total actual memory usage/.exec(r.out)?.[1] ?? 0);
-    const stored = Number(/([\d.e+]+) states, stored/.exec(r.out)?.[1] ?? 0);
-    return {
-      seconds: r.seconds,
-      mb: Math.max(r.mb, mem),
-      violated: /errors: [1-9]/.test(r.out),
-      stored,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function runPtesim(
   c: SpinConfig,

@@ -1,10 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSuite, Figure } from '../types.js';
 import { spinScenarioText, type SpinConfig } from '../spin/config.js';
+import { hasSpin, runSpin, timed } from '../spin/run.js';
 
 /**
  * `npm run bench -- --suite scale`: one exhaustive search (lost-write, merged helpers, x86-64,
@@ -26,26 +27,73 @@ interface Scale {
   readonly n: number;
   readonly k: number;
   readonly w: number;
-  /** SPIN 6.5.2 on this machine class (8 GB limit): states, seconds, GB, or null. */
-  readonly spin: string | null;
+  /** Run `--workers 1` too (c3 n2 k2 w2 takes about 1.5x the N-worker time more: left out). */
+  readonly one: boolean;
+  /** Run it through the queue too (the larger ones take twice the states there: left out). */
+  readonly queue: boolean;
+  /** Run SPIN here when installed (else, or for the rest, the recorded figures stand). */
+  readonly spinLive: boolean;
+  /** SPIN 6.5.2 on this machine class (8 GB limit): what it did, and its wall seconds. */
+  readonly spin: { readonly text: string; readonly seconds: number } | null;
 }
 
+/**
+ * The issue's table. SPIN runs here on the two configurations it can finish; on the other
+ * three it only reaches its 8 GB limit after 145-162 s, so the recorded figures stand unless
+ * PTESIM_BENCH_SPIN=all. The whole suite takes about 12 minutes on an idle 2-core machine.
+ */
 const FULL: Scale[] = [
-  { c: 2, n: 2, k: 2, w: 2, spin: null },
-  { c: 2, n: 2, k: 2, w: 3, spin: '69.8 M states, 138 s, 7.1 GB' },
-  { c: 2, n: 2, k: 3, w: 2, spin: 'memory limit at 68.7 M states, 145 s' },
-  { c: 2, n: 3, k: 2, w: 2, spin: 'memory limit at 67.8 M states, 149 s' },
-  { c: 3, n: 2, k: 2, w: 2, spin: 'memory limit at 74.5 M states, 162 s' },
+  { c: 2, n: 2, k: 2, w: 2, one: true, queue: true, spinLive: true, spin: null },
+  {
+    c: 2,
+    n: 2,
+    k: 2,
+    w: 3,
+    one: true,
+    queue: true,
+    spinLive: true,
+    spin: { text: '69.8 M states, 138 s, 7.1 GB', seconds: 138 },
+  },
+  {
+    c: 2,
+    n: 2,
+    k: 3,
+    w: 2,
+    one: true,
+    queue: false,
+    spinLive: false,
+    spin: { text: 'memory limit at 68.7 M states, 145 s', seconds: 145 },
+  },
+  {
+    c: 2,
+    n: 3,
+    k: 2,
+    w: 2,
+    one: true,
+    queue: false,
+    spinLive: false,
+    spin: { text: 'memory limit at 67.8 M states, 149 s', seconds: 149 },
+  },
+  {
+    c: 3,
+    n: 2,
+    k: 2,
+    w: 2,
+    one: false,
+    queue: false,
+    spinLive: false,
+    spin: { text: 'memory limit at 74.5 M states, 162 s', seconds: 162 },
+  },
 ];
 const QUICK: Scale[] = [
-  { c: 2, n: 1, k: 2, w: 2, spin: null },
-  { c: 2, n: 2, k: 2, w: 2, spin: null },
+  { c: 2, n: 1, k: 2, w: 2, one: true, queue: true, spinLive: true, spin: null },
+  { c: 2, n: 2, k: 2, w: 2, one: true, queue: true, spinLive: true, spin: null },
 ];
 
 const label = (s: Scale): string => `c${s.c} n${s.n} k${s.k} w${s.w}`;
 
-function scenarioText(s: Scale): string {
-  const c = {
+function spinConfig(s: Scale): SpinConfig {
+  return {
     mode: 'wrprotect',
     variant: 'MERGED',
     arch: 'A',
@@ -53,12 +101,12 @@ function scenarioText(s: Scale): string {
     pages: s.n,
     cpus: s.k,
     prop: 'DATA',
+    writes: s.w,
   } as unknown as SpinConfig;
-  const j = JSON.parse(spinScenarioText(c)) as {
-    name: string;
-    threads: { kind: string; writes?: number }[];
-  };
-  for (const t of j.threads) if (t.kind === 'user') t.writes = s.w;
+}
+
+function scenarioText(s: Scale): string {
+  const j = JSON.parse(spinScenarioText(spinConfig(s))) as { name: string };
   j.name = `${j.name}_w${s.w}`;
   return JSON.stringify(j, null, 1);
 }
@@ -73,33 +121,23 @@ interface Run {
 }
 
 function explore(file: string, args: string[]): Run {
-  const t0 = performance.now();
-  const r = spawnSync(
-    '/usr/bin/time',
-    [
-      '-f',
-      '%M %U %S',
-      process.execPath,
-      cli,
-      'explore',
-      file,
-      '--property',
-      'lost-write',
-      '--json',
-      ...args,
-    ],
-    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  const r = timed(
+    process.execPath,
+    [cli, 'explore', file, '--property', 'lost-write', '--json', ...args],
+    dirname(file),
   );
-  const seconds = (performance.now() - t0) / 1000;
-  const [kb, user, sys] = (r.stderr.trim().split('\n').pop() ?? '0 0 0').trim().split(' ');
-  const j = JSON.parse(r.stdout) as { verdict: string; states: number };
-  return {
-    seconds,
-    cpu: Number(user) + Number(sys),
-    mb: Number(kb) / 1024,
-    verdict: j.verdict,
-    states: j.states,
-  };
+  const j = JSON.parse(r.out) as { verdict: string; states: number };
+  return { seconds: r.seconds, cpu: r.cpu, mb: r.mb, verdict: j.verdict, states: j.states };
+}
+
+/** SPIN on the same configuration with an 8 GB memory limit, as the issue measured it. */
+function spinHere(s: Scale): { text: string; seconds: number } {
+  const r = runSpin(spinConfig(s), false, ['-DMEMLIM=8192']);
+  const st = `${(r.stored / 1e6).toFixed(2)} M states, ${r.seconds.toFixed(1)} s, ${(r.mb / 1024).toFixed(2)} GB`;
+  const text = r.outOfMemory
+    ? `memory limit at ${st}`
+    : `${r.violated ? 'violated' : 'holds'}, ${st}`;
+  return { text: `${text} (run here)`, seconds: r.seconds };
 }
 
 /** A redis-server on a free port and two `ptesim worker` processes, or null without redis. */
@@ -138,83 +176,53 @@ async function startQueue(dir: string): Promise<{ url: string; stop(): void } | 
 export const scaleSuite: BenchSuite = {
   name: 'scale',
   description:
-    'one exhaustive search on 1 worker, N workers and 2 queue worker processes (states/s, speed-up, peak memory; SPIN recorded beside)',
+    'one exhaustive search on 1 worker, N workers and 2 queue worker processes (states/s, speed-up, CPU efficiency, peak memory; SPIN beside)',
   async run({ quick, log }) {
     const cores = availableParallelism();
     const figures: Figure[] = [];
     const dir = mkdtempSync(join(tmpdir(), 'ptesim-scale-'));
     const queue = await startQueue(dir);
     if (!queue) log('  redis-server not found: no queue figures (apt-get install redis-server)');
+    const spinAll = process.env.PTESIM_BENCH_SPIN === 'all';
+    const spin = hasSpin();
+    if (!spin)
+      log('  spin/gcc not found: SPIN figures are the recorded ones (apt-get install spin)');
     try {
       for (const s of quick ? QUICK : FULL) {
         const file = join(dir, `${label(s).replaceAll(' ', '')}.json`);
         writeFileSync(file, scenarioText(s));
         const load = loadavg()[0]?.toFixed(1);
-        const one = explore(file, ['--workers', '1']);
+        const one = s.one ? explore(file, ['--workers', '1']) : null;
         const many = explore(file, ['--workers', String(cores)]);
-        const q = queue ? explore(file, ['--queue', queue.url, '--jobs', '16']) : null;
+        const q = queue && s.queue ? explore(file, ['--queue', queue.url, '--jobs', '16']) : null;
         const loadAfter = loadavg()[0]?.toFixed(1);
-        const rate = (r: Run): number => r.states / r.seconds;
-        log(
-          `  ${label(s)} (load ${load} → ${loadAfter} on ${cores} cores): ` +
-            `1 worker ${one.verdict} ${one.states.toLocaleString('en')} states ${one.seconds.toFixed(1)} s ${one.mb.toFixed(0)} MB; ` +
-            `${cores} workers ${many.verdict} ${many.states.toLocaleString('en')} states ${many.seconds.toFixed(1)} s ${many.mb.toFixed(0)} MB` +
-            (q
-              ? `; queue (2 processes) ${q.verdict} ${q.states.toLocaleString('en')} states ${q.seconds.toFixed(1)} s`
-              : '') +
-            (s.spin ? ` | SPIN ${s.spin}` : ''),
-        );
+        const sp =
+          spin && (s.spinLive || spinAll)
+            ? spinHere(s)
+            : s.spin !== null
+              ? { text: `${s.spin.text} (recorded)`, seconds: s.spin.seconds }
+              : null;
         const name = label(s);
-        figures.push(
-          {
-            name: `${name} 1 worker`,
-            value: rate(one),
-            unit: 'states/s',
-            target: { value: 300_000, atLeast: true },
-          },
-          {
-            name: `${name} ${cores} workers speed-up`,
-            value: one.seconds / many.seconds,
-            unit: 'x',
-            target: { value: 1.7, atLeast: true },
-            note: `${one.seconds.toFixed(1)} s vs ${many.seconds.toFixed(1)} s, load ${load}`,
-          },
-          {
-            name: `${name} ${cores} workers CPU efficiency`,
-            value: one.cpu / many.cpu,
-            unit: 'x',
-            note: `CPU ${one.cpu.toFixed(1)} s vs ${many.cpu.toFixed(1)} s: the speed-up an idle machine would allow is about ${cores} × this`,
-          },
-          {
-            name: `${name} 1 worker per CPU second`,
-            value: one.states / one.cpu,
-            unit: 'states/s',
-          },
-          { name: `${name} per worker`, value: rate(many) / cores, unit: 'states/s' },
-          {
-            name: `${name} peak memory`,
-            value: many.mb,
-            unit: 'MB',
-            note: `1 worker ${one.mb.toFixed(0)} MB`,
-          },
-          {
-            name: `${name} same verdict and count`,
-            value:
-              one.verdict === many.verdict &&
-              Math.abs(one.states - many.states) <= one.states / 1000
-                ? 1
-                : 0,
-            unit: 'bool',
-            target: { value: 1, atLeast: true },
-          },
+        const run = (r: Run): string =>
+          `${r.verdict} ${r.states.toLocaleString('en')} states ${r.seconds.toFixed(1)} s (CPU ${r.cpu.toFixed(1)} s) ${r.mb.toFixed(0)} MB`;
+        log(
+          `  ${name} (load ${load} → ${loadAfter} on ${cores} cores): ` +
+            (one ? `1 worker ${run(one)}; ` : '') +
+            `${cores} workers ${run(many)}` +
+            (q ? `; queue (2 processes, 16 jobs) ${run(q)}` : '') +
+            (sp ? ` | SPIN ${sp.text}` : ''),
         );
-        if (q)
-          figures.push({
-            name: `${name} queue`,
-            value: q.seconds,
-            unit: 's',
-            note: `${q.verdict}, ${q.states.toLocaleString('en')} states counted over the subtrees`,
-          });
+        figures.push(...scaleFigures(name, cores, load ?? '?', one, many, q));
+        if (sp)
+          figures.push(
+            { name: `${name} SPIN`, value: sp.seconds, unit: 's', note: sp.text },
+            {
+              name: `${name} ${cores} workers / SPIN`,
+              value: many.seconds / sp.seconds,
+              unit: 'x',
+              note: 'wall time ratio (SPIN with one core; on the memory-limited ones SPIN did not finish)',
+            },
+          );
       }
     } finally {
       queue?.stop();
@@ -223,3 +231,75 @@ export const scaleSuite: BenchSuite = {
     return figures;
   },
 };
+
+/** The figures of one configuration (see the suite comment). */
+function scaleFigures(
+  name: string,
+  cores: number,
+  load: string,
+  one: Run | null,
+  many: Run,
+  q: Run | null,
+): Figure[] {
+  const rate = (r: Run): number => r.states / r.seconds;
+  const out: Figure[] = [];
+  if (one)
+    out.push(
+      {
+        name: `${name} 1 worker`,
+        value: rate(one),
+        unit: 'states/s',
+        target: { value: 300_000, atLeast: true },
+        note: `wall clock, load ${load}`,
+      },
+      { name: `${name} 1 worker per CPU second`, value: one.states / one.cpu, unit: 'states/s' },
+      {
+        name: `${name} ${cores} workers speed-up`,
+        value: one.seconds / many.seconds,
+        unit: 'x',
+        target: { value: 1.7, atLeast: true },
+        note: `${one.seconds.toFixed(1)} s vs ${many.seconds.toFixed(1)} s, load ${load}`,
+      },
+      {
+        name: `${name} ${cores} workers CPU efficiency`,
+        value: one.cpu / many.cpu,
+        unit: 'x',
+        note: `CPU ${one.cpu.toFixed(1)} s vs ${many.cpu.toFixed(1)} s: the speed-up an idle machine would allow is about ${cores} × this`,
+      },
+      {
+        name: `${name} same verdict and count`,
+        value:
+          one.verdict === many.verdict && Math.abs(one.states - many.states) <= one.states / 1000
+            ? 1
+            : 0,
+        unit: 'bool',
+        target: { value: 1, atLeast: true },
+      },
+    );
+  out.push(
+    { name: `${name} ${cores} workers`, value: rate(many), unit: 'states/s' },
+    { name: `${name} per worker`, value: rate(many) / cores, unit: 'states/s' },
+    {
+      name: `${name} peak memory`,
+      value: many.mb,
+      unit: 'MB',
+      note: `${cores} workers${one ? `; 1 worker ${one.mb.toFixed(0)} MB` : ''}`,
+    },
+  );
+  if (q)
+    out.push(
+      {
+        name: `${name} queue`,
+        value: q.seconds,
+        unit: 's',
+        note: `${q.verdict}, ${q.states.toLocaleString('en')} states counted over the subtrees; CPU ${q.cpu.toFixed(1)} s in the submitter`,
+      },
+      {
+        name: `${name} queue states / embedded`,
+        value: q.states / many.states,
+        unit: 'x',
+        note: 'states stored over the subtrees, over the one-search count',
+      },
+    );
+  return out;
+}
