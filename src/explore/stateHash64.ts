@@ -140,6 +140,9 @@ function hashNonInt(n: number): number {
   return h | 0;
 }
 
+/** Entries of a set's cache of recent fingerprints. */
+const RECENT = 1 << 16;
+
 /**
  * Open-addressing set of 64-bit fingerprints (linear probing, grows at 1/2 load). Both halves
  * of a slot sit side by side (one cache line per probe); the all-zero value marks an empty
@@ -160,9 +163,25 @@ export class FingerprintSet {
     return this.slots.byteLength;
   }
 
+  /**
+   * Fingerprints inserted or found lately (direct-mapped, 512 KB, so it stays in the core's
+   * cache): most repeat visits of a DFS are to states stored shortly before, and answering
+   * them here spares a probe of the large table. Everything in it is in the set.
+   */
+  private readonly recent = new Int32Array(2 * RECENT);
+
   /** Insert; returns false when the fingerprint was already present. */
   add(a: number, b0: number): boolean {
     const b = a === 0 && b0 === 0 ? 1 : b0;
+    const r = 2 * ((a ^ (b >>> 7)) & (RECENT - 1));
+    const recent = this.recent;
+    if (recent[r] === a && recent[r + 1] === b) return false;
+    recent[r] = a;
+    recent[r + 1] = b;
+    return this.addTable(a, b);
+  }
+
+  private addTable(a: number, b: number): boolean {
     const slots = this.slots;
     const mask = this.mask;
     let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
@@ -202,7 +221,7 @@ export class FingerprintSet {
     for (let i = 0; i < old.length; i += 2) {
       const a = old[i] as number;
       const b = old[i + 1] as number;
-      if (a !== 0 || b !== 0) this.add(a, b);
+      if (a !== 0 || b !== 0) this.addTable(a, b);
     }
   }
 }

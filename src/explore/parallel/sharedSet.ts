@@ -17,12 +17,23 @@ const SEG_BITS = 10;
 const FIRST_SLOTS = 64;
 /** Header words: global, then per segment. */
 const H_TOP = 0;
-const H_COUNT = 1;
+/** Handles given out (each thread's view of the set takes one counter). */
+const H_VIEWS = 1;
 const H_FREE_LOCK = 2;
 /** Free-list heads by log2(slots) (0 = empty), words 3 .. 3 + 31. */
 const H_FREE = 3;
-const H_SEG = 40;
-const SEG_WORDS = 4;
+/**
+ * Insert counters, one per view and each on its own 64-byte line (a single shared counter
+ * bounced between the cores on every insert).
+ */
+const H_COUNTS = 48;
+const COUNTERS = 64;
+const LINE_WORDS = 16;
+/** Segment headers, each on its own line too (neighbouring segments' locks shared a line). */
+const H_SEG = H_COUNTS + COUNTERS * LINE_WORDS;
+const SEG_WORDS = LINE_WORDS;
+/** Entries of each view's cache of recent fingerprints. */
+const RECENT = 1 << 16;
 const S_LOCK = 0;
 const S_BASE = 1;
 const S_MASK = 2;
@@ -60,14 +71,31 @@ export class SharedFingerprintSet {
     return set;
   }
 
+  /** This view's insert counter (a word index), and whether other views share it. */
+  private readonly counter: number;
+  private readonly sharedCounter: boolean;
+
   constructor(readonly buffers: SharedSetBuffers) {
     this.h = new Int32Array(buffers.header);
     this.m = new Int32Array(buffers.arena);
+    const view = Atomics.add(this.h, H_VIEWS, 1);
+    this.counter = H_COUNTS + (view % COUNTERS) * LINE_WORDS;
+    this.sharedCounter = view >= COUNTERS;
   }
 
   /** Fingerprints stored, over all threads. */
   get size(): number {
-    return Atomics.load(this.h, H_COUNT);
+    let n = 0;
+    const views = Math.min(COUNTERS, Atomics.load(this.h, H_VIEWS));
+    for (let c = 0; c < views; c++) n += Atomics.load(this.h, H_COUNTS + c * LINE_WORDS);
+    return n;
+  }
+
+  /** Count one insert on this view's own counter. */
+  private counted(): void {
+    const h = this.h;
+    if (this.sharedCounter) Atomics.add(h, this.counter, 1);
+    else Atomics.store(h, this.counter, (h[this.counter] as number) + 1);
   }
 
   /** Bytes of the arena in use (live tables and reusable regions). */
@@ -75,9 +103,29 @@ export class SharedFingerprintSet {
     return Atomics.load(this.h, H_TOP) * 4;
   }
 
+  /**
+   * Fingerprints this view inserted or found lately (direct-mapped, 512 KB: it stays in the
+   * core's own cache): most repeat visits of a DFS are to states it stored shortly before, and
+   * answering them here spares the lock and the shared table, whose lines the other cores write.
+   * Everything in it is in the set (nothing is ever removed), so a hit is a sure PRESENT.
+   */
+  private readonly recent = new Int32Array(2 * RECENT);
+
   /** Insert (a, b): {@link ADDED}, {@link PRESENT}, or {@link FULL} when the arena has no room. */
   add(a: number, b0: number): number {
     const b = a === 0 && b0 === 0 ? 1 : b0;
+    const r = 2 * ((a ^ (b >>> 7)) & (RECENT - 1));
+    const recent = this.recent;
+    if (recent[r] === a && recent[r + 1] === b) return PRESENT;
+    const got = this.addShared(a, b);
+    if (got !== FULL) {
+      recent[r] = a;
+      recent[r + 1] = b;
+    }
+    return got;
+  }
+
+  private addShared(a: number, b: number): number {
     const seg = H_SEG + (a >>> (32 - SEG_BITS)) * SEG_WORDS;
     const h = this.h;
     while (Atomics.compareExchange(h, seg + S_LOCK, 0, 1) !== 0);
@@ -100,7 +148,7 @@ export class SharedFingerprintSet {
       m[base + 2 * i] = a;
       m[base + 2 * i + 1] = b;
       h[seg + S_SIZE] = size;
-      Atomics.add(h, H_COUNT, 1);
+      this.counted();
       return ADDED;
     } finally {
       Atomics.store(h, seg + S_LOCK, 0);
@@ -135,7 +183,7 @@ export class SharedFingerprintSet {
     m[base + 2 * i] = a;
     m[base + 2 * i + 1] = b;
     h[seg + S_SIZE] = (h[seg + S_SIZE] as number) + 1;
-    Atomics.add(h, H_COUNT, 1);
+    this.counted();
     return ADDED;
   }
 
