@@ -5,7 +5,7 @@ import type { FrameView } from '../state/types.js';
 import { canAcquire, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine, type EmitOf } from './machine.js';
 import { accessorOf } from './accessor.js';
-import { hasFlag, vmaOf } from './vmas.js';
+import { hasFlag, hasSpecialPtes, vmaOf } from './vmas.js';
 
 /**
  * The write/read fault path for a VM_SHARED mapping (mm/memory.c; SEMANTICS §4, F1–F6), for a
@@ -95,7 +95,7 @@ function info(ctx: StepCtx, frame: FrameView): FaultInfo {
   const vpn = FAULT.get(frame, 'vpn');
   const vma = vmaOf(ctx.layout.scenario, who.mm, vpn);
   const page = vma ? vma.pgoff + (vpn - vma.start) : -1;
-  const pageBacked = vma !== undefined && !hasFlag(vma, 'pfnmap');
+  const pageBacked = vma !== undefined && !hasSpecialPtes(vma);
   // VM_WRITE: the scenario's, unless mprotect changed it (state.vmWrite, under mmap_lock).
   const vmaIndex = vma ? (ctx.layout.scenario.mms[who.mm]?.vmas.indexOf(vma) ?? -1) : -1;
   const vmWrite = ctx.state.vmWrite?.[who.mm]?.[vmaIndex];
@@ -145,7 +145,7 @@ function insertPte(ctx: StepCtx, f: FaultInfo): number {
     write:
       shared || (f.vmaWritable && !f.pageBacked && ctx.layout.scenario.driver.mode === 'pagetable'),
     dirty: shared,
-    special: vma !== undefined && hasFlag(vma, 'pfnmap'),
+    special: vma !== undefined && hasSpecialPtes(vma),
   });
 }
 

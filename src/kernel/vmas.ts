@@ -1,4 +1,5 @@
 import type { Scenario, VmaSpec } from '../scenario/types.js';
+export { hasSpecialPtes } from '../scenario/types.js';
 
 /** A VMA in the mapping's i_mmap interval tree. */
 export interface MappedVma {

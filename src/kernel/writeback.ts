@@ -9,7 +9,7 @@ import { defineMachine } from './machine.js';
 import { ptlFree, underPtl } from './pteWalk.js';
 import { flushTlbSync } from './actorFlush.js';
 import { drainReady } from './caller.js';
-import { hasFlag, mappingVmas } from './vmas.js';
+import { hasFlag, hasSpecialPtes, mappingVmas } from './vmas.js';
 
 /**
  * Writeback of the pages [first, first + nr): mm/page-writeback.c write_cache_pages →
@@ -65,7 +65,7 @@ export function writebackSpec(
 /** The (mm, vpn) of `page` in the i_mmap VMA at index `i`, or null if it does not map it. */
 export function rmapVpn(ctx: StepCtx, i: number, page: number): { mm: number; vpn: number } | null {
   const { mm, vma } = at(mappingVmas(ctx.layout.scenario), i);
-  if (page < vma.pgoff || page >= vma.pgoff + vma.npages || hasFlag(vma, 'pfnmap')) return null;
+  if (page < vma.pgoff || page >= vma.pgoff + vma.npages || hasSpecialPtes(vma)) return null;
   return { mm, vpn: vma.start + page - vma.pgoff };
 }
 

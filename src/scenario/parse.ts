@@ -100,6 +100,12 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
           `mms[${m}].vmas[${i}].flags`,
           'a private (no shared/mayshare) VMA must not have write: COW is not modelled',
         );
+      if (v.special === true && !v.flags.includes('mixedmap'))
+        fail(
+          where,
+          `mms[${m}].vmas[${i}].special`,
+          'special PTEs are a VM_MIXEDMAP choice: add mixedmap to flags (pfnmap PTEs are always special)',
+        );
     }),
   );
   const nSubs = s.secondaryMmus.length;

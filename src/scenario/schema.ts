@@ -29,6 +29,12 @@ export const vmaSchema = z
       .array(vmFlagSchema)
       .max(8)
       .describe('vm_flags: VM_SHARED, VM_WRITE, VM_MAYWRITE, VM_IO, ...'),
+    special: z
+      .boolean()
+      .optional()
+      .describe(
+        'VM_MIXEDMAP only: its PTEs are special (vmf_insert_mixed → insert_pfn on an arch with pte_special, as TTM in 2019): no struct page, so write faults take wp_pfn_shared and writeback/reclaim never reach them (F7). Absent/false: page-backed (vm_insert_page)',
+      ),
   })
   .strict();
 

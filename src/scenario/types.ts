@@ -15,11 +15,25 @@ export interface VmaSpec {
   readonly pgoff: number;
   readonly npages: number;
   readonly flags: readonly VmFlag[];
+  /**
+   * VM_MIXEDMAP only: the PTEs are special (F7: vmf_insert_mixed → insert_pfn with pte_special),
+   * so vm_normal_page() is NULL for them. Absent or false: page-backed, as before.
+   */
+  readonly special?: boolean | undefined;
 }
 
 export interface MmSpec {
   readonly vmas: readonly VmaSpec[];
 }
+
+/**
+ * F7: the VMA's PTEs are special, so vm_normal_page() (mm/memory.c) returns NULL for them:
+ * VM_PFNMAP, or VM_MIXEDMAP whose PTEs vmf_insert_mixed() made with insert_pfn (pte_special
+ * arches; TTM's fault in the seed's era). Such a VMA has no page lock, no PG_dirty, and no
+ * folio that writeback or reclaim could reach through the rmap.
+ */
+export const hasSpecialPtes = (vma: VmaSpec): boolean =>
+  vma.flags.includes('pfnmap') || (vma.flags.includes('mixedmap') && vma.special === true);
 
 export type AccessOp = { readonly op: 'write' | 'read'; readonly vpn: number };
 /**

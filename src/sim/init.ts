@@ -1,4 +1,4 @@
-import { hasVmaOps, type Scenario } from '../scenario/types.js';
+import { hasSpecialPtes, hasVmaOps, type Scenario } from '../scenario/types.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import { layoutOf } from '../state/layout.js';
 import { PTE_NONE } from '../state/pte.js';
@@ -60,7 +60,7 @@ export function initialMutableState(
             : mkPte(pfn, {
                 write: writable && scenario.initialPte !== 'readonly',
                 dirty: writable && scenario.initialPte === 'writable-dirty',
-                special: vma.flags.includes('pfnmap'),
+                special: hasSpecialPtes(vma),
               });
       }
     }

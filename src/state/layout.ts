@@ -1,4 +1,4 @@
-import { hasVmaOps, type Scenario } from '../scenario/types.js';
+import { hasSpecialPtes, hasVmaOps, type Scenario } from '../scenario/types.js';
 import { usesOwnBitmap } from '../scenario/program.js';
 
 /**
@@ -97,7 +97,7 @@ export function layoutOf(scenario: Scenario): Layout {
   // (and the state hash) of the pfn-map scenarios is unchanged.
   const kinds = new Set(scenario.threads.map((t) => t.kind));
   const pageBacked =
-    scenario.mms.some((mm) => mm.vmas.some((v) => !v.flags.includes('pfnmap'))) ||
+    scenario.mms.some((mm) => mm.vmas.some((v) => !hasSpecialPtes(v))) ||
     kinds.has('writeback') ||
     kinds.has('reclaim');
   const pageLockBase = pageBacked ? lockNames.length : -1;
