@@ -27,6 +27,17 @@ export interface BoundsEvent {
   readonly start: number;
   readonly end: number;
 }
+/**
+ * vmwgfx's dirty tracker of the BO (V5, V8): `method` (PAGETABLE or MKWRITE), `count`
+ * (change_count: consecutive method-change triggers) and `res` (the resource's res_dirty flag).
+ */
+export interface VmwSetEvent {
+  readonly type: 'vmw/set';
+  readonly tid: number;
+  readonly method: 'pagetable' | 'mkwrite';
+  readonly count: number;
+  readonly res: number;
+}
 export interface HelperCallEvent {
   readonly type: 'helper/call';
   readonly tid: number;
@@ -75,6 +86,7 @@ export type KernelEvent =
   | DevCopyEvent
   | BitmapEvent
   | BoundsEvent
+  | VmwSetEvent
   | HelperCallEvent
   | HelperReturnEvent
   | FaultEnterEvent

@@ -33,6 +33,7 @@ export const EVENT_FIELDS: { readonly [K in SimEventType]: Readonly<Record<strin
   'bitmap/set': { tid: 'int', bm: 'int', bit: 'int' },
   'bitmap/clear': { tid: 'int', bm: 'int', bit: 'int' },
   'bounds/set': { tid: 'int', start: 'int', end: 'int' },
+  'vmw/set': { tid: 'int', method: ['pagetable', 'mkwrite'], count: 'int', res: 'int' },
   'helper/call': { tid: 'int', fn: 'str', first: 'int', nr: 'int' },
   'helper/return': { tid: 'int', fn: 'str', total: 'int' },
   'fault/enter': { tid: 'int', cpu: 'int', mm: 'int', vpn: 'int', write: 'int' },

@@ -29,6 +29,15 @@ export function applyKernel(d: Draft<MutableSimState>, e: KernelEvent): void {
       if (d.bounds.start !== e.start) d.bounds.start = e.start;
       if (d.bounds.end !== e.end) d.bounds.end = e.end;
       return;
+    case 'vmw/set': {
+      const v = d.vmw;
+      if (!v) return;
+      const method = e.method === 'mkwrite' ? 1 : 0;
+      if (v.method !== method) v.method = method;
+      if (v.count !== e.count) v.count = e.count;
+      if (v.res !== e.res) v.res = e.res;
+      return;
+    }
     case 'ghost/wp-seen': {
       const bit = 1 << e.tid;
       for (const tlb of d.tlbs)

@@ -51,6 +51,7 @@ export function applyEvent(d: Draft<MutableSimState> | MutableSimState, e: SimEv
     case 'bitmap/set':
     case 'bitmap/clear':
     case 'bounds/set':
+    case 'vmw/set':
     case 'helper/call':
     case 'helper/return':
     case 'fault/enter':

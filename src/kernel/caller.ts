@@ -12,6 +12,7 @@ import type { SimState } from '../state/types.js';
 import { HELPER, helperArgs } from './helper.js';
 import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine, type EmitOf } from './machine.js';
+import { VMW, vmwArgs, vmwTransfer } from './vmwgfx.js';
 
 /**
  * Kernel-side users of the helpers (SEMANTICS §7): a caller program (src/scenario/program.ts)
@@ -197,18 +198,27 @@ export const callerProgram: StepMachine = {
           }
           break;
         }
-        case 'transfer': {
+        case 'transfer':
           // vmw_bo_dirty_transfer_to_res: copy+clear the recorded pages, reset the bounds.
-          for (let p = spec.first; p < end; p++) {
-            if (bits.get(0, p) !== 1) continue;
-            if (copyToDevice) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
-            bits.put(0, p, 0);
-          }
-          const pages = ctx.layout.scenario.pages;
-          const b = ctx.state.bounds;
-          if (b.start !== pages || b.end !== 0)
-            e.push({ type: 'bounds/set', tid: ctx.tid, start: pages, end: 0 });
+          vmwTransfer(ctx, e, bits, spec.first, end, copyToDevice);
           break;
+        case 'scan':
+        case 'dirty-add':
+        case 'unmap':
+        case 'validate': {
+          // vmwgfx's tracker (src/kernel/vmwgfx.ts), run as its own machine (V5, V6, V8).
+          const [first, nr] =
+            op.op === 'unmap' ? helperRange(ctx, spec, op.range) : [spec.first, spec.nr];
+          const arg =
+            op.op === 'dirty-add'
+              ? Number(op.method === 'mkwrite')
+              : op.op === 'validate'
+                ? Number(op.dirtying)
+                : op.op === 'unmap'
+                  ? Number(op.via === 'ttm_bo_unmap_virtual')
+                  : 0;
+          saveLocals();
+          return e.gotoOp(pc + 1).call(VMW, vmwArgs(op.op, first, nr, arg)).ev;
         }
         case 'done-if-clean': {
           // vmw_bo_dirty_scan_mkwrite: nothing recorded → nothing to do.

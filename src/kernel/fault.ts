@@ -5,6 +5,7 @@ import type { FrameView } from '../state/types.js';
 import { canAcquire, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine, type EmitOf } from './machine.js';
 import { accessorOf } from './accessor.js';
+import { trackerMethod, vmwResourcesClean } from './vmwgfx.js';
 import { hasFlag, hasSpecialPtes, vmaOf } from './vmas.js';
 
 /**
@@ -61,7 +62,7 @@ type FaultEmit = EmitOf<typeof FAULT>;
 
 /** vmw_bo_vm_mkwrite in MKWRITE mode: set the bit and widen the bounds (V4). */
 function recordMkwrite(ctx: StepCtx, e: FaultEmit, page: number): void {
-  if (ctx.layout.scenario.driver.mode !== 'mkwrite') return;
+  if (trackerMethod(ctx) !== 'mkwrite') return;
   if (ctx.state.bitmaps[0]?.[page] === 1) return;
   e.push({ type: 'bitmap/set', tid: ctx.tid, bm: 0, bit: page });
   const b = ctx.state.bounds;
@@ -142,8 +143,7 @@ function insertPte(ctx: StepCtx, f: FaultInfo): number {
   const vma = vmaOf(ctx.layout.scenario, f.mm, f.vpn);
   const shared = sharedWriteFault(f);
   return ctx.arch.mkPte(f.page, {
-    write:
-      shared || (f.vmaWritable && !f.pageBacked && ctx.layout.scenario.driver.mode === 'pagetable'),
+    write: shared || (f.vmaWritable && !f.pageBacked && trackerMethod(ctx) === 'pagetable'),
     dirty: shared,
     special: vma !== undefined && hasSpecialPtes(vma),
   });
@@ -235,6 +235,7 @@ export const faultProgram: StepMachine = {
           e.acquire(f.pageLock);
           markDirty(ctx, e, f.page);
         }
+        if (!f.pageBacked) vmwResourcesClean(ctx, e); // vmw_bo_vm_fault (V8)
         setPte(insertPte(ctx, f), f.pageBacked ? 'finish_fault' : 'insert_pfn');
         if (sharedWriteFault(f)) e.release(f.pageLock);
       } else if (f.isWrite && !a.pteWrite(pte)) {
@@ -347,6 +348,7 @@ export const faultProgram: StepMachine = {
           return exit(ctx, f, e, 'retry');
         }
         e.acquire(driver);
+        vmwResourcesClean(ctx, e); // vmw_bo_vm_fault: read back a dirty resource first (V8)
         e.acquire(f.ptl);
         if (!pteIsPresent(pte)) setPte(insertPte(ctx, f), 'insert_pfn');
         e.release(f.ptl);

@@ -2,7 +2,7 @@ import { at } from '../errors.js';
 import { pteIsPresent } from '../state/pte.js';
 import type { FrameView } from '../state/types.js';
 import { canAcquire, type StepCtx, type StepMachine } from './step.js';
-import { defineMachine, type EmitOf } from './machine.js';
+import { defineMachine, resultSlotOf, type EmitOf } from './machine.js';
 import { ptePeek, PteWalk } from './pteWalk.js';
 import { ptepModifyProtCommit, ptepModifyProtStart } from './ptepModifyProt.js';
 import { mappingVmas } from './vmas.js';
@@ -142,6 +142,11 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: HelperEmit, from: number): v
     total: get(frame, 'total'),
   });
   e.ret();
+  // The caller's frame receives the count when its machine uses it (vmwgfx's scans, V5).
+  const stack = ctx.state.threads[ctx.tid]?.stack ?? [];
+  const slot = resultSlotOf(stack[stack.length - 2]?.fn ?? '');
+  if (slot !== undefined)
+    e.push({ type: 'thread/set', tid: ctx.tid, slot, value: get(frame, 'total') });
 }
 
 /**

@@ -59,10 +59,26 @@ function compileLookup<TName extends string>(
 
 type Labels<TLabel extends string> = readonly TLabel[] | { readonly [K in TLabel]: number };
 
+/** Machines that take a helper's return value: frame name → slot of the local receiving it. */
+const RESULT_SLOTS = new Map<string, number>();
+
+/**
+ * The slot in which a frame of machine `fn` receives the return value of a helper it called
+ * (`result` of its declaration), or undefined when it does not use it.
+ */
+export function resultSlotOf(fn: string): number | undefined {
+  return RESULT_SLOTS.get(fn);
+}
+
 /** Declare a step machine's locals and labels (see {@link MachineLayout}). */
 export function defineMachine<const TLocal extends string, const TLabel extends string>(
   name: string,
-  def: { readonly locals: readonly TLocal[]; readonly labels: Labels<TLabel> },
+  def: {
+    readonly locals: readonly TLocal[];
+    readonly labels: Labels<TLabel>;
+    /** The local that receives the return value of a helper this machine calls. */
+    readonly result?: TLocal;
+  },
 ): MachineLayout<TLocal, TLabel> {
   const slot = {} as Record<TLocal, number>;
   def.locals.forEach((l, i) => {
@@ -81,6 +97,7 @@ export function defineMachine<const TLocal extends string, const TLabel extends 
     pc[l] = n;
     labelAt[n] = l;
   }
+  if (def.result !== undefined) RESULT_SLOTS.set(name, slot[def.result]);
   const n = def.locals.length;
   const slotOf = compileLookup<TLocal>(name, 'local', slot);
   const pcOf = compileLookup<TLabel>(name, 'label', pc);

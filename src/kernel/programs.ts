@@ -11,6 +11,7 @@ import { mprotectProgram } from './mprotect.js';
 import { clearRefsProgram } from './clearRefs.js';
 import { writebackProgram } from './writeback.js';
 import { reclaimProgram } from './reclaim.js';
+import { vmwProgram } from './vmwgfx.js';
 import { sysMmapProgram, sysMprotectProgram, sysZapProgram } from './userMm.js';
 
 /** Every step machine of the model. Their declared layouts are the model layout (modelLayout.ts). */
@@ -28,6 +29,7 @@ export const STEP_MACHINES: readonly StepMachine[] = [
   sysMprotectProgram,
   sysZapProgram,
   sysMmapProgram,
+  vmwProgram,
 ];
 
 /** Step machines by frame name. */

@@ -85,7 +85,7 @@ function oneStepOptions(ctx: StepCtx, vmaIndex: number, mode: 'r' | 'w'): number
  * tlb_finish_mmu with the notifier bracket; `change` returns the new PTE (or null: unchanged,
  * nothing gathered) and whether the page is gathered for the flush.
  */
-function gatherWalk(
+export function gatherWalk(
   ctx: StepCtx,
   e: Emit<string, string>,
   mm: number,

@@ -86,6 +86,9 @@ export function eventProblem(e: SimEvent, b: EventBounds): string | null {
       if (!(e.start >= 0 && e.start <= b.pages && e.end >= 0 && e.end <= b.pages))
         return `bounds/set: ${e.start}..${e.end} is not within 0..${b.pages} (pages)`;
       return null;
+    case 'vmw/set':
+      if (!inRange(e.count, 0, 64)) return bad('count', 0, 64);
+      return inRange(e.res, 0, 2) ? null : bad('res', 0, 2);
     case 'lock/acquire':
     case 'lock/release':
       return inRange(e.lock, 0, b.locks) ? null : bad('lock', 0, b.locks, ' (locks)');

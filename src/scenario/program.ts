@@ -92,6 +92,39 @@ export const callerOpSchema: z.ZodType<CallerOp> = z.lazy(() =>
         'no bit set in the range: drop the locks the program holds and return (vmw_bo_dirty_scan_mkwrite)',
       ),
     z
+      .object({ op: z.literal('scan') })
+      .strict()
+      .describe(
+        "vmw_bo_dirty_scan over the thread's range (the BO), holding the driver lock: the current method's scan, change_count and the switch to the other method (V5)",
+      ),
+    z
+      .object({ op: z.literal('dirty-add'), method: z.enum(['mkwrite', 'pagetable']) })
+      .strict()
+      .describe(
+        'vmw_bo_dirty_add, holding the driver lock: a fresh tracker; MKWRITE (the kernel picks it for BOs of 512 pages or more) write-protects then cleans the range into the driver bitmap (V5)',
+      ),
+    z
+      .object({
+        op: z.literal('unmap'),
+        range,
+        via: z
+          .enum(['vmw_bo_dirty_unmap', 'ttm_bo_unmap_virtual'])
+          .default('vmw_bo_dirty_unmap')
+          .describe(
+            '`vmw_bo_dirty_unmap`: in PAGETABLE mode harvest first (vmw_bo_dirty_pre_unmap); `ttm_bo_unmap_virtual`: TTM zaps the BO without harvesting',
+          ),
+      })
+      .strict()
+      .describe(
+        'unmap the range holding the driver lock: vmw_bo_dirty_unmap write-protects and cleans it first in PAGETABLE mode (vmw_bo_dirty_pre_unmap), then unmap_shared_mapping_range zaps its PTEs (V6)',
+      ),
+    z
+      .object({ op: z.literal('validate'), dirtying: z.boolean().default(true) })
+      .strict()
+      .describe(
+        "vmw_resource_do_validate's dirty part for a resource over the thread's range, holding the driver lock: dirtying and res_dirty clear → vmw_bo_dirty_unmap; then transfer; a dirtying use leaves res_dirty set (vmw_resource_unreserve) (V8)",
+      ),
+    z
       .object({ op: z.literal('yield') })
       .strict()
       .describe('end the atomic step here'),
@@ -125,6 +158,14 @@ export type CallerOp =
     }
   | { readonly op: 'transfer' }
   | { readonly op: 'done-if-clean'; readonly bitmap: CallerBitmap }
+  | { readonly op: 'scan' }
+  | { readonly op: 'dirty-add'; readonly method: 'mkwrite' | 'pagetable' }
+  | {
+      readonly op: 'unmap';
+      readonly range: CallerRange;
+      readonly via: 'vmw_bo_dirty_unmap' | 'ttm_bo_unmap_virtual';
+    }
+  | { readonly op: 'validate'; readonly dirtying: boolean }
   | { readonly op: 'yield' }
   | { readonly op: 'repeat'; readonly times: number; readonly ops: readonly CallerOp[] };
 
@@ -158,9 +199,20 @@ export function usesOwnBitmap(program: readonly CallerOp[]): boolean {
   );
 }
 
-/** Whether the program cleans PTEs (a `clean` helper call). */
+/** vmwgfx tracker operations: they run src/kernel/vmwgfx.ts and need the BO reserved. */
+export const TRACKER_OPS: ReadonlySet<string> = new Set(['scan', 'dirty-add', 'unmap', 'validate']);
+
+/** Whether the program changes vmwgfx's tracker (method, change_count, res_dirty). */
+export function changesTracker(program: readonly CallerOp[]): boolean {
+  return flattenProgram(program).some((op) => TRACKER_OPS.has(op.op));
+}
+
+/**
+ * Whether the program cleans PTEs: a `clean` helper call, or a tracker operation (scans and
+ * method switches clean_record, an unmap zaps).
+ */
 export function cleansPtes(program: readonly CallerOp[]): boolean {
-  return flattenProgram(program).some((op) => op.op === 'clean');
+  return flattenProgram(program).some((op) => op.op === 'clean' || TRACKER_OPS.has(op.op));
 }
 
 /**
@@ -184,7 +236,11 @@ export function checkProgram(
       if (held.get(op.lock) !== op.mode)
         fail(at, `drops ${op.lock} (${op.mode}) which it does not hold that way`);
       held.delete(op.lock);
-    } else if ((op.op === 'wrprotect' || op.op === 'clean') && held.get('i_mmap') === 'write')
+    } else if (TRACKER_OPS.has(op.op) && !held.has('driver'))
+      fail(at, `${op.op} runs with the BO reserved: take the driver lock first (V1)`);
+    else if (TRACKER_OPS.has(op.op) && held.has('i_mmap'))
+      fail(at, `${op.op} calls the helpers or takes i_mmap itself: do not hold i_mmap`);
+    else if ((op.op === 'wrprotect' || op.op === 'clean') && held.get('i_mmap') === 'write')
       fail(
         at,
         `calls the ${op.op} helper holding i_mmap for write: the helper would wait for itself`,

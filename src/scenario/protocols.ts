@@ -76,6 +76,18 @@ export const PROTOCOLS: readonly Protocol[] = [
       unlock,
     ],
   },
+  {
+    name: 'vmwgfx-scan',
+    description:
+      "vmw_bo_dirty_scan with the BO reserved, with method switching (change_count, V5): the current method's scan, then transfer, unreserve",
+    program: [lock, { op: 'scan' }, { op: 'transfer' }, unlock],
+  },
+  {
+    name: 'vmwgfx-execbuf',
+    description:
+      'command submission with the BO reserved: vmw_bo_dirty_scan (V5), then validate a dirtying use of a resource over the range (unmap when res_dirty is clear, transfer; V8), unreserve',
+    program: [lock, { op: 'scan' }, { op: 'validate', dirtying: true }, unlock],
+  },
 ];
 
 export function getProtocol(name: string): Protocol | undefined {

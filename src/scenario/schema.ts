@@ -227,6 +227,16 @@ export const scenarioSchema = z
       .object({
         mode: z.enum(['mkwrite', 'pagetable']).default('pagetable'),
         initialBitmap: z.enum(['all', 'none']).default('none'),
+        changeCount: int()
+          .max(2)
+          .optional()
+          .describe(
+            'vmwgfx change_count at start (consecutive method-change triggers so far, at most VMW_DIRTY_NUM_CHANGE_TRIGGERS = 2): with 2 the next triggering scan switches',
+          ),
+        resDirty: z
+          .boolean()
+          .optional()
+          .describe("the resource's res_dirty at start (validate unmaps only when it is clear)"),
       })
       .strict()
       .default({ mode: 'pagetable', initialBitmap: 'none' }),

@@ -190,6 +190,10 @@ export interface Scenario {
     readonly mode: 'mkwrite' | 'pagetable';
     /** 'all': every bit set at start (writable PTEs have been recorded by mkwrite already). */
     readonly initialBitmap: 'all' | 'none';
+    /** change_count at start (V5; absent = 0). */
+    readonly changeCount?: number | undefined;
+    /** res_dirty of the resource at start (V8; absent = false). */
+    readonly resDirty?: boolean | undefined;
   };
   readonly threads: readonly ThreadSpec[];
   /** Interval-notifier subscribers (device TLBs) on an mm (SEMANTICS §6). */

@@ -74,7 +74,7 @@ export function initialMutableState(
       ),
     );
   }
-  const extra: Pick<MutableSimState, 'pageDirty' | 'ubc' | 'vmWrite'> = {};
+  const extra: Pick<MutableSimState, 'pageDirty' | 'ubc' | 'vmWrite' | 'vmw'> = {};
   if (layout.pageBacked) {
     // PG_dirty starts set for pages a writable PTE maps: on a write-notify mapping a PTE
     // only becomes writable through page_mkwrite + fault_dirty_shared_page (SEMANTICS §4.6).
@@ -91,6 +91,12 @@ export function initialMutableState(
     extra.vmWrite = scenario.mms.map((mm) =>
       mm.vmas.map((v) => (v.flags.includes('write') ? 1 : 0)),
     );
+  if (layout.vmwTracker)
+    extra.vmw = {
+      method: scenario.driver.mode === 'mkwrite' ? 1 : 0,
+      count: scenario.driver.changeCount ?? 0,
+      res: scenario.driver.resDirty === true ? 1 : 0,
+    };
   return {
     pages: Array.from({ length: scenario.pages }, () => ({ version: 0, device: 0 })),
     mms,

@@ -1,5 +1,5 @@
 import { hasSpecialPtes, hasVmaOps, type Scenario } from '../scenario/types.js';
-import { usesOwnBitmap } from '../scenario/program.js';
+import { changesTracker, usesOwnBitmap } from '../scenario/program.js';
 
 /**
  * Numbers derived once from a scenario: lock indices, page-table geometry, which CPUs each
@@ -38,6 +38,11 @@ export interface Layout {
   readonly smmuLockBase: number;
   /** Some thread is a reclaimer: mm->tlb_flush_batched is modelled (state.ubc). */
   readonly batchedFlush: boolean;
+  /**
+   * A caller program changes vmwgfx's tracker (scan with method switching, dirty-add, unmap,
+   * validate): the method, change_count and res_dirty are state (`vmw`), not constants.
+   */
+  readonly vmwTracker: boolean;
 }
 
 /** Page `page`'s lock (lock_page / folio_lock), or -1 when not modelled. */
@@ -122,6 +127,9 @@ export function layoutOf(scenario: Scenario): Layout {
     mmapLockBase,
     smmuLockBase,
     batchedFlush: kinds.has('reclaim'),
+    vmwTracker: scenario.threads.some(
+      (t) => (t.kind === 'caller' || t.kind === 'drain') && changesTracker(t.program),
+    ),
   };
   cache.set(scenario, layout);
   return layout;

@@ -257,4 +257,16 @@ export const STATE_SCHEMA: readonly Part[] = [
   ),
   // VM_WRITE of each VMA (mprotect).
   later('vmWrite', 'mm', { t: 'ints', index: 'vma' }, ['vma/write'], 'VM_WRITE'),
+  // vmwgfx's tracker method/change_count and res_dirty (method switching, V5/V8).
+  {
+    key: 'vmw',
+    optional: true,
+    shape: rec(
+      f('method', int),
+      f('count', int, { label: 'change_count' }),
+      f('res', int, { label: 'res_dirty' }),
+    ),
+    touchedBy: { 'vmw/set': '*' },
+    section: 'bounds',
+  },
 ];

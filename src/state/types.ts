@@ -99,6 +99,20 @@ export interface MutableSimState {
    * flags are the scenario's constants.
    */
   vmWrite?: number[][];
+  /**
+   * vmwgfx's dirty tracker as the BO has it now (V5, V8): the method (0 PAGETABLE, 1 MKWRITE),
+   * change_count and the resource's res_dirty flag. Present only when a caller program switches
+   * methods, adds the tracker, unmaps or validates (layout.vmwTracker); otherwise the method is
+   * the scenario's constant `driver.mode`.
+   */
+  vmw?: VmwState;
+}
+
+/** vmwgfx's `struct vmw_bo_dirty` method and change_count, and `res->res_dirty`. */
+export interface VmwState {
+  method: number;
+  count: number;
+  res: number;
 }
 
 /** mm->tlb_flush_batched split into its two counters (pending != flushed: a flush is owed). */
