@@ -8,7 +8,7 @@ import { modelOf } from './actorWorld.js';
 // era) has vm_normal_page() == NULL: the write fault takes wp_pfn_shared (no page lock, no
 // PG_dirty) and writeback never reaches the PTE. Without `special` it stays page-backed.
 // tid 0: writer of vpn 0 on CPU 0; tid 1: writeback of page 0 on CPU 1.
-function world(special: boolean | undefined, initialPte = 'readonly') {
+function world(special: boolean | undefined, initialPte = 'readonly', writeback = true) {
   return modelOf({
     pages: 1,
     cpus: 2,
@@ -31,7 +31,7 @@ function world(special: boolean | undefined, initialPte = 'readonly') {
     driver: { mode: 'mkwrite', initialBitmap: 'none' },
     threads: [
       { kind: 'user', cpu: 0, ops: [{ op: 'write', vpn: 0 }] },
-      { kind: 'writeback', cpu: 1 },
+      ...(writeback ? [{ kind: 'writeback', cpu: 1 }] : []),
     ],
   });
 }
@@ -103,25 +103,8 @@ describe('F7: VM_MIXEDMAP with special PTEs', () => {
       expect(s.mms[0]!.ptes[0]).not.toBe(PTE_NONE);
     }
     // No page lock exists for a scenario whose only VMA has special PTEs and no writeback.
-    const bare = modelOf({
-      pages: 1,
-      cpus: 1,
-      mms: [
-        {
-          vmas: [
-            {
-              start: 0,
-              pgoff: 0,
-              npages: 1,
-              flags: ['shared', 'write', 'maywrite', 'mixedmap'],
-              special: true,
-            },
-          ],
-        },
-      ],
-      threads: [{ kind: 'user', cpu: 0, ops: [{ op: 'write', vpn: 0 }] }],
-    });
-    expect(layoutOf(bare.scenario).pageBacked).toBe(false);
+    expect(layoutOf(world(true, 'readonly', false).scenario).pageBacked).toBe(false);
+    expect(layoutOf(world(undefined, 'readonly', false).scenario).pageBacked).toBe(true);
   });
 
   it('special without mixedmap is refused with the field path', () => {

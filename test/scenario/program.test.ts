@@ -154,13 +154,15 @@ describe('caller programs in the scenario file', () => {
 });
 
 describe('the protocol library', () => {
-  it('has the protocols the model had built in', () => {
+  it('has the protocols the model had built in, and the vmwgfx tracker ones (V5, V8)', () => {
     expect(PROTOCOLS.map((p) => p.name)).toEqual([
       'snap',
       'lit',
       'clean',
       'vmwgfx-mkwrite',
       'vmwgfx-pagetable',
+      'vmwgfx-scan',
+      'vmwgfx-execbuf',
     ]);
   });
 
