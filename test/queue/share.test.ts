@@ -54,12 +54,17 @@ describe('subtree jobs sharing their stored states (explore --queue)', () => {
   function runShared(job: ExploreJob, subtrees: readonly Subtree[], seen: Int32Array) {
     const model = makeModel(job.scenario);
     const published: number[] = Array.from(seen);
-    return subtrees.map((subtree) => {
+    return subtrees.map((subtree, k) => {
+      // Half the jobs get what was published as the list's backlog, half through the inbox.
       const inbox = FingerprintRing.create(published.length / 2 + 1);
-      for (let i = 0; i < published.length; i += 2)
-        inbox.push(published[i] as number, published[i + 1] as number);
+      if (k % 2 === 1)
+        for (let i = 0; i < published.length; i += 2)
+          inbox.push(published[i] as number, published[i + 1] as number);
+      const initial = k % 2 === 0 ? Int32Array.from(published) : new Int32Array(0);
       const outbox = FingerprintRing.create(1 << 17);
-      const r = exploreSubtree({ ...job, subtree }, model, { exchange: { inbox, outbox } });
+      const r = exploreSubtree({ ...job, subtree }, model, {
+        exchange: { inbox, outbox, initial },
+      });
       outbox.drain((a, b) => published.push(a, b));
       return r;
     });

@@ -6,6 +6,8 @@ import { runJob, type ExploreJob } from './exploreJob.js';
 export interface Rings {
   readonly inbox: SharedArrayBuffer;
   readonly outbox: SharedArrayBuffer;
+  /** What the list held when the job started (int32 pairs), taken in before it explores. */
+  readonly initial: SharedArrayBuffer;
 }
 
 /**
@@ -22,6 +24,7 @@ parentPort?.on('message', (msg: { job: ExploreJob; stop: SharedArrayBuffer; exch
         exchange: {
           inbox: new FingerprintRing(ex.inbox),
           outbox: new FingerprintRing(ex.outbox),
+          initial: new Int32Array(ex.initial),
         },
       }),
       progress: (p) => parentPort?.postMessage({ kind: 'progress', p }),

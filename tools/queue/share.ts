@@ -17,7 +17,7 @@ import type { Rings } from '../commands/exploreWorker.js';
  * dropped (a full ring) only at the cost of states explored twice, as without sharing.
  */
 export const TICK_MS = 100;
-const RING_PAIRS = 1 << 16;
+const RING_PAIRS = 1 << 18;
 /** The lists expire an hour after their last write (the submitter deletes its list at the end). */
 const TTL_S = 3600;
 /** Chunks read per LRANGE. */
@@ -62,14 +62,33 @@ export class Sharing {
     private readonly importing: boolean,
   ) {}
 
-  /** The rings to hand to the search thread. */
+  /** What the list held at the start, for the search to take in before it explores. */
+  private initial = new SharedArrayBuffer(0);
+
+  /** The rings (and the initial fingerprints) to hand to the search thread. */
   get rings(): Rings {
-    return { inbox: this.inbox.buffer, outbox: this.outbox.buffer };
+    return { inbox: this.inbox.buffer, outbox: this.outbox.buffer, initial: this.initial };
   }
 
-  /** Take in what the list holds already (the prefix at least), then exchange every tick. */
+  /**
+   * Read everything the list holds already (the prefix at least, and what earlier jobs of the
+   * search stored) into the initial buffer, then exchange every tick.
+   */
   async start(): Promise<void> {
-    if (this.importing) await this.pull().catch(() => undefined);
+    if (this.importing) {
+      const chunks = await this.redis.lrangeBuffer(this.key, 0, -1).catch(() => [] as Buffer[]);
+      this.cursor = chunks.length;
+      const bytes = chunks.reduce((n, c) => n + Math.floor(c.length / 8) * 8, 0);
+      this.initial = new SharedArrayBuffer(bytes);
+      const out = Buffer.from(this.initial);
+      let at = 0;
+      for (const c of chunks) {
+        const n = Math.floor(c.length / 8) * 8;
+        out.set(c.subarray(0, n), at);
+        at += n;
+      }
+      this.received += bytes / 8;
+    }
     this.timer = setInterval(() => {
       if (this.busy) return;
       this.busy = this.tick()

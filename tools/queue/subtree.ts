@@ -32,6 +32,8 @@ const propsOf = (job: ExploreJob) => job.properties?.map(getProperty) ?? default
 export interface Exchange {
   readonly inbox: FingerprintRing;
   readonly outbox: FingerprintRing;
+  /** Fingerprints (pairs) stored before the job started, taken in first. */
+  readonly initial?: Int32Array;
 }
 
 /**
@@ -126,6 +128,10 @@ export function exploreSubtree(
     });
   };
   part.shareTo(ex?.outbox ?? null);
+  const initial = ex?.initial;
+  if (initial)
+    for (let i = 0; i + 1 < initial.length; i += 2)
+      if (set.add(initial[i] as number, initial[i + 1] as number) === ADDED) imported++;
   for (;;) {
     take();
     const r = part.step(2000);
