@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { main } from '../../tools/main.js';
 import { bufferIo } from '../../tools/io.js';
-import { foldEvents, getArch, readLogFile } from '../../src/index.js';
+import { foldEvents, getArch, readLogFile, type ParsedLog } from '../../src/index.js';
+import { makeRunContext } from '../../tools/report/runContext.js';
+import { openWindows, stateLines } from '../../tools/report/stateText.js';
 
 /**
  * The HTML report in a real browser: Debian's chromium driven by playwright-core. Skipped (with
@@ -83,6 +85,31 @@ describe.skipIf(!hasChromium)(
       return { page, errors };
     }
 
+    /** Moves the cursor to event i through the event-number box. */
+    async function goTo(page: Page, i: number): Promise<void> {
+      await page.fill('#cursor', String(i));
+      await page.press('#cursor', 'Enter');
+      expect(await page.textContent('#state-index')).toBe(String(i));
+    }
+
+    /** The inspector's rows, section by section, as `subject: value` lines. */
+    const shownLines = (page: Page) =>
+      page.$$eval('#state-view table', (tables) =>
+        tables.flatMap((t) =>
+          [...t.querySelectorAll('tr')].map(
+            (r) =>
+              `${t.getAttribute('data-section')}|${[...r.querySelectorAll('td')].map((td) => td.textContent).join(': ')}`,
+          ),
+        ),
+      );
+    /** The CLI's state view (show --state) after event i, in the same form. */
+    const cliLines = (log: ParsedLog, i: number) =>
+      stateLines(
+        foldEvents(log.header.scenario, log.events, i),
+        openWindows(log.events, i),
+        makeRunContext(log.header.scenario, log.header.arch, log.header.initial),
+      ).map((l) => `${l.section}|${l.text}`);
+
     it('time-travels the state inspector to the violating event and shows its PTE table', async () => {
       const log = join(dir, 'race.log');
       const html = join(dir, 'race.html');
@@ -105,44 +132,42 @@ describe.skipIf(!hasChromium)(
       const arch = getArch(parsed.header.arch);
       const expected = (i: number) =>
         foldEvents(parsed.header.scenario, parsed.events, i).mms[0]?.ptes.map((p, vpn) => [
-          'mm0',
-          String(vpn),
-          String(vpn),
+          `mm0 vpn ${vpn} (page ${vpn})`,
           arch.formatPte(p),
         ]);
       const { page, errors } = await open(html);
       const ptes = () =>
-        page.$$eval('#pte-table tbody tr', (rows) =>
+        page.$$eval('#state-ptes tbody tr', (rows) =>
           rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)),
         );
 
-      // Move the slider back to the start, then to the violating event.
-      await page.locator('#slider').fill('0');
-      expect(await page.textContent('#state-index')).toBe('0');
+      // Move the cursor back to the start, then to the violating event.
+      await goTo(page, 0);
       expect(await ptes()).toEqual(expected(0));
-      await page.locator('#slider').fill(String(violation));
-      expect(await page.textContent('#state-index')).toBe(String(violation));
+      await goTo(page, violation);
       expect(await ptes()).toEqual(expected(violation));
       expect(await ptes()).toEqual([
-        ['mm0', '0', '0', 'pfn=0 P|SavedDirty|A|special'],
-        ['mm0', '1', '1', 'pfn=1 P|A|special'],
+        ['mm0 vpn 0 (page 0)', 'pfn=0 P|SavedDirty|A|special'],
+        ['mm0 vpn 1 (page 1)', 'pfn=1 P|A|special'],
       ]);
+      // Every part of the state, as `show --state` prints it (the view is the CLI's own code).
+      expect(await shownLines(page)).toEqual(cliLines(parsed, violation));
       // Rows that changed with the current event are marked: at a commit, that PTE's row only.
       const commit = parsed.events.findIndex(
         (e) => e.type === 'pte/set' && e.fn === 'ptep_modify_prot_commit',
       );
-      await page.locator('#slider').fill(String(commit));
+      await goTo(page, commit);
       expect(
-        await page.$$eval('#pte-table tbody tr.changed', (rows) =>
-          rows.map((r) => r.querySelector('td:nth-child(2)')?.textContent),
+        await page.$$eval('#state-ptes tbody tr.changed', (rows) =>
+          rows.map((r) => r.querySelector('td')?.textContent),
         ),
-      ).toEqual(['0']);
-      await page.locator('#slider').fill(String(violation));
+      ).toEqual(['mm0 vpn 0 (page 0)']);
+      await goTo(page, violation);
       // The stale writable entry on CPU1 is what wrprotect-post is about.
-      const stale = await page.$$eval('#tlb-table tbody tr.stale', (rows) =>
+      const stale = await page.$$eval('#state-tlbs tbody tr.stale', (rows) =>
         rows.map((r) => r.textContent ?? ''),
       );
-      expect(stale.join(' ')).toMatch(/CPU1.*mm0 vpn 0.*W D.*stale for wp0, wp1/);
+      expect(stale.join(' ')).toMatch(/CPU1.*mm0 vpn 0.*W D.*stale for wp0,wp1/);
       // The first violation is highlighted in the (virtualised) event list.
       expect(await page.textContent('#list .row.violation .idx')).toBe(String(violation));
       expect(await page.$$eval('#list .row', (r) => r.length)).toBeLessThan(100);
@@ -162,11 +187,78 @@ describe.skipIf(!hasChromium)(
       const shot = process.env['PTESIM_REPORT_SCREENSHOT'];
       if (shot) {
         await page.fill('#f-kinds', '');
-        await page.locator('#slider').fill(String(violation));
+        await goTo(page, violation);
         await page.screenshot({ path: shot });
       }
       expect(errors).toEqual([]);
       expect(offline).toEqual([]);
+      await page.close();
+    }, 60_000);
+
+    it('the slider and ◀ ▶ skip bookkeeping events unless asked', async () => {
+      const log = join(dir, 'race2.log');
+      const html = join(dir, 'race2.html');
+      await cli(
+        'run',
+        'seed-concurrent-wrprotect',
+        '--variant',
+        'seed-v4',
+        '--seed',
+        '25',
+        '--out',
+        log,
+      );
+      await cli('export', log, '--format', 'html', '-o', html);
+      const events = readLogFile(log).events;
+      const bookkeeping = new Set(['thread/goto', 'thread/set', '@sim/sched', '@sim/choice']);
+      const stops = events.flatMap((e, i) => (bookkeeping.has(e.type) ? [] : [i]));
+      const { page, errors } = await open(html);
+      const at = async () => Number(await page.evaluate('document.body.dataset.cursor'));
+      expect(await page.getAttribute('#slider', 'max')).toBe(String(stops.length - 1));
+      for (const p of [0, 1, 7, stops.length - 1]) {
+        await page.locator('#slider').fill(String(p));
+        expect(await at()).toBe(stops[p]);
+      }
+      // ◀ ▶ walk the same stops, jumping over the thread pc/locals updates in between.
+      await page.locator('#slider').fill('3');
+      const walked = [await at()];
+      for (let k = 0; k < 6; k++) {
+        await page.click('#next');
+        walked.push(await at());
+      }
+      expect(walked).toEqual(stops.slice(3, 10));
+      expect((walked[6] ?? 0) - (walked[0] ?? 0)).toBeGreaterThan(6);
+      await page.click('#prev');
+      expect(await at()).toBe(stops[8]);
+      // Asked: the slider stops at every event.
+      await page.check('#slider-all');
+      expect(await page.getAttribute('#slider', 'max')).toBe(String(events.length - 1));
+      const from = await at();
+      await page.click('#next');
+      expect(await at()).toBe(from + 1);
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 60_000);
+
+    it('shows the state parts added later (PG_dirty, tlb_flush_batched, VM_WRITE) as the CLI does', async () => {
+      const log = join(dir, 's6.log');
+      const html = join(dir, 's6.html');
+      await cli('run', 's6-mprotect-reclaim-fixed', '--seed', '6', '--out', log);
+      await cli('export', log, '--format', 'html', '-o', html);
+      const parsed = readLogFile(log);
+      const n = parsed.events.length;
+      const last = parsed.events.map((e) => e.type).lastIndexOf('ubc/flushed');
+      expect(last).toBeGreaterThan(0);
+      const { page, errors } = await open(html);
+      for (const i of [0, last, n - 1]) {
+        await goTo(page, i);
+        expect(await shownLines(page)).toEqual(cliLines(parsed, i));
+      }
+      const sections = await page.$$eval('#state-view table', (t) =>
+        t.map((x) => x.getAttribute('data-section')),
+      );
+      for (const s of ['PG_dirty', 'tlb_flush_batched', 'VM_WRITE']) expect(sections).toContain(s);
+      expect(errors).toEqual([]);
       await page.close();
     }, 60_000);
 
@@ -197,8 +289,8 @@ describe.skipIf(!hasChromium)(
       expect(await page.$$eval('img', (imgs) => imgs.length)).toBe(0);
       // The thread name reaches the list and the inspector as text only.
       expect(
-        await page.$$eval('#thread-table td', (tds) => tds.map((t) => t.textContent)),
-      ).toContain('<img src=x onerror="window.__pwned = 4">');
+        await page.$$eval('#state-threads td', (tds) => tds.map((t) => t.textContent)),
+      ).toContain('<img src=x onerror="window.__pwned = 4"> (CPU0)');
       expect(errors).toEqual([]);
       expect(offline).toEqual([]);
       await page.close();

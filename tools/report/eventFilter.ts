@@ -15,7 +15,17 @@ export interface EventFilter {
   readonly all?: boolean;
 }
 
-const HIDDEN = new Set(['thread/goto', 'thread/set', '@sim/sched', '@sim/choice']);
+/**
+ * Bookkeeping: a thread's pc and locals, the scheduler's picks. Views hide these unless asked
+ * (the HTML report's list and slider too).
+ */
+export const BOOKKEEPING: readonly string[] = [
+  'thread/goto',
+  'thread/set',
+  '@sim/sched',
+  '@sim/choice',
+];
+const HIDDEN = new Set(BOOKKEEPING);
 
 export function kindMatches(type: string, kind: string): boolean {
   return (

@@ -17,20 +17,25 @@ export interface OpenWindow {
   readonly since: number;
 }
 
+/**
+ * Event `e` (at index `i`) opens or closes a window of `open`: a notifier/end closes the oldest
+ * open window of the same thread, mm and range. The HTML report's page folds with this too.
+ */
+export function trackWindow(open: OpenWindow[], e: SimEvent, i: number): void {
+  if (e.type === 'notifier/start')
+    open.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i });
+  else if (e.type === 'notifier/end') {
+    const k = open.findIndex(
+      (w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to,
+    );
+    if (k >= 0) open.splice(k, 1);
+  }
+}
+
 /** The notifier windows open after event `until` (inclusive). */
 export function openWindows(events: readonly SimEvent[], until: number): OpenWindow[] {
   const open: OpenWindow[] = [];
-  for (let i = 0; i <= until && i < events.length; i++) {
-    const e = events[i] as SimEvent;
-    if (e.type === 'notifier/start')
-      open.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i });
-    else if (e.type === 'notifier/end') {
-      const k = open.findIndex(
-        (w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to,
-      );
-      if (k >= 0) open.splice(k, 1);
-    }
-  }
+  for (let i = 0; i <= until && i < events.length; i++) trackWindow(open, events[i] as SimEvent, i);
   return open;
 }
 
@@ -39,6 +44,8 @@ export interface StateLine {
   readonly section: string;
   readonly key: string;
   readonly text: string;
+  /** What the HTML report highlights: a stale TLB entry or device copy, a held lock. */
+  readonly mark?: 'stale' | 'held';
 }
 
 function tids(mask: number, ctx: RunContext): string {
@@ -47,7 +54,7 @@ function tids(mask: number, ctx: RunContext): string {
   return out.join(',');
 }
 
-type Add = (section: string, key: string, text: string) => void;
+type Add = (section: string, key: string, text: string, mark?: StateLine['mark']) => void;
 
 /**
  * Kernel-flavoured lines for the parts that have them (PTEs with their page, TLB entries with
@@ -83,6 +90,7 @@ const RENDER: Readonly<Record<string, (state: SimState, ctx: RunContext, add: Ad
           'tlbs',
           `cpu${cpu}:mm${t.mm}:${t.vpn}`,
           `CPU${cpu}: mm${t.mm} vpn ${t.vpn} -> pfn ${t.pfn} ${t.w ? 'W' : 'RO'}${t.d ? ' D' : ''}${t.susp ? ` (stale for ${tids(t.susp, ctx)})` : ''}`,
+          t.susp ? 'stale' : undefined,
         );
     });
   },
@@ -94,7 +102,12 @@ const RENDER: Readonly<Record<string, (state: SimState, ctx: RunContext, add: Ad
           : l.readers
             ? `read-held by ${tids(l.readers, ctx)}`
             : 'free';
-      add('locks', ctx.lockName(i), `${ctx.lockName(i)}: ${holders}`);
+      add(
+        'locks',
+        ctx.lockName(i),
+        `${ctx.lockName(i)}: ${holders}`,
+        l.owner >= 0 || l.readers ? 'held' : undefined,
+      );
     });
   },
   bitmaps(state, _ctx, add) {
@@ -111,6 +124,7 @@ const RENDER: Readonly<Record<string, (state: SimState, ctx: RunContext, add: Ad
         'pages',
         `${i}`,
         `page ${i}: version ${p.version}, device ${p.device}${p.version !== p.device ? ' (device stale)' : ''}`,
+        p.version !== p.device ? 'stale' : undefined,
       ),
     );
   },
@@ -140,8 +154,8 @@ export function stateLines(
   ctx: RunContext,
 ): StateLine[] {
   const out: StateLine[] = [];
-  const add: Add = (section, key, text) =>
-    void out.push({ section, key: `${section}/${key}`, text });
+  const add: Add = (section, key, text, mark) =>
+    void out.push({ section, key: `${section}/${key}`, text, ...(mark && { mark }) });
   const root = state as unknown as Record<string, unknown>;
   for (const part of STATE_SCHEMA) {
     if (root[part.key] === undefined) continue;

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { readLogFile } from '../../../src/index.js';
+import { cli } from '../../helpers/cli.js';
 import { builtin } from '../../helpers/scenarios.js';
 import { recordedLog, RACE } from '../recordedLog.js';
 import { escapeHtml, htmlReport, scriptJson } from '../../../tools/report/html/htmlReport.js';
@@ -54,5 +59,46 @@ describe('HTML report', () => {
     );
     expect(html).toMatch(/<input type="range" id="slider" min="0" max="\d+"/);
     expect(html).toContain('*** VIOLATION wrprotect-post');
+  });
+});
+
+describe('HTML report of a counterexample from explore --out', () => {
+  test('shows the violation first and folds the properties the cut run could not judge', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptesim-cex-'));
+    const log = join(dir, 'cex.log');
+    const r = await cli(
+      'explore',
+      'seed-concurrent-wrprotect',
+      '--variant',
+      'seed-v4',
+      '--out',
+      log,
+    );
+    expect(r.code).toBe(1);
+    const parsed = readLogFile(log);
+    expect(parsed.footer?.end).toBe('step-bound');
+    const undecided = parsed.footer?.verdicts.filter((v) => v.ok === null) ?? [];
+    expect(undecided.length).toBeGreaterThan(10);
+    const page = htmlReport(parsed);
+    // The verdict table has the violated property only, and it comes before everything else.
+    const table = /<table id="verdicts">[\s\S]*?<\/table>/.exec(page)?.[0] ?? '';
+    expect(table.match(/<tr><td>/g)).toHaveLength(1);
+    expect(table).toMatch(/<td>wrprotect-post<\/td><td class="bad">VIOLATED<\/td>/);
+    expect(page.indexOf('id="verdicts"')).toBeLessThan(page.indexOf('id="controls"'));
+    expect(page.indexOf('id="verdicts"')).toBeLessThan(page.indexOf('id="verdicts-undecided"'));
+    // The undecided ones: one folded line (closed), with their number and why, after it.
+    const folded =
+      /<details class="meta unknown" id="verdicts-undecided">([\s\S]*?)<\/details>/.exec(page)?.[1];
+    expect(folded).toContain(
+      `<summary>${undecided.length} properties inconclusive: the run stopped at its step bound`,
+    );
+    for (const v of undecided) expect(folded).toContain(v.id);
+    expect(page).not.toMatch(/<details[^>]*\bopen\b[^>]*id="verdicts-undecided"/);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  test('a run that ends normally has no inconclusive line', () => {
+    expect(html).not.toContain('id="verdicts-undecided"');
+    expect(html).toMatch(/<p class="meta" id="verdicts-held">holds: /);
   });
 });

@@ -3,8 +3,10 @@
  * tests run it in Node's vm and compare it with the real recipes). Defines one global `PT`:
  *   inflate(base64) → Promise<Uint8Array>      decode(meta, bytes) → columnar events
  *   event(D, meta, i) → plain event object     actors(D, meta) → Int32Array thread per event
- *   stateAt(D, meta, i) → state after event i, folded from the nearest checkpoint
- *   apply(state, ev, i) → the page's port of src/evolve (plus open notifier windows)
+ *   stateAt(D, meta, i) → {state, windows} after event i, folded from the nearest checkpoint
+ *   apply(s, ev, i) → the real recipe and window tracking (PTM, ./pageModel.ts, loaded first)
+ *   view(meta, s) → the state view's lines (the CLI's `show --state` lines)
+ *   stops(D, meta, all) → the events the slider stops at (bookkeeping skipped unless all)
  *   text(ev, meta), touchesPage(ev, page, meta), select(D, meta, actors, filter) → indices
  * Written without template literals so it can live in a TypeScript string.
  */
@@ -79,90 +81,16 @@ var PT = (function () {
     }
     return out;
   }
-  function findTlb(tlb, mm, vpn) {
-    for (var i = 0; i < tlb.length; i++) if (tlb[i].mm === mm && tlb[i].vpn === vpn) return i;
-    return -1;
-  }
-  /** The page's port of the recipes in src/evolve; tests check it against them. */
+  /**
+   * Event i applied to a page state {state, windows}: the real recipe (src/evolve, bundled as
+   * PTM) and the real notifier-window tracking, so the page cannot fold differently from replay.
+   */
   function apply(s, e, i) {
-    var th, top, mm, tlb, x, lock, bit, sub, v;
-    switch (e.type) {
-      case 'thread/call': th = s.threads[e.tid]; if (th) th.stack.push({ fn: e.fn, pc: 0, l: e.l.slice() }); return;
-      case 'thread/return': th = s.threads[e.tid]; if (th) th.stack.pop(); return;
-      case 'thread/goto': th = s.threads[e.tid]; top = th && th.stack[th.stack.length - 1]; if (top) top.pc = e.pc; return;
-      case 'thread/set': th = s.threads[e.tid]; top = th && th.stack[th.stack.length - 1]; if (top) top.l[e.slot] = e.value; return;
-      case 'pte/set': mm = s.mms[e.mm]; if (mm) mm.ptes[e.vpn] = e.pte; return;
-      case 'tlb/fill':
-        tlb = s.tlbs[e.cpu]; if (!tlb) return;
-        x = findTlb(tlb, e.mm, e.vpn); if (x >= 0) tlb.splice(x, 1);
-        tlb.push({ mm: e.mm, vpn: e.vpn, pfn: e.pfn, w: e.w, d: e.d, susp: 0 }); return;
-      case 'tlb/dirty': tlb = s.tlbs[e.cpu]; if (!tlb) return; x = findTlb(tlb, e.mm, e.vpn); if (x >= 0) tlb[x].d = 1; return;
-      case 'tlb/drop': tlb = s.tlbs[e.cpu]; if (!tlb) return; x = findTlb(tlb, e.mm, e.vpn); if (x >= 0) tlb.splice(x, 1); return;
-      case 'tlb/flush':
-        tlb = s.tlbs[e.cpu]; if (!tlb) return;
-        for (x = tlb.length - 1; x >= 0; x--) if (tlb[x].mm === e.mm && tlb[x].vpn >= e.from && tlb[x].vpn < e.to) tlb.splice(x, 1);
-        return;
-      case 'tlb/defer':
-        if (s.cpus && s.cpus[e.cpu]) s.cpus[e.cpu].owed |= 1 << e.mm; return;
-      case 'tlb/catchup':
-        v = s.cpus && s.cpus[e.cpu]; if (!v) return;
-        if (e.why === 'switch') v.lazy = 0;
-        bit = 1 << e.mm; if ((v.owed & bit) === 0) return;
-        v.owed &= ~bit; tlb = s.tlbs[e.cpu]; if (!tlb) return;
-        for (x = tlb.length - 1; x >= 0; x--) if (tlb[x].mm === e.mm) tlb.splice(x, 1);
-        return;
-      case 'lock/acquire':
-        lock = s.locks[e.lock]; if (!lock) return; bit = 1 << e.tid;
-        if (e.mode === 'r') lock.readers |= bit; else lock.owner = e.tid; return;
-      case 'lock/release':
-        lock = s.locks[e.lock]; if (!lock) return; bit = 1 << e.tid;
-        if (e.mode === 'r') lock.readers &= ~bit; else if (lock.owner === e.tid) lock.owner = -1; return;
-      case 'notifier/start':
-        mm = s.mms[e.mm]; if (mm) { if (mm.active === 0) mm.seq += 1; mm.active += 1; }
-        s.windows.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i }); return;
-      case 'notifier/end':
-        mm = s.mms[e.mm]; if (mm) { mm.active -= 1; if (mm.active === 0) mm.seq += 1; }
-        for (x = 0; x < s.windows.length; x++) {
-          v = s.windows[x];
-          if (v.tid === e.tid && v.mm === e.mm && v.from === e.from && v.to === e.to) { s.windows.splice(x, 1); break; }
-        }
-        return;
-      case 'pending/inc': mm = s.mms[e.mm]; if (mm) mm.pending += 1; return;
-      case 'pending/dec': mm = s.mms[e.mm]; if (mm) mm.pending -= 1; return;
-      case 'mem/store': if (s.pages[e.page]) s.pages[e.page].version += 1; return;
-      case 'dev/copy': if (s.pages[e.page]) s.pages[e.page].device = s.pages[e.page].version; return;
-      case 'bitmap/set': case 'bitmap/clear':
-        if (s.bitmaps[e.bm]) s.bitmaps[e.bm][e.bit] = e.type === 'bitmap/set' ? 1 : 0; return;
-      case 'bounds/set': s.bounds.start = e.start; s.bounds.end = e.end; return;
-      case 'ghost/wp-seen':
-        bit = 1 << e.tid;
-        for (x = 0; x < s.tlbs.length; x++)
-          for (v = 0; v < s.tlbs[x].length; v++) {
-            var t = s.tlbs[x][v];
-            if (t.mm === e.mm && t.vpn === e.vpn && t.w === 1) t.susp |= bit;
-          }
-        if (s.smmus) for (x = 0; x < s.smmus.length; x++) {
-          sub = s.smmus[x];
-          if (sub.mm === e.mm && sub.sptes[e.vpn] === 2) sub.susp[e.vpn] = (sub.susp[e.vpn] || 0) | bit;
-        }
-        return;
-      case 'warn': s.warnings += 1; return;
-      case 'smmu/invalidate':
-        sub = s.smmus && s.smmus[e.sub]; if (!sub) return; sub.seq = e.seq;
-        for (v = e.from; v < e.to && v < sub.sptes.length; v++) { sub.sptes[v] = 0; sub.susp[v] = 0; }
-        return;
-      case 'smmu/install':
-        sub = s.smmus && s.smmus[e.sub]; if (!sub || e.vpn >= sub.sptes.length) return;
-        sub.sptes[e.vpn] = e.w ? 2 : 1; sub.susp[e.vpn] = 0; return;
-      case 'smmu/zap':
-        sub = s.smmus && s.smmus[e.sub]; if (!sub) return;
-        if (sub.sptes[e.vpn] !== undefined) { sub.sptes[e.vpn] = 0; sub.susp[e.vpn] = 0; }
-        return;
-      default: return;
-    }
+    PTM.applyEvent(s.state, e);
+    PTM.trackWindow(s.windows, e, i);
   }
   function clone(x) { return JSON.parse(JSON.stringify(x)); }
-  /** State after event i (i = -1: the initial state). */
+  /** {state, windows} after event i (i = -1: the initial state). */
   function stateAt(D, meta, i) {
     var K = meta.K;
     var c = Math.min(Math.floor((i + 1) / K), meta.checkpoints.length - 1);
@@ -207,7 +135,28 @@ var PT = (function () {
     var th = actor < 0 ? null : meta.threads[actor];
     return th ? th.cpu : -1;
   }
-  var HIDDEN = { 'thread/goto': 1, 'thread/set': 1, '@sim/sched': 1, '@sim/choice': 1 };
+  var HIDDEN = {};
+  PTM.BOOKKEEPING.forEach(function (t) { HIDDEN[t] = 1; });
+  function isBookkeeping(type) { return HIDDEN[type] === 1; }
+  /** Indices of the events the slider stops at: all, or all but bookkeeping. */
+  function stops(D, meta, all) {
+    var out = new Int32Array(D.n), k = 0;
+    var skip = meta.types.map(function (t) { return !all && isBookkeeping(t); });
+    for (var i = 0; i < D.n; i++) if (!skip[D.T[i]]) out[k++] = i;
+    return out.subarray(0, k);
+  }
+  /** What the state view needs from the run, as the CLI's RunContext gives it. */
+  function context(meta) {
+    return {
+      threadName: function (t) { return meta.threads[t] ? meta.threads[t].name : 't' + t; },
+      threadCpu: function (t) { return meta.threads[t] ? meta.threads[t].cpu : -1; },
+      lockName: function (l) { return meta.lockNames[l] !== undefined ? meta.lockNames[l] : 'lock' + l; },
+      formatPte: function (v) { return pte(meta, v); },
+      pageOf: function (mm, vpn) { return pageOf(meta, mm, vpn); },
+    };
+  }
+  /** The state view's lines (tools/report/stateText.ts, bundled) of a page state. */
+  function view(meta, s) { return PTM.stateLines(s.state, s.windows, context(meta)); }
   function kindMatches(type, k) {
     return type === k || type.indexOf(k + '/') === 0 || (k.charAt(0) === '@' && type.indexOf(k) === 0);
   }
@@ -233,6 +182,7 @@ var PT = (function () {
     return out.subarray(0, k);
   }
   return { inflate: inflate, decode: decode, event: event, actors: actors, apply: apply, stateAt: stateAt,
-    text: text, pte: pte, pageOf: pageOf, touchesPage: touchesPage, cpuOf: cpuOf, select: select, clone: clone };
+    text: text, pte: pte, pageOf: pageOf, touchesPage: touchesPage, cpuOf: cpuOf, select: select, clone: clone,
+    isBookkeeping: isBookkeeping, stops: stops, context: context, view: view };
 })();
 `;

@@ -10,68 +10,55 @@ export const CLIENT_UI_JS = String.raw`
   var meta = JSON.parse(document.getElementById('report-data').textContent);
   var $ = function (id) { return document.getElementById(id); };
   var COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac', '#e15759'];
-  var D, ACT, SEL, cursor = 0, firstViolation = -1;
+  var D, ACT, SEL, STOPS, cursor = 0, firstViolation = -1;
   var ROW = 18, MAXH = 4000000;
   function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
   function tname(t) { return t < 0 ? '<sim>' : meta.threads[t] ? meta.threads[t].name : 't' + t; }
-  function tids(mask) { var o = []; for (var t = 0; t < 31; t++) if (mask & (1 << t)) o.push(tname(t)); return o.join(', '); }
-  /** Fill a table body; rows that did not exist with the same content before are marked. */
-  function fillTable(id, rows, before) {
-    var body = $(id).tBodies[0];
-    var old = {};
-    if (before) before.forEach(function (r) { old[r.cells.join('\u0001')] = 1; });
-    body.textContent = '';
-    rows.forEach(function (r) {
-      var tr = document.createElement('tr');
-      var cls = (r.cls || '') + (before && !old[r.cells.join('\u0001')] ? ' changed' : '');
-      if (cls) tr.className = cls.trim();
-      r.cells.forEach(function (c) { tr.appendChild(el('td', String(c))); });
-      body.appendChild(tr);
+  // ---- state inspector: the CLI's state view (PT.view), one table per section ----
+  var TITLES = {
+    ptes: 'PTEs', mm: 'mm: tlb_flush_pending and notifier sequence', tlbs: 'TLBs', locks: 'Locks',
+    notifier: 'Open notifier windows', bitmap: 'Bitmaps and dirty bounds', pages: 'Pages (ghost versions)',
+    threads: 'Threads', warnings: 'Warnings', other: 'Other state (not in the state schema)',
+  };
+  /** Sections in order of first appearance, each with its lines. */
+  function sectionsOf(lines) {
+    var order = [], by = {};
+    lines.forEach(function (l) {
+      if (!by[l.section]) { by[l.section] = []; order.push(l.section); }
+      by[l.section].push(l);
     });
+    return order.map(function (name) { return { name: name, lines: by[name] }; });
   }
-  function pageOf(mm, vpn) { return PT.pageOf(meta, mm, vpn); }
-  /** The inspector's tables as rows of cells, by table id. */
-  function tablesOf(s) {
-    var t = {}, rows = [];
-    s.mms.forEach(function (mm, m) {
-      mm.ptes.forEach(function (p, vpn) {
-        var page = pageOf(m, vpn);
-        if (page < 0 && p === 0) return;
-        rows.push({ cells: ['mm' + m, vpn, page < 0 ? '-' : page, PT.pte(meta, p)] });
-      });
-    });
-    t['pte-table'] = rows;
-    rows = [];
-    s.tlbs.forEach(function (tlb, cpu) {
-      if (!tlb.length) rows.push({ cells: ['CPU' + cpu, '(empty)', '', '', ''] });
-      tlb.forEach(function (e) {
-        rows.push({ cells: ['CPU' + cpu, 'mm' + e.mm + ' vpn ' + e.vpn, e.pfn, (e.w ? 'W' : 'RO') + (e.d ? ' D' : ''), e.susp ? 'stale for ' + tids(e.susp) : ''], cls: e.susp ? 'stale' : '' });
-      });
-    });
-    t['tlb-table'] = rows;
-    t['lock-table'] = s.locks.map(function (l, i) {
-      return { cells: [meta.lockNames[i] || 'lock' + i, l.owner >= 0 ? 'held by ' + tname(l.owner) : l.readers ? 'read-held by ' + tids(l.readers) : 'free'], cls: l.owner >= 0 || l.readers ? 'held' : '' };
-    });
-    t['mm-table'] = s.mms.map(function (mm, m) { return { cells: ['mm' + m, mm.pending, mm.seq, mm.active] }; });
-    t['window-table'] = s.windows.map(function (w) { return { cells: ['mm' + w.mm, '[' + w.from + ',' + w.to + ')', tname(w.tid), w.since] }; });
-    t['bitmap-table'] = s.bitmaps.map(function (bm, b) { return { cells: [b === 0 ? 'driver' : 'private ' + b, bm.join(' ')] }; })
-      .concat([{ cells: ['dirty bounds', '[' + s.bounds.start + ',' + s.bounds.end + ')'] }]);
-    t['page-table'] = s.pages.map(function (p, i) { return { cells: [i, p.version, p.device], cls: p.version !== p.device ? 'stale' : '' }; });
-    t['thread-table'] = s.threads.map(function (th, i) {
-      return { cells: [tname(i), 'CPU' + meta.threads[i].cpu, th.stack.length ? th.stack.map(function (f) { return f.fn + '@' + f.pc; }).join(' > ') : 'finished'] };
-    });
-    return t;
-  }
+  /** Every part of the state, as the CLI shows it; lines new or changed since the event before are marked. */
   function renderState() {
-    var s = PT.stateAt(D, meta, cursor);
-    var now = tablesOf(s), before = cursor > 0 ? tablesOf(PT.stateAt(D, meta, cursor - 1)) : null;
+    var now = PT.view(meta, PT.stateAt(D, meta, cursor));
+    var old = null;
+    if (cursor > 0) {
+      old = {};
+      PT.view(meta, PT.stateAt(D, meta, cursor - 1)).forEach(function (l) { old[l.key] = l.text; });
+    }
     $('state-index').textContent = String(cursor);
-    Object.keys(now).forEach(function (id) { fillTable(id, now[id], before && before[id]); });
-    var other = {};
-    Object.keys(s).forEach(function (k) {
-      if (['pages', 'mms', 'tlbs', 'locks', 'bitmaps', 'bounds', 'threads', 'windows'].indexOf(k) < 0) other[k] = s[k];
+    var box = $('state-view');
+    box.textContent = '';
+    sectionsOf(now).forEach(function (sec) {
+      box.appendChild(el('h3', TITLES[sec.name] || sec.name));
+      var table = el('table', undefined, 'state');
+      table.id = 'state-' + sec.name.replace(/[^A-Za-z0-9_-]/g, '-');
+      table.dataset.section = sec.name;
+      var body = document.createElement('tbody');
+      sec.lines.forEach(function (l) {
+        var tr = document.createElement('tr');
+        var cls = (l.mark || '') + (old && old[l.key] !== l.text ? ' changed' : '');
+        if (cls.trim()) tr.className = cls.trim();
+        tr.dataset.key = l.key;
+        var cut = l.text.indexOf(': ');
+        if (cut < 0) { var td = el('td', l.text); td.colSpan = 2; tr.appendChild(td); }
+        else { tr.appendChild(el('td', l.text.slice(0, cut))); tr.appendChild(el('td', l.text.slice(cut + 2))); }
+        body.appendChild(tr);
+      });
+      table.appendChild(body);
+      box.appendChild(table);
     });
-    $('other-state').textContent = JSON.stringify(other);
   }
   // ---- event list (virtualised) ----
   var list = $('list'), spacer = $('list-spacer'), rowsBox = $('list-rows'), pool = [];
@@ -253,10 +240,30 @@ export const CLIENT_UI_JS = String.raw`
     }
     drag = null;
   });
+  // ---- slider: it stops at the events in STOPS (bookkeeping skipped unless asked) ----
+  /** Position in STOPS of the last stop at or before event i (0 when none is). */
+  function stopAt(i) {
+    var lo = 0, hi = STOPS.length - 1, p = 0;
+    while (lo <= hi) { var mid = (lo + hi) >> 1; if (STOPS[mid] <= i) { p = mid; lo = mid + 1; } else hi = mid - 1; }
+    return p;
+  }
+  function readStops() {
+    STOPS = PT.stops(D, meta, $('slider-all').checked);
+    if (STOPS.length === 0) STOPS = PT.stops(D, meta, true);
+    $('slider').max = String(Math.max(0, STOPS.length - 1));
+    $('slider').value = String(stopAt(cursor));
+  }
+  /** The next (dir 1) or previous (dir -1) stop from the cursor. */
+  function step(dir) {
+    var p = stopAt(cursor);
+    if (dir > 0) p = STOPS[p] > cursor ? p : p + 1;
+    else p = STOPS[p] < cursor ? p : p - 1;
+    if (p >= 0 && p < STOPS.length) setCursor(STOPS[p], true);
+  }
   // ---- cursor ----
   function setCursor(i, scroll) {
     cursor = Math.max(0, Math.min(D.n - 1, i | 0));
-    $('slider').value = String(cursor);
+    $('slider').value = String(stopAt(cursor));
     $('cursor').value = String(cursor);
     $('cursor-event').textContent = PT.text(PT.event(D, meta, cursor), meta);
     renderState();
@@ -270,15 +277,16 @@ export const CLIENT_UI_JS = String.raw`
     D = PT.decode(meta, bytes);
     ACT = PT.actors(D, meta);
     meta.verdicts.forEach(function (v) { if (v.ok === false && v.index !== null && (firstViolation < 0 || v.index < firstViolation)) firstViolation = v.index; });
-    $('slider').max = String(Math.max(0, D.n - 1));
+    readStops();
     $('cursor').max = String(Math.max(0, D.n - 1));
     var th = $('f-thread');
     meta.threads.forEach(function (t, i) { var o = el('option', t.name + ' (CPU' + t.cpu + ')'); o.value = String(i); th.appendChild(o); });
     for (var c = 0; c < meta.cpus; c++) { var o = el('option', 'CPU' + c); o.value = String(c); $('f-cpu').appendChild(o); }
-    $('slider').addEventListener('input', function () { setCursor(Number(this.value), true); });
+    $('slider').addEventListener('input', function () { setCursor(STOPS[Number(this.value)], true); });
+    $('slider-all').addEventListener('change', function () { readStops(); setCursor(cursor, false); });
     $('cursor').addEventListener('change', function () { setCursor(Number(this.value), true); });
-    $('prev').addEventListener('click', function () { setCursor(cursor - 1, true); });
-    $('next').addEventListener('click', function () { setCursor(cursor + 1, true); });
+    $('prev').addEventListener('click', function () { step(-1); });
+    $('next').addEventListener('click', function () { step(1); });
     var gv = $('goto-violation');
     if (firstViolation < 0) gv.disabled = true;
     gv.addEventListener('click', function () { setCursor(firstViolation, true); });

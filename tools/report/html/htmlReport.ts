@@ -5,6 +5,7 @@ import { makeRunContext } from '../runContext.js';
 import { cpuTableText, tableSteps } from '../cpuTable.js';
 import { violationMarksOf } from '../violations.js';
 import { reportData } from './reportData.js';
+import { PAGE_MODEL_JS } from './pageModel.js';
 import { CLIENT_CORE_JS } from './clientCore.js';
 import { CLIENT_UI_JS } from './clientUi.js';
 import { REPORT_CSS } from './reportStyle.js';
@@ -77,6 +78,19 @@ ${rows.join('\n')}
 }
 
 /**
+ * The properties a run cut before its end could not judge (a counterexample from `explore
+ * --out` stops at its violation): one folded line after the verdicts that matter, not a row each.
+ */
+function undecidedLine(ids: readonly string[], end: string): string {
+  if (ids.length === 0) return '';
+  const why =
+    end === 'step-bound'
+      ? 'the run stopped at its step bound before they could be judged (explore --out cuts a counterexample at its violation)'
+      : `the run ended (${end}) before they could be judged`;
+  return `<details class="meta unknown" id="verdicts-undecided"><summary>${ids.length} ${ids.length === 1 ? 'property' : 'properties'} ${INCONCLUSIVE}: ${escapeHtml(why)}</summary>${ids.map(escapeHtml).join(', ')}</details>`;
+}
+
+/**
  * One self-contained HTML file: verdicts, a per-CPU/per-thread timeline, the filterable event
  * list, a slider that time-travels the state inspector, the first violation highlighted, and
  * the CPU-column table. No network: a CSP allows only this page's own inline script and style
@@ -86,7 +100,7 @@ export function htmlReport(input: ParsedLog | LogReader): string {
   const log = eventSource(input);
   const ctx = makeRunContext(log.header.scenario, log.header.arch, log.header.initial);
   const data = reportData(log, ctx);
-  const script = `${CLIENT_CORE_JS}\n${CLIENT_UI_JS}`;
+  const script = `${PAGE_MODEL_JS}\n${CLIENT_CORE_JS}\n${CLIENT_UI_JS}`;
   const csp = [
     "default-src 'none'",
     `script-src 'sha256-${sha256(script)}'`,
@@ -114,8 +128,6 @@ export function htmlReport(input: ParsedLog | LogReader): string {
     })
     .join('\n');
   const table = tableFor(log);
-  const th = (cols: string[]): string =>
-    `<thead><tr>${cols.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody></tbody>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -139,13 +151,14 @@ ${verdictRows}
     : ''
 }
 <p class="meta" id="verdicts-held">${held.length ? `holds: ${held.map(escapeHtml).join(', ')}` : ''}</p>
-<p class="meta unknown" id="verdicts-undecided">${undecided.length ? `${INCONCLUSIVE} (the run ended before they could be judged): ${undecided.map(escapeHtml).join(', ')}` : ''}</p>
+${undecidedLine(undecided, h.end)}
 </header>
 <section id="controls">
 <button type="button" id="prev" title="previous event">◀</button>
 <input type="range" id="slider" min="0" max="${Math.max(0, n - 1)}" value="0" aria-label="event">
 <button type="button" id="next" title="next event">▶</button>
 <label>event <input type="number" id="cursor" min="0" max="${Math.max(0, n - 1)}" value="0"></label> / ${Math.max(0, n - 1)}
+<label title="the slider and ◀ ▶ skip thread pc/locals and scheduler picks unless this is checked"><input type="checkbox" id="slider-all"> step through bookkeeping</label>
 <button type="button" id="goto-violation">first violation</button>
 <span id="loading">decoding ${n} events…</span>
 <span id="cursor-event"></span>
@@ -169,15 +182,7 @@ ${verdictRows}
 </section>
 <section id="inspector">
 <h2>State after event <span id="state-index">0</span></h2>
-<h3>PTEs</h3><table id="pte-table">${th(['mm', 'vpn', 'page', 'pte'])}</table>
-<h3>TLBs</h3><table id="tlb-table">${th(['CPU', 'entry', 'pfn', 'bits', 'ghost'])}</table>
-<h3>Locks</h3><table id="lock-table">${th(['lock', 'holder'])}</table>
-<h3>mm: tlb_flush_pending and notifier sequence</h3><table id="mm-table">${th(['mm', 'tlb_flush_pending', 'seq', 'active windows'])}</table>
-<h3>Open notifier windows</h3><table id="window-table">${th(['mm', 'range', 'opened by', 'at event'])}</table>
-<h3>Bitmaps</h3><table id="bitmap-table">${th(['bitmap', 'bits'])}</table>
-<h3>Pages (ghost versions)</h3><table id="page-table">${th(['page', 'version', 'device copy'])}</table>
-<h3>Threads</h3><table id="thread-table">${th(['thread', 'CPU', 'stack'])}</table>
-<h3>Other state</h3><pre id="other-state"></pre>
+<div id="state-view"></div>
 </section>
 </main>
 <section id="cpu-table-section">

@@ -1,12 +1,14 @@
-import { applyEvent, EVENT_FIELDS, type SimEvent } from '../../../src/index.js';
+import { applyEvent, EVENT_FIELDS, type SimEvent, type SimState } from '../../../src/index.js';
 import type { EventSource } from '../eventSource.js';
 import { makeRunContext, type RunContext } from '../runContext.js';
+import { trackWindow, type OpenWindow } from '../stateText.js';
 import { EventPacker, type PackedEvents } from './packEvents.js';
 
-/** A checkpoint as the page folds it: the SimState plus the open notifier windows. */
-export type PageState = Record<string, unknown> & {
-  windows: { tid: number; mm: number; from: number; to: number; since: number }[];
-};
+/** What the page folds: the SimState and the open notifier windows. */
+export interface PageState {
+  readonly state: SimState;
+  readonly windows: OpenWindow[];
+}
 
 /** Everything the report page needs, as one JSON object (the events packed, see packEvents). */
 export interface ReportData extends PackedEvents {
@@ -44,11 +46,8 @@ export function checkpointInterval(n: number): number {
   return Math.max(256, Math.ceil(n / 400));
 }
 
-function snapshot(state: object, windows: PageState['windows']): PageState {
-  return {
-    ...(structuredClone(state) as Record<string, unknown>),
-    windows: windows.map((w) => ({ ...w })),
-  };
+function snapshot(state: SimState, windows: readonly OpenWindow[]): PageState {
+  return { state: structuredClone(state), windows: windows.map((w) => ({ ...w })) };
 }
 
 /** One streaming pass over the events: packs them, takes checkpoints, collects PTE values. */
@@ -62,22 +61,15 @@ export function reportData(
   const packer = new EventPacker();
   const K = checkpointInterval(n);
   const state = ctx.initialState();
-  const windows: PageState['windows'] = [];
+  const windows: OpenWindow[] = [];
   const checkpoints: PageState[] = [snapshot(state, windows)];
   const ptes = new Set<number>([0]);
   for (const mm of state.mms) for (const p of mm.ptes) ptes.add(p);
   log.forEach((e: SimEvent, i: number) => {
     packer.add(e);
     applyEvent(state, e);
+    trackWindow(windows, e, i);
     if (e.type === 'pte/set') ptes.add(e.pte);
-    else if (e.type === 'notifier/start')
-      windows.push({ tid: e.tid, mm: e.mm, from: e.from, to: e.to, since: i });
-    else if (e.type === 'notifier/end') {
-      const k = windows.findIndex(
-        (w) => w.tid === e.tid && w.mm === e.mm && w.from === e.from && w.to === e.to,
-      );
-      if (k >= 0) windows.splice(k, 1);
-    }
     if ((i + 1) % K === 0 && i + 1 < n) checkpoints.push(snapshot(state, windows));
   });
   const pteText: Record<string, string> = {};

@@ -31,6 +31,5 @@ tr.stale td { background: #ffe3e3; } tr.held td { background: #efe6ff; }
 tr.changed td:first-child { box-shadow: inset 4px 0 0 #e0a800; } tr.changed td { font-weight: bold; }
 #inspector { background: #fff; border: 1px solid var(--line); max-height: 640px; overflow: auto; }
 #cpu-table { background: #fff; border: 1px solid var(--line); padding: 8px; overflow: auto; max-height: 600px; font: 12px/1.25 ui-monospace, monospace; }
-#other-state { white-space: pre-wrap; font: 11px ui-monospace, monospace; color: var(--muted); }
 #loading { color: var(--muted); }
 `;
