@@ -81,30 +81,45 @@ export interface Decoder {
 }
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const makers = new Map<string, (type: string, v: unknown[]) => SimEvent>();
-const fillers = new Map<string, (o: SimEvent, v: unknown[]) => void>();
+const compiled = new Map<string, unknown>();
+
+/**
+ * A function generated once per (event type, field order) from EVENT_FIELDS (our source, never
+ * from log bytes): `body` gets the type's field names (checked to be identifiers, and
+ * JSON-quoted by the bodies) and `order` (where each field sits in the decoded values `v`).
+ */
+function generated<F>(
+  kind: string,
+  type: SimEventType,
+  order: readonly number[],
+  params: readonly string[],
+  body: (names: readonly string[], order: readonly number[]) => string,
+): F {
+  const key = `${kind}|${type}|${order.join(',')}`;
+  const hit = compiled.get(key);
+  if (hit) return hit as F;
+  const names = Object.keys(EVENT_FIELDS[type]);
+  for (const n of names)
+    if (!IDENT.test(n))
+      throw new ModelInvariantError(`EVENT_FIELDS ${type}.${n} is not an identifier`);
+  const fn = new Function(...params, body(names, order)) as F;
+  compiled.set(key, fn);
+  return fn;
+}
 
 /**
  * An object-literal builder for one event type, so every decoded event of a type shares one
  * hidden class with its fields in EVENT_FIELDS order (the order the kernel step machines use,
- * so JSON of a decoded event equals JSON of the recorded one). Generated from EVENT_FIELDS
- * (our source, never from log bytes): names are checked to be identifiers and JSON-quoted.
+ * so JSON of a decoded event equals JSON of the recorded one).
  */
 function makerFor(
   type: SimEventType,
   order: readonly number[],
 ): (type: string, v: unknown[]) => SimEvent {
-  const names = Object.keys(EVENT_FIELDS[type]);
-  const key = `${type}|${order.join(',')}`;
-  const hit = makers.get(key);
-  if (hit) return hit;
-  for (const n of names)
-    if (!IDENT.test(n))
-      throw new ModelInvariantError(`EVENT_FIELDS ${type}.${n} is not an identifier`);
-  const body = `return { type: t, ${names.map((n, i) => `${JSON.stringify(n)}: v[${order[i] as number}]`).join(', ')} };`;
-  const fn = new Function('t', 'v', body) as (type: string, v: unknown[]) => SimEvent;
-  makers.set(key, fn);
-  return fn;
+  return generated('make', type, order, ['t', 'v'], (names, at) => {
+    const fields = names.map((n, i) => `${JSON.stringify(n)}: v[${at[i] as number}]`);
+    return `return { type: t, ${fields.join(', ')} };`;
+  });
 }
 
 function sameKind(a: FieldKind, b: FieldKind): boolean {
@@ -116,14 +131,9 @@ function fillerFor(
   type: SimEventType,
   order: readonly number[],
 ): (o: SimEvent, v: unknown[]) => void {
-  const names = Object.keys(EVENT_FIELDS[type]);
-  const key = `${type}|${order.join(',')}`;
-  const hit = fillers.get(key);
-  if (hit) return hit;
-  const body = names.map((n, i) => `o[${JSON.stringify(n)}] = v[${order[i] as number}];`).join(' ');
-  const fn = new Function('o', 'v', body) as (o: SimEvent, v: unknown[]) => void;
-  fillers.set(key, fn);
-  return fn;
+  return generated('fill', type, order, ['o', 'v'], (names, at) =>
+    names.map((n, i) => `o[${JSON.stringify(n)}] = v[${at[i] as number}];`).join(' '),
+  );
 }
 
 /**

@@ -101,21 +101,36 @@ export class LogReader {
     return null;
   }
 
-  /** The checked payload of chunk `k` (format 2). */
-  readChunk(k: number): ChunkPayload {
-    const info = this.chunks[k];
+  /**
+   * The payload of record `k` of an index (`what`: 'chunk' or 'checkpoint'), which must be of
+   * record kind `kind`, and where it is (for messages).
+   */
+  private record(
+    what: 'chunk' | 'checkpoint',
+    index: readonly { readonly offset: number }[],
+    k: number,
+    kind: number,
+  ): { payload: unknown; at: string } {
+    const info = index[k];
     if (!info || info.offset < 0)
       throw new SimError(
         'BAD_ARGUMENT',
-        `no chunk ${k} (the log has ${this.chunks.length})`,
+        `no ${what} ${k} (the log has ${index.length})`,
         this.where,
       );
-    const at = `${this.where} chunk ${k} at byte ${info.offset}`;
-    const r = readRecord(this.src, info.offset, this.where, `chunk ${k}`);
-    if (!r.ok) throw new SimError('LOG_TRUNCATED', 'the chunk is cut short', at);
-    if (r.kind !== RECORD_CHUNK)
-      throw new SimError('LOG_CORRUPT', `expected a chunk record, found kind ${r.kind}`, at);
-    const c = checkChunk(r.payload, at);
+    const at = `${this.where} ${what} ${k} at byte ${info.offset}`;
+    const r = readRecord(this.src, info.offset, this.where, `${what} ${k}`);
+    if (!r.ok) throw new SimError('LOG_TRUNCATED', `the ${what} is cut short`, at);
+    if (r.kind !== kind)
+      throw new SimError('LOG_CORRUPT', `expected a ${what} record, found kind ${r.kind}`, at);
+    return { payload: r.payload, at };
+  }
+
+  /** The checked payload of chunk `k` (format 2). */
+  readChunk(k: number): ChunkPayload {
+    const { payload, at } = this.record('chunk', this.chunks, k, RECORD_CHUNK);
+    const info = this.chunks[k] as ChunkInfo;
+    const c = checkChunk(payload, at);
     if (c.first !== info.first || c.n !== info.n)
       throw new SimError(
         'LOG_CORRUPT',
@@ -232,20 +247,10 @@ export class LogReader {
 
   /** The checked state of checkpoint `k` (a fresh mutable copy the caller owns). */
   checkpointState(k: number): MutableSimState {
-    const info = this.checkpoints[k];
-    if (!info)
-      throw new SimError(
-        'BAD_ARGUMENT',
-        `no checkpoint ${k} (the log has ${this.checkpoints.length})`,
-        this.where,
-      );
-    const at = `${this.where} checkpoint ${k} at byte ${info.offset}`;
-    const r = readRecord(this.src, info.offset, this.where, `checkpoint ${k}`);
-    if (!r.ok) throw new SimError('LOG_TRUNCATED', 'the checkpoint is cut short', at);
-    if (r.kind !== RECORD_CHECKPOINT)
-      throw new SimError('LOG_CORRUPT', `expected a checkpoint record, found kind ${r.kind}`, at);
+    const { payload, at } = this.record('checkpoint', this.checkpoints, k, RECORD_CHECKPOINT);
+    const info = this.checkpoints[k] as CheckpointInfo;
     this.template ??= this.initialState();
-    const cp = checkCheckpoint(r.payload, this.template, this.header.scenario, at);
+    const cp = checkCheckpoint(payload, this.template, this.header.scenario, at);
     if (cp.at !== info.at)
       throw new SimError(
         'LOG_CORRUPT',

@@ -8,6 +8,14 @@ import { PROTOCOLS } from './protocols.js';
  * editors; `parseScenario` (parse.ts) adds the cross-field checks a schema cannot express.
  */
 const int = (min = 0) => z.number().int().min(min);
+/** Every thread kind may be named (for the views); most run on a CPU, 0 unless given. */
+const named = { name: z.string().min(1).max(200).optional() };
+const onCpu = { ...named, cpu: int().default(0) };
+/** The address_space pages a thread works on. */
+const pageRange = {
+  first: int().default(0),
+  nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
+};
 
 export const vmFlagSchema = z.enum([
   'shared',
@@ -58,7 +66,7 @@ const userOpSchema = z.union([accessOpSchema, vmaOpSchema, mprotectOpSchema]);
 export const userThreadSchema = z
   .object({
     kind: z.literal('user'),
-    name: z.string().min(1).max(200).optional(),
+    ...named,
     cpu: int(),
     mm: int().default(0),
     ops: z
@@ -77,8 +85,7 @@ export const userThreadSchema = z
 export const callerThreadSchema = z
   .object({
     kind: z.enum(['caller', 'drain']),
-    name: z.string().min(1).max(200).optional(),
-    cpu: int().default(0),
+    ...onCpu,
     protocol: z
       .enum(PROTOCOLS.map((p) => p.name) as [string, ...string[]])
       .optional()
@@ -89,8 +96,7 @@ export const callerThreadSchema = z
       .max(64)
       .optional()
       .describe('the caller as typed operations (see README "Write your own driver protocol")'),
-    first: int().default(0),
-    nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
+    ...pageRange,
     copy: z
       .boolean()
       .default(true)
@@ -103,12 +109,10 @@ export const callerThreadSchema = z
 export const consumerThreadSchema = z
   .object({
     kind: z.literal('consumer'),
-    name: z.string().min(1).optional(),
-    cpu: int().default(0),
+    ...onCpu,
     passes: int(1).max(4).default(1).describe('how many times it runs'),
     from: z.enum(['driver', 'own']).default('driver').describe('the bitmap it consumes'),
-    first: int().default(0),
-    nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
+    ...pageRange,
   })
   .strict()
   .describe(
@@ -118,8 +122,7 @@ export const consumerThreadSchema = z
 export const mprotectThreadSchema = z
   .object({
     kind: z.literal('mprotect'),
-    name: z.string().min(1).max(200).optional(),
-    cpu: int().default(0),
+    ...onCpu,
     mm: int().default(0),
     vma: int().default(0).describe('index of the VMA (in its mm) that mprotect(PROT_READ) covers'),
     batchedPendingFlush: z
@@ -134,8 +137,7 @@ export const mprotectThreadSchema = z
 export const clearRefsThreadSchema = z
   .object({
     kind: z.literal('clear-refs'),
-    name: z.string().min(1).max(200).optional(),
-    cpu: int().default(0),
+    ...onCpu,
     mm: int().default(0),
     type: z
       .enum(['soft-dirty', 'young'])
@@ -153,10 +155,8 @@ export const clearRefsThreadSchema = z
 export const writebackThreadSchema = z
   .object({
     kind: z.literal('writeback'),
-    name: z.string().min(1).max(200).optional(),
-    cpu: int().default(0),
-    first: int().default(0),
-    nr: int(1).optional().describe('pages from `first`; default: to the end of the address_space'),
+    ...onCpu,
+    ...pageRange,
     final: z
       .boolean()
       .default(false)
@@ -173,8 +173,7 @@ export const writebackThreadSchema = z
 export const reclaimThreadSchema = z
   .object({
     kind: z.literal('reclaim'),
-    name: z.string().min(1).max(200).optional(),
-    cpu: int().default(0),
+    ...onCpu,
     page: int().describe('the page try_to_unmap() unmaps with a batched (deferred) TLB flush'),
   })
   .strict();
@@ -182,7 +181,7 @@ export const reclaimThreadSchema = z
 export const deviceThreadSchema = z
   .object({
     kind: z.literal('device'),
-    name: z.string().min(1).max(200).optional(),
+    ...named,
     cpu: z
       .literal(-1)
       .optional()

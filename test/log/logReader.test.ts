@@ -183,3 +183,43 @@ describe('format 2: chunked, checkpointed logs', () => {
     );
   });
 });
+
+describe('reading one chunk or checkpoint record', () => {
+  const { bytes } = recordBytes(SEEDS[0] as string, 5);
+  const open = () => LogReader.open(memorySource(bytes), 'mem');
+  const message = (f: () => unknown): string => {
+    try {
+      f();
+      return 'ok';
+    } catch (e) {
+      return isSimError(e) ? `${e.code}: ${e.message}` : String(e);
+    }
+  };
+
+  it('names a chunk or checkpoint the log does not have', () => {
+    const r = open();
+    expect(r.checkpoints.length).toBeGreaterThan(0);
+    expect(message(() => r.readChunk(r.chunks.length))).toBe(
+      `BAD_ARGUMENT: mem: no chunk ${r.chunks.length} (the log has ${r.chunks.length})`,
+    );
+    expect(message(() => r.checkpointState(99))).toBe(
+      `BAD_ARGUMENT: mem: no checkpoint 99 (the log has ${r.checkpoints.length})`,
+    );
+  });
+
+  it('rejects a record of the other kind where the index points', () => {
+    const r = open();
+    const chunks = r.chunks as { first: number; n: number; offset: number }[];
+    const checkpoints = r.checkpoints as { at: number; offset: number }[];
+    const chunk0 = chunks[0]?.offset as number;
+    const cp0 = checkpoints[0]?.offset as number;
+    checkpoints[0] = { at: checkpoints[0]?.at as number, offset: chunk0 };
+    expect(message(() => r.checkpointState(0))).toMatch(
+      /^LOG_CORRUPT: mem checkpoint 0 at byte \d+: expected a checkpoint record, found kind \d+$/,
+    );
+    chunks[0] = { ...(chunks[0] as { first: number; n: number }), offset: cp0 };
+    expect(message(() => r.readChunk(0))).toMatch(
+      /^LOG_CORRUPT: mem chunk 0 at byte \d+: expected a chunk record, found kind \d+$/,
+    );
+  });
+});

@@ -34,6 +34,18 @@ describe('scenario files', () => {
     expect(s.threads[0]).toMatchObject({ kind: 'user', name: 'user0', mm: 0 });
   });
 
+  it('caps the name of every thread kind at 200 characters (the consumer too)', () => {
+    for (const t of ['{ kind: consumer, cpu: 0 }', '{ kind: caller, cpu: 0, protocol: snap }']) {
+      const named = (n: number) =>
+        base.replace(
+          /threads:\n/,
+          `threads:\n  - ${t.replace('{ ', `{ name: ${'x'.repeat(n)}, `)}\n`,
+        );
+      expect(() => parseScenarioText(named(200))).not.toThrow();
+      expect(err(named(201))).toMatch(/threads\[0\]\.name: .*200/);
+    }
+  });
+
   it('names the field path and what was expected', () => {
     expect(err(base.replace('cpus: 2', 'cpus: two'))).toMatch(
       /^bad\.yaml: cpus: .*expected number/i,
