@@ -23,12 +23,20 @@ import { hasFlag, vmaOf } from './vmas.js';
  *       (R8); else install a writable SPTE and unlock. A buggy subscriber
  *       (`ignoresSequence`) skips the retry check.
  *
- * Convention: the SPTE is made writable only from a PTE that is writable *and dirty*; a write
- * request on a clean writable PTE is first faulted (F4 sets D). So a device write is covered by
- * a dirty PTE exactly as long as its SPTE exists: clean_record's mkclean runs inside the
- * notifier window that zaps the SPTE (R4), and the device must fault again, re-dirtying the
- * PTE. Plain HMM only requires pte_write(); with that, device stores to a clean writable page
- * would be invisible to the dirty helpers: nothing in the CPU page table records them.
+ * Which PTE makes a writable SPTE (R11, the mirror's `writableFrom`):
+ * - 'write-and-dirty' (the default): a PTE that is writable *and dirty*; a write request on a
+ *   clean writable PTE is first faulted (F4 sets D). A device write is then covered by a dirty
+ *   PTE exactly as long as its SPTE exists: clean_record's mkclean runs inside the notifier
+ *   window that zaps the SPTE (R4), and the device must fault again, re-dirtying the PTE.
+ * - 'write': pte_write() alone, as the kernel's mirrors do: HMM (mm/hmm.c hmm_vma_handle_pte →
+ *   pte_to_hmm_pfn_flags sets HMM_PFN_WRITE from pte_write; a missing or read-only PTE with a
+ *   write request → hmm_vma_fault → handle_mm_fault(FAULT_FLAG_WRITE)) and KVM's pfnmap path
+ *   (virt/kvm/kvm_main.c hva_to_pfn_remapped: writable = pte_write since bd2fae8da794, v5.12;
+ *   a missing PTE → fixup_user_fault(FAULT_FLAG_WRITE)). Device stores to a clean writable page
+ *   then leave the CPU PTE clean: nothing in the CPU page table records them.
+ *   (KVM with a write to a present read-only PTE gets KVM_PFN_ERR_RO_FAULT and x86 emulates the
+ *   access, whose store reaches the page through the host mapping's own write fault; the model
+ *   takes that as the write fault followed by a retry, as HMM does.)
  */
 export function deviceSpec(ctx: StepCtx): DeviceThreadSpec {
   return threadSpec(ctx, 'device');
@@ -61,6 +69,11 @@ function targetVpns(ctx: StepCtx, spec: DeviceThreadSpec): number[] {
     if (hasFlag(vma, 'write')) for (let i = 0; i < vma.npages; i++) vpns.push(vma.start + i);
   vpnCache.set(spec, vpns);
   return vpns;
+}
+
+/** R11: does this mirror make a writable SPTE from pte_write() alone (HMM, KVM pfnmap)? */
+function pteWriteAlone(ctx: StepCtx, spec: DeviceThreadSpec): boolean {
+  return ctx.layout.scenario.secondaryMmus[spec.sub]?.writableFrom === 'write';
 }
 
 /** mmu_interval_read_begin() sleeps while the subscription's seq equals the odd mm seq. */
@@ -110,7 +123,11 @@ export const deviceProgram: StepMachine = {
         e.push({ type: 'smmu/read-begin', tid: ctx.tid, sub: spec.sub, seq: subState.seq });
         e.set('seq', subState.seq);
         const pte = ctx.state.mms[subState.mm]?.ptes[vpn] ?? 0;
-        if (pteIsPresent(pte) && ctx.arch.pteWrite(pte) && ctx.arch.pteDirty(pte))
+        if (
+          pteIsPresent(pte) &&
+          ctx.arch.pteWrite(pte) &&
+          (pteWriteAlone(ctx, spec) || ctx.arch.pteDirty(pte))
+        )
           return e.set('pte', pte).goto('install').ev;
         // hmm_range_fault → handle_mm_fault(FAULT_FLAG_WRITE), then -EBUSY: read_begin again.
         return e.call(FAULT, { vpn, isWrite: 1, orig: 0 }).ev;

@@ -247,7 +247,8 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
     secondaryMmus: s.secondaryMmus.map((m, i) => {
       if (m.mm >= s.mms.length)
         fail(where, `secondaryMmus[${i}].mm`, `mm ${m.mm} does not exist (mms: ${s.mms.length})`);
-      return m;
+      const { writableFrom, ...rest } = m;
+      return writableFrom === undefined ? rest : { ...rest, writableFrom };
     }),
     matrix,
     ...(s.expect !== undefined && { expect: s.expect }),

@@ -256,7 +256,18 @@ export const scenarioSchema = z
       .max(30),
     secondaryMmus: z
       .array(
-        z.object({ mm: int().default(0), ignoresSequence: z.boolean().default(false) }).strict(),
+        z
+          .object({
+            mm: int().default(0),
+            ignoresSequence: z.boolean().default(false),
+            writableFrom: z
+              .enum(['write-and-dirty', 'write'])
+              .optional()
+              .describe(
+                "R11: which CPU PTE makes a writable SPTE: 'write-and-dirty' (default; a clean PTE is write-faulted first) or 'write' (pte_write alone: HMM's hmm_vma_handle_pte, KVM's hva_to_pfn_remapped)",
+              ),
+          })
+          .strict(),
       )
       .max(4)
       .default([])

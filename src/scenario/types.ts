@@ -208,4 +208,11 @@ export interface SecondaryMmuSpec {
   readonly mm: number;
   /** A buggy subscriber that installs SPTEs without mmu_interval_read_retry (R8). */
   readonly ignoresSequence: boolean;
+  /**
+   * R11: the PTE a writable SPTE is made from. Absent or 'write-and-dirty': writable and dirty
+   * (a clean writable PTE is write-faulted first, F4). 'write': pte_write() alone, as HMM
+   * (mm/hmm.c pte_to_hmm_pfn_flags) and KVM's pfnmap path (virt/kvm/kvm_main.c
+   * hva_to_pfn_remapped) do: device stores then leave the CPU PTE clean.
+   */
+  readonly writableFrom?: 'write-and-dirty' | 'write';
 }

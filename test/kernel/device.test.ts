@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  explore,
   getProperty,
+  parseScenario,
   layoutOf,
   makeModel,
   PTE_HWDIRTY,
@@ -18,7 +20,11 @@ const correct = makeModel({ ...scenario, secondaryMmus: [{ mm: 0, ignoresSequenc
 const wpPost = [getProperty('wrprotect-post'), getProperty('lost-write')];
 
 /** One device (tid 0) on a 2-page pfn map, a snap caller (tid 1) and an idle user on CPU 0. */
-function tiny(ignoresSequence: boolean, initialPte = 'writable-dirty') {
+function tiny(
+  ignoresSequence: boolean,
+  initialPte = 'writable-dirty',
+  writableFrom?: 'write' | 'write-and-dirty',
+) {
   return modelOf({
     pages: 2,
     cpus: 1,
@@ -32,7 +38,7 @@ function tiny(ignoresSequence: boolean, initialPte = 'writable-dirty') {
     ],
     initialPte,
     driver: { mode: 'mkwrite', initialBitmap: 'all' },
-    secondaryMmus: [{ mm: 0, ignoresSequence }],
+    secondaryMmus: [{ mm: 0, ignoresSequence, ...(writableFrom && { writableFrom }) }],
     threads: [
       { kind: 'device', sub: 0, writes: 1 },
       { kind: 'caller', cpu: 0, protocol: 'snap' },
@@ -162,5 +168,69 @@ describe('secondary-MMU device thread (SEMANTICS §6)', () => {
     const lost = [getProperty('lost-write')];
     expect(failingSeeds(pagetable(false), 'lost-write', 300, lost)).toEqual([]);
     expect(failingSeeds(pagetable(true), 'lost-write', 300, lost).length).toBeGreaterThan(0);
+  });
+});
+
+describe('R11: a mirror that maps writable from pte_write alone (HMM, KVM pfnmap)', () => {
+  it('installs a writable SPTE from a clean writable PTE without a fault, and its store leaves the PTE clean', () => {
+    const model = tiny(false, 'writable-clean', 'write');
+    const s = freshState(model);
+    step(model, s, 0); // pick vpn 0
+    const read = step(model, s, 0); // read_begin + lockless read: W=1, D=0
+    expect(types(read)).not.toContain('thread/call');
+    expect(s.threads[0]!.stack.map((f) => f.fn)).toEqual(['device']);
+    expect(types(step(model, s, 0))).toContain('smmu/install');
+    expect(step(model, s, 0)).toContainEqual({ type: 'mem/store', tid: 0, cpu: -1, page: 0 });
+    expect(model.arch.pteDirty(s.mms[0]!.ptes[0]!)).toBe(false);
+  });
+
+  it('the default mirror (write-and-dirty) write-faults the same clean PTE first, which dirties it', () => {
+    for (const model of [
+      tiny(false, 'writable-clean'),
+      tiny(false, 'writable-clean', 'write-and-dirty'),
+    ]) {
+      const s = freshState(model);
+      step(model, s, 0);
+      step(model, s, 0);
+      expect(s.threads[0]!.stack.map((f) => f.fn)).toEqual(['device', 'fault']);
+      while (s.threads[0]!.stack.length > 0) step(model, s, 0);
+      expect(model.arch.pteDirty(s.mms[0]!.ptes[0]!)).toBe(true);
+    }
+  });
+
+  it('a read-only PTE is still write-faulted (hmm_vma_fault / fixup_user_fault), recording the page (V4)', () => {
+    const model = tiny(false, 'readonly', 'write');
+    const s = freshState(model);
+    s.bitmaps[0]![0] = 0;
+    step(model, s, 0);
+    step(model, s, 0);
+    expect(s.threads[0]!.stack.map((f) => f.fn)).toEqual(['device', 'fault']);
+    while (s.threads[0]!.stack.length > 0) step(model, s, 0);
+    expect(s.bitmaps[0]![0]).toBe(1);
+  });
+
+  it('vmwgfx PAGETABLE loses the device write with the pte_write mirror and not with the default one (exhaustive)', () => {
+    const sc = builtin('mirror-pte-write-pagetable');
+    const lost = [getProperty('lost-write')];
+    for (const variant of ['seed-v4', 'upstream']) {
+      const bad = explore(makeModel(sc, { variant }), { properties: lost });
+      expect(bad.verdict).toBe('violated');
+      const fixed = makeModel(
+        { ...sc, secondaryMmus: [{ mm: 0, ignoresSequence: false }] },
+        { variant },
+      );
+      const ok = explore(fixed, { properties: lost });
+      expect(ok.verdict).toBe('holds');
+      expect(ok.exhaustive).toBe(true);
+    }
+  });
+
+  it('an unknown writableFrom is bad input naming the field', () => {
+    expect(() =>
+      parseScenario({
+        ...builtin('mirror-pte-write-pagetable'),
+        secondaryMmus: [{ mm: 0, writableFrom: 'dirty' }],
+      }),
+    ).toThrow(/secondaryMmus\[0\]\.writableFrom/);
   });
 });
