@@ -17,6 +17,16 @@ export interface TlbCatchupEvent {
   /** 'switch': leaves lazy mode for a user access (T2); 'barrier': reaches a DSB (T3 nosync). */
   readonly why: 'switch' | 'barrier';
 }
-export type CpuEvent = TlbDeferEvent | TlbCatchupEvent;
+/**
+ * T9: the CPU switches from its user task to a kernel thread and enters lazy-TLB mode
+ * (enter_lazy_tlb); its next user access switches back (`tlb/catchup` why 'switch').
+ */
+export interface TlbLazyEvent {
+  readonly type: 'tlb/lazy';
+  /** The kernel thread switched to. */
+  readonly tid: number;
+  readonly cpu: number;
+}
+export type CpuEvent = TlbDeferEvent | TlbCatchupEvent | TlbLazyEvent;
 export const isCpuEvent = (e: { type: string }): e is CpuEvent =>
-  e.type === 'tlb/defer' || e.type === 'tlb/catchup';
+  e.type === 'tlb/defer' || e.type === 'tlb/catchup' || e.type === 'tlb/lazy';

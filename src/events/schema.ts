@@ -52,6 +52,7 @@ export const EVENT_FIELDS: { readonly [K in SimEventType]: Readonly<Record<strin
   'vma/write': { tid: 'int', mm: 'int', vma: 'int', value: 'int' },
   'tlb/defer': { tid: 'int', cpu: 'int', mm: 'int' },
   'tlb/catchup': { cpu: 'int', mm: 'int', why: ['switch', 'barrier'] },
+  'tlb/lazy': { tid: 'int', cpu: 'int' },
   'obs/fault': { pid: 'int', cpu: 'int', us: 'int', addr: 'int', error: 'int', line: 'str' },
   'obs/flush': { pid: 'int', cpu: 'int', us: 'int', pages: 'int', reason: 'int', line: 'str' },
   'obs/mark': { pid: 'int', cpu: 'int', us: 'int', line: 'str' },

@@ -10,6 +10,10 @@ import type { MutableSimState } from '../state/types.js';
 export function applyCpu(d: Draft<MutableSimState>, e: CpuEvent): void {
   const c = d.cpus?.[e.cpu];
   if (!c) return;
+  if (e.type === 'tlb/lazy') {
+    if (c.lazy !== 1) c.lazy = 1; // T9: enter_lazy_tlb
+    return;
+  }
   const bit = 1 << e.mm;
   if (e.type === 'tlb/defer') {
     if ((c.owed & bit) === 0) c.owed |= bit;

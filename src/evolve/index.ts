@@ -74,6 +74,7 @@ export function applyEvent(d: Draft<MutableSimState> | MutableSimState, e: SimEv
       return applyActor(draft, e);
     case 'tlb/defer':
     case 'tlb/catchup':
+    case 'tlb/lazy':
       return applyCpu(draft, e);
     case 'obs/fault':
     case 'obs/flush':

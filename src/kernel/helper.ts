@@ -8,7 +8,12 @@ import { ptepModifyProtCommit, ptepModifyProtStart } from './ptepModifyProt.js';
 import { mappingVmas } from './vmas.js';
 import type { VmaSpec } from '../scenario/types.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
-import { flushTlbRange, flushTlbRangeContinue } from './tlbFlush.js';
+import {
+  flushContinueOptions,
+  flushOptions,
+  flushTlbRange,
+  flushTlbRangeContinue,
+} from './tlbFlush.js';
 
 /**
  * The dirty-tracking helpers, step by step, for every variant (SEMANTICS §1, H1–H10):
@@ -162,6 +167,15 @@ function liveFlags(ctx: StepCtx, mm: number, index: number, vma: VmaSpec): VmaSp
   };
 }
 
+/** H9: the range post_vma flushes (the variant's rule), or null for no flush. */
+function flushRangeOf(ctx: StepCtx, frame: FrameView): readonly [number, number] | null {
+  return ctx.variant.flushRange({
+    pending: ctx.state.mms[get(frame, 'mm')]?.pending ?? 0,
+    window: [get(frame, 'winFrom'), get(frame, 'winTo')],
+    clip: [get(frame, 'clipFrom'), get(frame, 'clipTo')],
+  });
+}
+
 /** After PTE `vpn`: move on, dropping the PTL at a table or range end (H5). */
 function advance(ctx: StepCtx, frame: FrameView, e: HelperEmit, vpn: number, ptl: number): void {
   const next = vpn + 1;
@@ -180,11 +194,16 @@ export const helperProgram: StepMachine = {
         return canAcquire(ctx.state, ctx.layout.immapLock, 'r') ? 1 : 0;
       case P.pte:
         return walk.ready(ctx, frame, get(frame, 'mm'), get(frame, 'vpn'));
+      case P.postVma:
+        // T8: which targeted CPU's IPI completes first is a choice (only if a flush is made).
+        return flushRangeOf(ctx, frame) === null ? 1 : flushOptions(ctx, get(frame, 'mm'));
+      case P.shootdown:
+        return flushContinueOptions(ctx, get(frame, 'cpus'));
       default:
         return 1;
     }
   },
-  step(ctx, frame) {
+  step(ctx, frame, choice) {
     const e = HELPER.emit(ctx.tid);
     const mm = get(frame, 'mm');
     const isWp = get(frame, 'op') === 0;
@@ -272,11 +291,7 @@ export const helperProgram: StepMachine = {
         return e.ev;
       }
       case P.postVma: {
-        const range = ctx.variant.flushRange({
-          pending: ctx.state.mms[mm]?.pending ?? 0,
-          window: [get(frame, 'winFrom'), get(frame, 'winTo')],
-          clip: [get(frame, 'clipFrom'), get(frame, 'clipTo')],
-        });
+        const range = flushRangeOf(ctx, frame);
         if (range === null) {
           e.push({
             type: 'notifier/end',
@@ -288,7 +303,7 @@ export const helperProgram: StepMachine = {
           return e.goto('pendingDec').ev;
         }
         const [from, to] = range;
-        const f = flushTlbRange(ctx, mm, from, to);
+        const f = flushTlbRange(ctx, mm, from, to, false, choice);
         e.push(...f.events);
         if (f.remaining === 0) return e.goto('notifierEnd').ev;
         return e.set('flFrom', from).set('flTo', to).set('cpus', f.remaining).goto('shootdown').ev;
@@ -301,6 +316,7 @@ export const helperProgram: StepMachine = {
           get(frame, 'flFrom'),
           get(frame, 'flTo'),
           get(frame, 'cpus'),
+          choice,
         );
         e.push(...f.events);
         if (f.remaining === 0) return e.goto('notifierEnd').ev;

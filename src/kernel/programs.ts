@@ -12,6 +12,7 @@ import { clearRefsProgram } from './clearRefs.js';
 import { writebackProgram } from './writeback.js';
 import { reclaimProgram } from './reclaim.js';
 import { vmwProgram } from './vmwgfx.js';
+import { kthreadProgram } from './kthread.js';
 import { sysMmapProgram, sysMprotectProgram, sysZapProgram } from './userMm.js';
 
 /** Every step machine of the model. Their declared layouts are the model layout (modelLayout.ts). */
@@ -30,6 +31,7 @@ export const STEP_MACHINES: readonly StepMachine[] = [
   sysZapProgram,
   sysMmapProgram,
   vmwProgram,
+  kthreadProgram,
 ];
 
 /** Step machines by frame name. */
@@ -54,6 +56,7 @@ const ENTRY: Readonly<Record<Scenario['threads'][number]['kind'], string>> = {
   'clear-refs': 'clearRefs',
   writeback: 'writeback',
   reclaim: 'reclaim',
+  kthread: 'kthread',
 };
 
 /** The entry frame of thread `tid`. */

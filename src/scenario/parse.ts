@@ -210,6 +210,8 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
         const nr = range(t.first, t.nr);
         return { ...t, name, nr };
       }
+      case 'kthread':
+        return { ...t, name };
       case 'reclaim':
         if (t.page >= s.pages)
           fail(where, `${p}.page`, `page ${t.page} does not exist (pages: ${s.pages})`);

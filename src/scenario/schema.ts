@@ -191,6 +191,20 @@ export const deviceThreadSchema = z
   })
   .strict();
 
+export const kthreadThreadSchema = z
+  .object({
+    kind: z.literal('kthread'),
+    name: z.string().min(1).max(200).optional(),
+    cpu: int().default(0),
+    switches: int(1)
+      .max(8)
+      .default(1)
+      .describe(
+        'T9: times the CPU switches from its user task to this kernel thread (lazy TLB on x86) at any point',
+      ),
+  })
+  .strict();
+
 export const scenarioSchema = z
   .object({
     name: z.string().min(1).max(200),
@@ -201,6 +215,12 @@ export const scenarioSchema = z
       .object({
         faultPath: z.enum(['faithful', 'atomic']).default('faithful'),
         flush: z.enum(['per-cpu', 'atomic']).default('per-cpu'),
+        shootdownOrder: z
+          .enum(['any', 'ascending'])
+          .optional()
+          .describe(
+            "T8, flush: per-cpu: 'any' (default) = which CPU's IPI completes next is a recorded choice; 'ascending' = lowest CPU first",
+          ),
         tlbCapacity: int(1).max(4096).default(64),
         ptesPerTable: int(1).max(4096).default(512),
         arch: z.record(z.string().max(64), z.union([z.string().max(200), z.boolean()])).default({}),
@@ -250,6 +270,7 @@ export const scenarioSchema = z
           writebackThreadSchema,
           reclaimThreadSchema,
           deviceThreadSchema,
+          kthreadThreadSchema,
         ]),
       )
       .min(1)

@@ -150,13 +150,25 @@ export interface DeviceThreadSpec {
   readonly writes: number;
 }
 
+/**
+ * A kernel thread CPU `cpu` switches to, `switches` times at any point (T9): lazy-TLB mode on
+ * x86 (enter_lazy_tlb) until the CPU's user task runs again (switch_mm_irqs_off catch-up, T2).
+ */
+export interface KthreadThreadSpec {
+  readonly kind: 'kthread';
+  readonly name: string;
+  readonly cpu: number;
+  readonly switches: number;
+}
+
 /** Threads that are neither user programs nor helper callers: the other actors of an mm. */
 export type ActorThreadSpec =
   | MprotectThreadSpec
   | ClearRefsThreadSpec
   | WritebackThreadSpec
   | ReclaimThreadSpec
-  | DeviceThreadSpec;
+  | DeviceThreadSpec
+  | KthreadThreadSpec;
 
 export type ThreadSpec = UserThreadSpec | CallerThreadSpec | ConsumerThreadSpec | ActorThreadSpec;
 
@@ -165,6 +177,11 @@ export interface ScenarioOptions {
   readonly faultPath: 'faithful' | 'atomic';
   /** 'per-cpu': each CPU's shootdown is its own step (T1). 'atomic': one step. */
   readonly flush: 'per-cpu' | 'atomic';
+  /**
+   * T8, per-CPU shootdowns: absent or 'any' = which owed CPU completes next is a recorded
+   * choice (IPIs complete in any order); 'ascending' = lowest CPU first (the old fixed order).
+   */
+  readonly shootdownOrder?: 'any' | 'ascending' | undefined;
   /** TLB entries per CPU; when full, a fill evicts a victim chosen non-deterministically. */
   readonly tlbCapacity: number;
   /** PTEs per page table (one PTL each). */

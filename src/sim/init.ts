@@ -21,10 +21,18 @@ export function initialState(scenario: Scenario): SimState {
 /** How a PTE of the initial state is made: the arch's `mkPte` (or a neutral one for shapes). */
 export type MkPte = (pfn: number, init: PteInit) => number;
 
-/** T2/T3 bookkeeping only for scenarios that use it (arch options `lazyCpus`, `tlbi: nosync`). */
+/**
+ * T2/T3 bookkeeping only for scenarios that use it (arch options `lazyCpus`, `tlbi: nosync`,
+ * kernel threads that CPUs switch to, T9).
+ */
 function cpuStateOf(scenario: Scenario): Pick<MutableSimState, 'cpus'> {
   const lazy = lazyCpusOf(scenario);
-  if (lazy.length === 0 && scenario.options.arch['tlbi'] !== 'nosync') return {};
+  if (
+    lazy.length === 0 &&
+    scenario.options.arch['tlbi'] !== 'nosync' &&
+    !scenario.threads.some((t) => t.kind === 'kthread')
+  )
+    return {};
   return {
     cpus: Array.from({ length: scenario.cpus }, (_, c) => ({
       lazy: lazy.includes(c) ? (1 as const) : (0 as const),

@@ -244,7 +244,13 @@ export const STATE_SCHEMA: readonly Part[] = [
   { key: 'warnings', shape: int, touchedBy: { warn: '*' }, section: 'warnings' },
   // Parts present only in the scenarios that use them (see their comments in types.ts).
   // T2/T3 per-CPU flush bookkeeping (lazy-TLB mode, owed invalidations by mm bit).
-  later('cpus', 'cpu', rec(f('lazy', int), f('owed', int)), ['tlb/defer', 'tlb/catchup'], 'cpu'),
+  later(
+    'cpus',
+    'cpu',
+    rec(f('lazy', int), f('owed', int)),
+    ['tlb/defer', 'tlb/catchup', 'tlb/lazy'],
+    'cpu',
+  ),
   // PG_dirty per page (page-backed mappings).
   later('pageDirty', 'page', int, ['page/dirty'], 'PG_dirty'),
   // mm->tlb_flush_batched (reclaim): generations pending and flushed.

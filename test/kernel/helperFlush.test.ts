@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { SimEvent } from '../../src/index.js';
+import {
+  explore,
+  makeModel,
+  parseScenario,
+  type Model,
+  type Property,
+  type Scenario,
+  type SimEvent,
+  type SimState,
+} from '../../src/index.js';
+import { stepOptions } from '../../src/sim/decide.js';
+import { HELPER } from '../../src/kernel/helper.js';
 import { freshState, step, stepUntilDepth, tinyModel, types } from '../helpers/world.js';
 
 // Idle users on CPUs 0 and 1 (mm_cpumask = {0,1}); the caller is tid 2 and runs on CPU 0.
@@ -107,5 +118,100 @@ describe('TLB flush flavours (SEMANTICS §5, T1–T3)', () => {
       why: 'barrier',
     });
     expect(s.tlbs[1]?.length).toBe(0);
+  });
+});
+
+describe('T8: per-CPU shootdowns complete in any order (a recorded choice)', () => {
+  const stepToChoice = (model: Model, s: ReturnType<typeof freshState>): number => {
+    while ((s.threads[CALLER]?.stack.length ?? 0) > 0) {
+      const n = stepOptions(model, s as unknown as SimState, CALLER);
+      if (n !== 1) return n;
+      step(model, s, CALLER);
+    }
+    return 1;
+  };
+
+  it('x86: the first IPI step has one alternative per targeted CPU; choice 1 shoots CPU 1 down first', () => {
+    const model = tinyModel({ users: idle, callers: [{ protocol: 'snap' }] });
+    const s = freshState(model);
+    expect(stepToChoice(model, s)).toBe(2);
+    const first = flushEvents(step(model, s, CALLER, 1));
+    expect(first.map((e) => `${e.type}${'cpu' in e ? e.cpu : ''}`)).toEqual([
+      'flush/start',
+      'tlb/flush1',
+    ]);
+    expect(stepOptions(model, s as unknown as SimState, CALLER)).toBe(1);
+    const second = flushEvents(step(model, s, CALLER));
+    expect(second.map((e) => `${e.type}${'cpu' in e ? e.cpu : ''}`)).toEqual([
+      'tlb/flush0',
+      'flush/done',
+    ]);
+  });
+
+  it('one alternative when the order is fixed or there is no per-CPU order: shootdownOrder ascending, flush atomic, arm64 broadcast', () => {
+    const pinned = (over: Partial<Scenario['options']>, arch = 'x86-64'): Model => {
+      const m = tinyModel({ arch, users: idle, callers: [{ protocol: 'snap' }] });
+      return makeModel({ ...m.scenario, options: { ...m.scenario.options, ...over } });
+    };
+    for (const model of [
+      pinned({ shootdownOrder: 'ascending' }),
+      pinned({ flush: 'atomic' }),
+      pinned({}, 'arm64-dbm'),
+    ]) {
+      const s = freshState(model);
+      expect(stepToChoice(model, s)).toBe(1);
+      expect(s.threads[CALLER]?.stack.length).toBe(0);
+    }
+  });
+
+  it('exhaustive: a state where the shootdown completed CPU 1 and still owes CPU 0 is reachable only with any order', () => {
+    // A test-only property: it fails in a state where a shootdown already completed CPU 1's IPI
+    // and still owes CPU 0 its IPI (the helper waits at `shootdown` with only CPU 0 left).
+    const cpu1First: Property = {
+      id: 'test-cpu1-first',
+      description: 'a shootdown completed CPU 1 before CPU 0',
+      explanation: 'test only (T8)',
+      severity: 'failure',
+      statePure: true,
+      start: () => ({
+        onEvent(_e, index, state) {
+          for (const th of state.threads) {
+            const top = th.stack.at(-1);
+            if (
+              top?.fn === 'helper' &&
+              top.pc === HELPER.pc.shootdown &&
+              HELPER.get(top, 'cpus') === 1
+            )
+              return { index, message: 'CPU 0 still owed after CPU 1' };
+          }
+          return null;
+        },
+      }),
+    };
+    const base = tinyModel({
+      users: [
+        { cpu: 0, ops: [{ op: 'write', vpn: 0 }] },
+        { cpu: 1, ops: [{ op: 'write', vpn: 0 }] },
+      ],
+      callers: [{ protocol: 'snap' }],
+    });
+    const any = explore(base, { properties: [cpu1First] });
+    expect(any.verdict).toBe('violated');
+    const asc = makeModel({
+      ...base.scenario,
+      options: { ...base.scenario.options, shootdownOrder: 'ascending' },
+    });
+    const r = explore(asc, { properties: [cpu1First] });
+    expect(r.verdict).toBe('holds');
+    expect(r.exhaustive).toBe(true);
+  });
+
+  it('T8 bad input: an unknown shootdownOrder names the field', () => {
+    expect(() =>
+      parseScenario({
+        ...tinyModel({}).scenario,
+        options: { flush: 'per-cpu', shootdownOrder: 'random' },
+      }),
+    ).toThrow(/options\.shootdownOrder/);
   });
 });
