@@ -8,9 +8,11 @@ import {
   SPIN_PROP,
   spinExpected,
   spinName,
+  spinScenario,
   spinScenarioText,
   type SpinConfig,
 } from '../spin/config.js';
+import { explore, getProperty, makeModel } from '../../../src/index.js';
 
 /**
  * ptesim explore vs SPIN on the anchor's largest configurations (write-protect mode, 2
@@ -166,6 +168,7 @@ export const exploreSuite: BenchSuite = {
       );
     }
     if (spin) figures.push(...likeForLike(quick ? QUICK : FULL, log));
+    figures.push(...shootdownOrderGrowth(quick ? QUICK : ORDER, log));
     return figures;
   },
 };
@@ -176,6 +179,50 @@ export const exploreSuite: BenchSuite = {
  * configurations; on the first holding one, ptesim `--exact` (full keys) vs SPIN's exact state
  * store, and ptesim's 64-bit fingerprints vs SPIN's `-DHC4` hash compaction.
  */
+/** Configurations measured under per-CPU shootdowns (the largest ones take minutes there). */
+const ORDER: SpinConfig[] = [
+  ...QUICK.slice(0, 2),
+  C('wrprotect', 'MERGED', 'A', 'WPPOST'),
+  C('clean', 'MERGED', 'A', 'DATA'),
+];
+
+/**
+ * T8: what the recorded shootdown order costs. The SPIN configurations flush in one atomic
+ * step (as SPIN's model does), so the choice never arises there and their counts stay as they
+ * were. Here the same configurations run with `flush: per-cpu` (each IPI its own step), once
+ * with the old fixed order (`shootdownOrder: ascending`) and once with the order a choice
+ * (`any`, the default): states stored by an exhaustive DFS of one property, in this process.
+ */
+function shootdownOrderGrowth(
+  configs: readonly SpinConfig[],
+  log: (line: string) => void,
+): Figure[] {
+  const out: Figure[] = [];
+  for (const c of configs) {
+    const states = (order: 'any' | 'ascending'): { states: number; verdict: string } => {
+      const base = spinScenario(c);
+      const scenario = {
+        ...base,
+        options: { ...base.options, flush: 'per-cpu' as const, shootdownOrder: order },
+      };
+      const r = explore(makeModel(scenario), { properties: [getProperty(SPIN_PROP[c.prop])] });
+      return { states: r.stats.states, verdict: r.verdict };
+    };
+    const asc = states('ascending');
+    const any = states('any');
+    log(
+      `  ${spinName(c)} flush per-cpu: ascending ${asc.states.toLocaleString('en')} states (${asc.verdict}), any order ${any.states.toLocaleString('en')} states (${any.verdict})`,
+    );
+    out.push({
+      name: `${spinName(c)} per-cpu states, any order / ascending`,
+      value: any.states / asc.states,
+      unit: 'x',
+      note: `${any.states} vs ${asc.states} states; verdict ${any.verdict} / ${asc.verdict}`,
+    });
+  }
+  return out;
+}
+
 function likeForLike(configs: readonly SpinConfig[], log: (line: string) => void): Figure[] {
   const out: Figure[] = [];
   const pair = (
