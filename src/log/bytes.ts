@@ -12,6 +12,41 @@ import { SimError } from '../errors.js';
 export const SVARINT_ESCAPE = 0x01;
 const MAX_VARINT_BYTES = 8;
 
+/** LOG_CORRUPT at byte `at` of `where` (a column of a chunk). */
+export function corrupt(where: string, at: number, message: string): never {
+  throw new SimError('LOG_CORRUPT', message, `${where} byte ${at}`);
+}
+
+/**
+ * The 7-bit groups of a varint after its first byte, which is at `start` and has the high bit
+ * set: `v` is the value of that byte's bits, `scale` the weight of the next group. Both varint
+ * kinds and both decoders (ByteReader, the compiled chunk visitor) end here. Leaves the
+ * position after the varint in `cur.pos`; a varint cut by the end of `buf`, longer than 8 bytes
+ * or beyond 2^53 is LOG_CORRUPT at `start`.
+ */
+export function varintRest(
+  buf: Uint8Array,
+  start: number,
+  v: number,
+  scale: number,
+  cur: { pos: number },
+  where: string,
+): number {
+  for (let k = 1; ; k++) {
+    if (k >= MAX_VARINT_BYTES) corrupt(where, start, 'varint longer than 8 bytes');
+    if (start + k >= buf.length) corrupt(where, start, 'column ends in the middle of a varint');
+    const b = buf[start + k] as number;
+    v += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      cur.pos = start + k + 1;
+      break;
+    }
+    scale *= 0x80;
+  }
+  if (v > Number.MAX_SAFE_INTEGER) corrupt(where, start, 'integer beyond 2^53');
+  return v;
+}
+
 /** A growable byte buffer. */
 export class ByteWriter {
   private buf: Uint8Array;
@@ -84,55 +119,32 @@ export class ByteReader {
     return this.pos >= this.buf.length;
   }
   fail(message: string): never {
-    throw new SimError('LOG_CORRUPT', message, `${this.where} byte ${this.pos}`);
+    return corrupt(this.where, this.pos, message);
   }
   uvarint(): number {
     const buf = this.buf;
-    let pos = this.pos;
+    const pos = this.pos;
     if (pos >= buf.length) this.fail('column ends in the middle of an event');
-    let b = buf[pos++] as number;
+    const b = buf[pos] as number;
     if (b < 0x80) {
-      this.pos = pos;
+      this.pos = pos + 1;
       return b;
     }
-    let v = b & 0x7f;
-    let scale = 0x80;
-    for (let k = 1; ; k++) {
-      if (k >= MAX_VARINT_BYTES) this.fail('varint longer than 8 bytes');
-      if (pos >= buf.length) this.fail('column ends in the middle of a varint');
-      b = buf[pos++] as number;
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) break;
-      scale *= 0x80;
-    }
-    if (v > Number.MAX_SAFE_INTEGER) this.fail('integer beyond 2^53');
-    this.pos = pos;
-    return v;
+    return varintRest(buf, pos, b & 0x7f, 0x80, this, this.where);
   }
   /** Returns NaN for the escape byte (never a number). */
   svarint(): number {
     const buf = this.buf;
-    let pos = this.pos;
+    const pos = this.pos;
     if (pos >= buf.length) this.fail('column ends in the middle of an event');
-    let b = buf[pos++] as number;
+    const b = buf[pos] as number;
     const neg = (b & 1) === 1;
     if (b < 0x80) {
-      this.pos = pos;
+      this.pos = pos + 1;
       if (b === SVARINT_ESCAPE) return NaN;
       return neg ? -(b >> 1) : b >> 1;
     }
-    let v = (b >> 1) & 0x3f;
-    let scale = 0x40;
-    for (let k = 1; ; k++) {
-      if (k >= MAX_VARINT_BYTES) this.fail('varint longer than 8 bytes');
-      if (pos >= buf.length) this.fail('column ends in the middle of a varint');
-      b = buf[pos++] as number;
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) break;
-      scale *= 0x80;
-    }
-    if (v > Number.MAX_SAFE_INTEGER) this.fail('integer beyond 2^53');
-    this.pos = pos;
+    const v = varintRest(buf, pos, (b >> 1) & 0x3f, 0x40, this, this.where);
     return neg ? -v : v;
   }
 }

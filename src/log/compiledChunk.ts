@@ -1,7 +1,7 @@
 import type { SimEvent } from '../events/index.js';
 import { EVENT_FIELDS } from '../events/schema.js';
 import type { SimEventType } from '../events/index.js';
-import { ModelInvariantError, SimError } from '../errors.js';
+import { ModelInvariantError } from '../errors.js';
 import {
   KIND_ENUM,
   KIND_INT,
@@ -10,7 +10,7 @@ import {
   type Decoder,
   type Encoder,
 } from './eventTable.js';
-import type { ByteWriter } from './bytes.js';
+import { corrupt as fail, varintRest, type ByteWriter } from './bytes.js';
 
 /**
  * A chunk visitor compiled from a log's type table: one small function per type code with
@@ -38,27 +38,15 @@ interface Cursor {
   pos: number;
 }
 
-function fail(where: string, at: number, message: string): never {
-  throw new SimError('LOG_CORRUPT', message, `${where} byte ${at}`);
-}
-
 /** Multi-byte (or out-of-bounds) uvarint at `pos`; leaves the next position in `cur.pos`. */
 function uvSlow(buf: Uint8Array, pos: number, cur: Cursor, where: string): number {
-  let v = 0;
-  let scale = 1;
-  for (let k = 0; ; k++) {
-    if (k >= 8) fail(where, pos, 'varint longer than 8 bytes');
-    const b = buf[pos + k];
-    if (b === undefined) fail(where, pos + k, 'column ends in the middle of an event');
-    v += (b & 0x7f) * scale;
-    if (b < 0x80) {
-      cur.pos = pos + k + 1;
-      break;
-    }
-    scale *= 0x80;
+  const b0 = buf[pos];
+  if (b0 === undefined) fail(where, pos, 'column ends in the middle of an event');
+  if (b0 < 0x80) {
+    cur.pos = pos + 1;
+    return b0;
   }
-  if (v > Number.MAX_SAFE_INTEGER) fail(where, pos, 'integer beyond 2^53');
-  return v;
+  return varintRest(buf, pos, b0 & 0x7f, 0x80, cur, where);
 }
 
 /** Multi-byte svarint delta, or the escape and an absolute value; adds `prev` to a delta. */
@@ -73,25 +61,12 @@ function svRaw(buf: Uint8Array, pos: number, cur: Cursor, where: string): number
   const b0 = buf[pos];
   if (b0 === undefined) fail(where, pos, 'column ends in the middle of an event');
   const neg = (b0 & 1) === 1;
-  let v = (b0 >> 1) & 0x3f;
   if (b0 < 0x80) {
     if (b0 === 0x01) fail(where, pos, 'escape byte where a number was expected');
     cur.pos = pos + 1;
-    return neg ? -v : v;
+    return neg ? -(b0 >> 1) : b0 >> 1;
   }
-  let scale = 0x40;
-  for (let k = 1; ; k++) {
-    if (k >= 8) fail(where, pos, 'varint longer than 8 bytes');
-    const b = buf[pos + k];
-    if (b === undefined) fail(where, pos + k, 'column ends in the middle of a varint');
-    v += (b & 0x7f) * scale;
-    if (b < 0x80) {
-      cur.pos = pos + k + 1;
-      break;
-    }
-    scale *= 0x80;
-  }
-  if (v > Number.MAX_SAFE_INTEGER) fail(where, pos, 'integer beyond 2^53');
+  const v = varintRest(buf, pos, (b0 >> 1) & 0x3f, 0x40, cur, where);
   return neg ? -v : v;
 }
 

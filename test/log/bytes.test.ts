@@ -45,3 +45,31 @@ describe('varints (docs/log-format.md §Varints)', () => {
     }
   });
 });
+
+describe('a bad multi-byte varint, read by either kind', () => {
+  const problem = (bytes: number[], kind: 'uvarint' | 'svarint'): string => {
+    const r = new ByteReader(Uint8Array.from([0x02, ...bytes]), 'col');
+    r[kind]();
+    try {
+      r[kind]();
+      return 'ok';
+    } catch (e) {
+      return isSimError(e) ? `${e.code} ${e.message}` : String(e);
+    }
+  };
+  it.each(['uvarint', 'svarint'] as const)(
+    '%s: cut, over-long and beyond 2^53, named at the varint’s first byte',
+    (kind) => {
+      expect(problem([0x81, 0x80], kind)).toBe(
+        'LOG_CORRUPT col byte 1: column ends in the middle of a varint',
+      );
+      expect(problem(new Array<number>(9).fill(0x81), kind)).toBe(
+        'LOG_CORRUPT col byte 1: varint longer than 8 bytes',
+      );
+      expect(problem([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], kind)).toBe(
+        'LOG_CORRUPT col byte 1: integer beyond 2^53',
+      );
+      expect(problem([0x80 | 0x04, 0x01], kind)).toBe('ok');
+    },
+  );
+});
