@@ -1,7 +1,7 @@
 import type { SimEvent } from '../events/index.js';
 import type { Scenario } from '../scenario/types.js';
 import type { MutableSimState, SimState } from '../state/types.js';
-import { layoutOf } from '../state/layout.js';
+import { layoutOf, type Layout } from '../state/layout.js';
 import { MAX_CALL_DEPTH, MAX_LOCALS } from './stateCheck.js';
 
 /**
@@ -10,14 +10,11 @@ import { MAX_CALL_DEPTH, MAX_LOCALS } from './stateCheck.js';
  * that index, so a hostile log could grow sparse arrays of length 2^32 (a hang in the state
  * hash) or loop from a huge negative `from`. Readers check every event against these bounds.
  */
-export interface EventBounds {
+export interface EventBounds extends Pick<Layout, 'mmSize' | 'nBitmaps'> {
   readonly threads: number;
   readonly cpus: number;
   readonly pages: number;
-  readonly bitmaps: number;
   readonly locks: number;
-  /** vpns per mm. */
-  readonly mmSize: readonly number[];
   /** VMAs per mm. */
   readonly vmas: readonly number[];
   /** vpns of each secondary MMU's mm. */
@@ -31,7 +28,7 @@ export function eventBoundsOf(scenario: Scenario): EventBounds {
     threads: scenario.threads.length,
     cpus: scenario.cpus,
     pages: scenario.pages,
-    bitmaps: layout.nBitmaps,
+    nBitmaps: layout.nBitmaps,
     locks: layout.lockNames.length,
     mmSize: layout.mmSize,
     vmas: scenario.mms.map((m) => m.vmas.length),
@@ -79,7 +76,7 @@ export function eventProblem(e: SimEvent, b: EventBounds): string | null {
       return null;
     case 'bitmap/set':
     case 'bitmap/clear':
-      if (!inRange(e.bm, 0, b.bitmaps)) return bad('bm', 0, b.bitmaps, ' (bitmaps)');
+      if (!inRange(e.bm, 0, b.nBitmaps)) return bad('bm', 0, b.nBitmaps, ' (bitmaps)');
       if (!inRange(e.bit, 0, b.pages)) return bad('bit', 0, b.pages, ' (pages)');
       return null;
     case 'bounds/set':
