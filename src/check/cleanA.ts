@@ -9,7 +9,7 @@ interface CleanCall {
 }
 
 /**
- * `clean-a` (SEMANTICS §1.4 (a), H11, O2): every PTE that was dirty when
+ * `clean-a` (H11, O2): every PTE that was dirty when
  * `clean_record_shared_mapping_range` (seed: `apply_as_clean`) started ends up recorded in the
  * caller's bitmap when it returns.
  *
@@ -22,7 +22,7 @@ export const cleanA: Property = {
     'a PTE dirty when the clean helper started is recorded in the bitmap when it returns',
   explanation:
     'Guarantee (a) of the kernel-doc of clean_record_shared_mapping_range (mm/mapping_dirty_helpers.c, ' +
-    'SEMANTICS §1.4): the helper never cleans a PTE without reporting it, and every PTE dirty at the ' +
+    'O2): the helper never cleans a PTE without reporting it, and every PTE dirty at the ' +
     'start is recorded. H11: a walk stopped by a non-applicable VMA (H3, S-18) makes it fail.',
   expectation:
     "every page whose PTE was dirty at the call has its bit set in the caller's bitmap at return",

@@ -11,7 +11,7 @@ interface CleanCall {
 }
 
 /**
- * `clean-b` (SEMANTICS §1.4 (b), O2): every page written after `clean_record_shared_mapping_range`
+ * `clean-b` (O2): every page written after `clean_record_shared_mapping_range`
  * started is, when it returns, still dirty in some PTE mapping it, or recorded in the bitmap,
  * or both.
  */
@@ -19,7 +19,7 @@ export const cleanB: Property = {
   id: 'clean-b',
   description: 'a page written during the clean helper is still dirty or recorded when it returns',
   explanation:
-    'Guarantee (b) of the kernel-doc of clean_record_shared_mapping_range (SEMANTICS §1.4): PTEs ' +
+    'Guarantee (b) of the kernel-doc of clean_record_shared_mapping_range (O2): PTEs ' +
     "dirtied after the start either stay dirty or are recorded. Hellström's case analysis (SEED) " +
     'is why the deferred flush keeps it: a write through a stale TLB entry hits a recorded page.',
   expectation:

@@ -31,7 +31,7 @@ export function judgesDirtyBits(scenario: Scenario): boolean {
  * (any mm) for which the arch's pte_dirty() is true. Nothing in such a run is meant to clean a
  * PTE: write-protect keeps dirtiness (X86-E SavedDirty, A64-WP fixed, RV keeps D), so a written
  * page with only clean PTEs is a dirty bit overwritten by a non-atomic update: naive-rmw on
- * atomic-hardware archs (SEMANTICS §2), the pre-5.10 arm64 pte_wrprotect (S-11), or the
+ * atomic-hardware archs (P1), the pre-5.10 arm64 pte_wrprotect (S-11), or the
  * hypothetical lazy write-back. The message names the last event that turned a dirty PTE of
  * that page clean.
  */
@@ -42,7 +42,7 @@ export const dirtyBitLost: Property = {
   explanation:
     "SPIN anchor's DIRTY. Judged only when no thread may legitimately clean a PTE (no clean_record " +
     'caller, writeback or reclaim); elsewhere it holds vacuously. A written page whose PTEs are ' +
-    'all clean lost its dirty bit to a non-atomic PTE update: naive-rmw on x86/Svadu (SEMANTICS §2), ' +
+    'all clean lost its dirty bit to a non-atomic PTE update: naive-rmw on x86/Svadu (no atomic start, P1), ' +
     'pte_wrprotect before v5.10 on arm64 with DBM (S-11), or the hypothetical lazy write-back.',
   expectation:
     'write-protect must carry dirtiness along (pte_wrprotect keeps it; ptep_modify_prot_start stops the MMU from racing)',

@@ -38,7 +38,7 @@ export function stalePermissiveEntry(
 }
 
 /**
- * `flush-complete` (SEMANTICS §9 O3, §1.6, T1): when an mm's `tlb_flush_pending` drops to 0,
+ * `flush-complete` (O3, T1): when an mm's `tlb_flush_pending` drops to 0,
  * no deferred flush remains, so no CPU may hold a TLB entry more permissive than the PTE.
  */
 export const flushComplete: Property = {
@@ -46,7 +46,7 @@ export const flushComplete: Property = {
   description:
     'when tlb_flush_pending drops to 0 no CPU holds a TLB entry more permissive than its PTE',
   explanation:
-    'O3: "pending == 0" implies the flushes finished (§1.6 ordering contract, T6). KSM, migration ' +
+    'O3: "pending == 0" implies the flushes finished (the ordering contract of T5, T6). KSM, migration ' +
     'and page_mkclean-like code skip their own flush when they see a read-only clean PTE and pending ' +
     '== 0 (S-3, S-14); a stale writable or dirty entry then lets a write go unseen.',
   expectation:

@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { OwedFlushes } from './track.js';
 
 /**
- * `flush-pending-balance` (SEMANTICS §9 O6, §5 T6, O4): each `inc_tlb_flush_pending` is matched
+ * `flush-pending-balance` (O6, T6, O4): each `inc_tlb_flush_pending` is matched
  * by a `dec_tlb_flush_pending` of the same thread on the same mm; the counter never goes
  * negative; and a thread decrements only after a completed flush covers every PTE it reduced.
  */
@@ -13,7 +13,7 @@ export const flushPendingBalance: Property = {
   explanation:
     'O6: every pending += 1 is matched by a decrement after a completed flush (T6: decrement only ' +
     'after the corresponding flush returned). "pending == 0" is how mm_tlb_flush_pending() users ' +
-    '(KSM, migration, the nested check of H9) know no flush is deferred (§1.6, S-3, S-4).',
+    '(KSM, migration, the nested check of H9) know no flush is deferred (S-3, S-4).',
   expectation:
     "dec_tlb_flush_pending() follows the same thread's inc and the completion of its flush",
   severity: 'failure',

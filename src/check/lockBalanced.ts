@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { layoutOf } from '../state/layout.js';
 
 /**
- * `lock-balanced` (SEMANTICS O4): a thread releases only a lock it holds, in the mode it holds
+ * `lock-balanced` (O4): a thread releases only a lock it holds, in the mode it holds
  * it (no double release), and a completed run leaves every lock free.
  */
 export const lockBalanced: Property = {

@@ -1,7 +1,7 @@
 import type { Property } from './types.js';
 
 /**
- * `lock-bitmap` (SEMANTICS V1, §1.7, O4): the driver's shared bitmap and its dirty bounds are
+ * `lock-bitmap` (V1, O4): the driver's shared bitmap and its dirty bounds are
  * written only under the driver's lock (vmwgfx: the BO reservation). Callers' private bitmaps
  * (bm > 0) belong to one thread and need no lock.
  */
@@ -9,7 +9,7 @@ export const lockBitmap: Property = {
   id: 'lock-bitmap',
   description: "the driver's bitmap and bounds are written only under the driver lock",
   explanation:
-    "V1: all bitmap/bounds/method changes require the BO's resv; §1.7: bitmap writes are non-atomic " +
+    "V1: all bitmap/bounds/method changes require the BO's resv; H8: bitmap writes are non-atomic " +
     '(__set_bit), so the caller must serialize every bitmap writer (mkwrite handler, clean helper, ' +
     'consumer). O4: bitmap writes under the consumer lock.',
   expectation: 'the writing thread holds the driver lock',

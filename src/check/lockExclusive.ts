@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { layoutOf } from '../state/layout.js';
 
 /**
- * `lock-exclusive` (SEMANTICS §1.3, H1, O4): an exclusive acquire finds the lock free (no
+ * `lock-exclusive` (H1, O4): an exclusive acquire finds the lock free (no
  * owner, no readers), a read acquire finds no exclusive owner. The scheduler only runs a step
  * whose locks are free, so a log breaking this was not produced by a correct model.
  */

@@ -16,7 +16,7 @@ const WALK_EVENTS: ReadonlySet<SimEvent['type']> = new Set([
 ]);
 
 /**
- * `lock-immap-walk` (SEMANTICS H1, §1.3, PW): between `helper/call` and `helper/return` every
+ * `lock-immap-walk` (H1, PW): between `helper/call` and `helper/return` every
  * step of the walk (notifier, pending counter, PTE changes, flushes) runs with the mapping's
  * i_mmap_rwsem held by the calling thread; walk_page_mapping() asserts it.
  */

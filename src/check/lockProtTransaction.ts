@@ -4,7 +4,7 @@ import { PTE_NONE } from '../state/pte.js';
 import { PteShadow } from './track.js';
 
 /**
- * `lock-prot-transaction` (SEMANTICS §2 P1, P2): between `ptep_modify_prot_start` and
+ * `lock-prot-transaction` (P1, P2): between `ptep_modify_prot_start` and
  * `ptep_modify_prot_commit` of a PTE the thread keeps that table's PTL, and the commit stores
  * into the none entry that start left behind.
  */

@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { layoutOf, ptlLock } from '../state/layout.js';
 
 /**
- * `lock-pte-ptl` (SEMANTICS H5, H7/H8, P1/P2, F1, O4): kernel code writes a PTE only while it
+ * `lock-pte-ptl` (H5, H7/H8, P1/P2, F1, O4): kernel code writes a PTE only while it
  * holds the page-table lock of the table containing it. Hardware A/D updates (`src: 'hw'`)
  * never take the PTL and are exempt: they are atomic RMWs (X86-W2, A64-W2).
  */

@@ -11,7 +11,7 @@ export const lostWrite: Property = {
   explanation:
     'A write that completed but was never reported to the driver (bitmap bit or dirty PTE) is ' +
     'lost to the device copy. Checked when all threads have finished (the final drain ran). ' +
-    'SEMANTICS §9 O1a/O1b are its on-the-fly forms.',
+    'O1a/O1b are its on-the-fly forms.',
   expectation:
     'every completed write reaches the device: it is recorded (bitmap bit or dirty PTE) until the driver copies it',
   severity: 'failure',

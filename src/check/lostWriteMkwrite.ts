@@ -63,7 +63,7 @@ function unrecordedWritable(state: SimState, model: Model): string | null {
 }
 
 /**
- * `lost-write-mkwrite` (SEMANTICS §9 O1b, §7 V2/V4, S-19): in MKWRITE dirty tracking the bitmap
+ * `lost-write-mkwrite` (O1b, V2/V4, S-19): in MKWRITE dirty tracking the bitmap
  * is the only record of writes, so whenever the driver lock is free every page that some PTE,
  * TLB entry or secondary-MMU entry lets a CPU or device store to must have its bit set;
  * otherwise the store will never be reported (the on-the-fly form of `lost-write`).

@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { rangeText, Windows } from './track.js';
 
 /**
- * `notifier-end-before-dec` (SEMANTICS §6 R9, H4): a thread lowers `tlb_flush_pending` only
+ * `notifier-end-before-dec` (R9, H4): a thread lowers `tlb_flush_pending` only
  * after it ended its invalidate windows on that mm, so anyone who sees pending == 0 also knows
  * the notifier end ran.
  */

@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { OwedFlushes, rangeText, Windows } from './track.js';
 
 /**
- * `notifier-flush-before-end` (SEMANTICS §6 R6, R7, H4; T1): every PTE a dirty-tracking helper
+ * `notifier-flush-before-end` (R6, R7, H4; T1): every PTE a dirty-tracking helper
  * reduced inside an invalidate window must be covered by a completed TLB flush of its own
  * (`flush/done`) before it calls `invalidate_range_end` for that window.
  *

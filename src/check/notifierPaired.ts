@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { rangeText, Windows } from './track.js';
 
 /**
- * `notifier-paired` (SEMANTICS §6 R1, R10; O4): every `invalidate_range_end` closes an
+ * `notifier-paired` (R1, R10; O4): every `invalidate_range_end` closes an
  * `invalidate_range_start` of the same thread with the same mm and range, and a completed run
  * leaves no window open.
  */

@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { isReduction, PteShadow, Windows } from './track.js';
 
 /**
- * `notifier-pte-in-window` (SEMANTICS §6 R1, R5; O4): kernel code may take a right away from a
+ * `notifier-pte-in-window` (R1, R5; O4): kernel code may take a right away from a
  * PTE (clear it, write-protect it, clean it, change its pfn) only inside an invalidate window
  * it opened itself with `mmu_notifier_invalidate_range_start` on that mm covering the page.
  * Hardware updates (`src: 'hw'`) only add A/D and are exempt.

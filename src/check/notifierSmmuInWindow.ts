@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { rangeText, Windows } from './track.js';
 
 /**
- * `notifier-smmu-in-window` (SEMANTICS §6 R3, O5): from `invalidate_range_start` until
+ * `notifier-smmu-in-window` (R3, O5): from `invalidate_range_start` until
  * `invalidate_range_end`, no secondary MMU establishes or upgrades an SPTE inside the range.
  * A correct interval subscriber cannot: `mmu_interval_read_begin()` sleeps while the
  * subscription is being invalidated and `mmu_interval_read_retry()` fails afterwards.

@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { rangeText, Windows, type OpenWindow } from './track.js';
 
 /**
- * `notifier-smmu-invalidated` (SEMANTICS §6 R4, R5): inside `invalidate_range_start` every
+ * `notifier-smmu-invalidated` (R4, R5): inside `invalidate_range_start` every
  * interval subscription on that mm gets its `invalidate()` callback (an odd sequence, SPTEs in
  * range removed) before the thread reduces any PTE in the window.
  */

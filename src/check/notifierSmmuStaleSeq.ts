@@ -1,7 +1,7 @@
 import type { Property } from './types.js';
 
 /**
- * `notifier-smmu-stale-seq` (SEMANTICS §6 R8, O5): an SPTE is installed only with the sequence
+ * `notifier-smmu-stale-seq` (R8, O5): an SPTE is installed only with the sequence
  * of a `mmu_interval_read_begin()` that no invalidation has overtaken — i.e. the subscription's
  * sequence still equals the one the install relied on (`mmu_interval_read_retry()` false).
  */

@@ -28,7 +28,7 @@ export interface Checker {
 export interface Property {
   readonly id: string;
   readonly description: string;
-  /** Longer explanation with the SEMANTICS rule it comes from. */
+  /** Longer explanation with the rules (docs/rules/) it comes from. */
   readonly explanation: string;
   /** 'failure' breaks the run's verdict; 'warning' (warn-*) is reported only. */
   readonly severity: 'failure' | 'warning';

@@ -1,7 +1,7 @@
 import type { Property } from './types.js';
 
 /**
- * `warn-kernel` (SEMANTICS H3-v4, H6): the kernel's own WARN_ON conditions that the model
+ * `warn-kernel` (H3-v4, H6): the kernel's own WARN_ON conditions that the model
  * records as `warn` events — a v4 helper meeting a VMA without VM_IO or with VM_HUGETLB, a
  * huge pmd/pud leaf that is writable or dirty. A warning, not a failure: the kernel goes on.
  */

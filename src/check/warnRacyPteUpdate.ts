@@ -11,7 +11,7 @@ const SAFE_WRITERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * `warn-racy-pte-update` (SEMANTICS §2, A64-*; arch/arm64/include/asm/pgtable.h
+ * `warn-racy-pte-update` (A64-*; arch/arm64/include/asm/pgtable.h
  * `__check_safe_pte_update()`, formerly `__check_racy_pte_update()`): on arm64 with
  * CONFIG_DEBUG_VM, `set_pte_at()` replacing a valid entry with another valid one warns if the
  * new entry is old (not young) or if the old one was writable and the new one is clean — a

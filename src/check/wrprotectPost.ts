@@ -2,7 +2,7 @@ import type { Property } from './types.js';
 import { owedLazyFlush } from './track.js';
 
 /**
- * `wrprotect-post` (DESIGN §4; SEMANTICS O3 for one caller; SPIN's WPPOST): when a write-protect
+ * `wrprotect-post` (DESIGN §4; O3 for one caller; SPIN's WPPOST): when a write-protect
  * call returns, no CPU holds a writable TLB entry that was already there when this caller saw
  * (or made) the PTE read-only and has not been flushed since. The ghost marks are set by
  * `ghost/wp-seen` and vanish with the entry (flush, eviction, refill).

@@ -4,7 +4,7 @@ import type { MutableSimState } from '../state/types.js';
 
 /**
  * Invalidate windows and tlb_flush_pending. The interval sequence goes odd when the first
- * concurrent invalidation starts and back to even when the last one ends (SEMANTICS §6, R7).
+ * concurrent invalidation starts and back to even when the last one ends (R7).
  */
 export function applyNotifier(d: Draft<MutableSimState>, e: NotifierEvent): void {
   const mm = d.mms[e.mm];

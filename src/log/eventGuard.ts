@@ -50,7 +50,7 @@ export function eventProblem(e: SimEvent, b: EventBounds): string | null {
     `${e.type}.${field} is ${r[field]}, expected ${lo}..${hi - 1}${why}`;
   if ('tid' in e && !inRange(e.tid, 0, b.threads)) return bad('tid', 0, b.threads, ' (threads)');
   if ('cpu' in e) {
-    // A device's store and fault run on no CPU (cpu -1, SEMANTICS §6).
+    // A device's store and fault run on no CPU (cpu -1; docs/rules/notifier.md).
     const lo = e.type === 'mem/store' || e.type === 'fault/enter' ? -1 : 0;
     if (!inRange(e.cpu, lo, b.cpus)) return bad('cpu', lo, b.cpus, ' (CPUs)');
   }

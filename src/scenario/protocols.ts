@@ -18,7 +18,7 @@ export const PROTOCOLS: readonly Protocol[] = [
   {
     name: 'snap',
     description:
-      "the SPIN anchor's SNAP (SEMANTICS §7): under the driver lock snapshot-and-clear the driver bitmap, then write-protect the range, then copy the snapshot's pages",
+      "the SPIN anchor's SNAP (docs/rules/vmwgfx.md): under the driver lock snapshot-and-clear the driver bitmap, then write-protect the range, then copy the snapshot's pages",
     program: [
       lock,
       { op: 'snapshot', from: 'driver' },

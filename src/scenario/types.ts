@@ -140,7 +140,7 @@ export interface ReclaimThreadSpec {
   readonly page: number;
 }
 
-/** A secondary-MMU device thread: stores through SPTEs of subscription `sub` (SEMANTICS §6). */
+/** A secondary-MMU device thread: stores through SPTEs of subscription `sub` (docs/rules/notifier.md). */
 export interface DeviceThreadSpec {
   readonly kind: 'device';
   readonly name: string;
@@ -203,7 +203,7 @@ export interface Scenario {
   /** Initial state of every mapped PTE. */
   readonly initialPte: 'writable-clean' | 'writable-dirty' | 'readonly' | 'none';
   readonly driver: {
-    /** vmwgfx dirty-tracking method (SEMANTICS §7). */
+    /** vmwgfx dirty-tracking method (docs/rules/vmwgfx.md). */
     readonly mode: 'mkwrite' | 'pagetable';
     /** 'all': every bit set at start (writable PTEs have been recorded by mkwrite already). */
     readonly initialBitmap: 'all' | 'none';
@@ -213,7 +213,7 @@ export interface Scenario {
     readonly resDirty?: boolean | undefined;
   };
   readonly threads: readonly ThreadSpec[];
-  /** Interval-notifier subscribers (device TLBs) on an mm (SEMANTICS §6). */
+  /** Interval-notifier subscribers (device TLBs) on an mm (docs/rules/notifier.md). */
   readonly secondaryMmus: readonly SecondaryMmuSpec[];
   /** Which archs/variants `ptesim matrix` explores for this scenario by default. */
   readonly matrix: { readonly archs: readonly string[]; readonly variants: readonly string[] };

@@ -85,7 +85,7 @@ export function initialMutableState(
   const extra: Pick<MutableSimState, 'pageDirty' | 'ubc' | 'vmWrite' | 'vmw'> = {};
   if (layout.pageBacked) {
     // PG_dirty starts set for pages a writable PTE maps: on a write-notify mapping a PTE
-    // only becomes writable through page_mkwrite + fault_dirty_shared_page (SEMANTICS §4.6).
+    // only becomes writable through page_mkwrite + fault_dirty_shared_page (docs/rules/fault.md).
     const dirty = new Array<number>(scenario.pages).fill(0);
     if (scenario.initialPte === 'writable-dirty' || scenario.initialPte === 'writable-clean')
       for (const mm of scenario.mms)

@@ -24,7 +24,7 @@ export interface Layout {
   readonly nBitmaps: number;
   /**
    * Some VMA maps struct pages (no VM_PFNMAP): page locks and PG_dirty are modelled
-   * (SEMANTICS §4 step 6, F6). Off for pure pfn-map scenarios, whose state stays as before.
+   * (F6). Off for pure pfn-map scenarios, whose state stays as before.
    */
   readonly pageBacked: boolean;
   /** Lock index of page 0's page lock (PG_locked), -1 when pages are not page-backed. */
@@ -34,7 +34,7 @@ export interface Layout {
    * clear_refs): readers of an rwsem never block each other, so it is left out then.
    */
   readonly mmapLockBase: number;
-  /** Lock index of secondary MMU 0's driver user_lock (SEMANTICS §6), -1 when there are none. */
+  /** Lock index of secondary MMU 0's driver user_lock (docs/rules/notifier.md), -1 when there are none. */
   readonly smmuLockBase: number;
   /** Some thread is a reclaimer: mm->tlb_flush_batched is modelled (state.ubc). */
   readonly batchedFlush: boolean;

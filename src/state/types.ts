@@ -1,6 +1,6 @@
 import type { Immutable } from 'immer';
 
-/** One cached translation (SEMANTICS §0): `{mm, vpn, pfn, hwWritable, hwDirty}`. */
+/** One cached translation (docs/rules/README.md): `{mm, vpn, pfn, hwWritable, hwDirty}`. */
 export interface TlbEntry {
   mm: number;
   vpn: number;
@@ -37,9 +37,9 @@ export interface LockState {
 export interface MmState {
   /** Packed PTEs (src/state/pte.ts) indexed by vpn. */
   ptes: number[];
-  /** tlb_flush_pending (§1.6). */
+  /** tlb_flush_pending (docs/rules/tlb.md). */
   pending: number;
-  /** Interval-notifier sequence: odd while an invalidation is active (§6). */
+  /** Interval-notifier sequence: odd while an invalidation is active (docs/rules/notifier.md). */
   seq: number;
   /** Active invalidate_range_start windows: count. */
   active: number;
@@ -52,7 +52,7 @@ export interface PageState {
   device: number;
 }
 
-/** A secondary MMU's subscription on one mm (SEMANTICS §6). */
+/** A secondary MMU's subscription on one mm (docs/rules/notifier.md). */
 export interface SmmuState {
   mm: number;
   /** Its interval sequence (mmu_interval_set_seq). */
@@ -121,7 +121,7 @@ export interface UbcState {
   flushed: number;
 }
 
-/** One CPU's deferred TLB invalidations (SEMANTICS §5, T2/T3). */
+/** One CPU's deferred TLB invalidations (T2/T3). */
 export interface CpuState {
   /** 1 while in lazy-TLB mode (running a kernel thread with the last user mm still loaded). */
   lazy: 0 | 1;

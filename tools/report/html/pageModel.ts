@@ -101,7 +101,7 @@ export const PAGE_MODEL_JS = [
   '\t// src/evolve/notifier.ts',
   '\t/**',
   '\t* Invalidate windows and tlb_flush_pending. The interval sequence goes odd when the first',
-  '\t* concurrent invalidation starts and back to even when the last one ends (SEMANTICS §6, R7).',
+  '\t* concurrent invalidation starts and back to even when the last one ends (R7).',
   '\t*/',
   '\tfunction applyNotifier(d, e) {',
   '\t\tconst mm = d.mms[e.mm];',
