@@ -10,6 +10,7 @@ import {
 import { consumerProgram } from '../scenario/protocols.js';
 import type { SimState } from '../state/types.js';
 import { HELPER, helperArgs } from './helper.js';
+import { UNMAP_MAPPING } from './unmapMapping.js';
 import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine, type EmitOf } from './machine.js';
 import { VMW, vmwArgs, vmwTransfer } from './vmwgfx.js';
@@ -168,6 +169,12 @@ export const callerProgram: StepMachine = {
           const bm = op.op === 'clean' ? bitmapId(ctx, op.into) : 0;
           saveLocals();
           return e.gotoOp(pc + 1).call(HELPER, helperArgs(op.op, first, nr, bm)).ev;
+        }
+        case 'unmap-mapping': {
+          // unmap_mapping_range (Z3): runs as its own steps, like a helper call.
+          const [first, nr] = helperRange(ctx, spec, op.range);
+          saveLocals();
+          return e.gotoOp(pc + 1).call(UNMAP_MAPPING, { first, nr }).ev;
         }
         case 'snapshot': {
           const bm = bitmapId(ctx, op.from);

@@ -239,7 +239,9 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
     description: s.description,
     arch: s.arch,
     variant: s.variant,
-    options: s.options,
+    options: (({ kernel, ...rest }) => (kernel === undefined ? rest : { ...rest, kernel }))(
+      s.options,
+    ),
     pages: s.pages,
     cpus: s.cpus,
     mms: s.mms,

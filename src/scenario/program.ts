@@ -58,6 +58,12 @@ export const callerOpSchema: z.ZodType<CallerOp> = z.lazy(() =>
       .strict()
       .describe('clean_record_shared_mapping_range / clean_record_pte into a bitmap'),
     z
+      .object({ op: z.literal('unmap-mapping'), range })
+      .strict()
+      .describe(
+        'unmap_mapping_range over the range as its own steps (Z3): i_mmap, then a zap with its mmu_gather per VMA; no harvest first',
+      ),
+    z
       .object({ op: z.literal('snapshot'), from: bitmap.default('driver') })
       .strict()
       .describe(
@@ -148,6 +154,7 @@ export type CallerOp =
   | { readonly op: 'lock' | 'unlock'; readonly lock: CallerLock; readonly mode: 'read' | 'write' }
   | { readonly op: 'wrprotect'; readonly range: CallerRange }
   | { readonly op: 'clean'; readonly into: CallerBitmap; readonly range: CallerRange }
+  | { readonly op: 'unmap-mapping'; readonly range: CallerRange }
   | { readonly op: 'snapshot'; readonly from: CallerBitmap }
   | { readonly op: 'clear' | 'set'; readonly bitmap: CallerBitmap }
   | {
@@ -245,6 +252,8 @@ export function checkProgram(
         at,
         `calls the ${op.op} helper holding i_mmap for write: the helper would wait for itself`,
       );
+    else if (op.op === 'unmap-mapping' && held.has('i_mmap'))
+      fail(at, 'calls unmap-mapping holding i_mmap: unmap_mapping_range takes it itself');
   });
   for (const [lock] of held) fail(path, `ends holding ${lock}`);
 }

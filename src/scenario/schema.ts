@@ -224,6 +224,12 @@ export const scenarioSchema = z
         tlbCapacity: int(1).max(4096).default(64),
         ptesPerTable: int(1).max(4096).default(512),
         arch: z.record(z.string().max(64), z.union([z.string().max(200), z.boolean()])).default({}),
+        kernel: z
+          .enum(['current', 'pre-6.0'])
+          .optional()
+          .describe(
+            "kernel generation where paths differ: `current` (default) or `pre-6.0` (mprotect's dirty_accountable and whole-range flush; unmap_mapping_range under i_mmap for write)",
+          ),
       })
       .strict()
       .default({

@@ -188,6 +188,12 @@ export interface ScenarioOptions {
   readonly ptesPerTable: number;
   /** Architecture options, e.g. { strayDirty: true } for x86 non-CET parts (X86-W2). */
   readonly arch: Readonly<Record<string, string | boolean>>;
+  /**
+   * The kernel generation where paths differ (src/kernel/kernelEra.ts): `current` (absent) or
+   * `pre-6.0` (mprotect's dirty_accountable and whole-range flush, MP2; unmap_mapping_range
+   * under i_mmap for write, Z3).
+   */
+  readonly kernel?: 'current' | 'pre-6.0';
 }
 
 export interface Scenario {

@@ -1,0 +1,196 @@
+import { at } from '../errors.js';
+import type { VmaSpec } from '../scenario/types.js';
+import { PTE_NONE, PTE_SPECIAL, pteIsPresent } from '../state/pte.js';
+import { mmapLock, ptlLock } from '../state/layout.js';
+import type { FrameView } from '../state/types.js';
+import { mmuNotifierInvalidateRangeStart } from './notifier.js';
+import { canAcquire, type StepCtx, type StepMachine } from './step.js';
+import { defineMachine } from './machine.js';
+import { ptePeek, PteWalk } from './pteWalk.js';
+import { flushTlbBatchedPending, flushTlbMm, flushTlbSync } from './actorFlush.js';
+
+/**
+ * Zap of a range of one VMA's PTEs, step by step (Z1, Z2): what munmap (unmap_region),
+ * madvise(MADV_DONTNEED) (zap_page_range_single) and unmap_mapping_range (one
+ * zap_page_range_single per VMA of the i_mmap tree, Z3) run, mm/memory.c and mm/mmu_gather.c:
+ *
+ *   enter        munmap: mmap_write_lock, the VMA loses VM_WRITE (the model keeps the VMA);
+ *                MADV_DONTNEED: mmap_read_lock; under unmap_mapping_range the caller holds
+ *                i_mmap instead. tlb_gather_mmu → inc_tlb_flush_pending (T5);
+ *                mmu_notifier_invalidate_range_start(MMU_NOTIFY_CLEAR / UNMAP) (R1).
+ *   pte          zap_pte_range, one PTE per step under the table's PTL (flush_tlb_batched_pending
+ *                on taking it, S-6): ptep_get_and_clear_full (one atomic exchange: the MMU cannot
+ *                set D in between), tlb_remove_tlb_entry gathers the page. Z1: a dirty PTE of a
+ *                struct page marks it dirty (folio_mark_dirty / set_page_dirty) and forces a TLB
+ *                flush before the PTL is dropped (tlb_flush_mmu_tlbonly); a special PTE
+ *                (vm_normal_page() NULL: VM_PFNMAP, or a VM_MIXEDMAP pfn without a page) is
+ *                cleared and its dirty bit is dropped.
+ *   notifierEnd  mmu_notifier_invalidate_range_end — before the flush, as in the kernel.
+ *   finish       tlb_finish_mmu: mm_tlb_flush_nested → flush the whole mm (99baac21e458, S-1),
+ *                else the gathered range; dec_tlb_flush_pending; drop mmap_lock.
+ *
+ * After the zap the PTEs are none: the next access faults the page in again (Z4, F1 doFault).
+ */
+export const ZAP = defineMachine('zap', {
+  locals: [
+    /** 0 MADV_DONTNEED, 1 munmap, 2 a zap_page_range_single of unmap_mapping_range. */
+    'how',
+    'mm',
+    /** The VMA's index in its mm. */
+    'vma',
+    /** The zapped vpns [from, to). */
+    'from',
+    'to',
+    'vpn',
+    /** The PTL held (-1 = none). */
+    'ptl',
+    /** The range gathered for the flush [gatherFrom, gatherTo). */
+    'gatherFrom',
+    'gatherTo',
+    /** 1: a dirty page-backed PTE was zapped under the held PTL (force_flush). */
+    'force',
+    /** PTEs cleared. */
+    'total',
+  ],
+  labels: ['enter', 'pte', 'notifierEnd', 'finish'],
+});
+const get = ZAP.get;
+const walk = new PteWalk(ZAP, 'ptl');
+
+export const ZAP_HOW = { dontneed: 0, munmap: 1, mapping: 2 } as const;
+
+/** The kernel function a zap of kind `how` is reported as (actor/call, actor/return). */
+function zapFn(how: number): string {
+  return how === ZAP_HOW.munmap ? 'munmap' : 'madvise_dontneed';
+}
+
+function vmaOfFrame(ctx: StepCtx, frame: FrameView): VmaSpec {
+  return at(at(ctx.layout.scenario.mms, get(frame, 'mm')).vmas, get(frame, 'vma'));
+}
+
+/** mmap_lock of the zap's mm and the mode it takes it in (-1: not taken or not modelled). */
+function mmapOf(ctx: StepCtx, frame: FrameView): { lock: number; mode: 'r' | 'w' } {
+  const how = get(frame, 'how');
+  if (how === ZAP_HOW.mapping) return { lock: -1, mode: 'r' };
+  return {
+    lock: mmapLock(ctx.layout, get(frame, 'mm')),
+    mode: how === ZAP_HOW.munmap ? 'w' : 'r',
+  };
+}
+
+export const zapProgram: StepMachine = {
+  layout: ZAP,
+  options(ctx, frame) {
+    switch (frame.pc) {
+      case ZAP.pc.enter: {
+        const { lock, mode } = mmapOf(ctx, frame);
+        return lock < 0 || canAcquire(ctx.state, lock, mode) ? 1 : 0;
+      }
+      case ZAP.pc.pte:
+        return walk.ready(ctx, frame, get(frame, 'mm'), get(frame, 'vpn'));
+      default:
+        return 1;
+    }
+  },
+  step(ctx, frame) {
+    const e = ZAP.emit(ctx.tid);
+    const mm = get(frame, 'mm');
+    const how = get(frame, 'how');
+    const from = get(frame, 'from');
+    const to = get(frame, 'to');
+    switch (frame.pc) {
+      case ZAP.pc.enter: {
+        const vma = vmaOfFrame(ctx, frame);
+        if (how !== ZAP_HOW.mapping)
+          e.push({
+            type: 'actor/call',
+            tid: ctx.tid,
+            fn: zapFn(how),
+            first: vma.pgoff + from - vma.start,
+            nr: to - from,
+          });
+        const { lock, mode } = mmapOf(ctx, frame);
+        if (lock >= 0) e.acquire(lock, mode);
+        // munmap removes the VMA; the model keeps it without VM_WRITE (U3).
+        if (how === ZAP_HOW.munmap && (ctx.state.vmWrite?.[mm]?.[get(frame, 'vma')] ?? 1) !== 0)
+          e.push({ type: 'vma/write', tid: ctx.tid, mm, vma: get(frame, 'vma'), value: 0 });
+        e.push({ type: 'pending/inc', tid: ctx.tid, mm }); // tlb_gather_mmu (Z2)
+        e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, from, to));
+        return e.set('vpn', from).set('gatherFrom', to).set('gatherTo', from).goto('pte').ev;
+      }
+      case ZAP.pc.pte: {
+        const vpn = get(frame, 'vpn');
+        const { ptl, taken } = walk.lock(ctx, frame, e, mm, vpn);
+        if (taken) flushTlbBatchedPending(ctx, e, mm); // zap_pte_range, under the PTL (S-6)
+        const pte = ptePeek(ctx, mm, vpn);
+        const was = {
+          gatherFrom: get(frame, 'gatherFrom'),
+          gatherTo: get(frame, 'gatherTo'),
+          force: get(frame, 'force'),
+          total: get(frame, 'total'),
+        };
+        const now = { ...was };
+        if (pteIsPresent(pte)) {
+          // Z1: ptep_get_and_clear_full — one exchange, the old value carries the final D.
+          e.push({
+            type: 'pte/set',
+            tid: ctx.tid,
+            mm,
+            vpn,
+            pte: PTE_NONE,
+            src: 'sw',
+            fn: 'ptep_get_and_clear_full',
+          });
+          // A special PTE's D bit is dropped: there is no struct page to carry it (Z1, V6).
+          if (ctx.arch.pteDirty(pte) && (pte & PTE_SPECIAL) === 0) {
+            // zap_present_folio_ptes: folio_mark_dirty; force_flush before the PTL is dropped.
+            const vma = vmaOfFrame(ctx, frame);
+            const page = vma.pgoff + vpn - vma.start;
+            if (ctx.state.pageDirty?.[page] === 0)
+              e.push({ type: 'page/dirty', tid: ctx.tid, page, value: 1 });
+            now.force = 1;
+          }
+          now.gatherFrom = Math.min(now.gatherFrom, vpn); // tlb_remove_tlb_entry
+          now.gatherTo = Math.max(now.gatherTo, vpn + 1);
+          now.total++;
+        }
+        const next = vpn + 1;
+        if (now.force === 1 && (next >= to || ptlLock(ctx.layout, mm, next) !== ptl)) {
+          // "Do the actual TLB flush before dropping ptl" (zap_pte_range): tlb_flush_mmu_tlbonly
+          // flushes the gathered range and resets it.
+          if (now.gatherFrom < now.gatherTo) flushTlbSync(ctx, e, mm, now.gatherFrom, now.gatherTo);
+          now.gatherFrom = to;
+          now.gatherTo = from;
+          now.force = 0;
+        }
+        for (const k of ['gatherFrom', 'gatherTo', 'force', 'total'] as const)
+          if (now[k] !== was[k]) e.set(k, now[k]);
+        walk.unlockUnlessNext(ctx, e, mm, ptl, next < to ? next : undefined);
+        return e.set('vpn', next).goto(next >= to ? 'notifierEnd' : 'pte').ev;
+      }
+      case ZAP.pc.notifierEnd:
+        e.push({ type: 'notifier/end', tid: ctx.tid, mm, from, to });
+        return e.goto('finish').ev;
+      case ZAP.pc.finish: {
+        // tlb_finish_mmu (Z2): a parallel gatherer (nested) forces a flush of everything.
+        const gFrom = get(frame, 'gatherFrom');
+        const gTo = get(frame, 'gatherTo');
+        if ((ctx.state.mms[mm]?.pending ?? 0) > 1) flushTlbMm(ctx, e, mm);
+        else if (gFrom < gTo) flushTlbSync(ctx, e, mm, gFrom, gTo);
+        e.push({ type: 'pending/dec', tid: ctx.tid, mm });
+        const { lock, mode } = mmapOf(ctx, frame);
+        if (lock >= 0) e.release(lock, mode);
+        if (how !== ZAP_HOW.mapping)
+          e.push({
+            type: 'actor/return',
+            tid: ctx.tid,
+            fn: zapFn(how),
+            total: get(frame, 'total'),
+          });
+        return e.ret().ev;
+      }
+      default:
+        return ZAP.badPc(frame);
+    }
+  },
+};
