@@ -27,10 +27,11 @@ export interface RuleEntry {
 
 /**
  * Rule ids as cited: X86-W3, X86-W2-stray-D, A64-AF, SWD-2, RV-Svadu, H9, H9-v4, F3, T2, R10,
- * P1, V4, S-10, O1b, C-2, C-F1, U3 (conformance). Not inside longer words or hex numbers.
+ * P1, V4, S-10, O1b, C-2, C-F1, U3 (conformance), MP1 (mprotect), Z1 (zap). Not inside longer
+ * words or hex numbers.
  */
 export const RULE_ID_SOURCE =
-  '(?<![\\w-])(X86-(?:[ERC]|W\\d(?:-stray-D)?)|A64-(?:E|AF|WP|W\\d)|SWD-\\d+|RV-Svad[eu]|H\\d+(?:-v4)?|[FTPVR]\\d+|S-\\d+|O\\d[ab]?|C-F?\\d+|U\\d+)(?![\\w])';
+  '(?<![\\w-])(X86-(?:[ERC]|W\\d(?:-stray-D)?)|A64-(?:E|AF|WP|W\\d)|SWD-\\d+|RV-Svad[eu]|H\\d+(?:-v4)?|[FTPVR]\\d+|S-\\d+|O\\d[ab]?|C-F?\\d+|U\\d+|MP\\d+|Z\\d+)(?![\\w])';
 
 export function ruleIdPattern(): RegExp {
   return new RegExp(RULE_ID_SOURCE, 'g');

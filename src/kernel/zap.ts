@@ -141,7 +141,7 @@ export const zapProgram: StepMachine = {
             src: 'sw',
             fn: 'ptep_get_and_clear_full',
           });
-          // A special PTE's D bit is dropped: there is no struct page to carry it (Z1, V6).
+          // A special PTE's D bit is dropped: there is no struct page to carry it (Z1, Z5).
           if (ctx.arch.pteDirty(pte) && (pte & PTE_SPECIAL) === 0) {
             // zap_present_folio_ptes: folio_mark_dirty; force_flush before the PTL is dropped.
             const vma = vmaOfFrame(ctx, frame);

@@ -79,7 +79,7 @@ describe('mprotect back to read-write (MP1, MP2)', () => {
     expect(last).toContainEqual(expect.objectContaining({ type: 'page/dirty', page: 0 }));
   });
 
-  it('MP1: vmwgfx MKWRITE mode — after the upgrade a write reaches the page with no pfn_mkwrite, so no bit is recorded', () => {
+  it('MP1, MP3: vmwgfx MKWRITE mode — after the upgrade a write reaches the page with no pfn_mkwrite, so no bit is recorded', () => {
     const m = model(PFNMAP, [...RO_RW, { op: 'write', vpn: 0 }], { mode: 'mkwrite' });
     const s = freshState(m);
     const ev: SimEvent[] = [];

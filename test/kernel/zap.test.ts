@@ -89,7 +89,7 @@ describe('zap (zap_pte_range under an mmu_gather)', () => {
     expect(ev.find((e) => e.type === 'flush/start')).toMatchObject({ from: 0, to: 2 });
   });
 
-  it('Z2: tlb_finish_mmu flushes the whole mm when another gatherer is in flight (mm_tlb_flush_nested)', () => {
+  it('Z2: tlb_finish_mmu flushes the whole mm when another gatherer is in flight (mm_tlb_flush_nested, the S-1 fix)', () => {
     const model = modelOf({
       pages: 4,
       cpus: 1,
