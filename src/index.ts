@@ -176,3 +176,4 @@ export {
   NOT_APPLICABLE,
   MAX_LINE,
 } from './conform/import.js';
+export { ProtTransactions, type ProtTransaction } from './check/track.js';

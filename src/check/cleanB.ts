@@ -1,5 +1,5 @@
 import type { Property } from './types.js';
-import { sharedMappingsOf } from './track.js';
+import { ProtTransactions, sharedMappingsOf } from './track.js';
 
 interface CleanCall {
   readonly index: number;
@@ -13,7 +13,8 @@ interface CleanCall {
 /**
  * `clean-b` (O2): every page written after `clean_record_shared_mapping_range`
  * started is, when it returns, still dirty in some PTE mapping it, or recorded in the bitmap,
- * or both.
+ * or both. A PTE inside another writer's ptep_modify_prot_start/commit transaction counts by
+ * the value start saved (P5): it reads none, but that writer holds the PTL and commits from it.
  */
 export const cleanB: Property = {
   id: 'clean-b',
@@ -25,14 +26,18 @@ export const cleanB: Property = {
   expectation:
     'a page written since the call has a dirty PTE or its bitmap bit set when the helper returns',
   severity: 'failure',
-  events: ['helper/call', 'mem/store', 'bitmap/set', 'helper/return'],
+  events: ['helper/call', 'mem/store', 'bitmap/set', 'helper/return', 'pte/set'],
   start(model) {
     const { scenario, layout } = model;
     const cleanFn = model.variant.fnNames.clean;
     const calls = new Map<number, CleanCall>();
+    const tx = ProtTransactions.of(model);
     return {
       onEvent(e, index, state) {
         switch (e.type) {
+          case 'pte/set':
+            tx.apply(e, index);
+            return null;
           case 'helper/call':
             if (e.fn === cleanFn)
               calls.set(e.tid, {
@@ -60,7 +65,7 @@ export const cleanB: Property = {
             for (const [page, at] of call.written) {
               if (call.recorded.has(page) || bm[page] === 1) continue;
               const dirty = sharedMappingsOf(scenario, page).some(({ mm, vpn }) =>
-                model.arch.pteDirty(state.mms[mm]?.ptes[vpn] ?? 0),
+                model.arch.pteDirty(tx.on(mm, vpn)?.saved ?? state.mms[mm]?.ptes[vpn] ?? 0),
               );
               if (!dirty)
                 return {

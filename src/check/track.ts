@@ -38,6 +38,51 @@ export class PteShadow {
   }
 }
 
+/** One open ptep_modify_prot_start/commit transaction (P1/P2) on a PTE. */
+export interface ProtTransaction {
+  readonly tid: number;
+  readonly mm: number;
+  readonly vpn: number;
+  /** The value ptep_modify_prot_start fetched: the PTE's value while the entry reads none (P5). */
+  readonly saved: number;
+  /** Index of the ptep_modify_prot_start event. */
+  readonly index: number;
+}
+
+/**
+ * The open protection transactions (P5): between ptep_modify_prot_start and the commit the
+ * entry reads none, but the writer holds the PTL and commits a value computed from the saved
+ * one, so that saved value is what the PTE *is* for a property (no one else can change it, the
+ * MMU cannot set A/D in a none entry, P3). Feed it every `pte/set`; pass the initial PTEs.
+ */
+export class ProtTransactions {
+  private readonly ptes: number[][];
+  private readonly open = new Map<string, ProtTransaction>();
+  constructor(initial: readonly (readonly number[])[]) {
+    this.ptes = initial.map((row) => row.slice());
+  }
+  static of(model: Model): ProtTransactions {
+    return new ProtTransactions(initialMutableState(model.scenario).mms.map((m) => m.ptes));
+  }
+  apply(e: SimEvent, index: number): void {
+    if (e.type !== 'pte/set') return;
+    const row = this.ptes[e.mm];
+    const old = row?.[e.vpn] ?? 0;
+    if (row) row[e.vpn] = e.pte;
+    const key = `${e.mm}:${e.vpn}`;
+    if (e.fn === 'ptep_modify_prot_start')
+      this.open.set(key, { tid: e.tid, mm: e.mm, vpn: e.vpn, saved: old, index });
+    else this.open.delete(key); // the commit (only the PTL holder can write the entry)
+  }
+  /** The open transaction on (mm, vpn), if any. */
+  on(mm: number, vpn: number): ProtTransaction | undefined {
+    return this.open.get(`${mm}:${vpn}`);
+  }
+  all(): ProtTransaction[] {
+    return [...this.open.values()];
+  }
+}
+
 /**
  * A PTE change that takes a right away from a CPU that may have cached the old entry:
  * present → none, a different pfn, write or hardware-write permission removed, dirty cleared.

@@ -12,14 +12,10 @@ import { clearRefsProgram } from './clearRefs.js';
 import { writebackProgram } from './writeback.js';
 import { reclaimProgram } from './reclaim.js';
 import { vmwProgram } from './vmwgfx.js';
-<<<<<<< HEAD
 import { kthreadProgram } from './kthread.js';
-import { sysMmapProgram, sysMprotectProgram, sysZapProgram } from './userMm.js';
-=======
 import { sysMmapProgram } from './userMm.js';
 import { zapProgram } from './zap.js';
 import { unmapMappingProgram } from './unmapMapping.js';
->>>>>>> 7415481 (Zap and mprotect as step machines: munmap/MADV_DONTNEED/unmap_mapping_range (mmu_gather, tlb_flush_pending, notifier bracket, D to set_page_dirty or dropped for special PTEs), user mprotect read-only and back (MM_CP_TRY_CHANGE_WRITABLE; pre-6.0 dirty_accountable) replacing the atomic user ops; scenario option kernel: current|pre-6.0)
 
 /** Every step machine of the model. Their declared layouts are the model layout (modelLayout.ts). */
 export const STEP_MACHINES: readonly StepMachine[] = [

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { SimEvent } from '../../src/index.js';
+import { applyEvent, initialMutableState, type SimEvent } from '../../src/index.js';
+import { makeRunContext } from '../../tools/report/runContext.js';
+import { openTransactions, stateLines } from '../../tools/report/stateText.js';
 import { cleanB } from '../../src/check/cleanB.js';
 import { freshState, step } from '../helpers/world.js';
 import { modelOf } from '../kernel/actorWorld.js';
@@ -69,5 +71,21 @@ describe('clean-b counts a PTE inside an open protection transaction by its save
     const v = violationsOf(cleanB, model, tampered);
     expect(v).toHaveLength(1);
     expect(v[0]!.message).toMatch(/page 0 .* neither dirty in any PTE nor recorded/);
+  });
+
+  it('the state view shows the PTE inside the transaction with its saved value', () => {
+    const { events, model } = race('read');
+    const ret = events.findIndex((e) => e.type === 'helper/return');
+    const state = initialMutableState(model.scenario);
+    events.slice(0, ret + 1).forEach((e) => applyEvent(state, e));
+    const ctx = makeRunContext(model.scenario);
+    const tx = openTransactions(events, ret, ctx);
+    expect(tx).toHaveLength(1);
+    const line = stateLines(state, [], ctx, tx).find((l) => l.key === 'ptes/mm0:0');
+    expect(line?.text).toMatch(
+      /^mm0 vpn 0 \(page 0\): none — inside ptep_modify_prot_start\/commit of mprotect since event \d+, saved /,
+    );
+    expect(model.arch.pteDirty(tx[0]!.saved)).toBe(true);
+    expect(line?.text).toContain(model.arch.formatPte(tx[0]!.saved));
   });
 });

@@ -7,7 +7,13 @@ import { violationMarksOf } from '../report/violations.js';
 import { actorsOf, makeRunContext, terminalSafe } from '../report/runContext.js';
 import { selectEvents } from '../report/eventFilter.js';
 import { ftraceLines } from '../report/ftraceLines.js';
-import { diffState, openWindows, renderState, stateLines } from '../report/stateText.js';
+import {
+  diffState,
+  openTransactions,
+  openWindows,
+  renderState,
+  stateLines,
+} from '../report/stateText.js';
 import {
   cpuTableMarkdown,
   cpuTableText,
@@ -102,6 +108,7 @@ export const showCommand: CommandModule = {
             foldEvents(log.header, events, at),
             openWindows(events, at),
             ctx,
+            openTransactions(events, at, ctx),
           );
           if (opts.diffFrom !== undefined) {
             checkIndex('--diff-from', opts.diffFrom, n);
@@ -109,6 +116,7 @@ export const showCommand: CommandModule = {
               foldEvents(log.header, events, opts.diffFrom),
               openWindows(events, opts.diffFrom),
               ctx,
+              openTransactions(events, opts.diffFrom, ctx),
             );
             const diff = diffState(before, lines);
             if (opts.json) return json(io, { from: opts.diffFrom, to: at, changes: diff });
@@ -125,6 +133,7 @@ export const showCommand: CommandModule = {
               index: at,
               state: foldEvents(log.header, events, at),
               notifierWindows: openWindows(events, at),
+              protTransactions: openTransactions(events, at, ctx),
             });
           io.out(
             `state after event ${at} (${eventText(events[at] as (typeof events)[number], ctx)}):`,

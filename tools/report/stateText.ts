@@ -1,6 +1,8 @@
 import {
+  ProtTransactions,
   STATE_SCHEMA,
   stateItems,
+  type ProtTransaction,
   undescribedRoots,
   type SimEvent,
   type SimState,
@@ -37,6 +39,20 @@ export function openWindows(events: readonly SimEvent[], until: number): OpenWin
   const open: OpenWindow[] = [];
   for (let i = 0; i <= until && i < events.length; i++) trackWindow(open, events[i] as SimEvent, i);
   return open;
+}
+
+/**
+ * The ptep_modify_prot_start/commit transactions open after event `until` (inclusive): their
+ * PTE reads none, its value is the saved one (P5; what clean-b counts).
+ */
+export function openTransactions(
+  events: readonly SimEvent[],
+  until: number,
+  ctx: RunContext,
+): ProtTransaction[] {
+  const tx = new ProtTransactions(ctx.initialState().mms.map((m) => m.ptes));
+  for (let i = 0; i <= until && i < events.length; i++) tx.apply(events[i] as SimEvent, i);
+  return tx.all();
 }
 
 /** One line of the state view; `key` identifies it across two states (for --diff-from). */
@@ -152,10 +168,21 @@ export function stateLines(
   state: SimState,
   windows: readonly OpenWindow[],
   ctx: RunContext,
+  transactions: readonly ProtTransaction[] = [],
 ): StateLine[] {
   const out: StateLine[] = [];
-  const add: Add = (section, key, text, mark) =>
-    void out.push({ section, key: `${section}/${key}`, text, ...(mark && { mark }) });
+  const add: Add = (section, key, text, mark) => {
+    const tx =
+      section === 'ptes' ? transactions.find((t) => key === `mm${t.mm}:${t.vpn}`) : undefined;
+    out.push({
+      section,
+      key: `${section}/${key}`,
+      text: tx
+        ? `${text} — inside ptep_modify_prot_start/commit of ${ctx.threadName(tx.tid)} since event ${tx.index}, saved ${ctx.formatPte(tx.saved)}`
+        : text,
+      ...(mark && { mark }),
+    });
+  };
   const root = state as unknown as Record<string, unknown>;
   for (const part of STATE_SCHEMA) {
     if (root[part.key] === undefined) continue;
