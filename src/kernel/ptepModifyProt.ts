@@ -19,3 +19,11 @@ export function ptepModifyProtCommit(
 ): PteSetEvent {
   return { type: 'pte/set', tid, mm, vpn, pte, src: 'sw', fn };
 }
+
+/**
+ * ptep_get_and_clear() / ptep_get_and_clear_full(): one atomic exchange with the empty entry
+ * (reclaim's unmap, the zap, Z1); the value it returns carries the final D bit.
+ */
+export function ptepGetAndClear(tid: number, mm: number, vpn: number, fn: string): PteSetEvent {
+  return { type: 'pte/set', tid, mm, vpn, pte: PTE_NONE, src: 'sw', fn };
+}

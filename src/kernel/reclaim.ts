@@ -1,11 +1,12 @@
 import type { ReclaimThreadSpec } from '../scenario/types.js';
-import { PTE_NONE, pteIsPresent } from '../state/pte.js';
+import { pteIsPresent } from '../state/pte.js';
 import { pageLock } from '../state/layout.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
 import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
 import { flushTlbMm } from './actorFlush.js';
 import { defineMachine } from './machine.js';
 import { ptlFree, underPtl } from './pteWalk.js';
+import { ptepGetAndClear } from './ptepModifyProt.js';
 import { nextRmapVma, rmapVpn } from './writeback.js';
 
 /**
@@ -79,15 +80,7 @@ export const reclaimProgram: StepMachine = {
         let mask = get(frame, 'batch');
         underPtl(ctx, e, mm, vpn, (pte) => {
           if (!pteIsPresent(pte)) return;
-          e.push({
-            type: 'pte/set',
-            tid: ctx.tid,
-            mm,
-            vpn,
-            pte: PTE_NONE,
-            src: 'sw',
-            fn: 'ptep_get_and_clear',
-          });
+          e.push(ptepGetAndClear(ctx.tid, mm, vpn, 'ptep_get_and_clear'));
           e.push({ type: 'ubc/pending', tid: ctx.tid, mm }); // set_tlb_ubc_flush_pending
           mask |= 1 << mm;
           if (ctx.arch.pteDirty(pte) && ctx.state.pageDirty?.[page] === 0)

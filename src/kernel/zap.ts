@@ -1,12 +1,13 @@
 import { at } from '../errors.js';
 import type { VmaSpec } from '../scenario/types.js';
-import { PTE_NONE, PTE_SPECIAL, pteIsPresent } from '../state/pte.js';
+import { PTE_SPECIAL, pteIsPresent } from '../state/pte.js';
 import { mmapLock, ptlLock } from '../state/layout.js';
 import type { FrameView } from '../state/types.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
 import { canAcquire, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine } from './machine.js';
 import { ptePeek, PteWalk } from './pteWalk.js';
+import { ptepGetAndClear } from './ptepModifyProt.js';
 import { flushTlbBatchedPending, flushTlbMm, flushTlbSync } from './actorFlush.js';
 
 /**
@@ -31,25 +32,25 @@ import { flushTlbBatchedPending, flushTlbMm, flushTlbSync } from './actorFlush.j
  *
  * After the zap the PTEs are none: the next access faults the page in again (Z4, F1 doFault).
  */
+/**
+ * Locals: `how` (0 MADV_DONTNEED, 1 munmap, 2 a zap_page_range_single of unmap_mapping_range),
+ * `mm` and `vma` (its index in the mm), the zapped vpns [`from`, `to`), the cursor `vpn`, the
+ * PTL held (`ptl`, -1 = none), the range gathered for the flush [`gatherFrom`, `gatherTo`),
+ * `force` (a dirty page-backed PTE was zapped under the held PTL: force_flush) and `total`
+ * (PTEs cleared).
+ */
 export const ZAP = defineMachine('zap', {
   locals: [
-    /** 0 MADV_DONTNEED, 1 munmap, 2 a zap_page_range_single of unmap_mapping_range. */
     'how',
     'mm',
-    /** The VMA's index in its mm. */
     'vma',
-    /** The zapped vpns [from, to). */
     'from',
     'to',
     'vpn',
-    /** The PTL held (-1 = none). */
     'ptl',
-    /** The range gathered for the flush [gatherFrom, gatherTo). */
     'gatherFrom',
     'gatherTo',
-    /** 1: a dirty page-backed PTE was zapped under the held PTL (force_flush). */
     'force',
-    /** PTEs cleared. */
     'total',
   ],
   labels: ['enter', 'pte', 'notifierEnd', 'finish'],
@@ -132,15 +133,7 @@ export const zapProgram: StepMachine = {
         const now = { ...was };
         if (pteIsPresent(pte)) {
           // Z1: ptep_get_and_clear_full — one exchange, the old value carries the final D.
-          e.push({
-            type: 'pte/set',
-            tid: ctx.tid,
-            mm,
-            vpn,
-            pte: PTE_NONE,
-            src: 'sw',
-            fn: 'ptep_get_and_clear_full',
-          });
+          e.push(ptepGetAndClear(ctx.tid, mm, vpn, 'ptep_get_and_clear_full'));
           // A special PTE's D bit is dropped: there is no struct page to carry it (Z1, Z5).
           if (ctx.arch.pteDirty(pte) && (pte & PTE_SPECIAL) === 0) {
             // zap_present_folio_ptes: folio_mark_dirty; force_flush before the PTL is dropped.
