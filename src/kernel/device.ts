@@ -76,6 +76,14 @@ function pteWriteAlone(ctx: StepCtx, spec: DeviceThreadSpec): boolean {
   return ctx.layout.scenario.secondaryMmus[spec.sub]?.writableFrom === 'write';
 }
 
+/** VM_WRITE of the VMA mapping (mm, vpn) now: the scenario's, unless mprotect/munmap changed it. */
+function vmaWritableNow(ctx: StepCtx, mm: number, vpn: number): boolean {
+  const vmas = ctx.layout.scenario.mms[mm]?.vmas ?? [];
+  const i = vmas.findIndex((v) => vpn >= v.start && vpn < v.start + v.npages);
+  const w = ctx.state.vmWrite?.[mm]?.[i];
+  return w === undefined ? i >= 0 && hasFlag(at(vmas, i), 'write') : w === 1;
+}
+
 /** mmu_interval_read_begin() sleeps while the subscription's seq equals the odd mm seq. */
 function colliding(ctx: StepCtx, sub: number): boolean {
   const s = ctx.state.smmus[sub];
@@ -129,6 +137,11 @@ export const deviceProgram: StepMachine = {
           (pteWriteAlone(ctx, spec) || ctx.arch.pteDirty(pte))
         )
           return e.set('pte', pte).goto('install').ev;
+        // hmm_vma_fault: a write fault on a VMA without VM_WRITE (mprotect(PROT_READ), munmap)
+        // is -EPERM, not a fault: the device's store fails and it goes on with the next one.
+        // (Retrying it would never end: the fault path answers SIGSEGV every time.)
+        if (!vmaWritableNow(ctx, subState.mm, vpn))
+          return e.set('stores', get(frame, 'stores') + 1).goto('pick').ev;
         // hmm_range_fault → handle_mm_fault(FAULT_FLAG_WRITE), then -EBUSY: read_begin again.
         return e.call(FAULT, { vpn, isWrite: 1, orig: 0 }).ev;
       }
