@@ -10,6 +10,7 @@ import type { PageCacheEvent } from './pagecache.js';
 import type { ActorEvent } from './actor.js';
 import type { CpuEvent } from './cpu.js';
 import type { ObservedEvent } from './observed.js';
+import type { DecideEvent } from './decide.js';
 
 export * from './sim.js';
 export * from './thread.js';
@@ -23,6 +24,7 @@ export * from './pagecache.js';
 export * from './actor.js';
 export * from './cpu.js';
 export * from './observed.js';
+export * from './decide.js';
 export { EVENT_SCHEMA_VERSION } from './version.js';
 
 /** Every fact the simulator records. Discriminated on `type` ('family/verb'). */
@@ -38,6 +40,7 @@ export type SimEvent =
   | PageCacheEvent
   | ActorEvent
   | CpuEvent
+  | DecideEvent
   | ObservedEvent;
 
 export type SimEventType = SimEvent['type'];

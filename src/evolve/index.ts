@@ -76,6 +76,11 @@ export function applyEvent(d: Draft<MutableSimState> | MutableSimState, e: SimEv
     case 'tlb/catchup':
     case 'tlb/lazy':
       return applyCpu(draft, e);
+    case 'decide/skip-vma':
+    case 'decide/skip-flush':
+    case 'decide/nested-flush':
+    case 'decide/upgrade-writable':
+      return; // a decision names the branch taken; the state already holds what it read
     case 'obs/fault':
     case 'obs/flush':
     case 'obs/mark':

@@ -143,7 +143,18 @@ export const clearRefsProgram: StepMachine = {
       case P.finish:
         if (softDirty) {
           e.push({ type: 'notifier/end', tid: ctx.tid, mm, from: 0, to: size });
-          if (!spec.missingFlush) flushTlbMm(ctx, e, mm); // 912efa17e512
+          if (!spec.missingFlush)
+            flushTlbMm(ctx, e, mm); // 912efa17e512
+          // S-9: tlb_finish_mmu found nothing gathered (src/events/decide.ts).
+          else
+            e.push({
+              type: 'decide/skip-flush',
+              tid: ctx.tid,
+              mm,
+              from: 0,
+              to: size,
+              why: 'empty',
+            });
           e.push({ type: 'pending/dec', tid: ctx.tid, mm });
         }
         e.release(mmapLock(ctx.layout, mm), 'w');

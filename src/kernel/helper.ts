@@ -1,4 +1,5 @@
 import { at } from '../errors.js';
+import type { SimEvent } from '../events/index.js';
 import { pteIsPresent } from '../state/pte.js';
 import type { FrameView } from '../state/types.js';
 import { canAcquire, type StepCtx, type StepMachine } from './step.js';
@@ -111,7 +112,9 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: HelperEmit, from: number): v
   for (let i = from; i < vmas.length; i++) {
     const { mm, index, vma } = at(vmas, i);
     if (vma.pgoff >= last || vma.pgoff + vma.npages <= first) continue;
-    const verdict = ctx.variant.vmaVerdict(liveFlags(ctx, mm, index, vma));
+    const flags = liveFlags(ctx, mm, index, vma);
+    const verdict = ctx.variant.vmaVerdict(flags);
+    if (verdict === 'stop' || verdict === 'skip') e.push(skipVma(ctx, mm, index, flags, verdict));
     if (verdict === 'stop') break; // H3: walk_page_mapping() breaks out of the whole walk
     if (verdict === 'skip') continue;
     if (verdict === 'skip-warn') {
@@ -174,6 +177,42 @@ function flushRangeOf(ctx: StepCtx, frame: FrameView): readonly [number, number]
     window: [get(frame, 'winFrom'), get(frame, 'winTo')],
     clip: [get(frame, 'clipFrom'), get(frame, 'clipTo')],
   });
+}
+
+/** The decision event of a VMA the walk leaves out (H3 stops, H3-v4 skips). */
+function skipVma(
+  ctx: StepCtx,
+  mm: number,
+  vma: number,
+  flags: VmaSpec,
+  verdict: 'skip' | 'stop',
+): SimEvent {
+  const why = ctx.variant.vmaReason?.(flags) ?? `rejected by ${ctx.variant.name}`;
+  return { type: 'decide/skip-vma', tid: ctx.tid, mm, vma, why, stop: verdict === 'stop' ? 1 : 0 };
+}
+
+/**
+ * The decision at post_vma when it is one a reader needs (H9 / H9-v4): no flush because this
+ * caller changed no PTE (or the variant flushes no range), or a flush that only
+ * mm_tlb_flush_nested() asked for (the range the variant would flush with pending = 1 differs).
+ */
+function skipFlush(
+  ctx: StepCtx,
+  mm: number,
+  frame: FrameView,
+  range: readonly [number, number] | null,
+): SimEvent | null {
+  const clip = [get(frame, 'clipFrom'), get(frame, 'clipTo')] as const;
+  const window = [get(frame, 'winFrom'), get(frame, 'winTo')] as const;
+  const pending = ctx.state.mms[mm]?.pending ?? 0;
+  if (range === null) {
+    const why = window[0] < window[1] ? 'variant' : 'empty';
+    return { type: 'decide/skip-flush', tid: ctx.tid, mm, from: clip[0], to: clip[1], why };
+  }
+  if (pending <= 1) return null;
+  const alone = ctx.variant.flushRange({ pending: 1, window, clip });
+  if (alone !== null && alone[0] === range[0] && alone[1] === range[1]) return null;
+  return { type: 'decide/nested-flush', tid: ctx.tid, mm, from: range[0], to: range[1] };
 }
 
 /** After PTE `vpn`: move on, dropping the PTL at a table or range end (H5). */
@@ -292,6 +331,8 @@ export const helperProgram: StepMachine = {
       }
       case P.postVma: {
         const range = flushRangeOf(ctx, frame);
+        const why = skipFlush(ctx, mm, frame, range);
+        if (why) e.push(why);
         if (range === null) {
           e.push({
             type: 'notifier/end',

@@ -184,8 +184,17 @@ export const mprotectProgram: StepMachine = {
         // pte_modify(old, vm_page_prot): read-only (write-notify), D kept.
         let next = ctx.arch.pteWrprotect(old, ctx.layout.scenario.options.arch);
         // MP1 can_change_pte_writable() / MP2 dirty_accountable: pte_dirty → pte_mkwrite.
-        if (get(frame, 'upgrade') === 1 && ctx.arch.pteDirty(next))
+        if (get(frame, 'upgrade') === 1 && ctx.arch.pteDirty(next)) {
           next = ctx.arch.pteMkwrite(next);
+          if (!ctx.arch.pteWrite(old))
+            e.push({
+              type: 'decide/upgrade-writable',
+              tid: ctx.tid,
+              mm,
+              vpn,
+              fn: 'change_pte_range',
+            });
+        }
         e.push(ptepModifyProtCommit(ctx.tid, mm, vpn, next));
         if (!ctx.arch.pteWrite(next)) e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
         // MP1: tlb_flush_pte_range only if pte_needs_flush; MP2 flushes the whole range later.
@@ -204,12 +213,27 @@ export const mprotectProgram: StepMachine = {
       case P.finish: {
         const from = get(frame, 'gatherFrom');
         const to = get(frame, 'gatherTo');
+        const all = ctx.layout.mmSize[mm] ?? 0;
+        const nested = !pre6 && (ctx.state.mms[mm]?.pending ?? 0) > 1;
+        // Decisions (src/events/decide.ts): the nested branch widened the flush; or nothing
+        // was gathered, so nothing is flushed (S-6: reclaim cleared the PTE first).
+        if (nested && (from !== 0 || to !== all))
+          e.push({ type: 'decide/nested-flush', tid: ctx.tid, mm, from: 0, to: all });
+        if (get(frame, 'same') === 0 && (pre6 ? get(frame, 'total') === 0 : !nested && from >= to))
+          e.push({
+            type: 'decide/skip-flush',
+            tid: ctx.tid,
+            mm,
+            from: start,
+            to: end,
+            why: 'empty',
+          });
         if (pre6) {
           // MP2: "Only flush the TLB if we actually modified any entries": the whole range.
           if (get(frame, 'total') > 0) flushTlbSync(ctx, e, mm, start, end);
-        } else if ((ctx.state.mms[mm]?.pending ?? 0) > 1)
+        } else if (nested)
           // tlb_finish_mmu(): a parallel batcher (nested) forces a full flush (99baac21e458).
-          flushTlbSync(ctx, e, mm, 0, ctx.layout.mmSize[mm] ?? 0);
+          flushTlbSync(ctx, e, mm, 0, all);
         else if (from < to && get(frame, 'same') === 0) flushTlbSync(ctx, e, mm, from, to);
         e.push({ type: 'pending/dec', tid: ctx.tid, mm });
         const lock = mmapLock(ctx.layout, mm);

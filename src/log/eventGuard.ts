@@ -94,6 +94,9 @@ export function eventProblem(e: SimEvent, b: EventBounds): string | null {
     case 'vma/write':
       if (!inRange(e.vma, 0, b.vmas[e.mm] ?? 0)) return bad('vma', 0, b.vmas[e.mm] ?? 0);
       return inRange(e.value, 0, 2) ? null : bad('value', 0, 2);
+    case 'decide/skip-vma':
+      if (!inRange(e.vma, 0, b.vmas[e.mm] ?? 0)) return bad('vma', 0, b.vmas[e.mm] ?? 0);
+      return inRange(e.stop, 0, 2) ? null : bad('stop', 0, 2);
     case 'tlb/fill':
       return inRange(e.w, 0, 2) && inRange(e.d, 0, 2) ? null : `tlb/fill: w and d must be 0 or 1`;
     case 'smmu/install':

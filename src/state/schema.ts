@@ -125,6 +125,11 @@ export const STATE_NEUTRAL_EVENTS: readonly string[] = [
   'fault/exit',
   'actor/call',
   'actor/return',
+  // Decisions name a branch; the state already holds what it read (src/events/decide.ts).
+  'decide/skip-vma',
+  'decide/skip-flush',
+  'decide/nested-flush',
+  'decide/upgrade-writable',
 ];
 
 /** SimState's parts, in the state's key order (src/state/types.ts MutableSimState). */

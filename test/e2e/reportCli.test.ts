@@ -37,7 +37,7 @@ describe('ptesim show', () => {
       /^ +wp0-2 \[000\] +\d+: helper\/call fn=apply_as_wrprotect first=0 nr=2$/m,
     );
     expect(r.out).toMatch(
-      /wp1-3 \[001\] +115: helper\/return fn=apply_as_wrprotect total=0 +<-- VIOLATION wrprotect-post/,
+      /wp1-3 \[001\] +116: helper\/return fn=apply_as_wrprotect total=0 +<-- VIOLATION wrprotect-post/,
     );
   });
   it('filters by CPU, page and range', async () => {
@@ -49,11 +49,11 @@ describe('ptesim show', () => {
     );
   });
   it('prints the state at an event and the difference from another', async () => {
-    const s = await cli('show', race, '--state-at', '115');
-    expect(s.out).toContain('state after event 115 (helper/return fn=apply_as_wrprotect total=0)');
+    const s = await cli('show', race, '--state-at', '116');
+    expect(s.out).toContain('state after event 116 (helper/return fn=apply_as_wrprotect total=0)');
     expect(s.out).toMatch(/CPU1: mm0 vpn 0 -> pfn 0 W D \(stale for wp0,wp1\)/);
-    const d = await cli('show', race, '--state-at', '115', '--diff-from', '100');
-    expect(d.out.split('\n')[0]).toBe('state changes from event 100 to event 115:');
+    const d = await cli('show', race, '--state-at', '116', '--diff-from', '100');
+    expect(d.out.split('\n')[0]).toBe('state changes from event 100 to event 116:');
     expect(d.out).toContain('+ i_mmap_rwsem: read-held by wp0');
     expect(d.out).not.toContain('mm0 vpn 1');
   });
@@ -63,9 +63,18 @@ describe('ptesim show', () => {
     expect(r.out).toContain('=> pte mm0:1 pfn=1 P|A|special');
   });
   it('prints the CPU-column table as text and as Markdown', async () => {
-    const t = await cli('show', race, '--table', '--to', '115');
+    const t = await cli('show', race, '--table', '--to', '116');
     expect(t.out.split('\n')[0]).toMatch(/CPU0 writer0 +CPU0 wp0 +CPU1 writer1 +CPU1 wp1/);
-    const m = await cli('show', race, '--markdown', '--to', '115');
+    const byCpu = await cli('show', race, '--table', '--by', 'cpu');
+    expect(byCpu.code, byCpu.err).toBe(0);
+    expect(byCpu.out.split('\n')[0]).toMatch(/^ +# +CPU0 +CPU1$/);
+    expect(byCpu.out).toMatch(/flush skipped: empty window in\s+\[0,2\)/);
+    // 72 columns by default, the rule footer included.
+    expect(byCpu.out.split('\n').every((l) => l.length <= 72)).toBe(true);
+    const wide = await cli('show', race, '--table', '--by', 'cpu', '--width', '100');
+    expect(wide.out.split('\n').some((l) => l.length > 72)).toBe(true);
+    expect(wide.out.split('\n').every((l) => l.length <= 100)).toBe(true);
+    const m = await cli('show', race, '--markdown', '--to', '116');
     expect(m.out.split('\n')[0]).toBe('| # | CPU0 writer0 | CPU0 wp0 | CPU1 writer1 | CPU1 wp1 |');
   });
   it('rejects bad arguments with exit code 2 and a message naming the flag', async () => {
@@ -78,6 +87,12 @@ describe('ptesim show', () => {
     const w = await cli('show', race, '--table', '--width', '5');
     expect(w.code).toBe(2);
     expect(w.err).toMatch(/--width must be at least 12, got 5/);
+    const narrow = await cli('show', race, '--table', '--width', '30');
+    expect(narrow.code).toBe(2);
+    expect(narrow.err).toMatch(/the table needs --width \d+ or more to keep its identifiers whole/);
+    const by = await cli('show', race, '--table', '--by', 'core');
+    expect(by.code).toBe(2);
+    expect(by.err).toMatch(/--by expects 'thread' or 'cpu', got 'core'/);
     const c = await cli('show', race, '--diff-from', '3');
     expect(c.code).toBe(2);
     expect(c.err).toMatch(/--diff-from M needs --state-at N/);

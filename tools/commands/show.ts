@@ -17,8 +17,10 @@ import {
 import {
   cpuTableMarkdown,
   cpuTableText,
+  MAIL_WIDTH,
   MIN_COLUMN_WIDTH,
   tableSteps,
+  type TableBy,
 } from '../report/cpuTable.js';
 import { watchPage } from '../report/pageWatch.js';
 import { eventText } from '../report/eventText.js';
@@ -36,10 +38,14 @@ interface ShowOpts {
   watch?: string;
   table?: boolean;
   markdown?: boolean;
-  width: number;
+  by: string;
+  width?: number;
   salvage?: boolean;
   json?: boolean;
 }
+
+/** Column width of the per-thread table when no --width is given (wide terminals). */
+const THREAD_COLUMN_WIDTH = 40;
 
 function checkIndex(flag: string, n: number, count: number): void {
   if (n >= count)
@@ -83,7 +89,16 @@ export const showCommand: CommandModule = {
         'the interleaving as CPU columns (one per thread), for pasting into a mail',
       )
       .option('--markdown', 'the CPU-column table as Markdown')
-      .option('--width <n>', 'column width of --table', intArg('--width', 200), 40)
+      .option(
+        '--by <thread|cpu>',
+        'columns of --table/--markdown: one per thread or per CPU',
+        'thread',
+      )
+      .option(
+        '--width <n>',
+        `line width of --table, wrapped at token boundaries (default: ${MAIL_WIDTH} with --by cpu, else columns of ${THREAD_COLUMN_WIDTH})`,
+        intArg('--width', 1000),
+      )
       .option('--salvage', 'read the valid prefix of a log cut short')
       .option('--json', 'machine-readable output')
       .action((path: string, opts: ShowOpts) => {
@@ -93,12 +108,19 @@ export const showCommand: CommandModule = {
         const n = events.length;
         const marks = violationMarksOf(log);
         const c = createColors(io.color === true && !opts.json);
-        if (opts.width < MIN_COLUMN_WIDTH)
+        if (opts.width !== undefined && opts.width < MIN_COLUMN_WIDTH)
           throw new SimError(
             'BAD_ARGUMENT',
             `--width must be at least ${MIN_COLUMN_WIDTH}, got ${opts.width}`,
             '--width',
           );
+        if (opts.by !== 'thread' && opts.by !== 'cpu')
+          throw new SimError(
+            'BAD_ARGUMENT',
+            `--by expects 'thread' or 'cpu', got '${terminalSafe(opts.by)}'`,
+            '--by',
+          );
+        const by: TableBy = opts.by;
         if (opts.diffFrom !== undefined && opts.stateAt === undefined)
           throw new SimError('BAD_ARGUMENT', '--diff-from M needs --state-at N', '--diff-from');
         if (opts.stateAt !== undefined) {
@@ -171,10 +193,17 @@ export const showCommand: CommandModule = {
           });
           if (opts.json) return json(io, steps);
           const text = opts.markdown
-            ? cpuTableMarkdown(steps, ctx)
-            : cpuTableText(steps, ctx, opts.width);
+            ? cpuTableMarkdown(steps, ctx, by)
+            : cpuTableText(steps, ctx, {
+                by,
+                ...(opts.width !== undefined
+                  ? { width: opts.width }
+                  : by === 'cpu'
+                    ? { width: MAIL_WIDTH }
+                    : { columnWidth: THREAD_COLUMN_WIDTH }),
+              });
           io.out(text);
-          const foot = ruleFooter(text);
+          const foot = ruleFooter(text, opts.width ?? MAIL_WIDTH);
           if (foot.length > 0) io.out(`\n${foot.join('\n')}`);
           return;
         }

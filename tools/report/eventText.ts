@@ -102,8 +102,64 @@ export function stepPhrase(e: SimEvent, ctx: RunContext): string | null {
     case 'ghost/wp-seen':
       return null;
     case 'warn':
-      return `WARN: ${e.what}`;
+      return `WARN: ${terminalSafe(e.what)}`;
+    case 'actor/call':
+      return `${terminalSafe(e.fn)}(${e.first}, ${e.nr})`;
+    case 'actor/return':
+      return `return ${e.total}`;
+    case 'vma/write':
+      return `VM_WRITE ${e.value ? 'set' : 'cleared'} (mm${e.mm} vma ${e.vma})`;
+    case 'decide/skip-vma':
+      return `${e.stop ? 'walk stops at VMA' : 'VMA skipped'}: ${terminalSafe(e.why)} (mm${e.mm} vma ${e.vma})`;
+    case 'decide/skip-flush':
+      return e.why === 'empty'
+        ? `flush skipped: empty window in [${e.from},${e.to})`
+        : `range flush skipped (variant) [${e.from},${e.to})`;
+    case 'decide/nested-flush':
+      return `nested flush forced (mm_tlb_flush_nested) [${e.from},${e.to})`;
+    case 'decide/upgrade-writable':
+      return `upgrade to writable without mkwrite: pte[${e.vpn}] (${terminalSafe(e.fn)})`;
+    case 'tlb/defer':
+      return `CPU${e.cpu} lazy: its flush of mm${e.mm} is deferred`;
+    case 'tlb/catchup':
+      return e.why === 'switch'
+        ? `CPU${e.cpu} switches back to mm${e.mm}: deferred flush done`
+        : `CPU${e.cpu} barrier (DSB): deferred flush of mm${e.mm} done`;
+    case 'smmu/invalidate':
+      return `secondary MMU ${e.sub}: invalidate [${e.from},${e.to}) seq ${e.seq}`;
+    case 'smmu/read-begin':
+      return `secondary MMU ${e.sub}: read_begin seq ${e.seq}`;
+    case 'smmu/install':
+      return `secondary MMU ${e.sub}: map vpn ${e.vpn} ${e.w ? 'W' : 'RO'} (seq ${e.seq})`;
+    case 'smmu/zap':
+      return `secondary MMU ${e.sub}: zap vpn ${e.vpn}`;
+    case 'page/dirty':
+      return `PG_dirty ${e.value ? 'set' : 'cleared'} on page ${e.page}`;
+    case 'ubc/pending':
+      return `set_tlb_ubc_flush_pending (mm${e.mm})`;
+    case 'ubc/flushed':
+      return `flush_tlb_batched_pending: mm${e.mm} caught up (gen ${e.gen})`;
+    case 'obs/fault':
+    case 'obs/flush':
+    case 'obs/mark':
+      return `trace: ${terminalSafe(e.line)}`;
     default:
       return eventText(e, ctx);
   }
+}
+
+/**
+ * A stateful stepPhrase for one pass over a log: the helper's look at a PTE that is already
+ * read-only (`ghost/wp-seen`; wp_pte() does nothing) is what a reviewer writes down for the
+ * second caller, so it reads `pte[v] already read-only`, unless the same step just wrote that
+ * PTE (its own commit implies it).
+ */
+export function stepPhraser(ctx: RunContext): (e: SimEvent) => string | null {
+  const touched = new Set<string>();
+  return (e) => {
+    if (e.type === '@sim/sched') touched.clear();
+    if (e.type === 'pte/set') touched.add(`${e.mm}:${e.vpn}`);
+    if (e.type !== 'ghost/wp-seen') return stepPhrase(e, ctx);
+    return touched.has(`${e.mm}:${e.vpn}`) ? null : `pte[${e.vpn}] already read-only`;
+  };
 }

@@ -1,5 +1,5 @@
 import { hasFlag } from '../vmas.js';
-import type { HelperVariant } from './types.js';
+import { failedFlags, type HelperVariant } from './types.js';
 
 /**
  * The seed patch as written: `[PATCH v4 3/9] mm: Add write-protect and clean utilities for
@@ -18,6 +18,8 @@ export const seedV4: HelperVariant = {
     if (!hasFlag(vma, 'io') || hasFlag(vma, 'hugetlb')) return 'skip-warn';
     return 'process';
   },
+  vmaReason: (vma) =>
+    failedFlags(vma, ['shared', 'write']) || failedFlags(vma, ['io'], ['hugetlb']),
   flushRange({ window }) {
     return window[0] < window[1] ? window : null;
   },

@@ -24,6 +24,11 @@ export interface HelperVariant {
   /** A counterfactual or a test-only break, not kernel code that ever shipped. */
   readonly counterfactual: boolean;
   vmaVerdict(vma: VmaSpec): VmaVerdict;
+  /**
+   * Why vmaVerdict left `vma` out, in the kernel's flag names ('!VM_WRITE'), for the
+   * `decide/skip-vma` event; absent: the event says which variant rejected it.
+   */
+  vmaReason?(vma: VmaSpec): string;
   /** The range to flush at post_vma, or null for no flush (H9 / H9-v4). */
   flushRange(input: FlushInput): readonly [number, number] | null;
   /** inc/dec_tlb_flush_pending around the walk (H4). */
@@ -41,4 +46,20 @@ export interface HelperVariant {
    * suggestion); post_vma then flushes only what flushRange says. @default false
    */
   readonly flushUnderPtl?: boolean;
+}
+
+/**
+ * The tested flags a VMA fails on, kernel-style: `need` it lacks as `!VM_X`, `forbid` it has as
+ * `VM_X` ('!VM_SHARED VM_HUGETLB'); '' when it passes.
+ */
+export function failedFlags(
+  vma: VmaSpec,
+  need: readonly VmaSpec['flags'][number][],
+  forbid: readonly VmaSpec['flags'][number][] = [],
+): string {
+  const name = (f: string): string => `VM_${f.toUpperCase()}`;
+  return [
+    ...need.filter((f) => !vma.flags.includes(f)).map((f) => `!${name(f)}`),
+    ...forbid.filter((f) => vma.flags.includes(f)).map(name),
+  ].join(' ');
 }

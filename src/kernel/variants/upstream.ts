@@ -1,5 +1,5 @@
 import { hasFlag } from '../vmas.js';
-import type { HelperVariant } from './types.js';
+import { failedFlags, type HelperVariant } from './types.js';
 
 /**
  * mm/mapping_dirty_helpers.c as merged (wp_shared_mapping_range /
@@ -20,6 +20,7 @@ export const upstream: HelperVariant = {
       return 'stop';
     return 'process';
   },
+  vmaReason: (vma) => failedFlags(vma, ['shared', 'maywrite'], ['hugetlb']),
   flushRange({ pending, window, clip }) {
     if (pending > 1) return clip; // mm_tlb_flush_nested(): T5, read at one instant
     return window[0] < window[1] ? window : null;

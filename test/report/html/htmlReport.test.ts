@@ -55,7 +55,7 @@ describe('HTML report', () => {
 
   test('carries the verdicts, the slider range and the CPU-column table', () => {
     expect(html).toMatch(
-      /<td>wrprotect-post<\/td><td class="bad">VIOLATED<\/td><td><button type="button" data-event="115">/,
+      /<td>wrprotect-post<\/td><td class="bad">VIOLATED<\/td><td><button type="button" data-event="116">/,
     );
     expect(html).toMatch(/<input type="range" id="slider" min="0" max="\d+"/);
     expect(html).toContain('*** VIOLATION wrprotect-post');

@@ -52,7 +52,7 @@ function tableFor(log: EventSource, max = 400): { text: string; note: string } {
     note = `steps ${steps[0]?.index ?? 0} to ${steps[steps.length - 1]?.index ?? 0} of the run (use \`ptesim show --table --from N --to M\` for others)`;
   } else if (n - 1 > to)
     note = `events ${offset} to ${to} of ${n} (use \`ptesim show --table --from N --to M\` for others)`;
-  return { text: cpuTableText(steps, ctx, 38), note };
+  return { text: cpuTableText(steps, ctx, { columnWidth: 38 }), note };
 }
 
 /**
