@@ -93,7 +93,8 @@ describe('diff seed-v4 vs upstream on the concurrent write-protect scenario (S-1
     );
     expect(r.identical).toBe(false);
     expect(r.firstDivergence?.originB.frame).toBe('helper@5');
-    expect(r.firstDivergence?.eventB).toMatchObject({ type: 'flush/start' });
+    // The first event only upstream records: its nested-flush decision (H9), then the flush.
+    expect(r.firstDivergence?.eventB).toMatchObject({ type: 'decide/nested-flush' });
     const v = r.verdicts.find((x) => x.id === 'wrprotect-post');
     expect(v).toMatchObject({ a: false, b: true, differs: true });
     expect(r.hunks.length).toBeGreaterThan(0);

@@ -184,3 +184,10 @@ describe('CPU-column table for a mail (--by cpu, --width)', () => {
     }
   });
 });
+
+describe('CPU-column table of a log with no steps (an imported trace)', () => {
+  test('renders the header alone in either mode', () => {
+    expect(cpuTableText([], ctx, { columnWidth: 38 }).split('\n')).toHaveLength(2);
+    expect(cpuTableText([], ctx, { by: 'cpu' }).split('\n')).toHaveLength(2);
+  });
+});

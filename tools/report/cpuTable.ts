@@ -258,7 +258,7 @@ export function cpuTableText(
   const width =
     opts.columnWidth === undefined
       ? (opts.width ?? MAIL_WIDTH)
-      : lead + cols.length * cw + 2 * (cols.length - 1);
+      : lead + Math.max(cw, cols.length * cw + 2 * (cols.length - 1));
   const layout = layoutOf(wants, heads, lead, width) ?? layoutOf(needs, heads, lead, width);
   if (!layout || lead + markNeed > width) {
     const min = Math.max(minimumWidth(needs, heads, lead), lead + markNeed);
