@@ -130,6 +130,7 @@ export { adaptSchedule, leadScheduleOf, type LeadSchedule } from './analysis/dif
 export { judgesDirtyBits } from './check/dirtyBitLost.js';
 export { explore, defaultProperties } from './explore/explore.js';
 export type * from './explore/types.js';
+export { readVerdict } from './explore/types.js';
 export {
   minimise,
   replayPicks,

@@ -173,7 +173,7 @@ class Search {
       visitedBytes: this.visited.bytes,
     };
     return {
-      verdict: v ? 'violated' : this.cut === null ? 'holds' : 'unknown',
+      verdict: v ? 'violated' : this.cut === null ? 'holds' : 'inconclusive',
       exhaustive: !v && this.cut === null,
       reason: v ? null : this.cut,
       strategy: this.strategy,

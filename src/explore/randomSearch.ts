@@ -40,7 +40,7 @@ export function randomSearch(
   let done = 0;
   const en = enabledList();
   const result = (v: FoundViolation | null, picks: Pick[] | null): ExploreResult => ({
-    verdict: v ? 'violated' : 'unknown',
+    verdict: v ? 'violated' : 'inconclusive',
     exhaustive: false,
     reason: v ? null : (stopped ?? `${strategy} testing: ${done} executions, not a proof`),
     strategy,

@@ -76,8 +76,22 @@ export interface ExploreStats {
   readonly visitedBytes: number;
 }
 
+/**
+ * A search's verdict. 'inconclusive': not violated and not exhaustive (a budget or bound cut it,
+ * or sampling found nothing) — the one word every command prints and writes in JSON.
+ */
+export type ExploreVerdict = 'holds' | 'violated' | 'inconclusive';
+
+/**
+ * A verdict read from outside this build (JSON, a queued job's result from another version):
+ * 'unknown' was the word for 'inconclusive' before; anything else unknown is inconclusive too.
+ */
+export function readVerdict(v: unknown): ExploreVerdict {
+  return v === 'holds' || v === 'violated' ? v : 'inconclusive';
+}
+
 export interface ExploreResult {
-  readonly verdict: 'holds' | 'violated' | 'unknown';
+  readonly verdict: ExploreVerdict;
   /** True when every reachable state (up to the reductions, which are sound) was covered. */
   readonly exhaustive: boolean;
   /** Why the search is not exhaustive (bound, limit, interrupted, random strategy), or null. */

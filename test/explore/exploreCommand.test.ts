@@ -59,7 +59,7 @@ describe('ptesim explore', () => {
   it('says why a bounded search is not exhaustive', async () => {
     const r = await cli('explore', 'seed-clean', '--max-states', '50', '--json');
     expect(JSON.parse(r.out)).toMatchObject({
-      verdict: 'unknown',
+      verdict: 'inconclusive',
       exhaustive: false,
       reason: 'state limit 50 reached',
     });

@@ -191,7 +191,7 @@ describe.skipIf(!redisBin)('the job queue (BullMQ on redis-server)', () => {
       '--json',
     );
     const a = JSON.parse(q.out);
-    expect(a.verdict).toBe('unknown');
+    expect(a.verdict).toBe('inconclusive');
     expect(a.exhaustive).toBe(false);
     expect(a.reason).toMatch(/state limit 300/);
   }, 120_000);
@@ -225,14 +225,14 @@ describe.skipIf(!redisBin)('the job queue (BullMQ on redis-server)', () => {
     p.kill('SIGINT');
     await exited;
     const a = JSON.parse(out);
-    expect(a.verdict).toBe('unknown');
+    expect(a.verdict).toBe('inconclusive');
     expect(a.reason).toMatch(/interrupted/);
     // The running job stops within a few seconds instead of finishing its subtree.
     for (let t = 0; t < 100; t++) {
       await new Promise((r) => setTimeout(r, 100));
-      if (workerLogs.some((l, i) => /: unknown/.test(l.slice(before[i])))) break;
+      if (workerLogs.some((l, i) => /: inconclusive/.test(l.slice(before[i])))) break;
     }
-    expect(workerLogs.some((l, i) => /: unknown/.test(l.slice(before[i])))).toBe(true);
+    expect(workerLogs.some((l, i) => /: inconclusive/.test(l.slice(before[i])))).toBe(true);
   }, 120_000);
 
   it('still gets the verdict when a worker is killed mid-job (the job is run again)', async () => {

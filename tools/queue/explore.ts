@@ -57,7 +57,7 @@ export async function exploreOnQueue(
     f(prefix.stats) + results.reduce((n, r) => n + f(r.result.stats), 0);
   const result: ExploreResult = {
     ...prefix,
-    verdict: cut === null ? 'holds' : 'unknown',
+    verdict: cut === null ? 'holds' : 'inconclusive',
     exhaustive: cut === null,
     reason: cut,
     stats: {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { SimError } from '../../src/index.js';
+import { readVerdict, SimError } from '../../src/index.js';
 import type { ExploreJob, ExploreJobResult } from '../commands/exploreJob.js';
 import { runJobs } from '../commands/explorePool.js';
 import { Sharing } from './share.js';
@@ -43,7 +43,7 @@ export function inconclusive(job: ExploreJob, reason: string): ExploreJobResult 
     arch: job.arch ?? job.scenario.arch,
     variant: job.variant ?? job.scenario.variant,
     result: {
-      verdict: 'unknown',
+      verdict: 'inconclusive',
       exhaustive: false,
       reason,
       strategy: job.options.strategy ?? 'dfs',
@@ -120,6 +120,8 @@ export async function runOnQueue(
         let r: ExploreJobResult;
         try {
           r = (await j.waitUntilFinished(events)) as ExploreJobResult;
+          // A worker of an older build says 'unknown' for inconclusive.
+          r = { ...r, result: { ...r.result, verdict: readVerdict(r.result.verdict) } };
         } catch (e) {
           r = inconclusive(job, `queued job failed: ${(e as Error).message}`);
         }

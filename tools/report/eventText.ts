@@ -103,6 +103,8 @@ export function stepPhrase(e: SimEvent, ctx: RunContext): string | null {
       return null;
     case 'warn':
       return `WARN: ${terminalSafe(e.what)}`;
+    case 'vmw/set':
+      return `dirty tracker: ${e.method === 'mkwrite' ? 'MKWRITE' : 'PAGETABLE'} (change_count ${e.count}${e.res ? ', res_dirty' : ''})`;
     case 'actor/call':
       return `${terminalSafe(e.fn)}(${e.first}, ${e.nr})`;
     case 'actor/return':

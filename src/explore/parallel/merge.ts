@@ -32,7 +32,7 @@ export function mergeParts(
   const cut = stopped ?? parts.find((p) => p.cut !== null)?.cut ?? null;
   const sum = (f: (s: PartStats) => number): number => parts.reduce((n, p) => n + f(p.stats), 0);
   return {
-    verdict: hit ? 'violated' : cut === null ? 'holds' : 'unknown',
+    verdict: hit ? 'violated' : cut === null ? 'holds' : 'inconclusive',
     exhaustive: !hit && cut === null,
     reason: hit ? null : cut,
     strategy: 'dfs',

@@ -76,7 +76,7 @@ describe('a search split into parts', () => {
       },
       2,
     );
-    expect(r.verdict).toBe('unknown');
+    expect(r.verdict).toBe('inconclusive');
     expect(r.exhaustive).toBe(false);
     expect(r.reason).toMatch(/state limit 500/);
   });

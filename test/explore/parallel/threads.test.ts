@@ -115,7 +115,7 @@ describe('an exhaustive search on two threads', () => {
 
   it('stops at the state limit as inconclusive', async () => {
     const r = await search('MERGED', { maxStates: 1000 });
-    expect(r.verdict).toBe('unknown');
+    expect(r.verdict).toBe('inconclusive');
     expect(r.reason).toMatch(/state limit 1000/);
   });
 });
