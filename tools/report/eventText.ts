@@ -123,6 +123,8 @@ export function stepPhrase(e: SimEvent, ctx: RunContext): string | null {
       return `upgrade to writable without mkwrite: pte[${e.vpn}] (${terminalSafe(e.fn)})`;
     case 'tlb/defer':
       return `CPU${e.cpu} lazy: its flush of mm${e.mm} is deferred`;
+    case 'tlb/lazy':
+      return `CPU${e.cpu} switches to a kernel thread: lazy TLB (enter_lazy_tlb)`;
     case 'tlb/catchup':
       return e.why === 'switch'
         ? `CPU${e.cpu} switches back to mm${e.mm}: deferred flush done`
