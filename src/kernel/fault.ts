@@ -60,6 +60,17 @@ export const FAULT = defineMachine('fault', {
 const Pc = FAULT.pc;
 type FaultEmit = EmitOf<typeof FAULT>;
 
+/**
+ * ->page_mkwrite / ->pfn_mkwrite under the driver lock (F2: vmw_bo_vm_mkwrite takes the BO
+ * reservation); in MKWRITE mode it sets the bit and widens the bounds (V4).
+ */
+function mkwriteUnderDriverLock(ctx: StepCtx, e: FaultEmit, page: number): void {
+  const driver = ctx.layout.driverLock;
+  e.acquire(driver);
+  recordMkwrite(ctx, e, page);
+  e.release(driver);
+}
+
 /** vmw_bo_vm_mkwrite in MKWRITE mode: set the bit and widen the bounds (V4). */
 function recordMkwrite(ctx: StepCtx, e: FaultEmit, page: number): void {
   if (trackerMethod(ctx) !== 'mkwrite') return;
@@ -229,9 +240,7 @@ export const faultProgram: StepMachine = {
       let result = 'retry';
       if (!pteIsPresent(pte)) {
         if (sharedWriteFault(f)) {
-          e.acquire(driver);
-          recordMkwrite(ctx, e, f.page);
-          e.release(driver);
+          mkwriteUnderDriverLock(ctx, e, f.page);
           e.acquire(f.pageLock);
           markDirty(ctx, e, f.page);
         }
@@ -241,9 +250,7 @@ export const faultProgram: StepMachine = {
       } else if (f.isWrite && !a.pteWrite(pte)) {
         if (!f.vmaWritable) result = 'sigsegv';
         else {
-          e.acquire(driver);
-          recordMkwrite(ctx, e, f.page);
-          e.release(driver);
+          mkwriteUnderDriverLock(ctx, e, f.page);
           if (f.pageBacked) {
             e.acquire(f.pageLock); // F6
             markDirty(ctx, e, f.page);
@@ -287,9 +294,7 @@ export const faultProgram: StepMachine = {
       }
       case Pc.pfnMkwrite: {
         // F2: vmw_bo_vm_mkwrite under the driver lock (BO resv), no PTL.
-        e.acquire(driver);
-        recordMkwrite(ctx, e, f.page);
-        e.release(driver);
+        mkwriteUnderDriverLock(ctx, e, f.page);
         return e.goto('finish').ev;
       }
       case Pc.finish: {
@@ -306,9 +311,7 @@ export const faultProgram: StepMachine = {
       case Pc.pageMkwrite: {
         // do_page_mkwrite(): ->page_mkwrite (vmw_bo_vm_mkwrite records under the BO resv,
         // filemap_page_mkwrite marks the folio dirty), returning with the page locked (F6).
-        e.acquire(driver);
-        recordMkwrite(ctx, e, f.page);
-        e.release(driver);
+        mkwriteUnderDriverLock(ctx, e, f.page);
         e.acquire(f.pageLock);
         markDirty(ctx, e, f.page);
         return e.goto('finishPage').ev;
@@ -336,9 +339,7 @@ export const faultProgram: StepMachine = {
           // write fault runs do_page_mkwrite first and maps it writable and dirty (C-F1).
           e.acquire(f.pageLock);
           if (sharedWriteFault(f)) {
-            e.acquire(driver);
-            recordMkwrite(ctx, e, f.page);
-            e.release(driver);
+            mkwriteUnderDriverLock(ctx, e, f.page);
             markDirty(ctx, e, f.page);
           }
           e.acquire(f.ptl);

@@ -97,6 +97,18 @@ export function helperArgs(
 
 const get = HELPER.get;
 
+/** R7: invalidate_range_end over the clipped VMA range, then H4's dec_tlb_flush_pending. */
+function notifierEnd(ctx: StepCtx, mm: number, frame: FrameView, e: HelperEmit): HelperEmit['ev'] {
+  e.push({
+    type: 'notifier/end',
+    tid: ctx.tid,
+    mm,
+    from: get(frame, 'clipFrom'),
+    to: get(frame, 'clipTo'),
+  });
+  return e.goto('pendingDec').ev;
+}
+
 function fnName(ctx: StepCtx, frame: FrameView): string {
   return get(frame, 'op') === 0 ? ctx.variant.fnNames.wrprotect : ctx.variant.fnNames.clean;
 }
@@ -334,14 +346,7 @@ export const helperProgram: StepMachine = {
         const why = skipFlush(ctx, mm, frame, range);
         if (why) e.push(why);
         if (range === null) {
-          e.push({
-            type: 'notifier/end',
-            tid: ctx.tid,
-            mm,
-            from: get(frame, 'clipFrom'),
-            to: get(frame, 'clipTo'),
-          });
-          return e.goto('pendingDec').ev;
+          return notifierEnd(ctx, mm, frame, e);
         }
         const [from, to] = range;
         const f = flushTlbRange(ctx, mm, from, to, false, choice);
@@ -365,14 +370,7 @@ export const helperProgram: StepMachine = {
       }
       case P.notifierEnd:
         // R7: invalidate_range_end after the flush.
-        e.push({
-          type: 'notifier/end',
-          tid: ctx.tid,
-          mm,
-          from: get(frame, 'clipFrom'),
-          to: get(frame, 'clipTo'),
-        });
-        return e.goto('pendingDec').ev;
+        return notifierEnd(ctx, mm, frame, e);
       case P.pendingDec:
         // H4/R9: dec_tlb_flush_pending() after the end; then the next VMA (or return, same step).
         if (ctx.variant.flushPending) e.push({ type: 'pending/dec', tid: ctx.tid, mm });
