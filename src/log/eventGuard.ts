@@ -12,9 +12,13 @@ import { MAX_CALL_DEPTH, MAX_LOCALS } from './stateCheck.js';
  * hash) or loop from a huge negative `from`. Readers check every event against these bounds.
  */
 export interface EventBounds extends Pick<Layout, 'mmSize' | 'nBitmaps'> {
+  /** Threads of the scenario: a `tid` must be below it. */
   readonly threads: number;
+  /** CPUs: a `cpu` field must be below it. */
   readonly cpus: number;
+  /** Pages of the file: a `page` field or a bitmap bit must be below it. */
   readonly pages: number;
+  /** Locks of the layout (driver, i_mmap, mmap_lock and PTLs): a `lock` must be below it. */
   readonly locks: number;
   /** VMAs per mm. */
   readonly vmas: readonly number[];

@@ -33,12 +33,18 @@ export interface RunOptions {
 }
 
 export interface RunResult {
+  /** Events emitted (scheduler, decision and model events alike). */
   readonly events: number;
+  /** Scheduler steps taken. */
   readonly steps: number;
+  /** Why the run stopped. */
   readonly end: EndReason;
   readonly finalState: SimState;
+  /** The fingerprint of `finalState`, as the log's footer records it. */
   readonly finalStateHash: string;
+  /** The schedule: each step's pick (thread and choice), enough to run it again (`run`'s `schedule`). */
   readonly picks: readonly Pick[];
+  /** Each checked property's verdict at the end of the run. */
   readonly verdicts: readonly PropertyVerdict[];
 }
 
