@@ -117,8 +117,20 @@ export interface BitAccess {
 }
 
 /**
- * vmw_bo_dirty_transfer_to_res() (V2): copy and clear the driver bitmap's recorded pages of
- * [first, end) to the device (when `copy`), and reset the dirty bounds.
+ * vmw_bo_dirty_transfer_to_res() (V2, S-16), drivers/gpu/drm/vmwgfx/vmwgfx_page_dirty.c, for a
+ * resource over the BO pages [first, end), holding the reservation:
+ *
+ *   if (res_start >= dirty->end || res_end <= dirty->start) return;
+ *   cur = max(res_start, dirty->start);
+ *   res_end = max(res_end, dirty->end);      // S-16: min() in the posted fix
+ *   every set bit of [cur, res_end): bitmap_clear, vmw_resource_dirty_update(res, …)
+ *   shrink the dirty bounds by [res_start, res_end)
+ *
+ * vmw_resource_dirty_update() hands the range to the resource's dirty_range_add(), which
+ * clamps it to the resource (vmw_surface_dirty_range_add): only pages inside [first, end) are
+ * copied to the device (when `copy`). With `max` (mainline, driver option `transferClamp`) a
+ * resource that ends before the dirty bounds clears the bits of pages past its end without
+ * copying them (S-16); for a resource covering the whole BO both clamps give the same result.
  */
 export function vmwTransfer(
   ctx: StepCtx,
@@ -128,15 +140,20 @@ export function vmwTransfer(
   end: number,
   copy: boolean,
 ): void {
-  for (let p = first; p < end; p++) {
+  const b = ctx.state.bounds;
+  if (first >= b.end || end <= b.start) return;
+  const clamp = ctx.layout.scenario.driver.transferClamp ?? 'max';
+  const stop = clamp === 'max' ? Math.max(end, b.end) : Math.min(end, b.end);
+  for (let p = Math.max(first, b.start); p < stop; p++) {
     if (bits.get(0, p) !== 1) continue;
-    if (copy) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
+    if (copy && p < end) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
     bits.put(0, p, 0);
   }
-  const pages = ctx.layout.scenario.pages;
-  const b = ctx.state.bounds;
-  if (b.start !== pages || b.end !== 0)
-    e.push({ type: 'bounds/set', tid: ctx.tid, start: pages, end: 0 });
+  // As the kernel writes them: a whole-BO transfer leaves (pages, 0), "nothing recorded".
+  const nStart = first <= b.start && stop > b.start ? stop : b.start;
+  const nEnd = first < b.end && stop >= b.end ? first : b.end;
+  if (nStart !== b.start || nEnd !== b.end)
+    e.push({ type: 'bounds/set', tid: ctx.tid, start: nStart, end: nEnd });
 }
 
 /** The state's bitmaps, written through events (no earlier change in the same step). */

@@ -262,6 +262,12 @@ export const scenarioSchema = z
           .boolean()
           .optional()
           .describe("the resource's res_dirty at start (validate unmaps only when it is clear)"),
+        transferClamp: z
+          .enum(['max', 'min'])
+          .optional()
+          .describe(
+            "S-16: vmw_bo_dirty_transfer_to_res() clamps the cleared range's end with `max` (default: mainline, bits past a resource's end are cleared and not copied) or `min` (the posted fix)",
+          ),
       })
       .strict()
       .default({ mode: 'pagetable', initialBitmap: 'none' }),

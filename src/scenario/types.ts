@@ -215,6 +215,12 @@ export interface Scenario {
     readonly initialBitmap: 'all' | 'none';
     /** change_count at start (V5; absent = 0). */
     readonly changeCount?: number | undefined;
+    /**
+     * S-16: how vmw_bo_dirty_transfer_to_res() clamps the end of the range it clears: `max`
+     * (default; mainline, clears bits past the resource's end without copying them) or `min`
+     * (the posted fix).
+     */
+    readonly transferClamp?: 'max' | 'min' | undefined;
     /** res_dirty of the resource at start (V8; absent = false). */
     readonly resDirty?: boolean | undefined;
   };
