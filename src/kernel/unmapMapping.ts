@@ -9,10 +9,12 @@ import { ZAP, ZAP_HOW } from './zap.js';
 /**
  * unmap_mapping_range(mapping, first, nr, even_cows) (mm/memory.c, Z3): what
  * ttm_bo_unmap_virtual (drm_vma_node_unmap) and vmw_bo_dirty_unmap (unmap_shared_mapping_range)
- * call. unmap_mapping_pages takes mapping->i_mmap_rwsem — for write in v5.x, for read in current
- * kernels (kernel option `pre-6.0` / `current`) — and for every VMA of the i_mmap tree
- * overlapping the range (H2 order) runs zap_page_range_single on the clipped range: its own
- * mmu_gather, notifier bracket and flush per VMA ({@link ZAP}, Z1/Z2).
+ * call — a caller program's `unmap-mapping` operation and vmwgfx's `unmap` / `validate`
+ * (src/kernel/vmwgfx.ts, V6) push it. unmap_mapping_pages takes mapping->i_mmap_rwsem — for
+ * write until v5.17, for read since v5.18 (2c8659951654; kernel option `pre-6.0` / `current`)
+ * — and for every VMA of the i_mmap tree overlapping the range (H2 order) runs
+ * zap_page_range_single on the clipped range: its own mmu_gather, notifier bracket and flush
+ * per VMA ({@link ZAP}, Z1/Z2).
  */
 export const UNMAP_MAPPING = defineMachine('unmapMapping', {
   locals: ['first', 'nr', /** The next i_mmap tree index to look at. */ 'vma'],
@@ -20,7 +22,7 @@ export const UNMAP_MAPPING = defineMachine('unmapMapping', {
 });
 const get = UNMAP_MAPPING.get;
 
-/** i_mmap_lock_write in v5.x, i_mmap_lock_read today (Z3). */
+/** i_mmap_lock_write until v5.17, i_mmap_lock_read since v5.18 (Z3). */
 function immapMode(ctx: StepCtx): 'r' | 'w' {
   return kernelEra(ctx) === 'pre-6.0' ? 'w' : 'r';
 }

@@ -1,9 +1,6 @@
 import { at } from '../errors.js';
-import type { VmaOp, VmaSpec } from '../scenario/types.js';
-import { PTE_NONE, pteIsPresent } from '../state/pte.js';
-import { mmapLock, ptlLock } from '../state/layout.js';
-import { mmuNotifierInvalidateRangeStart } from './notifier.js';
-import { flushTlbBatchedPending, flushTlbSync } from './actorFlush.js';
+import type { VmaOp } from '../scenario/types.js';
+import { mmapLock } from '../state/layout.js';
 import { canAcquire, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine, type Emit } from './machine.js';
 import { MPROTECT, sysMprotectArgs } from './mprotect.js';
@@ -73,53 +70,3 @@ export const sysMmapProgram: StepMachine = {
     return e.ret().ev;
   },
 };
-
-/**
- * One-step form of a gathered walk, kept for vmwgfx's unmap (src/kernel/vmwgfx.ts; the step
- * machine of the zap is src/kernel/zap.ts): walk the VMA's PTEs under their PTLs (one table at
- * a time), between tlb_gather_mmu and tlb_finish_mmu with the notifier bracket; `change` returns the new PTE (or null: unchanged,
- * nothing gathered) and whether the page is gathered for the flush.
- */
-export function gatherWalk(
-  ctx: StepCtx,
-  e: Emit<string, string>,
-  mm: number,
-  vma: VmaSpec,
-  change: (pte: number, vpn: number) => { pte: number; flush: boolean } | null,
-  fn: string,
-): number {
-  const start = vma.start;
-  const end = vma.start + vma.npages;
-  e.push({ type: 'pending/inc', tid: ctx.tid, mm }); // tlb_gather_mmu
-  e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, start, end));
-  let from = end;
-  let to = start;
-  let changed = 0;
-  let ptl = -1;
-  for (let vpn = start; vpn < end; vpn++) {
-    if (ptl === -1) {
-      ptl = ptlLock(ctx.layout, mm, vpn);
-      e.acquire(ptl);
-      flushTlbBatchedPending(ctx, e, mm); // change_pte_range / zap_pte_range, under the PTL
-    }
-    const pte = ctx.state.mms[mm]?.ptes[vpn] ?? PTE_NONE;
-    const next = pteIsPresent(pte) ? change(pte, vpn) : null;
-    if (next) {
-      if (next.pte !== pte)
-        e.push({ type: 'pte/set', tid: ctx.tid, mm, vpn, pte: next.pte, src: 'sw', fn });
-      changed++;
-      if (next.flush) {
-        from = Math.min(from, vpn);
-        to = Math.max(to, vpn + 1);
-      }
-    }
-    if (vpn + 1 === end || (vpn + 1) % ctx.layout.ptesPerTable === 0) {
-      e.release(ptl);
-      ptl = -1;
-    }
-  }
-  e.push({ type: 'notifier/end', tid: ctx.tid, mm, from: start, to: end });
-  if (from < to) flushTlbSync(ctx, e, mm, from, to); // tlb_finish_mmu
-  e.push({ type: 'pending/dec', tid: ctx.tid, mm });
-  return changed;
-}

@@ -1,12 +1,9 @@
 import type { CallerThreadSpec } from '../scenario/types.js';
-import { hasSpecialPtes } from '../scenario/types.js';
-import { PTE_NONE } from '../state/pte.js';
-import { ptlLock } from '../state/layout.js';
-import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
+import type { FrameView } from '../state/types.js';
+import { threadSpec, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine, type Emit, type EmitOf } from './machine.js';
 import { HELPER, helperArgs } from './helper.js';
-import { mappingVmas } from './vmas.js';
-import { gatherWalk } from './userMm.js';
+import { UNMAP_MAPPING } from './unmapMapping.js';
 
 /**
  * vmwgfx's dirty tracker of a BO beyond one scan protocol (drivers/gpu/drm/vmwgfx/
@@ -27,11 +24,13 @@ import { gatherWalk } from './userMm.js';
  *               from before that clean: bits it harvested outside them are dropped.
  *   addWp       vmw_bo_dirty_add in MKWRITE: after wp(BO), clean_record(BO).
  *   preUnmapWp  vmw_bo_dirty_pre_unmap (PAGETABLE only): after wp(range), clean_record(range).
- *   zap         unmap_shared_mapping_range(range): i_mmap for write (v5.x
- *               unmap_mapping_pages), each VMA's PTEs cleared under their PTLs inside the
- *               notifier bracket, flushed by tlb_finish_mmu; a special PTE's dirty bit is
- *               dropped (no struct page, F7), a page-backed one dirties its page. One step.
- *   done        return after the last helper call.
+ *   zap         after the harvest, unmap_shared_mapping_range(range): the UNMAP_MAPPING machine
+ *               (src/kernel/unmapMapping.ts, Z3) runs as its own steps, i_mmap then one
+ *               zap_page_range_single per VMA of the i_mmap tree, one PTE per step (the ZAP
+ *               machine, Z1/Z2: a special PTE's dirty bit is dropped, a page-backed one
+ *               dirties its page). Without a harvest `start` calls it directly.
+ *   done        return after the last helper call (or after the zap of an `unmap`).
+ *   validated   after the zap of a `validate`: the transfer (V8).
  *
  * The kernel's constants are fixed; a scenario sets change_count at start
  * (`driver.changeCount`) to start near a switch.
@@ -61,6 +60,7 @@ export const VMW = defineMachine('vmw', {
     'preUnmapWp',
     'zap',
     'done',
+    'validated',
   ],
   result: 'marked',
 });
@@ -171,66 +171,19 @@ function spec(ctx: StepCtx): CallerThreadSpec {
   return threadSpec(ctx, 'caller', 'drain');
 }
 
-/** The (mm, clipped VMA) pieces of the i_mmap tree that map pages [first, first + nr). */
-function mappedPieces(
-  ctx: StepCtx,
-  first: number,
-  nr: number,
-): { mm: number; special: boolean; start: number; pgoff: number; npages: number }[] {
-  const out = [];
-  for (const { mm, vma } of mappingVmas(ctx.layout.scenario)) {
-    const from = Math.max(first, vma.pgoff);
-    const to = Math.min(first + nr, vma.pgoff + vma.npages);
-    if (from >= to) continue;
-    out.push({
-      mm,
-      special: hasSpecialPtes(vma),
-      start: vma.start + from - vma.pgoff,
-      pgoff: from,
-      npages: to - from,
-    });
-  }
-  return out;
-}
-
-/** Are i_mmap (for write) and every PTL the zap of [first, first + nr) takes free? */
-function zapReady(ctx: StepCtx, first: number, nr: number): boolean {
-  if (!canAcquire(ctx.state, ctx.layout.immapLock, 'w')) return false;
-  for (const p of mappedPieces(ctx, first, nr))
-    for (let vpn = p.start; vpn < p.start + p.npages; vpn++)
-      if (!canAcquire(ctx.state, ptlLock(ctx.layout, p.mm, vpn), 'w')) return false;
-  return true;
-}
-
 /**
- * unmap_shared_mapping_range() → unmap_mapping_pages(): i_mmap_lock_write (v5.x; current
- * mainline takes it for read), then per VMA zap_page_range_single: tlb_gather_mmu, notifier
- * start, zap_pte_range (a dirty page-backed PTE dirties its page, a special one's D bit is
- * simply lost: vm_normal_page() is NULL), notifier end, tlb_finish_mmu's flush (V6).
+ * unmap_shared_mapping_range(range) (vmw_bo_dirty_unmap) or, with `arg` 1 on an `unmap`,
+ * ttm_bo_unmap_virtual → drm_vma_node_unmap: both are unmap_mapping_range over the range, the
+ * UNMAP_MAPPING machine (Z3, V6). A `validate` resumes at `validated` for the transfer.
  */
-function unmapSharedMappingRange(ctx: StepCtx, e: VmwEmit, first: number, nr: number): void {
-  e.acquire(ctx.layout.immapLock, 'w');
-  for (const p of mappedPieces(ctx, first, nr)) {
-    const piece = { start: p.start, pgoff: p.pgoff, npages: p.npages, flags: [] };
-    gatherWalk(
-      ctx,
-      e,
-      p.mm,
-      piece,
-      (old, vpn) => {
-        const page = p.pgoff + vpn - p.start;
-        if (!p.special && ctx.arch.pteDirty(old) && ctx.state.pageDirty?.[page] === 0)
-          e.push({ type: 'page/dirty', tid: ctx.tid, page, value: 1 });
-        return { pte: PTE_NONE, flush: true };
-      },
-      'zap_pte_range',
-    );
-  }
-  e.release(ctx.layout.immapLock, 'w');
+function callZap(frame: FrameView, e: VmwEmit, op: number): VmwEmit {
+  return e
+    .goto(op === VMW_OP.validate ? 'validated' : 'done')
+    .call(UNMAP_MAPPING, { first: get(frame, 'first'), nr: get(frame, 'nr') });
 }
 
 /** After the zap of a `validate`: transfer, and a dirtying use leaves res_dirty set. */
-function finishValidate(ctx: StepCtx, frame: Parameters<StepMachine['step']>[1], e: VmwEmit) {
+function finishValidate(ctx: StepCtx, frame: FrameView, e: VmwEmit) {
   const s = spec(ctx);
   vmwTransfer(ctx, e, stateBits(ctx, e), s.first, s.first + s.nr, s.copy !== false);
   if (get(frame, 'arg') === 1) setTracker(ctx, e, { res: 1 });
@@ -238,9 +191,8 @@ function finishValidate(ctx: StepCtx, frame: Parameters<StepMachine['step']>[1],
 
 export const vmwProgram: StepMachine = {
   layout: VMW,
-  options(ctx, frame) {
-    if (frame.pc !== Pc.zap) return 1;
-    return zapReady(ctx, get(frame, 'first'), get(frame, 'nr')) ? 1 : 0;
+  options() {
+    return 1;
   },
   step(ctx, frame) {
     const e = VMW.emit(ctx.tid);
@@ -286,7 +238,7 @@ export const vmwProgram: StepMachine = {
         const harvest = !(op === VMW_OP.unmap && get(frame, 'arg') === 1);
         if (harvest && trackerMethod(ctx) === 'pagetable' && nr > 0)
           return e.goto('preUnmapWp').call(HELPER, helperArgs('wrprotect', first, nr, 0)).ev;
-        return e.goto('zap').ev;
+        return callZap(frame, e, op).ev;
       case Pc.ptScanned: {
         const next = get(frame, 'marked') === 0 ? count + 1 : 0;
         if (next > VMW_DIRTY_NUM_CHANGE_TRIGGERS) {
@@ -331,8 +283,9 @@ export const vmwProgram: StepMachine = {
       case Pc.preUnmapWp:
         return e.goto('zap').call(HELPER, clean(first, nr)).ev;
       case Pc.zap:
-        unmapSharedMappingRange(ctx, e, first, nr);
-        if (op === VMW_OP.validate) finishValidate(ctx, frame, e);
+        return callZap(frame, e, op).ev;
+      case Pc.validated:
+        finishValidate(ctx, frame, e);
         return e.ret().ev;
       case Pc.done:
         return e.ret().ev;

@@ -122,7 +122,7 @@ export const callerOpSchema: z.ZodType<CallerOp> = z.lazy(() =>
       })
       .strict()
       .describe(
-        'unmap the range holding the driver lock: vmw_bo_dirty_unmap write-protects and cleans it first in PAGETABLE mode (vmw_bo_dirty_pre_unmap), then unmap_shared_mapping_range zaps its PTEs (V6)',
+        'unmap the range holding the driver lock: vmw_bo_dirty_unmap write-protects and cleans it first in PAGETABLE mode (vmw_bo_dirty_pre_unmap), then unmap_shared_mapping_range zaps its PTEs as its own steps (unmap_mapping_range, Z3; V6)',
       ),
     z
       .object({ op: z.literal('validate'), dirtying: z.boolean().default(true) })

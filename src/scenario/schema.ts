@@ -228,7 +228,7 @@ export const scenarioSchema = z
           .enum(['current', 'pre-6.0'])
           .optional()
           .describe(
-            "kernel generation where paths differ: `current` (default) or `pre-6.0` (mprotect's dirty_accountable and whole-range flush; unmap_mapping_range under i_mmap for write)",
+            "kernel generation where paths differ: `current` (default) or `pre-6.0` (mprotect's dirty_accountable and whole-range flush; unmap_mapping_range under i_mmap for write, as until v5.17)",
           ),
       })
       .strict()

@@ -191,7 +191,7 @@ export interface ScenarioOptions {
   /**
    * The kernel generation where paths differ (src/kernel/kernelEra.ts): `current` (absent) or
    * `pre-6.0` (mprotect's dirty_accountable and whole-range flush, MP2; unmap_mapping_range
-   * under i_mmap for write, Z3).
+   * under i_mmap for write, as until v5.17, Z3).
    */
   readonly kernel?: 'current' | 'pre-6.0';
 }

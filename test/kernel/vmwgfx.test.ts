@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, type SimEvent } from '../../src/index.js';
-import { PTE_NONE } from '../../src/state/pte.js';
+import { PTE_NONE, pteIsPresent } from '../../src/state/pte.js';
 import { freshState, step, stepUntilDepth } from '../helpers/world.js';
 import { modelOf } from './actorWorld.js';
 
 // vmwgfx's tracker (src/kernel/vmwgfx.ts): V5 method switching and vmw_bo_dirty_add, V6 unmap,
 // V8 res_dirty. Thread 0 is the caller running `ops` with the BO reserved; thread 1 (when
-// `writer`) a user thread writing vpn 0.
+// `writer`) a user thread writing vpn `writer` (true: vpn 0).
 const lock = { op: 'lock', lock: 'driver' };
 const unlock = { op: 'unlock', lock: 'driver' };
 
@@ -19,13 +19,15 @@ function world(opts: {
   resDirty?: boolean;
   initialBitmap?: 'all' | 'none';
   flags?: string[];
-  writer?: boolean;
+  writer?: boolean | number;
+  kernel?: 'current' | 'pre-6.0';
 }) {
   const pages = opts.pages ?? 2;
   return modelOf({
     pages,
     cpus: 2,
     variant: 'upstream',
+    ...(opts.kernel !== undefined && { options: { kernel: opts.kernel } }),
     mms: [
       {
         vmas: [
@@ -47,7 +49,15 @@ function world(opts: {
     },
     threads: [
       { kind: 'caller', cpu: 1, program: [lock, ...opts.ops, unlock] },
-      ...(opts.writer ? [{ kind: 'user', cpu: 0, ops: [{ op: 'write', vpn: 0 }] }] : []),
+      ...(opts.writer !== undefined && opts.writer !== false
+        ? [
+            {
+              kind: 'user',
+              cpu: 0,
+              ops: [{ op: 'write', vpn: opts.writer === true ? 0 : opts.writer }],
+            },
+          ]
+        : []),
     ],
   });
 }
@@ -178,17 +188,72 @@ describe('V5: vmw_bo_dirty_add', () => {
 
 describe('V6: vmw_bo_dirty_unmap and ttm_bo_unmap_virtual', () => {
   it('PAGETABLE: harvest (wp, clean_record) before the zap; the zap clears every PTE', () => {
-    const r = runCaller(
-      world({ ops: [{ op: 'unmap' }], mode: 'pagetable', initialPte: 'writable-dirty' }),
-    );
-    expect(helperCalls(r.ev)).toEqual([
+    const m = world({ ops: [{ op: 'unmap' }], mode: 'pagetable', initialPte: 'writable-dirty' });
+    const s = freshState(m);
+    // The caller's steps, each with its events, until the program has returned.
+    const steps: SimEvent[][] = [];
+    while ((s.threads[0]?.stack.length ?? 0) > 0 && steps.length < 400) steps.push(step(m, s, 0));
+    const ev = steps.flat();
+    const stepOf = (p: (e: SimEvent) => boolean) => steps.findIndex((x) => x.some(p));
+    expect(helperCalls(ev)).toEqual([
       'wp_shared_mapping_range(0,2)',
       'clean_record_shared_mapping_range(0,2)',
     ]);
-    expect(r.s.bitmaps[0]).toEqual([1, 1]);
-    expect(r.s.mms[0]!.ptes).toEqual([PTE_NONE, PTE_NONE]);
-    const zap = r.ev.filter((e) => e.type === 'pte/set' && e.fn === 'zap_pte_range');
-    expect(zap).toHaveLength(2);
+    // The harvest's clean_record has returned before unmap_mapping_range starts (V6).
+    const harvested = steps.findLastIndex((x) => x.some((e) => e.type === 'helper/return'));
+    const zapCall = stepOf((e) => e.type === 'actor/call' && e.fn === 'unmap_mapping_range');
+    expect(harvested).toBeGreaterThanOrEqual(0);
+    expect(zapCall).toBeGreaterThan(harvested);
+    expect(s.bitmaps[0]).toEqual([1, 1]);
+    // The zap (Z1) clears every PTE, one per step of the ZAP machine, after the call.
+    const cleared = [0, 1].map((vpn) =>
+      stepOf(
+        (e) =>
+          e.type === 'pte/set' &&
+          e.vpn === vpn &&
+          e.pte === PTE_NONE &&
+          e.fn === 'ptep_get_and_clear_full',
+      ),
+    );
+    expect(cleared[0]).toBeGreaterThan(zapCall);
+    expect(cleared[1]).toBeGreaterThan(cleared[0]!);
+    expect(s.mms[0]!.ptes).toEqual([PTE_NONE, PTE_NONE]);
+  });
+
+  it('the zap interleaves at PTE granularity: a writer stores between its two PTEs', () => {
+    // ttm_bo_unmap_virtual (no harvest) of two writable PTEs; thread 1 writes vpn 1.
+    const m = world({
+      ops: [{ op: 'unmap', via: 'ttm_bo_unmap_virtual' }],
+      mode: 'pagetable',
+      writer: 1,
+    });
+    const s = freshState(m);
+    for (let i = 0; i < 40 && s.mms[0]!.ptes[0] !== PTE_NONE; i++) step(m, s, 0);
+    // Mid-zap: vpn 0 is zapped, vpn 1 not yet (a one-step zap has no such state).
+    expect(s.mms[0]!.ptes[0]).toBe(PTE_NONE);
+    expect(pteIsPresent(s.mms[0]!.ptes[1] ?? PTE_NONE)).toBe(true);
+    expect(s.threads[0]!.stack.map((f) => f.fn)).toEqual(['caller', 'vmw', 'unmapMapping', 'zap']);
+    // The writer runs here: the walk sets D in the PTE the zap has not reached, and stores.
+    const w = stepUntilDepth(m, s, 1, 0, 40);
+    expect(w.some((e) => e.type === 'mem/store' && e.page === 1)).toBe(true);
+    expect(m.arch.pteDirty(s.mms[0]!.ptes[1]!)).toBe(true);
+    // The zap goes on: the special PTE's D bit is dropped (Z1), nothing recorded it.
+    const rest = stepUntilDepth(m, s, 0, 0, 200);
+    expect(rest.some((e) => e.type === 'page/dirty')).toBe(false);
+    expect(s.mms[0]!.ptes).toEqual([PTE_NONE, PTE_NONE]);
+    expect(s.bitmaps[0]).toEqual([0, 0]);
+  });
+
+  it('takes i_mmap for read today and for write before v5.18 (Z3)', () => {
+    for (const [kernel, mode] of [
+      ['current', 'r'],
+      ['pre-6.0', 'w'],
+    ] as const) {
+      const m = world({ ops: [{ op: 'unmap' }], mode: 'mkwrite', kernel });
+      const r = runCaller(m);
+      const immap = r.ev.filter((e) => e.type === 'lock/acquire' && e.lock === m.layout.immapLock);
+      expect(immap.map((e) => (e.type === 'lock/acquire' ? e.mode : ''))).toEqual([mode]);
+    }
   });
 
   it('ttm_bo_unmap_virtual zaps without harvesting: a special PTE loses its D bit', () => {
