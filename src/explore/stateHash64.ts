@@ -1,5 +1,12 @@
+import { ModelInvariantError } from '../errors.js';
 import type { MutableSimState, SimState } from '../state/types.js';
-import { STATE_OPS, type HashLanes, type LocalsRenamer, type StateOps } from './stateOps.js';
+import {
+  STATE_OPS,
+  type HashLanes,
+  type LocalsRenamer,
+  type Renaming,
+  type StateOps,
+} from './stateOps.js';
 
 /**
  * A fast 64-bit fingerprint of a plain-data state (two independent 32-bit multiply-xorshift
@@ -16,6 +23,11 @@ export class Fingerprint implements HashLanes {
   b = 0;
   ea = 0;
   eb = 0;
+  /**
+   * The states have root fields the schema does not describe: found on the first state
+   * fingerprinted (they come from the scenario's initial state, and successors copy them).
+   */
+  extras = false;
   private calls = 0;
   /**
    * Element hashes by identity, two ways per position, for the parts the schema marks
@@ -34,7 +46,7 @@ export class Fingerprint implements HashLanes {
   of(state: SimState | MutableSimState, extra?: readonly number[]): this {
     this.a = 0x9e3779b9 | 0;
     this.b = 0x85ebca6b | 0;
-    if ((this.calls++ & 255) === 0) this.ops.verify(state);
+    if ((this.calls++ & 255) === 0) this.check(state);
     // Field by field as the schema describes the state, generically for the rest.
     this.ops.hash(state, this);
     return this.finish(extra);
@@ -54,9 +66,29 @@ export class Fingerprint implements HashLanes {
   ): this {
     this.a = 0x9e3779b9 | 0;
     this.b = 0x85ebca6b | 0;
-    if ((this.calls++ & 255) === 0) this.ops.verify(state);
+    if ((this.calls++ & 255) === 0) this.check(state);
     this.ops.hashPermuted(state, p, cpu, bm, locals, this);
     return this.finish(extra);
+  }
+
+  /** {@link ofPermuted} by an interned renaming (see StateOps.renaming). */
+  ofRenamed(state: SimState, r: Renaming, locals: LocalsRenamer, extra?: readonly number[]): this {
+    this.a = 0x9e3779b9 | 0;
+    this.b = 0x85ebca6b | 0;
+    if ((this.calls++ & 255) === 0) this.check(state);
+    this.ops.hashRenamed(state, r, locals, this);
+    return this.finish(extra);
+  }
+
+  /** The shape check, every 256 states; looks for root fields the schema does not describe. */
+  private check(state: SimState | MutableSimState): void {
+    this.ops.verify(state);
+    if (this.extras || this.ops.unknownRoots(state).length === 0) return;
+    if (this.calls > 1)
+      throw new ModelInvariantError(
+        `the explorer's state gained root fields the schema does not describe (${this.ops.unknownRoots(state).join(', ')}) after its first state: describe them in src/state/schema.ts`,
+      );
+    this.extras = true;
   }
 
   private finish(extra: readonly number[] | undefined): this {

@@ -52,6 +52,10 @@ export interface StateOps {
     locals: LocalsRenamer,
     h: HashLanes,
   ): void;
+  /** A renaming (p, cpu, bm), interned: equal arrays give the same object. */
+  renaming(p: readonly number[], cpu: readonly number[], bm: readonly number[] | null): Renaming;
+  /** {@link hashPermuted} by an interned renaming (no lookup; the explorer's hot path). */
+  hashRenamed(s: SimState, r: Renaming, locals: LocalsRenamer, h: HashLanes): void;
   /**
    * A signature of one symmetry group member: its thread's elements, its CPU's (cpu >= 0),
    * its private bitmap's (bm > 0); reused from `cache` while those objects are unchanged.
@@ -67,10 +71,36 @@ export interface StateOps {
     fixedTids: number,
     fixedBitmaps: number,
   ): number;
+  /**
+   * {@link memberSig} of several members at once, compiled for them (their indices and the
+   * fixed ids are constants; two cached ways per member): `sigs(s, out)` writes member k's
+   * signature to out[k].
+   */
+  memberSigs(
+    members: readonly { readonly t: number; readonly cpu: number; readonly bm: number }[],
+    idsOf: LocalIds,
+    fixedTids: number,
+    fixedBitmaps: number,
+  ): (s: SimState, out: Float64Array) => void;
   /** Throws when a record of `s` has other fields than the schema lists (or the root order differs). */
   verify(s: SimState | MutableSimState): void;
   /** Root fields the schema does not describe. */
   unknownRoots(s: SimState | MutableSimState): string[];
+}
+
+/**
+ * A renaming of threads (p), CPUs (cpu) and bitmaps (bm, null: none moves), interned by
+ * {@link StateOps.renaming}: `key` numbers it, and the inverses say which source element each
+ * image position holds (shorter than the part: the rest stays in place).
+ */
+export interface Renaming {
+  readonly key: number;
+  readonly p: readonly number[];
+  readonly cpu: readonly number[];
+  readonly bm: readonly number[] | null;
+  readonly ip: readonly number[];
+  readonly icpu: readonly number[];
+  readonly ibm: readonly number[];
 }
 
 /** Renames ids in a frame's locals (declared by its step machine); returns `l` when unchanged. */
@@ -95,6 +125,11 @@ export interface HashLanes {
   /** Mix one number / walk a value the schema does not describe (both update a, b). */
   num(n: number): void;
   value(v: unknown): void;
+  /**
+   * The states have root fields the schema does not describe (hashed generically after the
+   * schema's parts; false spares looking for them).
+   */
+  readonly extras: boolean;
   /** Scratch: the last element hash. */
   ea: number;
   eb: number;
@@ -461,18 +496,21 @@ function genCloneTouched(g: Gen, schema: readonly Part[]): string {
 }
 
 /**
- * Statements hashing the elements of per-index part `p` (number `i`): `len` elements, element
- * `j` given by expression `el(j)`; element hashes cached by identity where the part says so.
+ * Statements hashing the elements of per-index part `p` (number `i`): `len` elements, image
+ * element `j` being source element `from(j)` (an index expression) given by expression
+ * `el(k)` of that index; element hashes cached by identity where the part says so, at the
+ * source position (a symmetry image reads the same objects as the state, in another order).
  */
 function partElementsHash(
   g: Gen,
   p: Part,
   i: number,
   len: string,
-  el: (j: string) => string,
+  el: (k: string) => string,
+  from: (j: string) => string = (j) => j,
 ): string {
   if (!p.hashCache)
-    return `${MIX(`-0x100 - ${len}`)} for (let j = 0; j < ${len}; j++) { const el = ${el('j')};\n${hashStmts(g, p.shape, 'el')}}\n`;
+    return `${MIX(`-0x100 - ${len}`)} for (let j = 0; j < ${len}; j++) { const k = ${from('j')}; const el = ${el('k')};\n${hashStmts(g, p.shape, 'el')}}\n`;
   // Element hashes by identity, two ways per position: an element a step did not touch is the
   // parent's object, and no object of a completed state is ever mutated.
   const eh = g.v('eh');
@@ -481,7 +519,7 @@ function partElementsHash(
   );
   return `${MIX(`-0x100 - ${len}`)} const objs = L.cacheObj[${i}]; let hs = L.cacheHash[${i}];
       if (hs.length < ${len} * 4) { const n = new Int32Array(${len} * 8); n.set(hs); hs = L.cacheHash[${i}] = n; }
-      for (let j = 0; j < ${len}; j++) { const el = ${el('j')}; const w = j * 2; let ea, eb;
+      for (let j = 0; j < ${len}; j++) { const k = ${from('j')}; const el = ${el('k')}; const w = k * 2; let ea, eb;
         if (objs[w] === el) { ea = hs[2 * w]; eb = hs[2 * w + 1]; }
         else if (objs[w + 1] === el) { ea = hs[2 * w + 2]; eb = hs[2 * w + 3]; }
         else { ${eh}(el, L); ea = L.ea; eb = L.eb; objs[w + 1] = objs[w]; hs[2 * w + 2] = hs[2 * w]; hs[2 * w + 3] = hs[2 * w + 1]; objs[w] = el; hs[2 * w] = ea; hs[2 * w + 1] = eb; }
@@ -501,8 +539,8 @@ function hashTail(schema: readonly Part[]): string {
   schema.forEach((p) => {
     if (p.optional) tail += `if (s.${p.key} !== undefined) n++;\n`;
   });
-  tail += `L.a = a; L.b = b; let i = 0;
-  for (const k in s) if (i++ >= n) { L.num(-0x5000 - k.length); L.value(s[k]); }\n}\n`;
+  tail += `L.a = a; L.b = b;
+  if (L.extras) { let i = 0; for (const k in s) if (i++ >= n) { L.num(-0x5000 - k.length); L.value(s[k]); } }\n}\n`;
   return tail;
 }
 
@@ -536,8 +574,9 @@ function renamedElement(p: Part, n: number, rn: string | null, i: string): strin
 }
 
 /**
- * Source of `hashPermuted(s, p, cpu, bm, RL, L)`: {@link genHash}'s walk over the image
- * `permute` would build (image element j of a moved part is source element inv[j], renamed).
+ * Source of `hashRenamed(s, R, RL, L)`: {@link genHash}'s walk over the image `permute` would
+ * build for renaming R (image element j of a moved part is source element R's inverse at j,
+ * renamed).
  */
 function genHashPermuted(
   g: Gen,
@@ -545,7 +584,7 @@ function genHashPermuted(
   rename: readonly (string | null)[],
 ): string {
   let code =
-    'function hashPermuted(s, p, cpu, bm, RL, L) {\nconst key = RK(p, cpu, bm);\nlet a = L.a, b = L.b, x = 0;\n';
+    'function hashRenamed(s, R, RL, L) {\nconst key = R.key, p = R.p, bm = R.bm;\nlet a = L.a, b = L.b, x = 0;\n';
   schema.forEach((p, i) => {
     const v = `h${i}`;
     const rn = rename[i] ?? null;
@@ -555,14 +594,19 @@ function genHashPermuted(
     } else {
       const by = moveBy(p);
       code += `const src = ${v};\n`;
-      if (by === null)
-        code += partElementsHash(g, p, i, 'src.length', (j) => renamedElement(p, i, rn, j));
+      const el = (k: string): string => renamedElement(p, i, rn, k);
+      if (by === null) code += partElementsHash(g, p, i, 'src.length', el);
       else {
         // The inverse of the move: image position j holds source element iv[j].
-        const map = by === 'bm' ? '(map === null ? k : (map[k] ?? k))' : '(map[k] ?? k)';
-        code += `const map = ${by}; const iv = IV${i}; for (let k = 0; k < src.length; k++) iv[${map}] = k;\n`;
-        code += partElementsHash(g, p, i, 'src.length', (j) =>
-          renamedElement(p, i, rn, `iv[${j}]`),
+        const inv = by === 'p' ? 'R.ip' : by === 'cpu' ? 'R.icpu' : 'R.ibm';
+        code += `const iv = ${inv};\n`;
+        code += partElementsHash(
+          g,
+          p,
+          i,
+          'src.length',
+          el,
+          (j) => `(${j} < iv.length ? iv[${j}] : ${j})`,
         );
       }
     }
@@ -576,14 +620,13 @@ function genPermute(
   g: Gen,
   schema: readonly Part[],
 ): { permute: string; memos: string; rename: (string | null)[] } {
-  let permute = 'function permute(s, p, cpu, bm, RL) {\nconst key = RK(p, cpu, bm);\n';
+  let permute = 'function permute(s, p, cpu, bm, RL) {\nconst key = RK(p, cpu, bm).key;\n';
   let memos = '';
   const rename: (string | null)[] = schema.map(() => null);
   schema.forEach((p, i) => {
     const v = `q${i}`;
     const by = moveBy(p);
     const ids = hasIds(p.shape);
-    if (by !== null) memos += `const IV${i} = [];\n`;
     permute += `let ${v} = s.${p.key};\n`;
     if (p.per === undefined) {
       if (ids) {
@@ -636,6 +679,55 @@ function genMemberSig(g: Gen, schema: readonly Part[]): string {
   return sig;
 }
 
+/**
+ * Source of a function `sigs(s, out)` writing the signature of each member of `members` into
+ * out[k]: {@link genMemberSig}'s value for (t, cpu, bm), with the member's indices, the
+ * parts it has and the fixed ids as constants, and its two cached ways in locals of the
+ * closure (no array, no boxed number per call).
+ */
+function genMemberSigs(
+  schema: readonly Part[],
+  members: readonly { readonly t: number; readonly cpu: number; readonly bm: number }[],
+  fixedTids: number,
+  fixedBitmaps: number,
+): string {
+  const g = new Gen();
+  const order = (['thread', 'bitmap', 'cpu'] as const).flatMap((per) =>
+    schema.filter((p) => p.per === per),
+  );
+  let decl = `"use strict";\nconst FX = ${fixedTids | 0}, FB = ${fixedBitmaps | 0};\n`;
+  let body = 'function sigs(s, out) {\n';
+  members.forEach((m, n) => {
+    const parts = order.filter((p) =>
+      p.per === 'thread' ? m.t >= 0 : p.per === 'cpu' ? m.cpu >= 0 : m.bm > 0,
+    );
+    const idx = (p: Part): number => (p.per === 'thread' ? m.t : p.per === 'cpu' ? m.cpu : m.bm);
+    const r = (k: number): string => `r${n}_${k}`;
+    const way = (w: string, k: number): string => `m${n}${w}${k}`;
+    parts.forEach((_, k) => (decl += `let ${way('a', k)}, ${way('b', k)};\n`));
+    decl += `let m${n}ah = -1, m${n}bh = -1;\n`;
+    body += '{\n';
+    parts.forEach((p, k) => {
+      body += `const ${r(k)} = s.${p.key} !== undefined ? s.${p.key}[${idx(p)}] : undefined;\n`;
+    });
+    const hit = (w: string): string =>
+      parts.map((_, k) => `${r(k)} === ${way(w, k)}`).join(' && ') || 'true';
+    body += `if (m${n}ah >= 0 && ${hit('a')}) out[${n}] = m${n}ah;\n`;
+    body += `else if (m${n}bh >= 0 && ${hit('b')}) out[${n}] = m${n}bh;\n`;
+    body += 'else { let h = 0x811c9dc5;\n';
+    parts.forEach((p, k) => {
+      body += `if (${r(k)} !== undefined) {\n${sigStmts(g, p.shape, r(k))}}\n`;
+    });
+    body += 'h = h >>> 0;\n';
+    parts.forEach(
+      (_, k) => (body += `${way('b', k)} = ${way('a', k)}; ${way('a', k)} = ${r(k)};\n`),
+    );
+    body += `m${n}bh = m${n}ah; m${n}ah = h; out[${n}] = h; }\n}\n`;
+  });
+  body += '}\n';
+  return `${decl}${g.helpers.join('\n')}\n${body}return sigs;`;
+}
+
 /** Compile the operations of a schema (see {@link StateOps}). */
 export function compileStateOps(schema: readonly Part[]): StateOps {
   const g = new Gen();
@@ -646,44 +738,50 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   const { permute, memos, rename } = genPermute(g, schema);
   const hashPermuted = genHashPermuted(g, schema, rename);
   const sig = genMemberSig(g, schema);
-  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\n${sig}\nreturn { clone, planOf, cloneTouched, hash, permute, hashPermuted, memberSig };`;
+  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\n${sig}\nreturn { clone, planOf, cloneTouched, hash, permute, hashRenamed, memberSig };`;
   const plan = new Int32Array(schema.length);
   const mark = (part: number, i: number): void => {
     plan[part] = i >= 0 && i < 31 ? (plan[part] as number) | (1 << i) : -1;
   };
-  /** Renamings seen, interned to small ids (memo keys of renamed elements). */
-  const seen: [readonly number[], readonly number[], readonly number[] | null][] = [];
-  let lastP: readonly number[] | null = null;
-  let lastCpu: readonly number[] | null = null;
-  let lastBm: readonly number[] | null = null;
-  let lastId = -1;
+  /** Renamings seen, interned (their keys are the memo keys of renamed elements). */
+  const seen: Renaming[] = [];
+  let last: Renaming | null = null;
   const RK = (
     p: readonly number[],
     cpu: readonly number[],
     bm: readonly number[] | null,
-  ): number => {
-    if (lastP === p && lastCpu === cpu && lastBm === bm) return lastId;
-    let id = -1;
-    for (let k = 0; k < seen.length && id < 0; k++) {
-      const r = seen[k] as (typeof seen)[number];
-      if (same(r[0], p) && same(r[1], cpu) && same(r[2], bm)) id = k;
+  ): Renaming => {
+    if (last !== null && last.p === p && last.cpu === cpu && last.bm === bm) return last;
+    let r: Renaming | undefined;
+    for (let k = 0; k < seen.length && r === undefined; k++) {
+      const q = seen[k] as Renaming;
+      if (same(q.p, p) && same(q.cpu, cpu) && same(q.bm, bm)) r = q;
     }
-    if (id < 0) {
-      id = seen.length;
-      seen.push([p.slice(), cpu.slice(), bm === null ? null : bm.slice()]);
+    if (r === undefined) {
+      const inv = (m: readonly number[] | null): number[] => {
+        const out: number[] = [];
+        if (m !== null) for (let k = 0; k < m.length; k++) out[m[k] ?? k] = k;
+        return out;
+      };
+      r = {
+        key: seen.length,
+        p: p.slice(),
+        cpu: cpu.slice(),
+        bm: bm === null ? null : bm.slice(),
+        ip: inv(p),
+        icpu: inv(cpu),
+        ibm: inv(bm),
+      };
+      seen.push(r);
     }
-    lastP = p;
-    lastCpu = cpu;
-    lastBm = bm;
-    lastId = id;
-    return id;
+    // The caller's arrays, for the identity test above (callers never change them).
+    last = { ...r, p, cpu, bm };
+    return r;
   };
   type Compiled = Pick<
     StateOps,
-    'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'memberSig' | 'hashPermuted'
-  > & {
-    permute: StateOps['permute'];
-  };
+    'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'memberSig' | 'hashRenamed' | 'permute'
+  >;
   let compiled: Compiled;
   try {
     compiled = (
@@ -697,6 +795,22 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   return {
     schema,
     ...compiled,
+    renaming: RK,
+    memberSigs: (members, idsOf, fixedTids, fixedBitmaps) => {
+      const src = genMemberSigs(schema, members, fixedTids, fixedBitmaps);
+      try {
+        return (
+          new Function('SL', 'ID', 'IDS', src) as (
+            ...a: unknown[]
+          ) => (s: SimState, out: Float64Array) => void
+        )(localKinds, sigId, idsOf);
+      } catch (err) {
+        throw new ModelInvariantError(
+          `state schema: generated code does not compile: ${String(err)}`,
+        );
+      }
+    },
+    hashPermuted: (s, p, cpu, bm, locals, h) => compiled.hashRenamed(s, RK(p, cpu, bm), locals, h),
     verify: (s) => verifyShapes(schema, s),
     unknownRoots: (s) => Object.keys(s).filter((k) => !schema.some((p) => p.key === k)),
   };

@@ -2,7 +2,13 @@ import type { MutableSimState, SimState } from '../state/types.js';
 import { initialMutableState } from '../sim/init.js';
 import { programOf } from '../kernel/programs.js';
 import type { Model } from '../sim/model.js';
-import { STATE_OPS, type LocalIds, type LocalsRenamer, type StateOps } from './stateOps.js';
+import {
+  STATE_OPS,
+  type LocalIds,
+  type LocalsRenamer,
+  type Renaming,
+  type StateOps,
+} from './stateOps.js';
 import type { Fingerprint } from './stateHash64.js';
 
 /**
@@ -29,8 +35,8 @@ export class Symmetry {
     private readonly cpuPerms: readonly (readonly number[])[],
     /** Groups of interchangeable tids (ascending), and whether each moves CPUs along. */
     private readonly groups: readonly (readonly number[])[],
-    private readonly withCpu: readonly boolean[],
-    private readonly cpuOf: readonly number[],
+    withCpu: readonly boolean[],
+    cpuOf: readonly number[],
     nCpus: number,
     /** Private bitmap of each thread (0 = the driver's shared one). */
     private readonly bitmapOf: readonly number[],
@@ -46,7 +52,45 @@ export class Symmetry {
         const b = bitmapOf[t] ?? 0;
         if (b > 0) this.fixedBitmaps &= ~(1 << b);
       }
+    const members = groups.flatMap((g, k) =>
+      g.map((t) => ({
+        t,
+        cpu: withCpu[k] === true ? (cpuOf[t] as number) : -1,
+        bm: bitmapOf[t] ?? 0,
+      })),
+    );
+    this.sigs = ops.memberSigs(members, idsOf, this.fixedTids, this.fixedBitmaps);
+    this.sigOut = new Float64Array(members.length);
+    // Every combination of the groups' orders, by code (see sortedRenaming).
+    let total = 1;
+    for (let g = 0; g < groups.length; g++) {
+      this.radix.push(total);
+      total *= factorial((groups[g] as readonly number[]).length);
+    }
+    for (let code = 1; code < total; code++) {
+      const p = this.tidIdentity.slice();
+      const cpu = this.cpuIdentity.slice();
+      groups.forEach((members, g) => {
+        const k = members.length;
+        const idx = unlehmer(Math.floor(code / (this.radix[g] as number)) % factorial(k), k);
+        idx.forEach((from, to) => {
+          const f = members[from] as number;
+          const t = members[to] as number;
+          p[f] = t;
+          if (withCpu[g] === true) cpu[cpuOf[f] as number] = cpuOf[t] as number;
+        });
+      });
+      this.table[code] = ops.renaming(p, cpu, this.bitmapPerm(p));
+    }
   }
+
+  /** Signatures of every group's members, in group order (see sortedRenaming). */
+  private readonly sigs: (s: SimState, out: Float64Array) => void;
+  private readonly sigOut: Float64Array;
+
+  /** Renaming by code (0: identity), and each group's place value in the code. */
+  private readonly table: Renaming[] = [];
+  private readonly radix: number[] = [];
 
   /** Bit t: no group moves thread t; bit b: no group moves bitmap b (signatures keep them). */
   private fixedTids = -1;
@@ -85,7 +129,7 @@ export class Symmetry {
     const r = this.sortedRenaming(state);
     if (r === null) return { state, extra, permuted: false };
     return {
-      state: permute(state, r.p, r.cpu, r.bm, this.ops),
+      state: this.ops.permute(state, r.p, r.cpu, r.bm, renameLocals),
       extra: extra && remapExtra(extra, r.p),
       permuted: true,
     };
@@ -105,81 +149,44 @@ export class Symmetry {
       fp.of(state, extra);
       return false;
     }
-    fp.ofPermuted(state, r.p, r.cpu, r.bm, renameLocals, extra && remapExtra(extra, r.p));
+    fp.ofRenamed(state, r, renameLocals, extra && remapExtra(extra, r.p));
     return true;
   }
 
-  /** The renaming that takes `state` to its sorted image (see {@link sortedImage}), or null. */
-  private sortedRenaming(
-    state: SimState,
-  ): { p: number[]; cpu: readonly number[]; bm: readonly number[] | null } | null {
-    let p: number[] | null = null;
-    let cpu: number[] | null = null;
+  /**
+   * The renaming that takes `state` to its sorted image (see {@link sortedImage}), or null:
+   * each group's sorting order numbered (its Lehmer code, 0 for none), the numbers combined,
+   * and the renaming looked up in {@link table}; nothing is allocated.
+   */
+  private sortedRenaming(state: SimState): Renaming | null {
+    const sig = this.sigOut;
+    this.sigs(state, sig);
+    let code = 0;
+    let at = 0;
     for (let g = 0; g < this.groups.length; g++) {
-      const members = this.groups[g] as readonly number[];
-      const withCpu = this.withCpu[g] === true;
-      if (members.length === 2) {
-        // The common case, without allocating: swap the pair when out of order.
-        const x = members[0] as number;
-        const y = members[1] as number;
-        const sx = this.sig(
-          state,
-          x,
-          withCpu ? (this.cpuOf[x] as number) : -1,
-          this.bitmapOf[x] ?? 0,
-        );
-        const sy = this.sig(
-          state,
-          y,
-          withCpu ? (this.cpuOf[y] as number) : -1,
-          this.bitmapOf[y] ?? 0,
-        );
-        if (sx <= sy) continue;
-        p ??= this.tidIdentity.slice();
-        p[x] = y;
-        p[y] = x;
-        if (withCpu) {
-          cpu ??= this.cpuIdentity.slice();
-          cpu[this.cpuOf[x] as number] = this.cpuOf[y] as number;
-          cpu[this.cpuOf[y] as number] = this.cpuOf[x] as number;
-        }
+      const k = (this.groups[g] as readonly number[]).length;
+      if (k === 2) {
+        // The common case: swap the pair when out of order.
+        if ((sig[at] as number) > (sig[at + 1] as number)) code += this.radix[g] as number;
+        at += 2;
         continue;
       }
-      const sig = members.map((t) =>
-        this.sig(state, t, withCpu ? (this.cpuOf[t] as number) : -1, this.bitmapOf[t] ?? 0),
-      );
-      const idx = members
-        .map((_, i) => i)
-        .sort((i, j) => (sig[i] as number) - (sig[j] as number) || i - j);
-      if (idx.every((v, i) => v === i)) continue;
-      p ??= this.tidIdentity.slice();
-      idx.forEach((from, to) => ((p as number[])[members[from] as number] = members[to] as number));
-      if (withCpu) {
-        cpu ??= this.cpuIdentity.slice();
-        idx.forEach(
-          (from, to) =>
-            ((cpu as number[])[this.cpuOf[members[from] as number] as number] = this.cpuOf[
-              members[to] as number
-            ] as number),
-        );
+      // Stable insertion sort of the members by signature (ties keep their order).
+      const idx = this.idxScratch;
+      for (let i = 0; i < k; i++) {
+        let j = i;
+        for (; j > 0 && (sig[at + (idx[j - 1] as number)] as number) > (sig[at + i] as number); j--)
+          idx[j] = idx[j - 1] as number;
+        idx[j] = i;
       }
+      code += lehmer(idx, k) * (this.radix[g] as number);
+      at += k;
     }
-    if (!p) return null;
-    return { p, cpu: cpu ?? this.cpuIdentity, bm: this.bitmapPerm(p) };
+    return code === 0 ? null : (this.table[code] as Renaming);
   }
 
-  /** Per thread: the parts its last signature was taken over, and that signature. */
-  private readonly sigCache: unknown[][] = [];
-
-  /**
-   * A signature of member t (its thread's, its CPU's and its bitmap's elements), reused while
-   * they are the same objects as last time (the explorer never mutates a completed state's
-   * objects, and successors share what a step does not touch).
-   */
-  private sig(state: SimState, t: number, cpu: number, bm: number): number {
-    const c = (this.sigCache[t] ??= []);
-    return this.ops.memberSig(state, t, cpu, bm, c, idsOf, this.fixedTids, this.fixedBitmaps);
-  }
+  /** Scratch of {@link sortedRenaming}'s sort. */
+  private readonly idxScratch: number[] = [];
 
   /** The symmetry group of a model, or null when it is trivial. */
   static of(model: Model, ops: StateOps = STATE_OPS): Symmetry | null {
@@ -319,6 +326,33 @@ export function permute(
   ops: StateOps = STATE_OPS,
 ): MutableSimState {
   return ops.permute(state, p, cpu, bm, renameLocals);
+}
+
+function factorial(k: number): number {
+  return k <= 1 ? 1 : k * factorial(k - 1);
+}
+
+/** The Lehmer code of the permutation idx[0..k) (0 for the identity). */
+function lehmer(idx: readonly number[], k: number): number {
+  let code = 0;
+  for (let i = 0; i < k; i++) {
+    let c = 0;
+    for (let j = i + 1; j < k; j++) if ((idx[j] as number) < (idx[i] as number)) c++;
+    code = code * (k - i) + c;
+  }
+  return code;
+}
+
+/** The permutation of 0..k with Lehmer code `code`. */
+function unlehmer(code: number, k: number): number[] {
+  const digits: number[] = [];
+  for (let i = k - 1; i >= 0; i--) {
+    const radix = k - i;
+    digits.unshift(code % radix);
+    code = Math.floor(code / radix);
+  }
+  const rest = Array.from({ length: k }, (_, i) => i);
+  return digits.map((c) => rest.splice(c, 1)[0] as number);
 }
 
 function permutations(xs: readonly number[]): number[][] {

@@ -103,6 +103,23 @@ describe('a state part added through the schema only', () => {
     expect([b.a, b.b]).not.toEqual(fa);
   });
 
+  it('is fingerprinted generically by a schema that does not describe it', () => {
+    const s = stateWithWaiters();
+    const t = structuredClone(s);
+    (t.waiters[1] as { count: number }).count = 1;
+    // The first state fingerprinted has the unknown root field: every state is walked for it.
+    const f = new Fingerprint();
+    const a = f.of(s);
+    const fa = [a.a, a.b];
+    const b = f.of(t);
+    expect([b.a, b.b]).not.toEqual(fa);
+    // A field appearing after the first state is an error, not a field left out of the hash.
+    const g = new Fingerprint();
+    const { waiters: _, ...plain } = s;
+    for (let i = 0; i < 256; i++) g.of(plain);
+    expect(() => g.of(s)).toThrow(/root fields the schema does not describe \(waiters\)/);
+  });
+
   it('is renamed by symmetry: moved with its CPU, its thread ids renamed', () => {
     const s = stateWithWaiters();
     const p = s.threads.map((_, t) => t);

@@ -2,14 +2,22 @@ import { SUITES } from './suites/index.js';
 import type { Figure } from './types.js';
 
 /**
- * `npm run bench [-- --json] [--check] [--quick] [--suite NAME]`: runs every suite, prints each
- * figure with its ratio to its target; --check exits 1 when a target is missed.
+ * `npm run bench [-- --json] [--check] [--quick] [--suite NAME] [--against DIR] [--rounds N]`:
+ * runs every suite, prints each figure with its ratio to its target; --check exits 1 when a
+ * target is missed. `--against DIR`: suites that support it (explore) compare this build with
+ * the built checkout in DIR in this one process instead (N rounds each, default 3).
  */
 async function main(argv: string[]): Promise<number> {
   const asJson = argv.includes('--json');
   const check = argv.includes('--check');
   const quick = argv.includes('--quick');
   const only = argv.includes('--suite') ? argv[argv.indexOf('--suite') + 1] : undefined;
+  const against = argv.includes('--against') ? argv[argv.indexOf('--against') + 1] : undefined;
+  const rounds = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') + 1]) : 3;
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    process.stderr.write('--rounds: a positive integer\n');
+    return 2;
+  }
   const log = (line: string): void => {
     if (!asJson) process.stdout.write(`${line}\n`);
   };
@@ -18,7 +26,12 @@ async function main(argv: string[]): Promise<number> {
   for (const s of SUITES) {
     if (only !== undefined && s.name !== only) continue;
     log(`## ${s.name}: ${s.description}`);
-    for (const f of await s.run({ quick, log })) {
+    for (const f of await s.run({
+      quick,
+      log,
+      ...(against !== undefined && { against }),
+      rounds,
+    })) {
       figures.push({ ...f, suite: s.name });
       all[f.name] = f.value;
       const ratio = f.target

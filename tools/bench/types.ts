@@ -14,5 +14,12 @@ export interface Figure {
 export interface BenchSuite {
   readonly name: string;
   readonly description: string;
-  run(opts: { readonly quick: boolean; readonly log: (line: string) => void }): Promise<Figure[]>;
+  run(opts: {
+    readonly quick: boolean;
+    readonly log: (line: string) => void;
+    /** Another build's checkout to compare with in this process (`--against DIR`). */
+    readonly against?: string;
+    /** Rounds of an in-process comparison (`--rounds N`, default 3). */
+    readonly rounds?: number;
+  }): Promise<Figure[]>;
 }

@@ -13,6 +13,7 @@ import {
   type SpinConfig,
 } from '../spin/config.js';
 import { explore, getProperty, makeModel } from '../../../src/index.js';
+import { exploreAgainst } from './exploreAgainst.js';
 
 /**
  * ptesim explore vs SPIN on the anchor's largest configurations (write-protect mode, 2
@@ -106,7 +107,9 @@ export const exploreSuite: BenchSuite = {
   name: 'explore',
   description:
     "ptesim explore vs SPIN on the anchor's largest configurations (time-to-verdict and peak memory; ratio = ptesim/SPIN, target ≤ 1)",
-  async run({ quick, log }) {
+  async run({ quick, log, against, rounds }) {
+    if (against !== undefined)
+      return exploreAgainst(quick ? QUICK : FULL, against, rounds ?? 3, root, log);
     const anchors = JSON.parse(
       readFileSync(join(root, 'tools', 'bench', 'spin', 'anchor.json'), 'utf8'),
     ) as Record<string, Anchor>;

@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Figure } from '../types.js';
+import { SPIN_PROP, spinExpected, spinName, type SpinConfig } from '../spin/config.js';
+
+/** What the A/B run needs from one build: its library and its SPIN configurations. */
+interface Build {
+  readonly label: string;
+  readonly lib: typeof import('../../../src/index.js');
+  readonly cfg: typeof import('../spin/config.js');
+}
+
+async function load(root: string, label: string): Promise<Build> {
+  const at = (rel: string): string => pathToFileURL(join(root, 'dist', rel)).href;
+  return {
+    label,
+    lib: (await import(at('src/index.js'))) as Build['lib'],
+    cfg: (await import(at('tools/bench/spin/config.js'))) as Build['cfg'],
+  };
+}
+
+/**
+ * `--suite explore --against DIR [--rounds N]`: this build and the build in DIR (a checkout
+ * with `npm ci && npm run build` done, e.g. a worktree of an older commit) explore the same
+ * holding configurations (DFS, POR and symmetry, one property) in this one process, in turns,
+ * `rounds` times each; CPU time by `process.cpuUsage`. Ratios measured in one run are what
+ * the project compares; separate processes on a shared machine are not. States, transitions
+ * and verdicts of both builds are printed, and a difference is a figure that fails.
+ */
+export async function exploreAgainst(
+  configs: readonly SpinConfig[],
+  dir: string,
+  rounds: number,
+  here: string,
+  log: (line: string) => void,
+): Promise<Figure[]> {
+  const other = isAbsolute(dir) ? dir : resolve(dir);
+  if (!existsSync(join(other, 'dist', 'src', 'index.js')))
+    throw new Error(`--against ${dir}: no dist/src/index.js there (npm ci && npm run build first)`);
+  const builds = [await load(other, 'against'), await load(here, 'this')];
+  const holding = configs.filter((c) => !spinExpected(c));
+  const cpu = new Map<string, number[]>();
+  const seen = new Map<string, string>();
+  const figures: Figure[] = [];
+  let differs = 0;
+  for (let r = 0; r < rounds; r++)
+    for (const c of holding)
+      for (const b of builds) {
+        const model = b.lib.makeModel(b.cfg.spinScenario(c));
+        const properties = [b.lib.getProperty(SPIN_PROP[c.prop])];
+        const t0 = process.cpuUsage();
+        const res = b.lib.explore(model, { properties, strategy: 'dfs' });
+        const u = process.cpuUsage(t0);
+        const s = (u.user + u.system) / 1e6;
+        const key = `${spinName(c)} ${b.label}`;
+        cpu.set(key, [...(cpu.get(key) ?? []), s]);
+        const what = `${res.verdict}, ${res.stats.states} states, ${res.stats.transitions} transitions`;
+        const before = seen.get(spinName(c));
+        if (before !== undefined && before !== what) differs++;
+        seen.set(spinName(c), what);
+        log(`  round ${r + 1} ${spinName(c)} ${b.label.padEnd(7)} ${what}, CPU ${s.toFixed(2)} s`);
+      }
+  for (const c of holding) {
+    const sum = (label: string): number =>
+      (cpu.get(`${spinName(c)} ${label}`) ?? []).reduce((a, b) => a + b, 0);
+    const mine = sum('this');
+    const theirs = sum('against');
+    figures.push({
+      name: `${spinName(c)} CPU this / against`,
+      value: mine / theirs,
+      unit: 'x',
+      note: `${mine.toFixed(2)} s vs ${theirs.toFixed(2)} s CPU over ${rounds} rounds; ${seen.get(spinName(c))}`,
+    });
+  }
+  figures.push({
+    name: 'same states and verdicts',
+    value: differs === 0 ? 1 : 0,
+    unit: 'bool',
+    target: { value: 1, atLeast: true },
+  });
+  return figures;
+}
