@@ -26,14 +26,34 @@ user(op,writes) 0:run
 writeback(page,vma,called) 0:page 1:vma 2:pte 3:io`;
 
 /**
+ * Layout 2: callers run programs (their pc is the index of the next operation, no labels); and
+ * the machines and locals added while it was current (additions keep a version): mprotect's
+ * and writeback's appended locals, kthread, sysMmap, unmapMapping, vmw, zap.
+ */
+const LAYOUT_2 = `access(vpn,isWrite) 0:access
+caller(snapshot)
+clearRefs(i,ptl,old,total) 0:enter 1:pte 2:commit 3:finish
+device(stores,vpn,seq,pte) 0:pick 1:access 3:install
+fault(vpn,isWrite,orig) 0:enter 1:locked 2:pfnMkwrite 3:finish 4:pageMkwrite 5:finishPage 10:doFault
+helper(op,first,nr,bm,total,vma,vpn,clipFrom,clipTo,winFrom,winTo,flFrom,flTo,cpus,old,mm,ptl) 0:immapLock 1:nextVma 2:pendingInc 3:pte 4:commit 5:postVma 6:shootdown 7:notifierEnd 8:pendingDec 9:flushUnderPtl
+kthread(done) 0:switchOut
+mprotect(vpn,ptl,old,gatherFrom,gatherTo,total,sys,mm,vma,rw,upgrade,same) 0:enter 1:pte 2:commit 3:notifierEnd 4:finish
+reclaim(vma,batch) 0:enter 1:vma 2:pte 3:flush
+sysMmap(vma) 0:call
+unmapMapping(first,nr,vma) 0:lock 1:next
+user(op,writes) 0:run
+vmw(op,first,nr,arg,marked,saveStart,saveEnd) 0:start 1:ptScanned 2:switchWp 3:mkScanned 4:mkSwitched 5:addWp 6:preUnmapWp 7:zap 8:done
+writeback(page,vma,called,first,nr) 0:page 1:vma 2:pte 3:io
+zap(how,mm,vma,from,to,vpn,ptl,gatherFrom,gatherTo,force,total) 0:enter 1:pte 2:notifierEnd 3:finish`;
+
+/**
  * The signature of every layout version so far (what {@link modelLayoutSignature} gave when it
  * was current): a log of an older layout can still be re-simulated when none of the machines it
  * ran changed a number since (see {@link machinesBrokenSince}). A test checks the current entry.
  */
 export const LAYOUT_HISTORY: Readonly<Record<number, string>> = {
   1: LAYOUT_1,
-  // 2: callers run programs; their pc is the index of the next operation (no labels).
-  2: LAYOUT_1.replace('caller(snapshot) 0:start 1:second 2:third', 'caller(snapshot)'),
+  2: LAYOUT_2,
 };
 
 /**

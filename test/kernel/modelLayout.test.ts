@@ -27,6 +27,14 @@ describe('model layout version', () => {
     expect(machinesBrokenSince(MODEL_LAYOUT_VERSION + 1)).toBeNull();
   });
 
+  it('the current layout names every step machine (none escapes the version)', () => {
+    const names = (sig: string) => sig.split('\n').map((l) => l.split('(')[0]);
+    expect(
+      names(RECORDED[MODEL_LAYOUT_VERSION] ?? ''),
+      'a machine or local was added: add it to the current layout in LAYOUT_HISTORY (src/kernel/modelLayout.ts)',
+    ).toEqual(names(modelLayoutSignature()));
+  });
+
   it('catches a swapped slot, a relabelled pc and a lost machine; allows additions', () => {
     expect(layoutBreaks(RECORDED[1] ?? '', RECORDED[2] ?? '')).toEqual([
       "caller: pc 0 was 'start', now '-'",
