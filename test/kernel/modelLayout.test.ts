@@ -31,7 +31,7 @@ describe('model layout version', () => {
     const names = (sig: string) => sig.split('\n').map((l) => l.split('(')[0]);
     expect(
       names(RECORDED[MODEL_LAYOUT_VERSION] ?? ''),
-      'a machine or local was added: add it to the current layout in LAYOUT_HISTORY (src/kernel/modelLayout.ts)',
+      'a step machine was added: add its line to the current layout in LAYOUT_HISTORY (src/kernel/modelLayout.ts)',
     ).toEqual(names(modelLayoutSignature()));
   });
 
