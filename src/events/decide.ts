@@ -1,6 +1,6 @@
 /**
  * Decisions: the branch a kernel path took at a point where a race turns on it, recorded so a
- * timeline reads without the source ("VMA skipped: !VM_WRITE", "flush skipped: empty window").
+ * timeline reads without the source ("VMA skipped: !VM_WRITE", "flush skipped: nothing gathered").
  * They change no state (STATE_NEUTRAL_EVENTS in src/state/schema.ts): the state already holds
  * everything the decision read; the event only names the branch.
  */
@@ -22,7 +22,7 @@ export interface DecideSkipFlushEvent {
   /** The range whose flush was skipped [from, to) (the clipped VMA, the mprotect range). */
   readonly from: number;
   readonly to: number;
-  /** 'empty': this caller changed no PTE (H9-v4, H9 when not nested; S-6); 'variant': no range flush at all. */
+  /** 'empty': this caller changed no PTE (H9-v4, H9 when not nested; S-6; a zap's tlb_finish_mmu, S-1); 'variant': no range flush at all. */
   readonly why: 'empty' | 'variant';
 }
 export interface DecideNestedFlushEvent {

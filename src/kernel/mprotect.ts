@@ -5,7 +5,7 @@ import { mmapLock } from '../state/layout.js';
 import type { FrameView } from '../state/types.js';
 import { mmuNotifierInvalidateRangeStart } from './notifier.js';
 import { canAcquire, threadSpec, type StepCtx, type StepMachine } from './step.js';
-import { kernelEra } from './kernelEra.js';
+import { eraBefore } from './kernelEra.js';
 import { hasFlag } from './vmas.js';
 import { defineMachine, type EmitOf } from './machine.js';
 import { ptePeek, PteWalk } from './pteWalk.js';
@@ -34,7 +34,7 @@ import { flushTlbBatchedPending, flushTlbSync } from './actorFlush.js';
  *            the kernel does for mprotect.
  *   finish   tlb_finish_mmu: mm_tlb_flush_nested → flush everything, else the gathered range;
  *            dec_tlb_flush_pending; mmap_write_unlock.
- * Before 6.0 (kernel option `pre-6.0`, MP2): `dirty_accountable = vma_wants_writenotify()` made
+ * Before 6.0 (kernel option `pre-6.0` or older, MP2): `dirty_accountable = vma_wants_writenotify()` made
  * a dirty PTE writable the same way; change_protection_range flushed the whole range
  * (flush_tlb_range(vma, start, end)) if any PTE was changed, with no nested check, and nothing
  * was gathered when the flags did not change.
@@ -122,7 +122,7 @@ export const mprotectProgram: StepMachine = {
   step(ctx, frame) {
     const { mm, vma: vmaIndex, rw } = target(ctx, frame);
     const [start, end] = vmaRange(ctx, mm, vmaIndex);
-    const pre6 = kernelEra(ctx) === 'pre-6.0';
+    const pre6 = eraBefore(ctx, 'pre-6.0');
     const e = MPROTECT.emit(ctx.tid);
     switch (frame.pc) {
       case P.enter: {

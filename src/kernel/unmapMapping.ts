@@ -3,7 +3,7 @@ import type { FrameView } from '../state/types.js';
 import { canAcquire, type StepCtx, type StepMachine } from './step.js';
 import { defineMachine, type EmitOf } from './machine.js';
 import { mappingVmas } from './vmas.js';
-import { kernelEra } from './kernelEra.js';
+import { eraBefore } from './kernelEra.js';
 import { ZAP, ZAP_HOW } from './zap.js';
 
 /**
@@ -24,7 +24,7 @@ const get = UNMAP_MAPPING.get;
 
 /** i_mmap_lock_write until v5.17, i_mmap_lock_read since v5.18 (Z3). */
 function immapMode(ctx: StepCtx): 'r' | 'w' {
-  return kernelEra(ctx) === 'pre-6.0' ? 'w' : 'r';
+  return eraBefore(ctx, 'pre-6.0') ? 'w' : 'r';
 }
 
 /** The next overlapping VMA from tree index `from`: zap it; none left: unlock and return. */

@@ -9,6 +9,7 @@ import { defineMachine } from './machine.js';
 import { ptePeek, PteWalk } from './pteWalk.js';
 import { ptepGetAndClear } from './ptepModifyProt.js';
 import { flushTlbBatchedPending, flushTlbMm, flushTlbSync } from './actorFlush.js';
+import { eraBefore } from './kernelEra.js';
 
 /**
  * Zap of a range of one VMA's PTEs, step by step (Z1, Z2): what munmap (unmap_region),
@@ -29,6 +30,16 @@ import { flushTlbBatchedPending, flushTlbMm, flushTlbSync } from './actorFlush.j
  *   notifierEnd  mmu_notifier_invalidate_range_end — before the flush, as in the kernel.
  *   finish       tlb_finish_mmu: mm_tlb_flush_nested → flush the whole mm (99baac21e458, S-1),
  *                else the gathered range; dec_tlb_flush_pending; drop mmap_lock.
+ *
+ * Before 99baac21e458 (kernel option `pre-4.13`, S-1): tlb_gather_mmu raised no
+ * tlb_flush_pending (only change_protection set it then, and only with NUMA balancing or
+ * compaction), so there was nothing to be nested in: tlb_finish_mmu → tlb_flush_mmu flushed
+ * what was gathered, and a zap that found every PTE already none flushed nothing. zap_pte_range
+ * did not call flush_tlb_batched_pending yet either (3ea277194daa, same release, S-6).
+ *
+ * A user syscall's zap marks the writable TLB entries of each PTE it leaves none (cleared here
+ * or found none) with its ghost bit (`ghost/wp-seen`): when it returns none of them may be left
+ * (`wrprotect-post`, S-1).
  *
  * After the zap the PTEs are none: the next access faults the page in again (Z4, F1 doFault).
  */
@@ -60,6 +71,9 @@ const walk = new PteWalk(ZAP, 'ptl');
 
 export const ZAP_HOW = { dontneed: 0, munmap: 1, mapping: 2 } as const;
 
+/** The functions a user syscall's zap is reported as (actor/call, actor/return). */
+export const ZAP_FNS: readonly string[] = ['madvise_dontneed', 'munmap'];
+
 /** The kernel function a zap of kind `how` is reported as (actor/call, actor/return). */
 function zapFn(how: number): string {
   return how === ZAP_HOW.munmap ? 'munmap' : 'madvise_dontneed';
@@ -77,6 +91,14 @@ function mmapOf(ctx: StepCtx, frame: FrameView): { lock: number; mode: 'r' | 'w'
     lock: mmapLock(ctx.layout, get(frame, 'mm')),
     mode: how === ZAP_HOW.munmap ? 'w' : 'r',
   };
+}
+
+/** Some CPU still caches a writable entry for `vpn` this caller has not marked yet. */
+function staleWritable(ctx: StepCtx, mm: number, vpn: number): boolean {
+  const bit = 1 << ctx.tid;
+  return ctx.state.tlbs.some((tlb) =>
+    tlb.some((t) => t.mm === mm && t.vpn === vpn && t.w === 1 && (t.susp & bit) === 0),
+  );
 }
 
 export const zapProgram: StepMachine = {
@@ -115,15 +137,21 @@ export const zapProgram: StepMachine = {
         // munmap removes the VMA; the model keeps it without VM_WRITE (U3).
         if (how === ZAP_HOW.munmap && (ctx.state.vmWrite?.[mm]?.[get(frame, 'vma')] ?? 1) !== 0)
           e.push({ type: 'vma/write', tid: ctx.tid, mm, vma: get(frame, 'vma'), value: 0 });
-        e.push({ type: 'pending/inc', tid: ctx.tid, mm }); // tlb_gather_mmu (Z2)
+        // tlb_gather_mmu (Z2): inc_tlb_flush_pending since 99baac21e458 (S-1).
+        if (!eraBefore(ctx, 'pre-4.13')) e.push({ type: 'pending/inc', tid: ctx.tid, mm });
         e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, from, to));
         return e.set('vpn', from).set('gatherFrom', to).set('gatherTo', from).goto('pte').ev;
       }
       case ZAP.pc.pte: {
         const vpn = get(frame, 'vpn');
         const { ptl, taken } = walk.lock(ctx, frame, e, mm, vpn);
-        if (taken) flushTlbBatchedPending(ctx, e, mm); // zap_pte_range, under the PTL (S-6)
+        // zap_pte_range, under the PTL (S-6; since 3ea277194daa, v4.13).
+        if (taken && !eraBefore(ctx, 'pre-4.13')) flushTlbBatchedPending(ctx, e, mm);
         const pte = ptePeek(ctx, mm, vpn);
+        // S-1: a user syscall's zap leaves this PTE none; the writable entries still cached for
+        // it are stale for this caller until flushed (the ghost of wrprotect-post; after the
+        // clear below, or now if it is none already).
+        const mark = how !== ZAP_HOW.mapping && staleWritable(ctx, mm, vpn);
         const was = {
           gatherFrom: get(frame, 'gatherFrom'),
           gatherTo: get(frame, 'gatherTo'),
@@ -134,6 +162,7 @@ export const zapProgram: StepMachine = {
         if (pteIsPresent(pte)) {
           // Z1: ptep_get_and_clear_full — one exchange, the old value carries the final D.
           e.push(ptepGetAndClear(ctx.tid, mm, vpn, 'ptep_get_and_clear_full'));
+          if (mark) e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
           // A special PTE's D bit is dropped: there is no struct page to carry it (Z1, Z5).
           if (ctx.arch.pteDirty(pte) && (pte & PTE_SPECIAL) === 0) {
             // zap_present_folio_ptes: folio_mark_dirty; force_flush before the PTL is dropped.
@@ -146,7 +175,7 @@ export const zapProgram: StepMachine = {
           now.gatherFrom = Math.min(now.gatherFrom, vpn); // tlb_remove_tlb_entry
           now.gatherTo = Math.max(now.gatherTo, vpn + 1);
           now.total++;
-        }
+        } else if (mark) e.push({ type: 'ghost/wp-seen', tid: ctx.tid, mm, vpn });
         const next = vpn + 1;
         if (now.force === 1 && (next >= to || ptlLock(ctx.layout, mm, next) !== ptl)) {
           // "Do the actual TLB flush before dropping ptl" (zap_pte_range): tlb_flush_mmu_tlbonly
@@ -165,12 +194,22 @@ export const zapProgram: StepMachine = {
         e.push({ type: 'notifier/end', tid: ctx.tid, mm, from, to });
         return e.goto('finish').ev;
       case ZAP.pc.finish: {
-        // tlb_finish_mmu (Z2): a parallel gatherer (nested) forces a flush of everything.
+        // tlb_finish_mmu (Z2): a parallel gatherer (nested) forces a flush of everything
+        // (99baac21e458, S-1); before it (`pre-4.13`) only what was gathered is flushed.
         const gFrom = get(frame, 'gatherFrom');
         const gTo = get(frame, 'gatherTo');
-        if ((ctx.state.mms[mm]?.pending ?? 0) > 1) flushTlbMm(ctx, e, mm);
+        const pre413 = eraBefore(ctx, 'pre-4.13');
+        const nested = !pre413 && (ctx.state.mms[mm]?.pending ?? 0) > 1;
+        const all = ctx.layout.mmSize[mm] ?? 0;
+        // Decisions (src/events/decide.ts): the nested branch widened the flush; or this zap
+        // cleared no PTE, so nothing is flushed (S-1 before the fix: the PTEs were already none).
+        if (nested && (gFrom !== 0 || gTo !== all))
+          e.push({ type: 'decide/nested-flush', tid: ctx.tid, mm, from: 0, to: all });
+        if (!nested && get(frame, 'total') === 0)
+          e.push({ type: 'decide/skip-flush', tid: ctx.tid, mm, from, to, why: 'empty' });
+        if (nested) flushTlbMm(ctx, e, mm);
         else if (gFrom < gTo) flushTlbSync(ctx, e, mm, gFrom, gTo);
-        e.push({ type: 'pending/dec', tid: ctx.tid, mm });
+        if (!pre413) e.push({ type: 'pending/dec', tid: ctx.tid, mm });
         const { lock, mode } = mmapOf(ctx, frame);
         if (lock >= 0) e.release(lock, mode);
         if (how !== ZAP_HOW.mapping)

@@ -225,10 +225,10 @@ export const scenarioSchema = z
         ptesPerTable: int(1).max(4096).default(512),
         arch: z.record(z.string().max(64), z.union([z.string().max(200), z.boolean()])).default({}),
         kernel: z
-          .enum(['current', 'pre-6.0'])
+          .enum(['current', 'pre-6.0', 'pre-4.13'])
           .optional()
           .describe(
-            "kernel generation where paths differ: `current` (default) or `pre-6.0` (mprotect's dirty_accountable and whole-range flush; unmap_mapping_range under i_mmap for write, as until v5.17)",
+            "kernel generation where paths differ: `current` (default), `pre-6.0` (mprotect's dirty_accountable and whole-range flush; unmap_mapping_range under i_mmap for write, as until v5.17) or `pre-4.13` (also: the zap's mmu_gather before 99baac21e458, no tlb_flush_pending and no nested flush)",
           ),
       })
       .strict()

@@ -189,11 +189,12 @@ export interface ScenarioOptions {
   /** Architecture options, e.g. { strayDirty: true } for x86 non-CET parts (X86-W2). */
   readonly arch: Readonly<Record<string, string | boolean>>;
   /**
-   * The kernel generation where paths differ (src/kernel/kernelEra.ts): `current` (absent) or
+   * The kernel generation where paths differ (src/kernel/kernelEra.ts): `current` (absent),
    * `pre-6.0` (mprotect's dirty_accountable and whole-range flush, MP2; unmap_mapping_range
-   * under i_mmap for write, as until v5.17, Z3).
+   * under i_mmap for write, as until v5.17, Z3) or `pre-4.13` (also the zap's mmu_gather
+   * before 99baac21e458: no tlb_flush_pending, no nested flush, Z2 / S-1).
    */
-  readonly kernel?: 'current' | 'pre-6.0';
+  readonly kernel?: 'current' | 'pre-6.0' | 'pre-4.13';
 }
 
 export interface Scenario {

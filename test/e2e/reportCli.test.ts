@@ -68,7 +68,7 @@ describe('ptesim show', () => {
     const byCpu = await cli('show', race, '--table', '--by', 'cpu');
     expect(byCpu.code, byCpu.err).toBe(0);
     expect(byCpu.out.split('\n')[0]).toMatch(/^ +# +CPU0 +CPU1$/);
-    expect(byCpu.out).toMatch(/flush skipped: empty window in\s+\[0,2\)/);
+    expect(byCpu.out).toMatch(/flush skipped: nothing\s+gathered in\s+\[0,2\)/);
     // 72 columns by default, the rule footer included.
     expect(byCpu.out.split('\n').every((l) => l.length <= 72)).toBe(true);
     const wide = await cli('show', race, '--table', '--by', 'cpu', '--width', '100');

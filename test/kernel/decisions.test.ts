@@ -73,7 +73,7 @@ describe('decision events', () => {
     ]);
   });
 
-  it('H9-v4: a caller that changed no PTE records "flush skipped: empty window"; one that did, none', () => {
+  it('H9-v4: a caller that changed no PTE records "flush skipped: nothing gathered"; one that did, none', () => {
     const none = helperEvents({ initialPte: 'readonly' });
     expect(decisions(none)).toEqual([
       { type: 'decide/skip-flush', tid: CALLER, mm: 0, from: 0, to: 2, why: 'empty' },

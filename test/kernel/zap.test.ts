@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { layoutOf, type Model, type SimEvent } from '../../src/index.js';
+import {
+  explore,
+  getProperty,
+  layoutOf,
+  makeModel,
+  parseSchedule,
+  runModel,
+  type Model,
+  type Scenario,
+  type SimEvent,
+} from '../../src/index.js';
 import { ptlLock } from '../../src/state/layout.js';
+import { builtin } from '../helpers/scenarios.js';
 import { freshState, options, step, types } from '../helpers/world.js';
 import { modelOf } from './actorWorld.js';
 
@@ -215,23 +226,26 @@ describe('unmap_mapping_range (Z3)', () => {
     expect(options(model, s, 1)).toBe(1); // helper's i_mmap_lock_read: not blocked
   });
 
-  it('pre-6.0 took i_mmap for write: the helper waits until the unmap is done', () => {
-    const model = scenario('pre-6.0');
-    const s = freshState(model);
-    step(model, s, 0);
-    const ev = step(model, s, 0);
-    expect(ev).toContainEqual(
-      expect.objectContaining({
-        type: 'lock/acquire',
-        lock: layoutOf(model.scenario).immapLock,
-        mode: 'w',
-      }),
-    );
-    step(model, s, 1);
-    expect(options(model, s, 1)).toBe(0);
-    while (s.threads[0]!.stack.length > 0) step(model, s, 0);
-    expect(options(model, s, 1)).toBe(1);
-  });
+  it.each(['pre-6.0', 'pre-4.13'])(
+    '%s took i_mmap for write: the helper waits until the unmap is done',
+    (kernel) => {
+      const model = scenario(kernel);
+      const s = freshState(model);
+      step(model, s, 0);
+      const ev = step(model, s, 0);
+      expect(ev).toContainEqual(
+        expect.objectContaining({
+          type: 'lock/acquire',
+          lock: layoutOf(model.scenario).immapLock,
+          mode: 'w',
+        }),
+      );
+      step(model, s, 1);
+      expect(options(model, s, 1)).toBe(0);
+      while (s.threads[0]!.stack.length > 0) step(model, s, 0);
+      expect(options(model, s, 1)).toBe(1);
+    },
+  );
 
   it('a caller program may not unmap-mapping while holding i_mmap (it takes it itself)', () => {
     expect(() =>
@@ -253,5 +267,106 @@ describe('unmap_mapping_range (Z3)', () => {
         ],
       }),
     ).toThrow(/unmap-mapping holding i_mmap/);
+  });
+});
+
+describe('S-1: two madvise(MADV_DONTNEED) of one range (99baac21e458)', () => {
+  const pre = builtin('s1-madvise-dontneed');
+  const fixed = builtin('s1-madvise-dontneed-fixed');
+  /** The scenario without its name, description, expectations and kernel option. */
+  const shape = (sc: Scenario): unknown => {
+    const { kernel: _kernel, ...options } = sc.options;
+    return { ...sc, name: '', description: '', expect: {}, options };
+  };
+  const props = [getProperty('wrprotect-post'), getProperty('lost-write')];
+  // The race, found by explore on s1-madvise-dontneed: madv1 writes (fault, mkwrite, TLB fill
+  // W+D on CPU1), madv0 clears the PTE and has not flushed yet, madv1's madvise finds it none.
+  const race = '0*2.1*6.0.1*5';
+  const eventsOf = (sc: Scenario): SimEvent[] => {
+    const ev: SimEvent[] = [];
+    runModel(makeModel(sc), { seed: 1, schedule: parseSchedule(race), maxSteps: 14 }, (e) =>
+      ev.push(e),
+    );
+    return ev;
+  };
+  const madv1 = 1;
+  const finishOf = (ev: readonly SimEvent[]): SimEvent[] => {
+    // madv1's zap from its actor/call to its actor/return
+    const call = ev.findIndex((e) => e.type === 'actor/call' && e.tid === madv1);
+    const ret = ev.findIndex((e) => e.type === 'actor/return' && e.tid === madv1);
+    return ev.slice(call, ret + 1).filter((e) => 'tid' in e && e.tid === madv1);
+  };
+
+  it('the pair differs only in the kernel option', () => {
+    expect(pre.options.kernel).toBe('pre-4.13');
+    expect(fixed.options.kernel).toBeUndefined();
+    expect(shape(pre)).toEqual(shape(fixed));
+  });
+
+  it('before the fix, exploration finds the second madvise returning with a stale writable entry (wrprotect-post)', () => {
+    for (const arch of ['x86-64', 'arm64-dbm', 'arm64-nodbm']) {
+      const r = explore(makeModel(pre, { arch }), { properties: props });
+      expect(r.verdict).toBe('violated');
+      expect(r.property).toBe('wrprotect-post');
+      expect(r.message).toMatch(/returned from madvise_dontneed while CPU1 still holds a writable/);
+    }
+  });
+
+  it('with mm_tlb_flush_nested() the same search holds, exhaustively, for the stale entry and the lost write', () => {
+    for (const arch of ['x86-64', 'arm64-dbm', 'arm64-nodbm']) {
+      const r = explore(makeModel(fixed, { arch }), { properties: props });
+      expect(r.verdict).toBe('holds');
+      expect(r.exhaustive).toBe(true);
+    }
+  });
+
+  it('the race step by step: before the fix the second zap skips its flush ("nothing gathered"), after it the nested flush is forced', () => {
+    const before = finishOf(eventsOf(pre));
+    expect(before.map((e) => e.type)).not.toContain('pending/inc');
+    expect(before.map((e) => e.type)).not.toContain('flush/start');
+    expect(before).toContainEqual(
+      expect.objectContaining({ type: 'ghost/wp-seen', tid: madv1, mm: 0, vpn: 0 }),
+    );
+    expect(before.filter((e) => e.type.startsWith('decide/'))).toEqual([
+      { type: 'decide/skip-flush', tid: madv1, mm: 0, from: 0, to: 1, why: 'empty' },
+    ]);
+    const after = finishOf(eventsOf(fixed));
+    expect(after.filter((e) => e.type.startsWith('decide/'))).toEqual([
+      { type: 'decide/nested-flush', tid: madv1, mm: 0, from: 0, to: 1 },
+    ]);
+    const t = types(after);
+    expect(t.indexOf('decide/nested-flush')).toBeLessThan(t.indexOf('flush/start'));
+    expect(t.indexOf('flush/done')).toBeLessThan(t.indexOf('pending/dec'));
+  });
+
+  it('wrprotect-post is checked at the return of a zap: the same run breaks it before the fix only', () => {
+    const verdict = (sc: Scenario) =>
+      runModel(makeModel(sc), {
+        seed: 1,
+        schedule: parseSchedule(race),
+        maxSteps: 14,
+        properties: [getProperty('wrprotect-post')],
+      }).verdicts[0];
+    expect(verdict(pre)).toMatchObject({ ok: false });
+    expect(verdict(fixed)?.ok).not.toBe(false);
+  });
+
+  it('a mapping zap (unmap_mapping_range) marks nothing: its caller is checked by its own returns', () => {
+    const model = modelOf({
+      pages: 1,
+      cpus: 1,
+      variant: 'upstream',
+      mms: [{ vmas: [{ start: 0, pgoff: 0, npages: 1, flags: PFNMAP }] }],
+      initialPte: 'writable-dirty',
+      threads: [
+        { kind: 'caller', cpu: 0, program: [{ op: 'unmap-mapping', range: 'thread' }] },
+        { kind: 'user', cpu: 0 },
+      ],
+    });
+    const s = freshState(model);
+    s.tlbs[0] = [{ mm: 0, vpn: 0, pfn: 0, w: 1, d: 1, susp: 0 }];
+    const ev: SimEvent[] = [];
+    while (s.threads[0]!.stack.length > 0) ev.push(...step(model, s, 0));
+    expect(types(ev)).not.toContain('ghost/wp-seen');
   });
 });

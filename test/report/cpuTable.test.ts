@@ -130,7 +130,7 @@ describe('CPU-column table for a mail (--by cpu, --width)', () => {
     const seen = lines.filter((l) => /already read-only/.test(l));
     expect(seen.length).toBe(2);
     expect(seen.every((l) => l.indexOf('pte[') >= cpu1)).toBe(true);
-    expect(lines.some((l) => l.indexOf('flush skipped: empty window') >= cpu1)).toBe(true);
+    expect(lines.some((l) => l.indexOf('flush skipped: nothing') >= cpu1)).toBe(true);
   });
   for (const width of [72, 60, 100]) {
     test(`fits ${width} columns, wraps the violation, and splits no identifier`, () => {
@@ -189,5 +189,42 @@ describe('CPU-column table of a log with no steps (an imported trace)', () => {
   test('renders the header alone in either mode', () => {
     expect(cpuTableText([], ctx, { columnWidth: 38 }).split('\n')).toHaveLength(2);
     expect(cpuTableText([], ctx, { by: 'cpu' }).split('\n')).toHaveLength(2);
+  });
+});
+
+describe('CPU-column table of S-1 (two madvise(MADV_DONTNEED), before and after 99baac21e458)', () => {
+  // The race explore finds on s1-madvise-dontneed (14 steps).
+  const table = (name: string): string[] => {
+    const l = recordedLog(builtin(name), { schedule: '0*2.1*6.0.1*5' });
+    const c = makeRunContext(l.header.scenario, l.header.arch);
+    const m = violationMarksOf(l);
+    return cpuTableText(tableSteps(l.events, c, { marks: m }), c, { by: 'cpu', width: 200 }).split(
+      '\n',
+    );
+  };
+  test('before the fix the second madvise finds the PTE already none and skips its flush', () => {
+    const lines = table('s1-madvise-dontneed');
+    const cpu1 = (lines[0] as string).indexOf('CPU1');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l) && l.search(re) >= cpu1);
+    expect(at(/pte\[0\] already none/)).toBeGreaterThan(0);
+    expect(at(/flush skipped: nothing gathered in \[0,1\)/)).toBeGreaterThan(
+      at(/pte\[0\] already none/),
+    );
+    expect(lines.some((l) => l.includes('nested flush forced'))).toBe(false);
+    expect(
+      lines.some((l) =>
+        /VIOLATION wrprotect-post: thread 1 returned from madvise_dontneed/.test(l),
+      ),
+    ).toBe(true);
+  });
+  test('after it the same schedule reads "nested flush forced" and the flush', () => {
+    const lines = table('s1-madvise-dontneed-fixed');
+    const nested = lines.findIndex((l) =>
+      l.includes('nested flush forced (mm_tlb_flush_nested) [0,1)'),
+    );
+    expect(nested).toBeGreaterThan(0);
+    expect(lines.slice(nested).some((l) => l.includes('flush_tlb_range([0,1))'))).toBe(true);
+    expect(lines.some((l) => l.includes('flush skipped'))).toBe(false);
+    expect(lines.some((l) => l.includes('VIOLATION'))).toBe(false);
   });
 });

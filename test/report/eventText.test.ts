@@ -54,7 +54,7 @@ describe('readable event text for the CPU-column table', () => {
       'walk stops at VMA: !VM_MAYWRITE (mm0 vma 0)',
     );
     expect(say({ type: 'decide/skip-flush', from: 0, to: 2, why: 'empty' })).toBe(
-      'flush skipped: empty window in [0,2)',
+      'flush skipped: nothing gathered in [0,2)',
     );
     expect(say({ type: 'decide/nested-flush', from: 0, to: 4 })).toBe(
       'nested flush forced (mm_tlb_flush_nested) [0,4)',

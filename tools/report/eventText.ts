@@ -115,7 +115,7 @@ export function stepPhrase(e: SimEvent, ctx: RunContext): string | null {
       return `${e.stop ? 'walk stops at VMA' : 'VMA skipped'}: ${terminalSafe(e.why)} (mm${e.mm} vma ${e.vma})`;
     case 'decide/skip-flush':
       return e.why === 'empty'
-        ? `flush skipped: empty window in [${e.from},${e.to})`
+        ? `flush skipped: nothing gathered in [${e.from},${e.to})`
         : `range flush skipped (variant) [${e.from},${e.to})`;
     case 'decide/nested-flush':
       return `nested flush forced (mm_tlb_flush_nested) [${e.from},${e.to})`;
@@ -155,15 +155,24 @@ export function stepPhrase(e: SimEvent, ctx: RunContext): string | null {
 /**
  * A stateful stepPhrase for one pass over a log: the helper's look at a PTE that is already
  * read-only (`ghost/wp-seen`; wp_pte() does nothing) is what a reviewer writes down for the
- * second caller, so it reads `pte[v] already read-only`, unless the same step just wrote that
- * PTE (its own commit implies it).
+ * second caller, so it reads `pte[v] already read-only` (`already none` when the log last set
+ * it none: a second zap, S-1), unless the same step just wrote that PTE (its own commit implies
+ * it).
  */
 export function stepPhraser(ctx: RunContext): (e: SimEvent) => string | null {
   const touched = new Set<string>();
+  const none = new Set<string>();
   return (e) => {
     if (e.type === '@sim/sched') touched.clear();
-    if (e.type === 'pte/set') touched.add(`${e.mm}:${e.vpn}`);
+    if (e.type === 'pte/set') {
+      const key = `${e.mm}:${e.vpn}`;
+      touched.add(key);
+      if (e.pte === 0) none.add(key);
+      else none.delete(key);
+    }
     if (e.type !== 'ghost/wp-seen') return stepPhrase(e, ctx);
-    return touched.has(`${e.mm}:${e.vpn}`) ? null : `pte[${e.vpn}] already read-only`;
+    const key = `${e.mm}:${e.vpn}`;
+    if (touched.has(key)) return null;
+    return `pte[${e.vpn}] already ${none.has(key) ? 'none' : 'read-only'}`;
   };
 }
