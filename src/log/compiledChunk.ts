@@ -11,6 +11,8 @@ import {
   type Encoder,
 } from './eventTable.js';
 import { corrupt as fail, varintRest, type ByteWriter } from './bytes.js';
+import { boundsCheckSource, boundsPrelude, FOLD_CHECKED, type EventBounds } from './eventGuard.js';
+import { MAX_CALL_DEPTH } from './stateCheck.js';
 
 /**
  * A chunk visitor compiled from a log's type table: one small function per type code with
@@ -20,6 +22,15 @@ import { corrupt as fail, varintRest, type ByteWriter } from './bytes.js';
  * test runs both on random chunks. Only today's field names (from EVENT_FIELDS, our source)
  * and integer indices are written into the generated code; everything that comes from the log
  * (type names, enum values, strings) is passed in as data.
+ *
+ * Compiled with a log's EventBounds, each type's function also checks the fields that type
+ * has against them (eventGuard.ts `boundsCheckSource`: the checks of `eventProblem`, inline,
+ * on the decoded values) and, given a `depth` array, tracks call depths as the reader's
+ * `depthProblem` does. An event that fails is handed to `refuse` before anyone sees it (only
+ * if it is in [lo, hi), as the reader checks only what it visits); `refuse` writes the message
+ * (or, should it find nothing wrong, returns and the event is visited). With `fold`, an event of
+ * a type `foldProblem` looks at (FOLD_CHECKED) that passed is handed to `refuse` too (why 3),
+ * so a fold checks it against its state before applying it without testing every event's type.
  */
 export type CompiledVisitor = (
   types: Uint8Array,
@@ -32,6 +43,12 @@ export type CompiledVisitor = (
   /** Visit only events `lo <= i < hi` (absolute indices); stop decoding at `hi`. */
   lo: number,
   hi: number,
+  /** Call depth per thread, tracked along a read from event 0 (null: not tracked). */
+  depth?: number[] | null,
+  /** Hand FOLD_CHECKED events to `refuse` (why 3). */
+  fold?: boolean,
+  /** An event that failed a check (why 1: the bounds; 2: the call depth), or one for the fold (3). */
+  refuse?: (e: SimEvent, i: number, why: number) => void,
 ) => void;
 
 interface Cursor {
@@ -72,17 +89,32 @@ function svRaw(buf: Uint8Array, pos: number, cur: Cursor, where: string): number
 
 const cache = new Map<string, (...deps: unknown[]) => (where: string) => CompiledVisitor>();
 
-/** Compile the visitor of a decoder whose every type is on the fast path; null otherwise. */
-export function compileVisitor(dec: Decoder, where: string): CompiledVisitor | null {
+/**
+ * Compile the visitor of a decoder whose every type is on the fast path; null otherwise. With
+ * `bounds` (the log's own scenario's), every event is checked against them (see above).
+ */
+export function compileVisitor(
+  dec: Decoder,
+  where: string,
+  bounds: EventBounds | null = null,
+): CompiledVisitor | null {
   if (dec.plans.some((p) => p.make === null)) return null;
-  const key = dec.plans
+  const checked = bounds !== null;
+  const key = `${checked ? 'checked' : 'unchecked'}|${dec.plans
     .map((p) => `${p.type}:${Array.from(p.kinds).join('')}:${p.names.join(',')}`)
-    .join('|');
+    .join('|')}`;
   let factory = cache.get(key);
   if (!factory) {
-    factory = new Function('uvSlow', 'svSlow', 'svRaw', 'fail', 'TY', 'EN', generate(dec)) as (
-      ...deps: unknown[]
-    ) => (where: string) => CompiledVisitor;
+    factory = new Function(
+      'uvSlow',
+      'svSlow',
+      'svRaw',
+      'fail',
+      'TY',
+      'EN',
+      'BD',
+      generate(dec, checked),
+    ) as (...deps: unknown[]) => (where: string) => CompiledVisitor;
     cache.set(key, factory);
   }
   return factory(
@@ -92,10 +124,29 @@ export function compileVisitor(dec: Decoder, where: string): CompiledVisitor | n
     fail,
     dec.plans.map((p) => p.type),
     dec.plans.map((p) => p.enums),
+    bounds,
   )(where);
 }
 
-function generate(dec: Decoder): string {
+/**
+ * The checks of one type's function (after its event is built): bounds, then call depth. Only
+ * today's field names and type names (from EVENT_FIELDS) reach the code.
+ */
+function checkLines(type: SimEventType, v: (field: string) => string): string[] {
+  const ok = boundsCheckSource(type, v);
+  const lines = ok === 'true' ? [] : [`if (!(${ok})) cur.bad = 1;`];
+  const depth =
+    type === 'thread/call'
+      ? `{ dd = cur.depth; if (dd !== null) { k = (dd[${v('tid')}] ?? 0) + 1; dd[${v('tid')}] = k; if (k > ${MAX_CALL_DEPTH}) cur.bad = 2; } }`
+      : type === 'thread/return'
+        ? `{ dd = cur.depth; if (dd !== null) dd[${v('tid')}] = Math.max(0, (dd[${v('tid')}] ?? 0) - 1); }`
+        : null;
+  if (depth !== null) lines.push(lines.length > 0 ? `else ${depth}` : depth);
+  if (FOLD_CHECKED.has(type)) lines.push(`if (cur.bad === 0 && cur.fold) cur.bad = 3;`);
+  return lines;
+}
+
+function generate(dec: Decoder, checked: boolean): string {
   const cases: string[] = [];
   dec.plans.forEach((plan, code) => {
     const today = Object.keys(EVENT_FIELDS[plan.type as SimEventType]);
@@ -140,9 +191,13 @@ function generate(dec: Decoder): string {
       `if (SC === null) e = { type: TY[${code}], ${props} };`,
       `else { o = SC[${code}]; if (o === undefined) { e = SC[${code}] = { type: TY[${code}], ${props} }; } else { ${assigns} e = o; } }`,
     );
+    if (checked)
+      lines.push(
+        ...checkLines(plan.type as SimEventType, (n) => `a${order[today.indexOf(n)] as number}`),
+      );
     const locals = Array.from({ length: kinds.length }, (_, f) => `a${f}`).join(', ');
     cases.push(
-      `function d${code}(D, dp, P, S, SC, first, i, cur, WD) {\nlet b = 0, k = 0, e, o${locals ? `, ${locals}` : ''};\n${lines.join('\n')}\ncur.e = e;\nreturn dp;\n}`,
+      `function d${code}(D, dp, P, S, SC, first, i, cur, WD) {\nlet b = 0, k = 0, e, o, dd${locals ? `, ${locals}` : ''};\n${lines.join('\n')}\ncur.e = e;\nreturn dp;\n}`,
     );
   });
   const enumConsts: string[] = [];
@@ -152,14 +207,15 @@ function generate(dec: Decoder): string {
     }),
   );
   return `
+${checked ? boundsPrelude('BD') : ''}
 ${enumConsts.join('\n')}
 ${cases.join('\n')}
 return (where) => {
   const WT = where + ' chunk.types';
   const WD = where + ' chunk.data';
-  return (T, D, n, first, S, SC, visit, lo, hi) => {
-    const cur = { pos: 0, e: null };
-    const P = new Float64Array(${dec.slots});
+  return (T, D, n, first, S, SC, visit, lo, hi, depth, fold, refuse) => {
+    const cur = { pos: 0, e: null, bad: 0, depth: depth ?? null, fold: fold === true };
+    const P = new Array(${dec.slots}).fill(0);
     let tp = 0, dp = 0, b = 0, code = 0;
     for (let i = 0; i < n; i++) {
       b = T[tp]; if (b < 0x80) { tp++; code = b; } else { code = uvSlow(T, tp, cur, WT); tp = cur.pos; }
@@ -167,7 +223,11 @@ return (where) => {
 ${dec.plans.map((_, code) => `        case ${code}: dp = d${code}(D, dp, P, S, SC, first, i, cur, WD); break;`).join('\n')}
         default: fail(WT, tp, 'event ' + (first + i) + ': type code ' + code + " is not in the header's table");
       }
-      if (first + i >= lo) visit(cur.e, first + i);
+${
+  checked
+    ? `      if (cur.bad !== 0) { b = cur.bad; cur.bad = 0; if (first + i >= lo) refuse(cur.e, first + i, b); }\n`
+    : ''
+}      if (first + i >= lo) visit(cur.e, first + i);
       if (first + i + 1 >= hi) {
         // Stopped early: the rest of the chunk is not wanted (its checks are skipped).
         if (i + 1 < n) return;

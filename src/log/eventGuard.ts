@@ -1,4 +1,4 @@
-import type { SimEvent } from '../events/index.js';
+import type { SimEvent, SimEventType } from '../events/index.js';
 import { EVENT_FIELDS } from '../events/schema.js';
 import type { Scenario } from '../scenario/types.js';
 import type { MutableSimState, SimState } from '../state/types.js';
@@ -154,6 +154,89 @@ export function eventProblem(e: SimEvent, b: EventBounds): string | null {
       return null;
   }
 }
+
+/**
+ * The bounds of `b` as the constants `boundsCheckSource` expressions use, declared in generated
+ * code (compiledChunk.ts). `b` is an expression naming an EventBounds there.
+ */
+export function boundsPrelude(b: string): string {
+  return [
+    `const BT = ${b}.threads, BC = ${b}.cpus, BP = ${b}.pages, BB = ${b}.nBitmaps, BL = ${b}.locks;`,
+    `const BM = ${b}.mmSize, BMN = BM.length, BS = ${b}.smmuSize, BSN = BS.length, BV = ${b}.vmas;`,
+  ].join('\n');
+}
+
+/**
+ * `eventProblem(e, b) === null` for an event of `type` (a row of EVENT_FIELDS), as one JS
+ * expression over the constants of `boundsPrelude` and the variables `v(field)` holding the
+ * event's fields (safe integers, as the chunk decoder yields them): the same checks in the
+ * same order, so a chunk visitor compiled from a log's type table checks each event inline
+ * with only the fields its type has ('true' when it has none). The expression only decides;
+ * an event it refuses goes through `eventProblem`, which writes the message. A test holds the
+ * two equal on every type at and around every bound.
+ */
+export function boundsCheckSource(type: SimEventType, v: (field: string) => string): string {
+  const f = SHARED.get(type) ?? sharedFieldsOf(type, (k) => Object.hasOwn(EVENT_FIELDS[type], k));
+  const c: string[] = [];
+  const range = (x: string, lo: string | number, hi: string): string =>
+    `${x} >= ${lo} && ${x} < ${hi}`;
+  if (f.tid) c.push(range(v('tid'), 0, 'BT'));
+  if (f.cpu) c.push(range(v('cpu'), f.cpuLo, 'BC'));
+  let size = '-1';
+  if (f.mm) {
+    c.push(range(v('mm'), 0, 'BMN'));
+    size = `(BM[${v('mm')}] ?? 0)`;
+  }
+  if (f.sub) {
+    c.push(range(v('sub'), 0, 'BSN'));
+    size = `(BS[${v('sub')}] ?? 0)`;
+  }
+  if (f.vpn) c.push(range(v('vpn'), 0, size));
+  if (f.range) c.push(`${v('from')} >= 0 && ${v('from')} <= ${v('to')} && ${v('to')} <= ${size}`);
+  const vmas = (): string => `(BV[${v('mm')}] ?? 0)`;
+  switch (type) {
+    case 'mem/store':
+    case 'dev/copy':
+      c.push(range(v('page'), 0, 'BP'));
+      break;
+    case 'page/dirty':
+      c.push(range(v('page'), 0, 'BP'), range(v('value'), 0, '2'));
+      break;
+    case 'bitmap/set':
+    case 'bitmap/clear':
+      c.push(range(v('bm'), 0, 'BB'), range(v('bit'), 0, 'BP'));
+      break;
+    case 'bounds/set':
+      c.push(`${v('start')} >= 0 && ${v('start')} <= BP && ${v('end')} >= 0 && ${v('end')} <= BP`);
+      break;
+    case 'vmw/set':
+      c.push(range(v('count'), 0, '64'), range(v('res'), 0, '2'));
+      break;
+    case 'lock/acquire':
+    case 'lock/release':
+      c.push(range(v('lock'), 0, 'BL'));
+      break;
+    case 'thread/set':
+      c.push(range(v('slot'), 0, String(MAX_LOCALS)));
+      break;
+    case 'vma/write':
+      c.push(range(v('vma'), 0, vmas()), range(v('value'), 0, '2'));
+      break;
+    case 'decide/skip-vma':
+      c.push(range(v('vma'), 0, vmas()), range(v('stop'), 0, '2'));
+      break;
+    case 'tlb/fill':
+      c.push(range(v('w'), 0, '2'), range(v('d'), 0, '2'));
+      break;
+    case 'smmu/install':
+      c.push(range(v('w'), 0, '2'));
+      break;
+  }
+  return c.length === 0 ? 'true' : c.map((x) => `(${x})`).join(' && ');
+}
+
+/** The event types `foldProblem` looks at: it finds nothing wrong with any other. */
+export const FOLD_CHECKED: ReadonlySet<string> = new Set(['thread/call', 'tlb/fill']);
 
 /**
  * What is wrong with applying `e` to `s` that the scenario's ranges alone cannot tell: a call

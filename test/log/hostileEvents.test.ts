@@ -105,6 +105,72 @@ describe('event fields are checked against the log’s own scenario', () => {
     });
   }
 
+  // Rare types in the middle of a chunk, word for word: the compiled chunk visitor checks each
+  // type's own fields inline and leaves the message to eventProblem (compiledChunk.ts). (Some
+  // values are outside the field's type: a log can hold them.)
+  const rare: [object, string][] = [
+    [
+      { type: 'decide/skip-vma', tid: 1, mm: 0, vma: 7, why: 'x', stop: 0 },
+      'decide/skip-vma.vma is 7, expected 0..0',
+    ],
+    [
+      { type: 'decide/skip-vma', tid: 1, mm: 0, vma: 0, why: 'x', stop: 2 },
+      'decide/skip-vma.stop is 2, expected 0..1',
+    ],
+    [
+      { type: 'vmw/set', tid: 0, method: 'mkwrite', count: 64, res: 0 },
+      'vmw/set.count is 64, expected 0..63',
+    ],
+    [
+      { type: 'smmu/install', tid: 0, sub: 0, vpn: 0, w: 0, seq: 1 },
+      'smmu/install.sub is 0, expected 0..-1 (secondary MMUs)',
+    ],
+    [
+      { type: 'tlb/fill', cpu: 1, mm: 0, vpn: 1, pfn: 5, w: 1, d: 2 },
+      'tlb/fill: w and d must be 0 or 1',
+    ],
+    [
+      { type: 'fault/enter', tid: 0, cpu: -2, mm: 0, vpn: 0, write: 1 },
+      'fault/enter.cpu is -2, expected -1..1 (CPUs)',
+    ],
+    [
+      { type: 'bounds/set', tid: 2, start: 0, end: 3 },
+      'bounds/set: 0..3 is not within 0..2 (pages)',
+    ],
+    [{ type: 'page/dirty', tid: 2, page: 1, value: 2 }, 'page/dirty.value is 2, expected 0..1'],
+    [
+      { type: 'notifier/end', tid: 2, mm: 0, from: 1, to: 0 },
+      'notifier/end: range 1..0 is not within 0..2 (pages of the mm)',
+    ],
+    [
+      { type: 'ghost/wp-seen', tid: 2, mm: 1, vpn: 0 },
+      'ghost/wp-seen.mm is 1, expected 0..0 (mms)',
+    ],
+  ];
+  for (const [e, message] of rare)
+    it(`refuses ${message} in the middle of a chunk with exactly that message (read, fold)`, () => {
+      const bad = withEvent(base.bytes, 7, () => e as SimEvent);
+      for (const how of [(r: LogReader) => r.events(), fold]) {
+        const m = refusal(bad, how);
+        expect(m.replace(/byte \d+/, 'byte N')).toBe(
+          `evil.ptesim chunk 1 at byte N: event 23: ${message}`,
+        );
+      }
+    });
+
+  it('accepts the edges: a device store and fault on no CPU (-1), the last page, an empty range', () => {
+    const ok: SimEvent[] = [
+      { type: 'mem/store', tid: 2, cpu: -1, page: 1 },
+      { type: 'fault/enter', tid: 2, cpu: -1, mm: 0, vpn: 1, write: 1 },
+      { type: 'bounds/set', tid: 2, start: 2, end: 2 },
+      { type: 'notifier/start', tid: 2, mm: 0, from: 2, to: 2 },
+    ];
+    for (const e of ok) {
+      const r = LogReader.open(memorySource(withEvent(base.bytes, 7, () => e)), 'edge.ptesim');
+      expect(r.events()[23]).toEqual(e);
+    }
+  });
+
   it('refuses calls nested deeper than 32 frames (unbounded frames drove replay to 1.9 GB)', () => {
     const deep = mutateChunk(base.bytes, 1, (evs) =>
       evs.map(() => ({ type: 'thread/call', tid: 0, fn: 'helper', l: new Array(64).fill(7) })),
