@@ -87,6 +87,9 @@ function svRaw(buf: Uint8Array, pos: number, cur: Cursor, where: string): number
   return neg ? -v : v;
 }
 
+/** Events per call of the generated `run` (see there). */
+const BATCH = 1024;
+
 const cache = new Map<string, (...deps: unknown[]) => (where: string) => CompiledVisitor>();
 
 /**
@@ -146,6 +149,13 @@ function checkLines(type: SimEventType, v: (field: string) => string): string[] 
   return lines;
 }
 
+/**
+ * The visitor's source. `run` decodes events [i0, i1) of a chunk from column positions
+ * cur.tp and cur.dp (and leaves them there); the visitor calls it per batch of BATCH events
+ * rather than once per chunk, so that it is optimised as a whole function after a few batches,
+ * its exit path already run, instead of by on-stack replacement inside its first long loop
+ * (whose never-run exit then deoptimised it again at the end of every chunk).
+ */
 function generate(dec: Decoder, checked: boolean): string {
   const cases: string[] = [];
   dec.plans.forEach((plan, code) => {
@@ -213,11 +223,9 @@ ${cases.join('\n')}
 return (where) => {
   const WT = where + ' chunk.types';
   const WD = where + ' chunk.data';
-  return (T, D, n, first, S, SC, visit, lo, hi, depth, fold, refuse) => {
-    const cur = { pos: 0, e: null, bad: 0, depth: depth ?? null, fold: fold === true };
-    const P = new Array(${dec.slots}).fill(0);
-    let tp = 0, dp = 0, b = 0, code = 0;
-    for (let i = 0; i < n; i++) {
+  function run(T, D, P, S, SC, first, i0, i1, from, cur, visit, refuse) {
+    let tp = cur.tp, dp = cur.dp, b = 0, code = 0;
+    for (let i = i0; i < i1; i++) {
       b = T[tp]; if (b < 0x80) { tp++; code = b; } else { code = uvSlow(T, tp, cur, WT); tp = cur.pos; }
       switch (code) {
 ${dec.plans.map((_, code) => `        case ${code}: dp = d${code}(D, dp, P, S, SC, first, i, cur, WD); break;`).join('\n')}
@@ -225,16 +233,23 @@ ${dec.plans.map((_, code) => `        case ${code}: dp = d${code}(D, dp, P, S, S
       }
 ${
   checked
-    ? `      if (cur.bad !== 0) { b = cur.bad; cur.bad = 0; if (first + i >= lo) refuse(cur.e, first + i, b); }\n`
+    ? `      if (cur.bad !== 0) { b = cur.bad; cur.bad = 0; if (i >= from) refuse(cur.e, first + i, b); }\n`
     : ''
-}      if (first + i >= lo) visit(cur.e, first + i);
-      if (first + i + 1 >= hi) {
-        // Stopped early: the rest of the chunk is not wanted (its checks are skipped).
-        if (i + 1 < n) return;
-      }
+}      if (i >= from) visit(cur.e, first + i);
     }
-    if (tp !== T.length) fail(WT, tp, 'chunk.types holds more than n = ' + n + ' events');
-    if (dp !== D.length) fail(WD, dp, 'chunk.data has bytes left after ' + n + ' events');
+    cur.tp = tp;
+    cur.dp = dp;
+  }
+  return (T, D, n, first, S, SC, visit, lo, hi, depth, fold, refuse) => {
+    const cur = { pos: 0, tp: 0, dp: 0, e: null, bad: 0, depth: depth ?? null, fold: fold === true };
+    const P = new Array(${dec.slots}).fill(0);
+    // Decode events up to \`hi\` (at least one); events before \`lo\` are decoded, not visited.
+    const end = Math.max(1, Math.min(n, hi - first));
+    for (let i0 = 0; i0 < end; i0 += ${BATCH}) run(T, D, P, S, SC, first, i0, Math.min(end, i0 + ${BATCH}), lo - first, cur, visit, refuse);
+    // Stopped early: the rest of the chunk is not wanted (its checks are skipped).
+    if (end < n) return;
+    if (cur.tp !== T.length) fail(WT, cur.tp, 'chunk.types holds more than n = ' + n + ' events');
+    if (cur.dp !== D.length) fail(WD, cur.dp, 'chunk.data has bytes left after ' + n + ' events');
   };
 };`;
 }
