@@ -144,8 +144,9 @@ export function decodeChunk(
 /**
  * Call `visit` with every event of the chunk, in order. With `reuse`, events of the fast path
  * are one scratch object per type, overwritten by the next event of that type: `visit` must
- * not keep them (the recipes of src/evolve copy what they store; the bulk fold relies on it and
- * a test checks it against fresh objects).
+ * not keep them, nor their arrays (the compiled visitor refills `thread/call`'s `l` in place;
+ * the recipes of src/evolve copy what they store; the bulk fold relies on it and a test checks
+ * it against fresh objects).
  */
 export function visitChunk(
   c: ChunkPayload,

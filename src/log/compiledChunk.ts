@@ -160,6 +160,9 @@ function generate(dec: Decoder, checked: boolean): string {
   const cases: string[] = [];
   dec.plans.forEach((plan, code) => {
     const today = Object.keys(EVENT_FIELDS[plan.type as SimEventType]);
+    // Today's field i comes from log field order[i].
+    const order = today.map((n) => plan.names.indexOf(n));
+    const todayName = (f: number): string => today[order.indexOf(f)] as string;
     const lines: string[] = [];
     const kinds = Array.from(plan.kinds);
     kinds.forEach((kind, f) => {
@@ -187,12 +190,14 @@ function generate(dec: Decoder, checked: boolean): string {
         lines.push(
           `b = D[dp]; if (b < 0x80) { dp++; k = b; } else { k = uvSlow(D, dp, cur, WD); dp = cur.pos; }`,
           `if (k > 64) fail(WD, dp, 'event ' + (first + i) + ': ' + k + ' integers in an array (limit 64)');`,
-          `${a} = new Array(k); for (let j = 0; j < k; j++) { ${a}[j] = svRaw(D, dp, cur, WD); dp = cur.pos; }`,
+          // Scratch events (SC) reuse their array when the length is the same (it is part of
+          // the scratch event: a visitor copies what it keeps, as evolve's thread/call does).
+          `${a} = SC !== null && SC[${code}] !== undefined ? SC[${code}][${JSON.stringify(todayName(f))}] : null;`,
+          `if (${a} === null || ${a}.length !== k) ${a} = new Array(k);`,
+          `for (let j = 0; j < k; j++) { ${a}[j] = svRaw(D, dp, cur, WD); dp = cur.pos; }`,
         );
       }
     });
-    // Today's field i comes from log field order[i].
-    const order = today.map((n) => plan.names.indexOf(n));
     const props = today.map((n, i) => `${JSON.stringify(n)}: a${order[i] as number}`).join(', ');
     const assigns = today
       .map((n, i) => `o[${JSON.stringify(n)}] = a${order[i] as number};`)

@@ -149,7 +149,7 @@ export class LogReader {
   /**
    * Visit events [from, to) in order, one chunk decoded at a time. With `reuse`, event objects
    * are scratch objects overwritten by later events (see `visitChunk`): the visitor must not
-   * keep them. @default reuse false
+   * keep them, nor their arrays. @default reuse false
    */
   forEach(
     visit: (e: SimEvent, i: number) => void,
