@@ -22,7 +22,9 @@ async function load(root: string, label: string): Promise<Build> {
 
 /**
  * `--suite explore --against DIR [--rounds N]`: this build and the build in DIR (a checkout
- * with `npm ci && npm run build` done, e.g. a worktree of an older commit) explore the same
+ * with its own `npm ci && npm run build` done, e.g. a worktree of an older commit; not a copy
+ * of dist/ sharing this checkout's node_modules: two builds loading one instance of a
+ * dependency were seen to slow one of them twofold) explore the same
  * holding configurations (DFS, POR and symmetry, one property) in this one process, in turns,
  * `rounds` times each; CPU time by `process.cpuUsage`. Ratios measured in one run are what
  * the project compares; separate processes on a shared machine are not. States, transitions
@@ -46,7 +48,8 @@ export async function exploreAgainst(
   let differs = 0;
   for (let r = 0; r < rounds; r++)
     for (const c of holding)
-      for (const b of builds) {
+      // Each build goes first in every other round (the first run of a round can be slowed).
+      for (const b of r % 2 === 0 ? builds : [...builds].reverse()) {
         const model = b.lib.makeModel(b.cfg.spinScenario(c));
         const properties = [b.lib.getProperty(SPIN_PROP[c.prop])];
         const t0 = process.cpuUsage();
