@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { SUITES } from './suites/index.js';
 import type { Figure } from './types.js';
 
@@ -16,6 +18,16 @@ async function main(argv: string[]): Promise<number> {
   const rounds = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') + 1]) : 3;
   if (!Number.isInteger(rounds) || rounds < 1) {
     process.stderr.write('--rounds: a positive integer\n');
+    return 2;
+  }
+  if (argv.includes('--against') && (against === undefined || against.startsWith('--'))) {
+    process.stderr.write('--against: a directory (a built checkout of another commit)\n');
+    return 2;
+  }
+  if (against !== undefined && !existsSync(join(against, 'dist', 'src', 'index.js'))) {
+    process.stderr.write(
+      `--against ${against}: no dist/src/index.js there (npm ci && npm run build first)\n`,
+    );
     return 2;
   }
   const log = (line: string): void => {
