@@ -6,7 +6,7 @@ import { livePte, tlbLookup } from './tlbLookup.js';
 import { atomicHwLoad } from './x86_64.js';
 
 /**
- * A store on arm64 with FEAT_HAFDBS, TCR_EL1.HD=1 (SEMANTICS §3.2):
+ * A store on arm64 with FEAT_HAFDBS, TCR_EL1.HD=1 (docs/rules/hardware.md §3.2):
  * A64-W1 a cached entry without RDONLY: the store completes, no descriptor access.
  * A64-W2 cached or walked RDONLY && WRITE(DBM): one atomic update of the *live* descriptor
  *        (the hardware's own compare-and-swap): invalid → translation fault; live RDONLY &&

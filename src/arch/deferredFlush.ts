@@ -11,7 +11,7 @@ function withoutMm(state: SimState, cpu: number, mm: number): SimState {
 }
 
 /**
- * Deferred invalidations around every CPU access (SEMANTICS §5):
+ * Deferred invalidations around every CPU access (docs/rules/tlb.md §5):
  * T2 (x86 lazy TLB): a lazy CPU switches back to the mm before its first user access; if a
  *    flush skipped it meanwhile (the mm's generation advanced) it drops all of the mm's entries
  *    first (switch_mm_irqs_off comparing tlb_gen).

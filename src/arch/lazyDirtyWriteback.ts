@@ -14,7 +14,7 @@ const base = makeX86Like({
 
 /**
  * HYPOTHETICAL hardware (no real CPU is known to do this; it is the hardware the seed's review
- * worried about, SEMANTICS §2 "Why it exists"). The TLB caches the dirty bit; a store through a
+ * worried about, docs/rules/ptep.md §2 "Why it exists"). The TLB caches the dirty bit; a store through a
  * cached writable entry with D=0 marks the page dirty by writing back a whole PTE rebuilt from
  * the cached entry (pfn, P, RW, D, A): a plain store, not a locked RMW of the live entry. It
  * can undo a concurrent write-protect or clean, and it even resurrects a PTE that

@@ -7,7 +7,7 @@ const hwWritable = (pte: number): boolean =>
   (P.PTE_PRESENT | P.PTE_WRITE | P.PTE_SWDIRTY);
 
 /**
- * RISC-V with Svade (SEMANTICS §3.4, RV-Svade = SWD-* plus an A-fault): the MMU raises a page
+ * RISC-V with Svade (docs/rules/hardware.md §3.4, RV-Svade = SWD-* plus an A-fault): the MMU raises a page
  * fault on an access with A=0 or a store with D=0 and never writes PTEs; the kernel sets A/D in
  * the fault handler. W and D are hardware bits (PTE_WRITE, and PTE_SWDIRTY here because only
  * software sets it), so a PTE is hardware-writable only when W && D (SWD-1).

@@ -4,7 +4,7 @@ import type { AccessCtx, AccessResult } from './types.js';
 import { livePte, tlbLookup } from './tlbLookup.js';
 
 /**
- * Accesses on software-dirty hardware (SEMANTICS §3.3, SWD-*; arm64 without FEAT_HAFDBS,
+ * Accesses on software-dirty hardware (docs/rules/hardware.md §3.3, SWD-*; arm64 without FEAT_HAFDBS,
  * RISC-V Svade). The MMU never writes a PTE (SWD-2): no A/D updates at all. A walk that finds
  * the accessed bit clear faults (RV-Svade; arm64 without HA: access flag fault), so does a store
  * to a PTE that is not hardware-writable (SWD-1). A cached writable entry stays usable until

@@ -26,15 +26,15 @@ export interface PteInit {
 /**
  * An architecture: how dirtiness is encoded in a PTE, what the kernel's pte_* transforms do
  * on that encoding, and how a CPU store or load resolves against its TLB and the live PTE.
- * Stores and loads are atomic steps (the hardware's locked RMW, SEMANTICS §3).
+ * Stores and loads are atomic steps (the hardware's locked RMW, docs/rules/hardware.md §3).
  */
 export interface ArchModel {
   readonly name: string;
   readonly description: string;
-  /** SEMANTICS §3.5 class, or 'hypothetical' for hardware that does not exist. */
+  /** docs/rules/hardware.md §3.5 class, or 'hypothetical' for hardware that does not exist. */
   readonly dirtyClass: 'atomic-hw' | 'software' | 'hypothetical';
   /**
-   * How flush_tlb_range reaches other CPUs (SEMANTICS §5): 'ipi' = x86/RISC-V shootdowns, one
+   * How flush_tlb_range reaches other CPUs (docs/rules/tlb.md §5): 'ipi' = x86/RISC-V shootdowns, one
    * per target CPU, lazy-TLB CPUs skipped (T1, T2); 'broadcast' = arm64 TLBI ...IS + DSB ISH,
    * every PE at once with no IPI (T3). @default 'ipi'
    */

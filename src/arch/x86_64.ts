@@ -14,7 +14,7 @@ import type { AccessCtx, AccessResult, ArchModel } from './types.js';
 import { livePte, tlbLookup } from './tlbLookup.js';
 
 /**
- * x86-64 (SEMANTICS §3.1, rules X86-*). Encoding X86-E: W = RW, D = D || SavedDirty; since
+ * x86-64 (docs/rules/hardware.md §3.1, rules X86-*). Encoding X86-E: W = RW, D = D || SavedDirty; since
  * v6.6 pte_wrprotect moves D into SavedDirty and pte_mkwrite moves it back
  * (arch/x86/include/asm/pgtable.h). The MMU sets D with a locked RMW that re-checks the live
  * entry (X86-W2), so a write through a stale TLB entry either sets D in a live writable PTE

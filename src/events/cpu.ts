@@ -1,5 +1,5 @@
 /**
- * Deferred TLB invalidations (SEMANTICS §5): x86 lazy-TLB CPUs are not interrupted by a
+ * Deferred TLB invalidations (docs/rules/tlb.md §5): x86 lazy-TLB CPUs are not interrupted by a
  * shootdown and catch up when they switch back to the mm (T2); arm64's nosync TLBI has no
  * completing DSB, so entries go only at the CPU's next barrier (T3).
  */

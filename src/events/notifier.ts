@@ -1,4 +1,4 @@
-/** mmu_notifier invalidate windows and tlb_flush_pending (SEMANTICS §6, §1.6). */
+/** mmu_notifier invalidate windows and tlb_flush_pending (docs/rules/notifier.md §6, §1.6). */
 export interface NotifierStartEvent {
   readonly type: 'notifier/start';
   readonly tid: number;

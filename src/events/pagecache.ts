@@ -1,5 +1,5 @@
 /**
- * Page-cache and reclaim facts of the other actors of an mm (SEMANTICS §4 step 6, §5, S-6):
+ * Page-cache and reclaim facts of the other actors of an mm (docs/rules/fault.md §4 step 6, §5, S-6):
  * PG_dirty of a page and reclaim's batched-flush generations of an mm.
  */
 export interface PageDirtyEvent {

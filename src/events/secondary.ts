@@ -1,5 +1,5 @@
 /**
- * Secondary MMUs (device TLBs) subscribed through an interval notifier (SEMANTICS §6).
+ * Secondary MMUs (device TLBs) subscribed through an interval notifier (docs/rules/notifier.md §6).
  * SPTEs mirror the CPU page table of one mm, indexed by vpn.
  */
 export interface SmmuInvalidateEvent {

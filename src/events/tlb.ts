@@ -1,4 +1,4 @@
-/** Per-CPU TLB changes and the flush protocol (SEMANTICS §5, T1). */
+/** Per-CPU TLB changes and the flush protocol (docs/rules/tlb.md §5, T1). */
 export interface TlbFillEvent {
   readonly type: 'tlb/fill';
   readonly cpu: number;

@@ -12,7 +12,7 @@ export interface Accessor {
 /**
  * The mm and CPU on whose behalf thread `ctx.tid` faults: a user thread's own, or for a device
  * thread the mm its secondary MMU mirrors (hmm_range_fault → handle_mm_fault runs the CPU fault
- * path for the device, SEMANTICS §6).
+ * path for the device, docs/rules/notifier.md §6).
  */
 export function accessorOf(ctx: StepCtx): Accessor {
   const spec = at(ctx.layout.scenario.threads, ctx.tid);

@@ -4,7 +4,7 @@ import { flushTlbRange } from './tlbFlush.js';
 
 /**
  * flush_tlb_range()/flush_tlb_mm() for the other actors of an mm, as one synchronous step
- * (SEMANTICS §5, T1): the shootdown of every target happens in this step (lazy-TLB CPUs and
+ * (docs/rules/tlb.md §5, T1): the shootdown of every target happens in this step (lazy-TLB CPUs and
  * the arm64 nosync flavour are honoured by flushTlbRange, T2/T3). Only the helpers model the
  * per-CPU IPI steps.
  */

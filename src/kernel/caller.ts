@@ -16,7 +16,7 @@ import { defineMachine, type EmitOf } from './machine.js';
 import { VMW, vmwArgs, vmwTransfer } from './vmwgfx.js';
 
 /**
- * Kernel-side users of the helpers (SEMANTICS §7): a caller program (src/scenario/program.ts)
+ * Kernel-side users of the helpers (docs/rules/vmwgfx.md §7): a caller program (src/scenario/program.ts)
  * run as a step machine whose pc is the index of the next operation of the unrolled program.
  * One step runs operations until it has called a helper, reaches a `lock` that is not its
  * first operation (a lock may block), a `yield`, or the end (return). The library protocols

@@ -13,7 +13,7 @@ import { hasFlag } from './vmas.js';
 
 /**
  * A write to /proc/PID/clear_refs: fs/proc/task_mmu.c clear_refs_write → walk_page_range with
- * clear_refs_pte_range (SEMANTICS §8 S-3, S-9, S-14):
+ * clear_refs_pte_range (docs/rules/bugs.md §8 S-3, S-9, S-14):
  *
  *   enter   mmap_write_lock (current mainline); soft-dirty: inc_tlb_flush_pending and
  *           mmu_notifier_invalidate_range_start(MMU_NOTIFY_SOFT_DIRTY, whole mm).

@@ -9,12 +9,12 @@ import { hasFlag, vmaOf } from './vmas.js';
 
 /**
  * A device behind a secondary MMU, mirroring one mm through an interval notifier
- * (mm/mmu_notifier.c; the HMM pattern of Documentation/mm/hmm.rst; SEMANTICS §6, R3/R4/R8).
+ * (mm/mmu_notifier.c; the HMM pattern of Documentation/mm/hmm.rst; docs/rules/notifier.md §6, R3/R4/R8).
  * Locals and labels: {@link DEVICE}.
  *
  *   pick    pick the vpn of the next store (a recorded choice among the mm's VM_WRITE pages).
  *   access  writable SPTE → the store completes (`mem/store` with cpu -1): it never touches the CPU
- *       PTE, so it never sets D (SEMANTICS §6). Otherwise mmu_interval_read_begin() — not
+ *       PTE, so it never sets D (docs/rules/notifier.md §6). Otherwise mmu_interval_read_begin() — not
  *       enabled while this subscription collides with an active invalidation (it sleeps) —
  *       then hmm_range_fault's lockless PTE read: not present, not writable or not dirty →
  *       handle_mm_fault(FAULT_FLAG_WRITE) (the CPU fault path, src/kernel/fault.ts) and back

@@ -9,7 +9,7 @@ import { trackerMethod, vmwResourcesClean } from './vmwgfx.js';
 import { hasFlag, hasSpecialPtes, vmaOf } from './vmas.js';
 
 /**
- * The write/read fault path for a VM_SHARED mapping (mm/memory.c; SEMANTICS §4, F1–F6), for a
+ * The write/read fault path for a VM_SHARED mapping (mm/memory.c; docs/rules/fault.md §4, F1–F6), for a
  * pfn mapping (VM_PFNMAP: wp_pfn_shared) and a page-backed one (wp_page_shared).
  * Locals and labels: {@link FAULT}.
  *

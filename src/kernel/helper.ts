@@ -17,7 +17,7 @@ import {
 } from './tlbFlush.js';
 
 /**
- * The dirty-tracking helpers, step by step, for every variant (SEMANTICS §1, H1–H10):
+ * The dirty-tracking helpers, step by step, for every variant (docs/rules/helpers.md §1, H1–H10):
  * seed-v4 apply_as_range() and upstream walk_page_mapping() share this order and differ in
  * the variant's VMA verdict (H3) and flush range (H9).
  *

@@ -14,7 +14,7 @@ import { flushTlbBatchedPending, flushTlbSync } from './actorFlush.js';
 
 /**
  * mprotect of one VMA: mm/mprotect.c do_mprotect_pkey → mprotect_fixup → change_protection →
- * change_pte_range (SEMANTICS §1.6, §5). Run by an `mprotect` actor thread (PROT_READ) and by
+ * change_pte_range (docs/rules/tlb.md §1.6, §5). Run by an `mprotect` actor thread (PROT_READ) and by
  * a user thread's `mprotect` operation (PROT_READ or PROT_READ|PROT_WRITE: locals `sys`, `mm`,
  * `vma`, `rw`). As of v6.x (MP1):
  *

@@ -12,7 +12,7 @@ import { nextRmapVma, rmapVpn } from './writeback.js';
 /**
  * Reclaim of one page with a deferred TLB flush: mm/vmscan.c shrink_folio_list → try_to_unmap
  * (TTU_BATCH_FLUSH) → try_to_unmap_one (mm/rmap.c), and try_to_unmap_flush() at the end of the
- * batch (SEMANTICS §5 "Reclaim batching", S-6, S-15, H13):
+ * batch (docs/rules/tlb.md §5 "Reclaim batching", S-6, S-15, H13):
  *
  *   enter  folio_trylock (modelled as a blocking lock), i_mmap_lock_read (rmap_walk_file).
  *   vma    next page-backed VMA mapping the page → mmu_notifier_invalidate_range_start

@@ -49,7 +49,7 @@ export function flushContinueOptions(ctx: StepCtx, remaining: number): number {
 }
 
 /**
- * flush_tlb_range(vma, from, to) as step-machine events (SEMANTICS §5):
+ * flush_tlb_range(vma, from, to) as step-machine events (docs/rules/tlb.md §5):
  * - 'broadcast' archs (arm64: dsb(ishst); tlbi ...is; dsb(ish)): every target in this one step,
  *   no IPI (T3). With arch option `tlbi: nosync` the final DSB is missing: each target only owes
  *   the invalidation (`tlb/defer`) and drops the entries at its next barrier.

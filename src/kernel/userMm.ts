@@ -10,7 +10,7 @@ import { WRITEBACK } from './writeback.js';
 import { hasFlag } from './vmas.js';
 
 /**
- * Address-space system calls of a user thread on one whole VMA (SEMANTICS §1.6, §5; U1–U4 in
+ * Address-space system calls of a user thread on one whole VMA (docs/rules/tlb.md §1.6, §5; U1–U4 in
  * the conformance rules, docs/rules/conformance.md). Each pushes the step machine of the kernel
  * path it runs, so its windows interleave with the other threads: writeback (U1), mprotect
  * (U2, src/kernel/mprotect.ts, MP1/MP2), the zap (U3, src/kernel/zap.ts, Z1/Z2).

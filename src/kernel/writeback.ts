@@ -14,7 +14,7 @@ import { hasFlag, hasSpecialPtes, mappingVmas } from './vmas.js';
 /**
  * Writeback of the pages [first, first + nr): mm/page-writeback.c write_cache_pages →
  * folio_clear_dirty_for_io → folio_mkclean → rmap_walk_file → page_mkclean_one (mm/rmap.c;
- * SEMANTICS §8 S-14). For each page:
+ * docs/rules/bugs.md §8 S-14). For each page:
  *
  *   page  folio_lock (the page lock, F6); !PG_dirty → unlock, next page; else
  *         i_mmap_lock_read.

@@ -142,7 +142,7 @@ describe('audit', () => {
   );
 });
 
-describe('a secondary MMU that ignores the interval sequence (SEMANTICS §6 R3, R8)', () => {
+describe('a secondary MMU that ignores the interval sequence (docs/rules/notifier.md §6 R3, R8)', () => {
   const scenario = builtin('smmu-ignores-sequence');
   const correct = {
     ...scenario,

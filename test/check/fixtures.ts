@@ -51,7 +51,7 @@ export function world(
 }
 
 /**
- * vmwgfx MKWRITE mode (SEMANTICS §7): PTEs start read-only and clean, the bitmap empty; user
+ * vmwgfx MKWRITE mode (docs/rules/vmwgfx.md §7): PTEs start read-only and clean, the bitmap empty; user
  * threads 0 and 1, the scan (thread 2) and the drain (thread 3) run the vmwgfx-mkwrite protocol.
  */
 export function mkwriteWorld(): Model {

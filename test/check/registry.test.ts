@@ -25,7 +25,7 @@ describe('the property registry', () => {
     }
   });
 
-  it('covers the catalogue of SEMANTICS §6 and §9', () => {
+  it('covers the catalogue of docs/rules/notifier.md §6 and §9', () => {
     const ids = listProperties().map((p) => p.id);
     for (const id of [
       'lost-write',

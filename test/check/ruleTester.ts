@@ -50,7 +50,7 @@ export function ruleTester(
   cases: { readonly valid: readonly ValidCase[]; readonly invalid: readonly InvalidCase[] },
 ): void {
   describe(`${property.id} (${property.severity})`, () => {
-    it('has an id, a description, an explanation citing SEMANTICS and cases both ways', () => {
+    it('has an id, a description, an explanation citing rule ids and cases both ways', () => {
       expect(property.id).toMatch(/^[a-z0-9-]+$/);
       expect(property.description.length).toBeGreaterThan(10);
       expect(property.explanation).toMatch(/[A-Z]+\d|§\d|O\d/);

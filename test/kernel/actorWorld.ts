@@ -56,7 +56,7 @@ export function failingSeeds(
 /**
  * A test-only property: when `fn` returns (actor/return or helper/return), no CPU may hold a
  * writable TLB entry for an `mm` page whose PTE is now not writable (or not present) — the
- * post-condition of a write-protecting routine (SEMANTICS O3 for one caller).
+ * post-condition of a write-protecting routine (rule O3 (docs/rules/oracles.md) for one caller).
  */
 export function noStaleWritableAt(fn: string, isWritable: (pte: number) => boolean): Property {
   return {

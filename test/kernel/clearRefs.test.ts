@@ -5,7 +5,7 @@ import { builtin } from '../helpers/scenarios.js';
 import { freshState, options, step, types } from '../helpers/world.js';
 import { failingSeeds, modelOf, noStaleWritableAt, withThreads } from './actorWorld.js';
 
-// clear_refs_write (fs/proc/task_mmu.c; SEMANTICS §8 S-9).
+// clear_refs_write (fs/proc/task_mmu.c; docs/rules/bugs.md §8 S-9).
 const s9 = builtin('s9-clear-refs-no-flush');
 const buggy = makeModel(s9);
 const fixed = makeModel(

@@ -13,7 +13,7 @@ import { builtin } from '../helpers/scenarios.js';
 import { freshState, options, step, types } from '../helpers/world.js';
 import { failingSeeds, modelOf } from './actorWorld.js';
 
-// Secondary MMU device threads (SEMANTICS §6: R3, R4, R8).
+// Secondary MMU device threads (docs/rules/notifier.md §6: R3, R4, R8).
 const scenario = builtin('smmu-ignores-sequence');
 const buggy = makeModel(scenario);
 const correct = makeModel({ ...scenario, secondaryMmus: [{ mm: 0, ignoresSequence: false }] });
@@ -53,7 +53,7 @@ function openWindow(model: ReturnType<typeof tiny>, s: MutableSimState): void {
   expect(s.mms[0]!.active).toBe(1);
 }
 
-describe('secondary-MMU device thread (SEMANTICS §6)', () => {
+describe('secondary-MMU device thread (docs/rules/notifier.md §6)', () => {
   it('R8: a subscriber that ignores the sequence keeps a writable SPTE after write-protect returns (seeded random runs)', () => {
     const seeds = failingSeeds(buggy, 'wrprotect-post', 60, wpPost);
     expect(seeds.length).toBeGreaterThan(0);

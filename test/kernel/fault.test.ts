@@ -35,7 +35,7 @@ function toFault(faultPath: 'faithful' | 'atomic' = 'faithful') {
   };
 }
 
-describe('write fault on a VM_SHARED pfn mapping (SEMANTICS §4)', () => {
+describe('write fault on a VM_SHARED pfn mapping (docs/rules/fault.md §4)', () => {
   it('F1: orig_pte is read without the PTL, and a PTE changed before the PTL is taken means retry', () => {
     const { model, s, ptl } = toFault();
     const enter = step(model, s, 0);

@@ -4,7 +4,7 @@ import { mmapLock, pageLock, ptlLock } from '../../src/state/layout.js';
 import { freshState, options, step, types } from '../helpers/world.js';
 import { modelOf } from './actorWorld.js';
 
-// Page-backed shared mapping (no VM_PFNMAP): wp_page_shared → page_mkwrite (SEMANTICS §4 step 6, F6).
+// Page-backed shared mapping (no VM_PFNMAP): wp_page_shared → page_mkwrite (docs/rules/fault.md §4 step 6, F6).
 // tid 0: writer of vpn 0 on CPU 0; tid 1: writeback of page 0; tid 2 (optional): mprotect.
 function world(
   opts: {
@@ -39,7 +39,7 @@ function toFault(model: ReturnType<typeof world>) {
   return { s, ptl: ptlLock(layout, 0, 0), page: pageLock(layout, 0) };
 }
 
-describe('write fault on a page-backed VM_SHARED mapping (SEMANTICS §4.6)', () => {
+describe('write fault on a page-backed VM_SHARED mapping (docs/rules/fault.md §4.6)', () => {
   it('F6: the page lock is taken in page_mkwrite and held until finish_mkwrite_fault made the PTE writable', () => {
     const model = world();
     const { s, ptl, page } = toFault(model);

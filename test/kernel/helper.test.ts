@@ -20,7 +20,7 @@ function runHelper(
 
 const only = (ev: SimEvent[], keep: string[]) => types(ev).filter((t) => keep.includes(t));
 
-describe('write-protect / clean helpers (SEMANTICS §1, H rules)', () => {
+describe('write-protect / clean helpers (docs/rules/helpers.md §1, H rules)', () => {
   it('H4: per VMA the order is notifier start → pending+1 → PTE changes → flush → notifier end → pending-1', () => {
     const { ev } = runHelper({ callers: [{ protocol: 'snap' }] });
     expect(

@@ -27,7 +27,7 @@ function helperRun(opts: Parameters<typeof tinyModel>[0]) {
   return { model, s, ev };
 }
 
-describe('TLB flush flavours (SEMANTICS §5, T1–T3)', () => {
+describe('TLB flush flavours (docs/rules/tlb.md §5, T1–T3)', () => {
   it('T1: x86 per-cpu shootdown: one IPI per step, flush/done only after the last CPU', () => {
     const { ev } = helperRun({});
     expect(types(flushEvents(ev))).toEqual(['flush/start', 'tlb/flush', 'tlb/flush', 'flush/done']);

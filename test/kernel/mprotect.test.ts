@@ -5,7 +5,7 @@ import { builtin } from '../helpers/scenarios.js';
 import { freshState, step, types } from '../helpers/world.js';
 import { modelOf, noStaleWritableAt, runSchedule, withThreads } from './actorWorld.js';
 
-// mprotect(PROT_READ): change_protection → change_pte_range (mm/mprotect.c; SEMANTICS §1.6, §5, S-6).
+// mprotect(PROT_READ): change_protection → change_pte_range (mm/mprotect.c; docs/rules/tlb.md §1.6, §5, S-6).
 // s6 threads: 0 writer (CPU0), 1 reclaim of page 0, 2 mprotect, 3 final writeback.
 // CPU0 caches W+D; reclaim clears the PTE and defers the flush; mprotect runs to its return.
 const RACE = '0*2.1*4.2*4';

@@ -5,7 +5,7 @@ import { builtin } from '../helpers/scenarios.js';
 import { freshState, options, step, types } from '../helpers/world.js';
 import { modelOf, runSchedule } from './actorWorld.js';
 
-// Writeback: write_cache_pages → folio_clear_dirty_for_io → page_mkclean_one (SEMANTICS §8 S-14, S-3).
+// Writeback: write_cache_pages → folio_clear_dirty_for_io → page_mkclean_one (docs/rules/bugs.md §8 S-14, S-3).
 // Threads of s14: 0 writer (CPU0), 1 clean_record caller, 2 clear_refs, 3 writeback, 4 final writeback.
 // The interleaving of Yu Zhao's "Example 1": CPU0 caches W+D; clean_record cleans the PTE and
 // defers its flush; clear_refs write-protects it; writeback sees !dirty && !write and skips the

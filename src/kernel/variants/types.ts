@@ -37,7 +37,7 @@ export interface HelperVariant {
    * How a PTE is modified under the PTL (H7/H8): 'prot-start' = ptep_modify_prot_start /
    * commit (P1/P2: the PTE is none in between, so hardware cannot set A/D in it); 'naive' =
    * read the PTE, then in a later step store the modified value read earlier (set_pte_at),
-   * which overwrites any A/D the hardware set in between (SEMANTICS §2 "Why it exists").
+   * which overwrites any A/D the hardware set in between (docs/rules/ptep.md §2 "Why it exists").
    * @default 'prot-start'
    */
   readonly rmw?: 'prot-start' | 'naive';

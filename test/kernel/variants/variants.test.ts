@@ -52,7 +52,7 @@ describe('the registry lists every helper variant of issue 3', () => {
   });
 });
 
-describe('naive-rmw (SEMANTICS §2, the SPIN anchor NAIVE)', () => {
+describe('naive-rmw (docs/rules/ptep.md §2, the SPIN anchor NAIVE)', () => {
   it('reads without ptep_modify_prot_start and writes back with set_pte_at in a later step, PTL held', () => {
     const model = tinyModel({
       variant: 'naive-rmw',
