@@ -42,117 +42,202 @@ export function eventBoundsOf(scenario: Scenario): EventBounds {
   };
 }
 
-const inRange = (v: number, lo: number, hi: number): boolean => v >= lo && v < hi;
+/**
+ * The limits of an EventBounds a check may name: the constant that generated code declares
+ * for it (`boundsPrelude`) and the property path it is read from.
+ */
+const LIMITS = {
+  threads: ['BT', 'threads'],
+  cpus: ['BC', 'cpus'],
+  pages: ['BP', 'pages'],
+  nBitmaps: ['BB', 'nBitmaps'],
+  locks: ['BL', 'locks'],
+  mms: ['BMN', 'mmSize.length'],
+  smmus: ['BSN', 'smmuSize.length'],
+  mmSize: ['BM', 'mmSize'],
+  smmuSize: ['BS', 'smmuSize'],
+  vmas: ['BV', 'vmas'],
+} as const;
+type Limit = keyof typeof LIMITS;
 
 /**
- * What is wrong with `e` under `b` (a message naming the field, its value and the range), or
- * null. Only fields that index state or bound a loop are checked; values (pte, pfn, seq, pc)
- * are free. The field names are those of EVENT_FIELDS.
+ * What a check compares: a number, a limit of the scenario, `.field` (a field of the event),
+ * `size` (vpns of the event's secondary MMU if it has `sub`, else of its mm, else -1) or
+ * `mmVmas` (VMAs of the event's mm).
  */
-/** Which of the fields every event type may share an event has (from its EVENT_FIELDS entry). */
-interface SharedFields {
-  readonly tid: boolean;
-  readonly cpu: boolean;
-  /** The lowest valid cpu: -1 for a device's store and fault, which run on no CPU. */
-  readonly cpuLo: number;
-  readonly mm: boolean;
-  readonly sub: boolean;
-  readonly vpn: boolean;
-  readonly range: boolean;
+type Operand =
+  number | Exclude<Limit, 'mmSize' | 'smmuSize' | 'vmas'> | `.${string}` | 'size' | 'mmVmas';
+
+interface Check {
+  /** Comparisons that must all hold. */
+  readonly all: readonly (readonly [Operand, '>=' | '<' | '<=', Operand])[];
+  /**
+   * The refusal when one fails, as the source of a JS template literal: `x(o)` interpolates
+   * operand `o` (plus `add`), `type` is the event's type.
+   */
+  readonly message: (x: (o: Operand, add?: number) => string, type: string) => string;
 }
 
-const sharedFieldsOf = (type: string, has: (f: string) => boolean): SharedFields => ({
-  tid: has('tid'),
-  cpu: has('cpu'),
-  // A device's store and fault run on no CPU (cpu -1; docs/rules/notifier.md).
-  cpuLo: type === 'mem/store' || type === 'fault/enter' ? -1 : 0,
-  mm: has('mm'),
-  sub: has('sub'),
-  vpn: has('vpn'),
-  range: has('from') && has('to'),
+/** `field` in lo..hi-1; the refusal names the field, its value and the range (and `why`). */
+const within = (field: string, lo: number, hi: Operand, why = ''): Check => ({
+  all: [
+    [`.${field}`, '>=', lo],
+    [`.${field}`, '<', hi],
+  ],
+  message: (x, type) => `${type}.${field} is ${x(`.${field}`)}, expected ${lo}..${x(hi, -1)}${why}`,
 });
 
+/** A from..to range of vpns within the pages of the event's mm (or secondary MMU). */
+const RANGE: Check = {
+  all: [
+    ['.from', '>=', 0],
+    ['.from', '<=', '.to'],
+    ['.to', '<=', 'size'],
+  ],
+  message: (x, type) =>
+    `${type}: range ${x('.from')}..${x('.to')} is not within 0..${x('size')} (pages of the mm)`,
+};
+
+const PAGE = within('page', 0, 'pages', ' (pages)');
+const BITMAP = [within('bm', 0, 'nBitmaps', ' (bitmaps)'), within('bit', 0, 'pages', ' (pages)')];
+const LOCK = within('lock', 0, 'locks', ' (locks)');
+/** 0 or 1. */
+const flag = (field: string): Check => within(field, 0, 2);
+
 /**
- * Looked up once per type instead of `'tid' in e` per field and event: events of ~60 shapes
- * make those checks megamorphic, and this guard runs on every event a log reader or writer
- * sees (it was 1/3 of a replay's time).
+ * The checks of the fields only some types have, after those of the shared fields (tid, cpu,
+ * mm, sub, vpn, from..to; `checksOf`), in order: the first that fails is the refusal. Only
+ * fields that index state or bound a loop are checked; values (pte, pfn, seq, pc) are free.
+ * An entry with its own `message` words its refusal otherwise than `within`.
  */
-const SHARED: ReadonlyMap<string, SharedFields> = new Map(
-  Object.entries(EVENT_FIELDS).map(([type, fields]) => [
+const TYPE_CHECKS: { readonly [K in SimEventType]?: readonly Check[] } = {
+  'mem/store': [PAGE],
+  'dev/copy': [PAGE],
+  'page/dirty': [PAGE, flag('value')],
+  'bitmap/set': BITMAP,
+  'bitmap/clear': BITMAP,
+  'bounds/set': [
+    {
+      all: [
+        ['.start', '>=', 0],
+        ['.start', '<=', 'pages'],
+        ['.end', '>=', 0],
+        ['.end', '<=', 'pages'],
+      ],
+      message: (x) =>
+        `bounds/set: ${x('.start')}..${x('.end')} is not within 0..${x('pages')} (pages)`,
+    },
+  ],
+  'vmw/set': [within('count', 0, 64), flag('res')],
+  'lock/acquire': [LOCK],
+  'lock/release': [LOCK],
+  'thread/set': [within('slot', 0, MAX_LOCALS, ' (locals)')],
+  'vma/write': [within('vma', 0, 'mmVmas'), flag('value')],
+  'decide/skip-vma': [within('vma', 0, 'mmVmas'), flag('stop')],
+  'tlb/fill': [
+    {
+      all: [...flag('w').all, ...flag('d').all],
+      message: () => 'tlb/fill: w and d must be 0 or 1',
+    },
+  ],
+  'smmu/install': [flag('w')],
+};
+
+/** The checks of an event of `type` with fields `fields` (its EVENT_FIELDS entry), in order. */
+function checksOf(type: SimEventType, fields: Readonly<Record<string, unknown>>): Check[] {
+  const has = (f: string): boolean => Object.hasOwn(fields, f);
+  // A device's store and fault run on no CPU (cpu -1; docs/rules/notifier.md).
+  const cpuLo = type === 'mem/store' || type === 'fault/enter' ? -1 : 0;
+  return [
+    ...(has('tid') ? [within('tid', 0, 'threads', ' (threads)')] : []),
+    ...(has('cpu') ? [within('cpu', cpuLo, 'cpus', ' (CPUs)')] : []),
+    ...(has('mm') ? [within('mm', 0, 'mms', ' (mms)')] : []),
+    ...(has('sub') ? [within('sub', 0, 'smmus', ' (secondary MMUs)')] : []),
+    ...(has('vpn') ? [within('vpn', 0, 'size', ' (pages of the mm)')] : []),
+    ...(has('from') && has('to') ? [RANGE] : []),
+    ...(TYPE_CHECKS[type] ?? []),
+  ];
+}
+
+/**
+ * The source of the checks of `type`: `ok`, one JS expression that holds when every check
+ * does, and `refusal`, statements that return the refusal of the first failing check (as
+ * `eventProblem` words it) and null when none fails. `v(field)` is the expression of an event
+ * field, `lim(limit)` that of a limit of the bounds.
+ */
+function checkSource(
+  type: SimEventType,
+  v: (field: string) => string,
+  lim: (l: Limit) => string,
+): { ok: string; refusal: string } {
+  const fields = EVENT_FIELDS[type];
+  const per = (l: Limit, i: string): string => `(${lim(l)}[${i}] ?? 0)`;
+  const size = Object.hasOwn(fields, 'sub')
+    ? per('smmuSize', v('sub'))
+    : Object.hasOwn(fields, 'mm')
+      ? per('mmSize', v('mm'))
+      : '-1';
+  const operand = (o: Operand): string =>
+    typeof o === 'number'
+      ? String(o)
+      : o.startsWith('.')
+        ? v(o.slice(1))
+        : o === 'size'
+          ? size
+          : o === 'mmVmas'
+            ? per('vmas', v('mm'))
+            : lim(o as Limit);
+  // In a template literal: the operand's value (a number plus `add` folded in).
+  const x = (o: Operand, add = 0): string =>
+    typeof o === 'number'
+      ? String(o + add)
+      : `\${${operand(o)}${add === 0 ? '' : add < 0 ? ` - ${-add}` : ` + ${add}`}}`;
+  const checks = checksOf(type, fields).map((c) => ({
+    cond: c.all.map(([a, op, b]) => `${operand(a)} ${op} ${operand(b)}`).join(' && '),
+    message: c.message(x, type),
+  }));
+  return {
+    ok: checks.length === 0 ? 'true' : checks.map((c) => `(${c.cond})`).join(' && '),
+    refusal: [
+      ...checks.map((c) => `if (!(${c.cond})) return \`${c.message}\`;`),
+      'return null;',
+    ].join('\n'),
+  };
+}
+
+/** The checks of one type as a function of the event and its bounds: a refusal or null. */
+type TypeCheck = (e: SimEvent, b: EventBounds) => string | null;
+
+/**
+ * One function per event type, generated from its checks once at module load (as
+ * compiledChunk.ts generates the chunk visitor): `eventProblem` runs on every event a log
+ * writer is asked about (`LogWriter.problem`, JSON-lines import) and every event a reader
+ * folds without its compiled visitor. Each function reads the fields of one event shape;
+ * interpreting the table per event, or testing `'tid' in e` across ~60 shapes, is
+ * megamorphic (before the compiled visitor, the guard was 1/3 of a replay's time).
+ */
+const TYPE_CHECK: ReadonlyMap<string, TypeCheck> = new Map(
+  (Object.keys(EVENT_FIELDS) as SimEventType[]).map((type) => [
     type,
-    sharedFieldsOf(type, (f) => Object.hasOwn(fields, f)),
+    new Function(
+      'e',
+      'b',
+      checkSource(
+        type,
+        (f) => `e[${JSON.stringify(f)}]`,
+        (l) => `b.${LIMITS[l][1]}`,
+      ).refusal,
+    ) as TypeCheck,
   ]),
 );
 
-function bad(e: SimEvent, field: string, lo: number, hi: number, why = ''): string {
-  const r = e as unknown as Record<string, number>;
-  return `${e.type}.${field} is ${r[field]}, expected ${lo}..${hi - 1}${why}`;
-}
-
+/**
+ * What is wrong with `e` under `b` (a message naming the field, its value and the range), or
+ * null: the checks of `checksOf` for its type. The field names are those of EVENT_FIELDS.
+ */
 export function eventProblem(e: SimEvent, b: EventBounds): string | null {
-  const r = e as unknown as Record<string, number>;
-  const f = SHARED.get(e.type) ?? sharedFieldsOf(e.type, (k) => k in e);
-  if (f.tid && !inRange(r.tid as number, 0, b.threads))
-    return bad(e, 'tid', 0, b.threads, ' (threads)');
-  if (f.cpu && !inRange(r.cpu as number, f.cpuLo, b.cpus))
-    return bad(e, 'cpu', f.cpuLo, b.cpus, ' (CPUs)');
-  let size = -1;
-  if (f.mm) {
-    const mm = r.mm as number;
-    if (!inRange(mm, 0, b.mmSize.length)) return bad(e, 'mm', 0, b.mmSize.length, ' (mms)');
-    size = b.mmSize[mm] ?? 0;
-  }
-  if (f.sub) {
-    const sub = r.sub as number;
-    if (!inRange(sub, 0, b.smmuSize.length))
-      return bad(e, 'sub', 0, b.smmuSize.length, ' (secondary MMUs)');
-    size = b.smmuSize[sub] ?? 0;
-  }
-  if (f.vpn && !inRange(r.vpn as number, 0, size))
-    return bad(e, 'vpn', 0, size, ' (pages of the mm)');
-  if (f.range) {
-    const from = r.from as number;
-    const to = r.to as number;
-    if (!(from >= 0 && from <= to && to <= size))
-      return `${e.type}: range ${from}..${to} is not within 0..${size} (pages of the mm)`;
-  }
-  switch (e.type) {
-    case 'mem/store':
-    case 'dev/copy':
-    case 'page/dirty':
-      if (!inRange(e.page, 0, b.pages)) return bad(e, 'page', 0, b.pages, ' (pages)');
-      if (e.type === 'page/dirty' && !inRange(e.value, 0, 2)) return bad(e, 'value', 0, 2);
-      return null;
-    case 'bitmap/set':
-    case 'bitmap/clear':
-      if (!inRange(e.bm, 0, b.nBitmaps)) return bad(e, 'bm', 0, b.nBitmaps, ' (bitmaps)');
-      if (!inRange(e.bit, 0, b.pages)) return bad(e, 'bit', 0, b.pages, ' (pages)');
-      return null;
-    case 'bounds/set':
-      if (!(e.start >= 0 && e.start <= b.pages && e.end >= 0 && e.end <= b.pages))
-        return `bounds/set: ${e.start}..${e.end} is not within 0..${b.pages} (pages)`;
-      return null;
-    case 'vmw/set':
-      if (!inRange(e.count, 0, 64)) return bad(e, 'count', 0, 64);
-      return inRange(e.res, 0, 2) ? null : bad(e, 'res', 0, 2);
-    case 'lock/acquire':
-    case 'lock/release':
-      return inRange(e.lock, 0, b.locks) ? null : bad(e, 'lock', 0, b.locks, ' (locks)');
-    case 'thread/set':
-      return inRange(e.slot, 0, MAX_LOCALS) ? null : bad(e, 'slot', 0, MAX_LOCALS, ' (locals)');
-    case 'vma/write':
-      if (!inRange(e.vma, 0, b.vmas[e.mm] ?? 0)) return bad(e, 'vma', 0, b.vmas[e.mm] ?? 0);
-      return inRange(e.value, 0, 2) ? null : bad(e, 'value', 0, 2);
-    case 'decide/skip-vma':
-      if (!inRange(e.vma, 0, b.vmas[e.mm] ?? 0)) return bad(e, 'vma', 0, b.vmas[e.mm] ?? 0);
-      return inRange(e.stop, 0, 2) ? null : bad(e, 'stop', 0, 2);
-    case 'tlb/fill':
-      return inRange(e.w, 0, 2) && inRange(e.d, 0, 2) ? null : `tlb/fill: w and d must be 0 or 1`;
-    case 'smmu/install':
-      return inRange(e.w, 0, 2) ? null : bad(e, 'w', 0, 2);
-    default:
-      return null;
-  }
+  const check = TYPE_CHECK.get(e.type);
+  return check ? check(e, b) : `unknown event type ${JSON.stringify(e.type)?.slice(0, 40)}`;
 }
 
 /**
@@ -160,79 +245,22 @@ export function eventProblem(e: SimEvent, b: EventBounds): string | null {
  * code (compiledChunk.ts). `b` is an expression naming an EventBounds there.
  */
 export function boundsPrelude(b: string): string {
-  return [
-    `const BT = ${b}.threads, BC = ${b}.cpus, BP = ${b}.pages, BB = ${b}.nBitmaps, BL = ${b}.locks;`,
-    `const BM = ${b}.mmSize, BMN = BM.length, BS = ${b}.smmuSize, BSN = BS.length, BV = ${b}.vmas;`,
-  ].join('\n');
+  return `const ${Object.values(LIMITS)
+    .map(([c, path]) => `${c} = ${b}.${path}`)
+    .join(', ')};`;
 }
 
 /**
  * `eventProblem(e, b) === null` for an event of `type` (a row of EVENT_FIELDS), as one JS
  * expression over the constants of `boundsPrelude` and the variables `v(field)` holding the
- * event's fields (safe integers, as the chunk decoder yields them): the same checks in the
- * same order, so a chunk visitor compiled from a log's type table checks each event inline
- * with only the fields its type has ('true' when it has none). The expression only decides;
- * an event it refuses goes through `eventProblem`, which writes the message. A test holds the
- * two equal on every type at and around every bound.
+ * event's fields (safe integers, as the chunk decoder yields them): the same checks from the
+ * same table (`checksOf`), so a chunk visitor compiled from a log's type table checks each
+ * event inline with only the fields its type has ('true' when it has none). The expression
+ * only decides; an event it refuses goes through `eventProblem`, which writes the message. A
+ * test holds the two equal on every type at and around every bound.
  */
 export function boundsCheckSource(type: SimEventType, v: (field: string) => string): string {
-  const f = SHARED.get(type) ?? sharedFieldsOf(type, (k) => Object.hasOwn(EVENT_FIELDS[type], k));
-  const c: string[] = [];
-  const range = (x: string, lo: string | number, hi: string): string =>
-    `${x} >= ${lo} && ${x} < ${hi}`;
-  if (f.tid) c.push(range(v('tid'), 0, 'BT'));
-  if (f.cpu) c.push(range(v('cpu'), f.cpuLo, 'BC'));
-  let size = '-1';
-  if (f.mm) {
-    c.push(range(v('mm'), 0, 'BMN'));
-    size = `(BM[${v('mm')}] ?? 0)`;
-  }
-  if (f.sub) {
-    c.push(range(v('sub'), 0, 'BSN'));
-    size = `(BS[${v('sub')}] ?? 0)`;
-  }
-  if (f.vpn) c.push(range(v('vpn'), 0, size));
-  if (f.range) c.push(`${v('from')} >= 0 && ${v('from')} <= ${v('to')} && ${v('to')} <= ${size}`);
-  const vmas = (): string => `(BV[${v('mm')}] ?? 0)`;
-  switch (type) {
-    case 'mem/store':
-    case 'dev/copy':
-      c.push(range(v('page'), 0, 'BP'));
-      break;
-    case 'page/dirty':
-      c.push(range(v('page'), 0, 'BP'), range(v('value'), 0, '2'));
-      break;
-    case 'bitmap/set':
-    case 'bitmap/clear':
-      c.push(range(v('bm'), 0, 'BB'), range(v('bit'), 0, 'BP'));
-      break;
-    case 'bounds/set':
-      c.push(`${v('start')} >= 0 && ${v('start')} <= BP && ${v('end')} >= 0 && ${v('end')} <= BP`);
-      break;
-    case 'vmw/set':
-      c.push(range(v('count'), 0, '64'), range(v('res'), 0, '2'));
-      break;
-    case 'lock/acquire':
-    case 'lock/release':
-      c.push(range(v('lock'), 0, 'BL'));
-      break;
-    case 'thread/set':
-      c.push(range(v('slot'), 0, String(MAX_LOCALS)));
-      break;
-    case 'vma/write':
-      c.push(range(v('vma'), 0, vmas()), range(v('value'), 0, '2'));
-      break;
-    case 'decide/skip-vma':
-      c.push(range(v('vma'), 0, vmas()), range(v('stop'), 0, '2'));
-      break;
-    case 'tlb/fill':
-      c.push(range(v('w'), 0, '2'), range(v('d'), 0, '2'));
-      break;
-    case 'smmu/install':
-      c.push(range(v('w'), 0, '2'));
-      break;
-  }
-  return c.length === 0 ? 'true' : c.map((x) => `(${x})`).join(' && ');
+  return checkSource(type, v, (l) => LIMITS[l][0]).ok;
 }
 
 /** The event types `foldProblem` looks at: it finds nothing wrong with any other. */

@@ -3,7 +3,10 @@
 // events, and those foldProblem must see, back to the reader. These tests hold the inline
 // checks equal to eventProblem, and a reader that uses them equal to a plain reference that
 // runs eventProblem, the call-depth rule and foldProblem on every event in order (what the
-// reader did per event before): same events refused, same messages, same places.
+// reader did per event before): same events refused, same messages, same places. (Both
+// checks are generated from one table, eventGuard.ts `checksOf`: these tests hold its two
+// renderings equal, the visitor's over its decoded variables and prelude constants and
+// eventProblem's over the event's and the bounds' properties.)
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -155,6 +158,14 @@ describe('inline bounds checks of the compiled chunk visitor', () => {
       200,
     );
     expect(noPage.find((x) => x.type === 'dev/copy')?.differ.length).toBeGreaterThan(0);
+  });
+
+  it('eventProblem refuses an event of a type outside EVENT_FIELDS (it has no checks for it)', () => {
+    // Readers and the JSON-lines import validate the type first; this is the guard's own answer.
+    const b = eventBoundsOf(reader0.header.scenario);
+    const e = { type: 'tlb/fil', cpu: 0, mm: 0, vpn: 0 } as unknown as SimEvent;
+    expect(eventProblem(e, b)).toBe('unknown event type "tlb/fil"');
+    expect(eventProblem({ ...e, type: 'tlb/dirty' } as SimEvent, b)).toBeNull();
   });
 
   it('foldProblem finds nothing wrong with events of the types outside FOLD_CHECKED', () => {
