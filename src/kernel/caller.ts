@@ -206,7 +206,7 @@ export const callerProgram: StepMachine = {
           break;
         }
         case 'transfer':
-          // vmw_bo_dirty_transfer_to_res: copy+clear the recorded pages, reset the bounds.
+          // vmw_bo_dirty_transfer_to_res for the resource [first, end): within the dirty bounds (V2, S-16).
           vmwTransfer(ctx, e, bits, spec.first, end, copyToDevice);
           break;
         case 'scan':

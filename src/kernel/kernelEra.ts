@@ -10,7 +10,8 @@ import type { StepCtx } from './step.js';
  * - `pre-4.13`: all of `pre-6.0`, and the mmu_gather of a zap before 99baac21e458 (v4.13):
  *   tlb_gather_mmu does not raise tlb_flush_pending, tlb_finish_mmu has no
  *   mm_tlb_flush_nested() check and flushes only what was gathered (S-1), and zap_pte_range
- *   does not call flush_tlb_batched_pending (3ea277194daa, v4.13, S-6) (Z2).
+ *   does not call flush_tlb_batched_pending (3ea277194daa, v4.13, S-6) (Z2), nor does the
+ *   mprotect syscall's change_pte_range (same commit).
  */
 export type KernelEra = 'current' | 'pre-6.0' | 'pre-4.13';
 

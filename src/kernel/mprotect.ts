@@ -166,8 +166,13 @@ export const mprotectProgram: StepMachine = {
       case P.pte: {
         const vpn = get(frame, 'vpn');
         const { ptl, taken } = walk.lock(ctx, frame, e, mm, vpn);
-        // change_pte_range: flush_tlb_batched_pending() right after pte_offset_map_lock.
-        const batched = get(frame, 'sys') === 1 || mprotectSpec(ctx).batchedPendingFlush;
+        // change_pte_range: flush_tlb_batched_pending() right after pte_offset_map_lock (since
+        // 3ea277194daa, v4.13: not in a pre-4.13 kernel's mprotect syscall; the actor thread
+        // chooses with batchedPendingFlush, S-6).
+        const batched =
+          get(frame, 'sys') === 1
+            ? !eraBefore(ctx, 'pre-4.13')
+            : mprotectSpec(ctx).batchedPendingFlush;
         if (taken && batched) flushTlbBatchedPending(ctx, e, mm);
         const pte = ptePeek(ctx, mm, vpn);
         if (pteIsPresent(pte)) {

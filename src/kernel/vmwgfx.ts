@@ -130,7 +130,9 @@ export interface BitAccess {
  * clamps it to the resource (vmw_surface_dirty_range_add): only pages inside [first, end) are
  * copied to the device (when `copy`). With `max` (mainline, driver option `transferClamp`) a
  * resource that ends before the dirty bounds clears the bits of pages past its end without
- * copying them (S-16); for a resource covering the whole BO both clamps give the same result.
+ * copying them (S-16). For a resource covering the whole BO both clamps clear and copy the same
+ * bits; the bounds left behind are empty either way, (pages, 0) with `max` and (dirty end, 0)
+ * with `min` when the dirty bounds ended before the BO.
  */
 export function vmwTransfer(
   ctx: StepCtx,
@@ -149,7 +151,7 @@ export function vmwTransfer(
     if (copy && p < end) e.push({ type: 'dev/copy', tid: ctx.tid, page: p });
     bits.put(0, p, 0);
   }
-  // As the kernel writes them: a whole-BO transfer leaves (pages, 0), "nothing recorded".
+  // As the kernel writes them (with `max`, a whole-BO transfer leaves (pages, 0)).
   const nStart = first <= b.start && stop > b.start ? stop : b.start;
   const nEnd = first < b.end && stop >= b.end ? first : b.end;
   if (nStart !== b.start || nEnd !== b.end)

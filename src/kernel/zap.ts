@@ -93,11 +93,19 @@ function mmapOf(ctx: StepCtx, frame: FrameView): { lock: number; mode: 'r' | 'w'
   };
 }
 
-/** Some CPU still caches a writable entry for `vpn` this caller has not marked yet. */
+/**
+ * Some CPU still caches a writable entry for `vpn`, or a secondary MMU a writable SPTE, that this
+ * caller has not marked yet (what `ghost/wp-seen` would mark).
+ */
 function staleWritable(ctx: StepCtx, mm: number, vpn: number): boolean {
   const bit = 1 << ctx.tid;
-  return ctx.state.tlbs.some((tlb) =>
-    tlb.some((t) => t.mm === mm && t.vpn === vpn && t.w === 1 && (t.susp & bit) === 0),
+  return (
+    ctx.state.tlbs.some((tlb) =>
+      tlb.some((t) => t.mm === mm && t.vpn === vpn && t.w === 1 && (t.susp & bit) === 0),
+    ) ||
+    ctx.state.smmus.some(
+      (sub) => sub.mm === mm && sub.sptes[vpn] === 2 && ((sub.susp[vpn] ?? 0) & bit) === 0,
+    )
   );
 }
 

@@ -141,6 +141,14 @@ export function parseScenario(raw: unknown, where = 'scenario'): Scenario {
                 `${p}.ops[${k}].vma`,
                 `vma ${op.vma} does not exist in mm ${t.mm} (vmas: ${n})`,
               );
+            // U3: madvise_dontneed_free_valid_vma() refuses VM_PFNMAP (and VM_LOCKED,
+            // hugetlb) with -EINVAL before any zap (mm/madvise.c); a VM_MIXEDMAP VMA is zapped.
+            if (op.op === 'madvise-dontneed' && s.mms[t.mm]?.vmas[op.vma]?.flags.includes('pfnmap'))
+              fail(
+                where,
+                `${p}.ops[${k}]`,
+                `madvise(MADV_DONTNEED) of a VM_PFNMAP VMA fails with -EINVAL in the kernel (madvise_dontneed_free_valid_vma); a VM_MIXEDMAP VMA with special: true is zapped`,
+              );
             return;
           }
           const mapped = s.mms[t.mm]?.vmas.some(

@@ -89,7 +89,7 @@ export const callerOpSchema: z.ZodType<CallerOp> = z.lazy(() =>
       .object({ op: z.literal('transfer') })
       .strict()
       .describe(
-        "vmwgfx's transfer: copy and clear the driver bitmap's recorded pages, reset the dirty bounds",
+        "vmwgfx's transfer, vmw_bo_dirty_transfer_to_res() for a resource over the thread's range: nothing when the dirty bounds miss it; else clear the driver bitmap's recorded pages (up to max(resource end, dirty end) by default, S-16), copy those inside the resource, shrink the bounds. Bits set with `set` outside the bounds are not seen",
       ),
     z
       .object({ op: z.literal('done-if-clean'), bitmap: bitmap.default('driver') })
