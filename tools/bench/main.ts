@@ -30,6 +30,11 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  if (against !== undefined && only !== 'explore') {
+    // Only the explore suite compares two builds in one process; the others would ignore it.
+    process.stderr.write('--against: only with --suite explore\n');
+    return 2;
+  }
   const log = (line: string): void => {
     if (!asJson) process.stdout.write(`${line}\n`);
   };
