@@ -123,18 +123,13 @@ export function firstStateWhere(
     hi < reader.checkpoints.length ? (reader.checkpoints[hi] as { at: number }).at : reader.length;
   const found = { i: -2 };
   try {
-    reader.forEach(
-      (e, i) => {
-        applyEvent(base, e);
-        if (pred(base as unknown as SimState)) {
-          found.i = i;
-          throw found;
-        }
-      },
-      from,
-      to,
-      true,
-    );
+    // foldInto, not forEach: a fold from a checkpoint checks call depth and TLB capacity too.
+    reader.foldInto(base, from, to, (i) => {
+      if (pred(base as unknown as SimState)) {
+        found.i = i;
+        throw found;
+      }
+    });
   } catch (e) {
     if (e !== found) throw e;
   }

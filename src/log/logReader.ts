@@ -300,12 +300,25 @@ export class LogReader {
     return cp.state;
   }
 
-  /** Fold events [from, to) into `state` (mutated) with the recipes; scratch events, no copies. */
-  foldInto(state: MutableSimState, from: number, to: number): MutableSimState {
+  /**
+   * Fold events [from, to) into `state` (mutated) with the recipes; scratch events, no copies.
+   * `after(i)` runs after event i is applied (it may throw to stop the fold).
+   */
+  foldInto(
+    state: MutableSimState,
+    from: number,
+    to: number,
+    after?: (i: number) => void,
+  ): MutableSimState {
     const bounds = this.bounds;
     // foldProblem runs before each event is applied, on the state it is applied to.
     this.walk(
-      (e) => applyEvent(state, e),
+      after
+        ? (e, i) => {
+            applyEvent(state, e);
+            after(i);
+          }
+        : (e) => applyEvent(state, e),
       from,
       to,
       true,

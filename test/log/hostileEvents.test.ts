@@ -4,6 +4,7 @@
 // refused with a LOG_CORRUPT naming the chunk, its byte offset, the event and the field.
 import { describe, expect, it } from 'vitest';
 import {
+  firstStateWhere,
   isSimError,
   LogReader,
   makeModel,
@@ -207,6 +208,27 @@ describe('event fields are checked against the log’s own scenario', () => {
       ),
     );
     expect(refusal(bad, fold)).toMatch(
+      /tlb\/fill: CPU 0's TLB already holds 1 entries \(tlbCapacity 1\)/,
+    );
+  });
+
+  it('a search folding from a checkpoint (firstStateWhere) refuses the overfull TLB too', () => {
+    const s0 = builtin('seed-concurrent-wrprotect');
+    const scenario: Scenario = { ...s0, options: { ...s0.options, tlbCapacity: 1 } };
+    const sink = new MemorySink();
+    recordRun(makeModel(scenario), { seed: 3 }, sink, { chunkEvents: 16, checkpointEvery: 32 });
+    const bytes = sink.bytes();
+    const r0 = LogReader.open(memorySource(bytes), 'ok.ptesim');
+    const lastCp = (r0.checkpoints.at(-1) as { at: number }).at;
+    // The first chunk after the last checkpoint: a search whose predicate never holds folds it.
+    const k = r0.chunks.findIndex((c) => c.first >= lastCp && c.n >= 2);
+    expect(k).toBeGreaterThan(0);
+    const bad = mutateChunk(bytes, k, (evs) =>
+      evs.map((e, j) =>
+        j < 2 ? { type: 'tlb/fill', cpu: 0, mm: 0, vpn: j, pfn: j, w: 0, d: 0 } : e,
+      ),
+    );
+    expect(refusal(bad, (r) => firstStateWhere(r, () => false))).toMatch(
       /tlb\/fill: CPU 0's TLB already holds 1 entries \(tlbCapacity 1\)/,
     );
   });
