@@ -13,6 +13,47 @@ import { spinScenario } from '../../tools/bench/spin/config.js';
  * it must equal the fingerprint of the built image, or the visited set would merge or split
  * states differently from the images.
  */
+/**
+ * Every state along `runs` random runs of `model` (seeded, at most `steps` steps each), and the
+ * model's symmetry; `visit` sees each.
+ */
+function walkStates(
+  model: ReturnType<typeof makeModel>,
+  seed: number,
+  runs: number,
+  steps: number,
+  visit: (s: SimState, sym: Symmetry) => void,
+): Symmetry {
+  const sym = Symmetry.of(model) as Symmetry;
+  expect(sym).not.toBeNull();
+  const checks = new Checks(model, [], true);
+  const rng = new Prng(seed);
+  const en = { tids: [] as number[], opts: [] as number[] };
+  for (let run = 0; run < runs; run++) {
+    let s = initialMutableState(model.scenario) as unknown as SimState;
+    for (let step = 0; step < steps; step++) {
+      enabledSteps(model, s, en);
+      if (en.tids.length === 0) break;
+      const k = rng.int(en.tids.length);
+      const tid = en.tids[k] as number;
+      const of = en.opts[k] as number;
+      s = execute(model, checks, s, tid, rng.int(of), of, step).state as unknown as SimState;
+      visit(s, sym);
+    }
+  }
+  return sym;
+}
+
+/** The direct fingerprint of `s`'s sorted image equals the built image's; whether it moved. */
+function directMatchesBuilt(sym: Symmetry, s: SimState): { permuted: boolean; built: Fingerprint } {
+  const img = sym.sortedImage(s);
+  const direct = new Fingerprint();
+  expect(sym.sortedFingerprint(s, undefined, direct)).toBe(img.permuted);
+  const built = new Fingerprint().of(img.state);
+  expect([direct.a, direct.b]).toEqual([built.a, built.b]);
+  return { permuted: img.permuted, built };
+}
+
 describe('the fingerprint of a symmetry image, without building the image', () => {
   it.each(['wrprotect', 'clean'] as const)('equals the built image’s (%s mode)', (mode) => {
     const model = makeModel(
@@ -26,37 +67,18 @@ describe('the fingerprint of a symmetry image, without building the image', () =
         prop: 'DATA',
       }),
     );
-    const sym = Symmetry.of(model) as Symmetry;
-    expect(sym).not.toBeNull();
-    const checks = new Checks(model, [], true);
-    const rng = new Prng(7);
-    const en = { tids: [] as number[], opts: [] as number[] };
     let permuted = 0;
     let compared = 0;
-    for (let run = 0; run < 30; run++) {
-      let s = initialMutableState(model.scenario) as unknown as SimState;
-      for (let step = 0; step < 200; step++) {
-        enabledSteps(model, s, en);
-        if (en.tids.length === 0) break;
-        const k = rng.int(en.tids.length);
-        const tid = en.tids[k] as number;
-        const of = en.opts[k] as number;
-        s = execute(model, checks, s, tid, rng.int(of), of, step).state as unknown as SimState;
-        const direct = new Fingerprint();
-        const isPermuted = sym.sortedFingerprint(s, undefined, direct);
-        const img = sym.sortedImage(s);
-        expect(isPermuted).toBe(img.permuted);
-        const built = new Fingerprint().of(img.state);
-        expect([direct.a, direct.b]).toEqual([built.a, built.b]);
-        compared++;
-        if (isPermuted) {
-          permuted++;
-          // The test tells a permuted image from the state itself.
-          const plain = new Fingerprint().of(s);
-          expect([plain.a, plain.b]).not.toEqual([built.a, built.b]);
-        }
+    walkStates(model, 7, 30, 200, (s, sym) => {
+      const { permuted: moved, built } = directMatchesBuilt(sym, s);
+      compared++;
+      if (moved) {
+        permuted++;
+        // The test tells a permuted image from the state itself.
+        const plain = new Fingerprint().of(s);
+        expect([plain.a, plain.b]).not.toEqual([built.a, built.b]);
       }
-    }
+    });
     expect(compared).toBeGreaterThan(1000);
     expect(permuted).toBeGreaterThan(compared / 10);
   });
@@ -74,33 +96,16 @@ describe('the fingerprint of a symmetry image, without building the image', () =
         prop: 'DATA',
       }),
     );
-    const sym = Symmetry.of(model) as Symmetry;
-    expect(sym.size).toBe(12);
-    const checks = new Checks(model, [], true);
-    const rng = new Prng(11);
-    const en = { tids: [] as number[], opts: [] as number[] };
     let permuted = 0;
     let compared = 0;
-    for (let run = 0; run < 40; run++) {
-      let s = initialMutableState(model.scenario) as unknown as SimState;
-      for (let step = 0; step < 150; step++) {
-        enabledSteps(model, s, en);
-        if (en.tids.length === 0) break;
-        const k = rng.int(en.tids.length);
-        const tid = en.tids[k] as number;
-        const of = en.opts[k] as number;
-        s = execute(model, checks, s, tid, rng.int(of), of, step).state as unknown as SimState;
-        const img = sym.sortedImage(s);
-        const direct = new Fingerprint();
-        expect(sym.sortedFingerprint(s, undefined, direct)).toBe(img.permuted);
-        const built = new Fingerprint().of(img.state);
-        expect([direct.a, direct.b]).toEqual([built.a, built.b]);
-        // Signatures do not see renamed ids, so the sorted image is already sorted.
-        expect(sym.sortedImage(img.state).permuted).toBe(false);
-        compared++;
-        if (img.permuted) permuted++;
-      }
-    }
+    const sym = walkStates(model, 11, 40, 150, (s, sym) => {
+      const { permuted: moved } = directMatchesBuilt(sym, s);
+      // Signatures do not see renamed ids, so the sorted image is already sorted.
+      expect(sym.sortedImage(sym.sortedImage(s).state).permuted).toBe(false);
+      compared++;
+      if (moved) permuted++;
+    });
+    expect(sym.size).toBe(12);
     expect(compared).toBeGreaterThan(1000);
     expect(permuted).toBeGreaterThan(compared / 4);
   });

@@ -196,40 +196,35 @@ describe('event fields are checked against the log’s own scenario', () => {
     expect(foldProblem(call, s, eventBoundsOf(r.header.scenario))).toBeNull();
   });
 
-  it('refuses a TLB fill of a new entry into a full TLB (tlbCapacity; the model evicts first)', () => {
+  /** A log of a one-entry-TLB run; `overfill(k)`: its chunk k starts with fills of two vpns. */
+  const oneEntryTlb = (() => {
     const s0 = builtin('seed-concurrent-wrprotect');
     const scenario: Scenario = { ...s0, options: { ...s0.options, tlbCapacity: 1 } };
     const sink = new MemorySink();
     recordRun(makeModel(scenario), { seed: 3 }, sink, { chunkEvents: 16, checkpointEvery: 32 });
     const bytes = sink.bytes();
-    const bad = mutateChunk(bytes, 1, (evs) =>
-      evs.map((e, j) =>
-        j < 2 ? { type: 'tlb/fill', cpu: 0, mm: 0, vpn: j, pfn: j, w: 0, d: 0 } : e,
-      ),
-    );
-    expect(refusal(bad, fold)).toMatch(
-      /tlb\/fill: CPU 0's TLB already holds 1 entries \(tlbCapacity 1\)/,
-    );
+    const overfill = (k: number): Uint8Array =>
+      mutateChunk(bytes, k, (evs) =>
+        evs.map((e, j) =>
+          j < 2 ? { type: 'tlb/fill', cpu: 0, mm: 0, vpn: j, pfn: j, w: 0, d: 0 } : e,
+        ),
+      );
+    return { bytes, overfill };
+  })();
+  const overfull = /tlb\/fill: CPU 0's TLB already holds 1 entries \(tlbCapacity 1\)/;
+
+  it('refuses a TLB fill of a new entry into a full TLB (tlbCapacity; the model evicts first)', () => {
+    expect(refusal(oneEntryTlb.overfill(1), fold)).toMatch(overfull);
   });
 
   it('a search folding from a checkpoint (firstStateWhere) refuses the overfull TLB too', () => {
-    const s0 = builtin('seed-concurrent-wrprotect');
-    const scenario: Scenario = { ...s0, options: { ...s0.options, tlbCapacity: 1 } };
-    const sink = new MemorySink();
-    recordRun(makeModel(scenario), { seed: 3 }, sink, { chunkEvents: 16, checkpointEvery: 32 });
-    const bytes = sink.bytes();
-    const r0 = LogReader.open(memorySource(bytes), 'ok.ptesim');
+    const r0 = LogReader.open(memorySource(oneEntryTlb.bytes), 'ok.ptesim');
     const lastCp = (r0.checkpoints.at(-1) as { at: number }).at;
     // The first chunk after the last checkpoint: a search whose predicate never holds folds it.
     const k = r0.chunks.findIndex((c) => c.first >= lastCp && c.n >= 2);
     expect(k).toBeGreaterThan(0);
-    const bad = mutateChunk(bytes, k, (evs) =>
-      evs.map((e, j) =>
-        j < 2 ? { type: 'tlb/fill', cpu: 0, mm: 0, vpn: j, pfn: j, w: 0, d: 0 } : e,
-      ),
-    );
-    expect(refusal(bad, (r) => firstStateWhere(r, () => false))).toMatch(
-      /tlb\/fill: CPU 0's TLB already holds 1 entries \(tlbCapacity 1\)/,
+    expect(refusal(oneEntryTlb.overfill(k), (r) => firstStateWhere(r, () => false))).toMatch(
+      overfull,
     );
   });
 
