@@ -1,6 +1,7 @@
 import type { Draft } from 'immer';
 import type { KernelEvent } from '../events/index.js';
 import type { MutableSimState } from '../state/types.js';
+import { wpSeenMarksEntry, wpSeenMarksSpte } from '../state/ghost.js';
 
 /**
  * Memory contents (ghost versions), the driver's bitmap and bounds, warnings, and the ghost
@@ -41,12 +42,10 @@ export function applyKernel(d: Draft<MutableSimState>, e: KernelEvent): void {
     case 'ghost/wp-seen': {
       const bit = 1 << e.tid;
       for (const tlb of d.tlbs)
-        for (const t of tlb)
-          if (t.mm === e.mm && t.vpn === e.vpn && t.w === 1 && (t.susp & bit) === 0) t.susp |= bit;
+        for (const t of tlb) if (wpSeenMarksEntry(t, e.mm, e.vpn, bit)) t.susp |= bit;
       // A writable SPTE is stale for this caller in the same way (R3/R4 should have removed it).
       for (const sub of d.smmus)
-        if (sub.mm === e.mm && sub.sptes[e.vpn] === 2 && ((sub.susp[e.vpn] ?? 0) & bit) === 0)
-          sub.susp[e.vpn] = (sub.susp[e.vpn] ?? 0) | bit;
+        if (wpSeenMarksSpte(sub, e.mm, e.vpn, bit)) sub.susp[e.vpn] = (sub.susp[e.vpn] ?? 0) | bit;
       return;
     }
     case 'warn':

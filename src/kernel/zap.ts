@@ -10,6 +10,7 @@ import { ptePeek, PteWalk } from './pteWalk.js';
 import { ptepGetAndClear } from './ptepModifyProt.js';
 import { flushTlbBatchedPending, flushTlbMm, flushTlbSync } from './actorFlush.js';
 import { eraBefore } from './kernelEra.js';
+import { wpSeenMarksEntry, wpSeenMarksSpte } from '../state/ghost.js';
 
 /**
  * Zap of a range of one VMA's PTEs, step by step (Z1, Z2): what munmap (unmap_region),
@@ -100,12 +101,8 @@ function mmapOf(ctx: StepCtx, frame: FrameView): { lock: number; mode: 'r' | 'w'
 function staleWritable(ctx: StepCtx, mm: number, vpn: number): boolean {
   const bit = 1 << ctx.tid;
   return (
-    ctx.state.tlbs.some((tlb) =>
-      tlb.some((t) => t.mm === mm && t.vpn === vpn && t.w === 1 && (t.susp & bit) === 0),
-    ) ||
-    ctx.state.smmus.some(
-      (sub) => sub.mm === mm && sub.sptes[vpn] === 2 && ((sub.susp[vpn] ?? 0) & bit) === 0,
-    )
+    ctx.state.tlbs.some((tlb) => tlb.some((t) => wpSeenMarksEntry(t, mm, vpn, bit))) ||
+    ctx.state.smmus.some((sub) => wpSeenMarksSpte(sub, mm, vpn, bit))
   );
 }
 
