@@ -57,28 +57,15 @@ export interface StateOps {
   /** {@link hashPermuted} by an interned renaming (no lookup; the explorer's hot path). */
   hashRenamed(s: SimState, r: Renaming, locals: LocalsRenamer, h: HashLanes): void;
   /**
-   * A signature of one symmetry group member: its thread's elements, its CPU's (cpu >= 0),
-   * its private bitmap's (bm > 0); reused from `cache` while those objects are unchanged.
-   */
-  memberSig(
-    s: SimState,
-    t: number,
-    cpu: number,
-    bm: number,
-    cache: unknown[],
-    idsOf: LocalIds,
-    /** Bit t: symmetry never moves thread t; bit b: never moves bitmap b. */
-    fixedTids: number,
-    fixedBitmaps: number,
-  ): number;
-  /**
-   * {@link memberSig} of several members at once, compiled for them (their indices and the
-   * fixed ids are constants; two cached ways per member): `sigs(s, out)` writes member k's
-   * signature to out[k].
+   * Signatures of symmetry group members, compiled for them (their indices and the fixed ids
+   * are constants; two cached ways per member): `sigs(s, out)` writes member k's signature to
+   * out[k] — a hash of its thread's elements, its CPU's (cpu >= 0) and its private bitmap's
+   * (bm > 0), without the ids symmetry renames.
    */
   memberSigs(
     members: readonly { readonly t: number; readonly cpu: number; readonly bm: number }[],
     idsOf: LocalIds,
+    /** Bit t: symmetry never moves thread t; bit b: never moves bitmap b. */
     fixedTids: number,
     fixedBitmaps: number,
   ): (s: SimState, out: Float64Array) => void;
@@ -651,39 +638,13 @@ function genPermute(
   return { permute, memos, rename };
 }
 
-/** Source of `memberSig(...)`: a member's signature, two cached ways per member. */
-function genMemberSig(g: Gen, schema: readonly Part[]): string {
-  // The member's thread, then its bitmap, then its CPU (the order decides ties less often).
-  const members = (['thread', 'bitmap', 'cpu'] as const).flatMap((per) =>
-    schema.map((p, i) => ({ p, i })).filter(({ p }) => p.per === per),
-  );
-  let sig = 'function memberSig(s, t, cpu, bm, c, IDS, FX, FB) {\n';
-  members.forEach(({ p }, k) => {
-    const idx = p.per === 'thread' ? 't' : p.per === 'cpu' ? 'cpu' : 'bm';
-    const cond = p.per === 'thread' ? 't >= 0' : p.per === 'cpu' ? 'cpu >= 0' : 'bm > 0';
-    sig += `const r${k} = ${cond} && s.${p.key} !== undefined ? s.${p.key}[${idx}] : undefined;\n`;
-  });
-  // Two ways per member: the explorer alternates between a parent's successors, in which a
-  // member's objects are either the parent's or fresh.
-  const w = members.length + 1;
-  const hit = (o: number): string =>
-    members.map((_, k) => `c[${o + k}] === r${k}`).join(' && ') || 'true';
-  sig += `if (c.length === ${2 * w}) { if (${hit(0)}) return c[${w - 1}]; if (${hit(w)}) return c[${2 * w - 1}]; }\n`;
-  sig += 'let h = 0x811c9dc5;\n';
-  members.forEach(({ p }, k) => {
-    sig += `if (r${k} !== undefined) {\n${sigStmts(g, p.shape, `r${k}`)}}\n`;
-  });
-  sig += `h = h >>> 0; if (c.length === ${2 * w}) for (let k = 0; k < ${w}; k++) c[${w} + k] = c[k]; else for (let k = 0; k < ${w}; k++) c[${w} + k] = undefined;\n`;
-  members.forEach((_, k) => (sig += `c[${k}] = r${k}; `));
-  sig += `c[${w - 1}] = h; return h; }\n`;
-  return sig;
-}
-
 /**
  * Source of a function `sigs(s, out)` writing the signature of each member of `members` into
- * out[k]: {@link genMemberSig}'s value for (t, cpu, bm), with the member's indices, the
- * parts it has and the fixed ids as constants, and its two cached ways in locals of the
- * closure (no array, no boxed number per call).
+ * out[k]: a hash of its thread's elements, then its bitmap's, then its CPU's (the order decides
+ * ties less often), ids symmetry renames left out; the member's indices, the parts it has and
+ * the fixed ids as constants, and two cached ways per member in locals of the closure (the
+ * explorer alternates between a parent's successors, in which a member's objects are either the
+ * parent's or fresh; no array, no boxed number per call).
  */
 function genMemberSigs(
   schema: readonly Part[],
@@ -737,8 +698,7 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   const hash = genHash(g, schema);
   const { permute, memos, rename } = genPermute(g, schema);
   const hashPermuted = genHashPermuted(g, schema, rename);
-  const sig = genMemberSig(g, schema);
-  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\n${sig}\nreturn { clone, planOf, cloneTouched, hash, permute, hashRenamed, memberSig };`;
+  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\nreturn { clone, planOf, cloneTouched, hash, permute, hashRenamed };`;
   const plan = new Int32Array(schema.length);
   const mark = (part: number, i: number): void => {
     plan[part] = i >= 0 && i < 31 ? (plan[part] as number) | (1 << i) : -1;
@@ -780,7 +740,7 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   };
   type Compiled = Pick<
     StateOps,
-    'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'memberSig' | 'hashRenamed' | 'permute'
+    'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'hashRenamed' | 'permute'
   >;
   let compiled: Compiled;
   try {
