@@ -1,4 +1,4 @@
-import type { SimEvent } from '../../src/index.js';
+import { PTE_NONE, type SimEvent } from '../../src/index.js';
 import { field, fieldsOf, terminalSafe, type RunContext } from './runContext.js';
 
 /**
@@ -167,7 +167,7 @@ export function stepPhraser(ctx: RunContext): (e: SimEvent) => string | null {
     if (e.type === 'pte/set') {
       const key = `${e.mm}:${e.vpn}`;
       touched.add(key);
-      if (e.pte === 0) none.add(key);
+      if (e.pte === PTE_NONE) none.add(key);
       else none.delete(key);
     }
     if (e.type !== 'ghost/wp-seen') return stepPhrase(e, ctx);
