@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import {
   applyEvent,
   decide,
+  enabledThreads,
   initialMutableState,
   makeModel,
   runModel,
   stepOptions,
+  type Scenario,
   type SimEvent,
   type SimState,
 } from '../../src/index.js';
+import { LocalSteps } from '../../src/explore/localStep.js';
+import { STATE_OPS } from '../../src/explore/stateOps.js';
 import { builtin, builtinNames } from '../helpers/scenarios.js';
 
 /**
@@ -81,5 +85,45 @@ describe('the spy has teeth', () => {
     expect(bad).toEqual([]);
     void spy.threads[1]?.stack[0]?.pc;
     expect(bad).toEqual(['threads[1].stack.0']);
+  });
+});
+
+describe('local-step answers kept by thread and stack content', () => {
+  // Two writers differing only in their write counts: equal stacks, different next steps.
+  const unequal = (): Scenario => {
+    const s = builtin('seed-concurrent-wrprotect');
+    return {
+      ...s,
+      threads: s.threads.map((t, i) => (t.kind === 'user' ? { ...t, writes: 1 + 2 * i } : t)),
+    };
+  };
+  it.each([
+    ['seed-concurrent-wrprotect', () => builtin('seed-concurrent-wrprotect')],
+    ['seed-clean', () => builtin('seed-clean')],
+    ['writers of unequal counts', unequal],
+  ])('%s: a search-long LocalSteps answers as a fresh one, probing less', (_name, scenario) => {
+    const model = makeModel(scenario());
+    const kept = new LocalSteps(model);
+    let asks = 0;
+    let locals = 0;
+    for (let seed = 1; seed <= 3; seed++) {
+      const events: SimEvent[] = [];
+      runModel(model, { seed, properties: [], maxSteps: 300 }, (e) => events.push(e));
+      const s = initialMutableState(model.scenario);
+      for (const e of events) {
+        if (e.type === '@sim/sched') {
+          // A copy: same content, fresh objects (the identity cache cannot answer).
+          const copy = STATE_OPS.clone(s) as unknown as SimState;
+          const tids = enabledThreads(model, copy);
+          const want = new LocalSteps(model).find(s as unknown as SimState, tids);
+          expect(kept.find(copy, tids)).toBe(want);
+          asks++;
+          if (want >= 0) locals++;
+        }
+        applyEvent(s, e);
+      }
+    }
+    expect(locals).toBeGreaterThan(0);
+    expect(kept.probes).toBeLessThan(asks);
   });
 });
