@@ -10,9 +10,18 @@ const lock: CallerOp = { op: 'lock', lock: 'driver', mode: 'write' };
 const unlock: CallerOp = { op: 'unlock', lock: 'driver', mode: 'write' };
 
 /**
+ * `ops` with the driver lock held for write around them (vmwgfx: the BO reserved,
+ * ttm_bo_reserve … ttm_bo_unreserve), as a run of a program.
+ */
+function underDriverLock(...ops: readonly CallerOp[]): readonly CallerOp[] {
+  return [lock, ...ops, unlock];
+}
+
+/**
  * The named caller programs (`protocol:` in a scenario; `ptesim protocols` prints them as YAML
  * to copy into `program:`). Each is the program form of the protocol the model had built in,
- * step for step (the same events, the same atomic steps: test/scenario/protocols.test.ts).
+ * step for step (the same events, the same atomic steps: test/e2e/matrixExpect.test.ts holds
+ * every matrix cell to what the built-in code gave).
  */
 export const PROTOCOLS: readonly Protocol[] = [
   {
@@ -20,13 +29,9 @@ export const PROTOCOLS: readonly Protocol[] = [
     description:
       "the SPIN anchor's SNAP (docs/rules/vmwgfx.md): under the driver lock snapshot-and-clear the driver bitmap, then write-protect the range, then copy the snapshot's pages",
     program: [
-      lock,
-      { op: 'snapshot', from: 'driver' },
-      unlock,
+      ...underDriverLock({ op: 'snapshot', from: 'driver' }),
       { op: 'wrprotect', range: 'thread' },
-      lock,
-      { op: 'copy', pages: 'snapshot', from: 'driver', clear: false },
-      unlock,
+      ...underDriverLock({ op: 'copy', pages: 'snapshot', from: 'driver', clear: false }),
     ],
   },
   {
@@ -35,9 +40,7 @@ export const PROTOCOLS: readonly Protocol[] = [
       "the SPIN anchor's literal brief (PROTO=1): write-protect the range, then under the driver lock copy the pages whose bit is set and clear them",
     program: [
       { op: 'wrprotect', range: 'thread' },
-      lock,
-      { op: 'copy', pages: 'recorded', from: 'driver', clear: true },
-      unlock,
+      ...underDriverLock({ op: 'copy', pages: 'recorded', from: 'driver', clear: true }),
     ],
   },
   {
@@ -46,47 +49,41 @@ export const PROTOCOLS: readonly Protocol[] = [
       'clean_record into a private bitmap, then under the driver lock copy the recorded pages and clear their bits',
     program: [
       { op: 'clean', into: 'own', range: 'thread' },
-      lock,
-      { op: 'copy', pages: 'recorded', from: 'own', clear: true },
-      unlock,
+      ...underDriverLock({ op: 'copy', pages: 'recorded', from: 'own', clear: true }),
     ],
   },
   {
     name: 'vmwgfx-mkwrite',
     description:
       'vmw_bo_dirty_scan_mkwrite with the BO reserved: no bit set → done; else write-protect the dirty bounds, transfer, unreserve (V2)',
-    program: [
-      lock,
+    program: underDriverLock(
       { op: 'done-if-clean', bitmap: 'driver' },
       { op: 'yield' },
       { op: 'wrprotect', range: 'dirty-bounds' },
       { op: 'transfer' },
-      unlock,
-    ],
+    ),
   },
   {
     name: 'vmwgfx-pagetable',
     description:
       'vmw_bo_dirty_scan_pagetable with the BO reserved: clean_record the whole range into the driver bitmap, transfer, unreserve',
-    program: [
-      lock,
+    program: underDriverLock(
       { op: 'yield' },
       { op: 'clean', into: 'driver', range: 'thread' },
       { op: 'transfer' },
-      unlock,
-    ],
+    ),
   },
   {
     name: 'vmwgfx-scan',
     description:
       "vmw_bo_dirty_scan with the BO reserved, with method switching (change_count, V5): the current method's scan, then transfer, unreserve",
-    program: [lock, { op: 'scan' }, { op: 'transfer' }, unlock],
+    program: underDriverLock({ op: 'scan' }, { op: 'transfer' }),
   },
   {
     name: 'vmwgfx-execbuf',
     description:
       'command submission with the BO reserved: vmw_bo_dirty_scan (V5), then validate a dirtying use of a resource over the range (unmap when res_dirty is clear, transfer; V8), unreserve',
-    program: [lock, { op: 'scan' }, { op: 'validate', dirtying: true }, unlock],
+    program: underDriverLock({ op: 'scan' }, { op: 'validate', dirtying: true }),
   },
 ];
 
@@ -100,7 +97,7 @@ export function consumerProgram(passes: number, from: 'driver' | 'own'): readonl
     {
       op: 'repeat',
       times: passes,
-      ops: [lock, { op: 'copy', pages: 'recorded', from, clear: true }, unlock],
+      ops: underDriverLock({ op: 'copy', pages: 'recorded', from, clear: true }),
     },
   ];
 }
