@@ -1,6 +1,6 @@
 import type { SimEvent, SimEventType } from '../events/index.js';
 import { EVENT_FIELDS } from '../events/schema.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario, ScenarioOptions } from '../scenario/types.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import { layoutOf, type Layout } from '../state/layout.js';
 import { MAX_CALL_DEPTH, MAX_LOCALS } from './stateCheck.js';
@@ -10,22 +10,22 @@ import { MAX_CALL_DEPTH, MAX_LOCALS } from './stateCheck.js';
  * accepts any safe integer; `evolve` then writes `ptes[vpn]`, a frame slot or a bitmap bit at
  * that index, so a hostile log could grow sparse arrays of length 2^32 (a hang in the state
  * hash) or loop from a huge negative `from`. Readers check every event against these bounds.
+ * Each number is the scenario's or its layout's (the picked fields) or a count of them (the
+ * others), copied into one flat object so that a check reads it with one property load;
+ * `checksOf` says which event field each one bounds.
  */
-export interface EventBounds extends Pick<Layout, 'mmSize' | 'nBitmaps'> {
-  /** Threads of the scenario: a `tid` must be below it. */
-  readonly threads: number;
-  /** CPUs: a `cpu` field must be below it. */
-  readonly cpus: number;
-  /** Pages of the file: a `page` field or a bitmap bit must be below it. */
-  readonly pages: number;
-  /** Locks of the layout (driver, i_mmap, mmap_lock and PTLs): a `lock` must be below it. */
-  readonly locks: number;
-  /** VMAs per mm. */
-  readonly vmas: readonly number[];
-  /** vpns of each secondary MMU's mm. */
-  readonly smmuSize: readonly number[];
-  readonly tlbCapacity: number;
-}
+export type EventBounds = Pick<Scenario, 'cpus' | 'pages'> &
+  Pick<ScenarioOptions, 'tlbCapacity'> &
+  Pick<Layout, 'mmSize' | 'nBitmaps'> & {
+    /** `scenario.threads.length`. */
+    readonly threads: number;
+    /** `layout.lockNames.length`. */
+    readonly locks: number;
+    /** VMAs of each mm. */
+    readonly vmas: readonly number[];
+    /** vpns of each secondary MMU's mm (its `mmSize`). */
+    readonly smmuSize: readonly number[];
+  };
 
 export function eventBoundsOf(scenario: Scenario): EventBounds {
   const layout = layoutOf(scenario);
