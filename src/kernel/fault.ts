@@ -297,15 +297,21 @@ export const faultProgram: StepMachine = {
         mkwriteUnderDriverLock(ctx, e, f.page);
         return e.goto('finish').ev;
       }
-      case Pc.finish: {
-        const orig = FAULT.get(frame, 'orig');
+      case Pc.finish:
+      case Pc.finishPage: {
+        // finish_mkwrite_fault() of wp_pfn_shared (finish) or wp_page_shared (finishPage): under
+        // the PTL, !pte_same → NOPAGE, else wp_page_reuse.
+        const same = pte === FAULT.get(frame, 'orig');
         e.acquire(f.ptl);
-        if (pte !== orig) {
-          e.release(f.ptl);
-          return exit(ctx, f, e, 'retry'); // finish_mkwrite_fault: !pte_same → NOPAGE
-        }
-        setPte(reuse(ctx, orig), 'wp_page_reuse');
+        if (same) setPte(reuse(ctx, pte), 'wp_page_reuse');
         e.release(f.ptl);
+        if (frame.pc === Pc.finishPage) {
+          // wp_page_shared: fault_dirty_shared_page() (set_page_dirty, then unlock_page) after
+          // a reuse, else only the unlock — F6: the page lock was held until the PTE became
+          // writable.
+          if (same) markDirty(ctx, e, f.page);
+          e.release(f.pageLock);
+        }
         return exit(ctx, f, e, 'retry');
       }
       case Pc.pageMkwrite: {
@@ -315,23 +321,6 @@ export const faultProgram: StepMachine = {
         e.acquire(f.pageLock);
         markDirty(ctx, e, f.page);
         return e.goto('finishPage').ev;
-      }
-      case Pc.finishPage: {
-        const orig = FAULT.get(frame, 'orig');
-        e.acquire(f.ptl);
-        if (pte !== orig) {
-          // finish_mkwrite_fault: !pte_same → NOPAGE; wp_page_shared unlocks the page.
-          e.release(f.ptl);
-          e.release(f.pageLock);
-          return exit(ctx, f, e, 'retry');
-        }
-        setPte(reuse(ctx, orig), 'wp_page_reuse');
-        e.release(f.ptl);
-        // fault_dirty_shared_page(): set_page_dirty, then unlock_page — F6: the page lock was
-        // held until the PTE became writable.
-        markDirty(ctx, e, f.page);
-        e.release(f.pageLock);
-        return exit(ctx, f, e, 'retry');
       }
       case Pc.doFault: {
         if (f.pageBacked) {
