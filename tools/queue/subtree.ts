@@ -111,13 +111,10 @@ export function exploreSubtree(
   } catch (e) {
     throw new SimError('BAD_ARGUMENT', `subtree job: ${(e as Error).message}`);
   }
-  part.give({
+  part.give(
+    { path: sub.path, lastTid: sub.lastTid, preemptions: sub.preemptions, todo: sub.todo },
     state,
-    path: sub.path,
-    lastTid: sub.lastTid,
-    preemptions: sub.preemptions,
-    todo: sub.todo,
-  });
+  );
   let stopped: string | null = null;
   /** Fingerprints taken from other jobs (in the set, not stored by this job). */
   let imported = 0;

@@ -16,12 +16,12 @@ import { ADDED, FULL, SharedFingerprintSet } from './sharedSet.js';
 import type { FingerprintRing } from './fingerprintRing.js';
 
 /**
- * A piece of an exhaustive search handed from one thread to another: a stored state, the
- * picks that lead to it from the initial state, and the transitions still to explore from it.
- * Plain data (it is structured-cloned between threads).
+ * A piece of an exhaustive search handed from one thread to another: the picks that lead to a
+ * stored state from the initial state, and the transitions still to explore from it. Plain
+ * numbers (it is structured-cloned between threads); the state itself is not sent but rebuilt
+ * by the taker (see {@link SearchPart.give}).
  */
 export interface WorkItem {
-  readonly state: SimState;
   /** tid, choice pairs from the initial state. */
   readonly path: readonly number[];
   readonly lastTid: number;
@@ -138,13 +138,21 @@ export class SearchPart {
     else this.stack = [{ state: root, todo, next: 0, lastTid: -1, preemptions: 0 }];
   }
 
-  /** Take over a work item from another thread. */
-  give(item: WorkItem): void {
+  /**
+   * Take over a work item from another thread. Its state is rebuilt here by executing its path
+   * from the initial state (as a queued subtree job does) unless the caller has it (one thread,
+   * or a subtree job that rebuilt it to check the path): a work item is the same plain numbers
+   * between threads and between machines. A structured-cloned state would also do, but its
+   * objects carry other hidden classes than the ones the step machines and the compiled clone
+   * build, and its frame names are not internalised strings, and every successor shares them.
+   * Re-executing a path costs a few dozen transitions per item.
+   */
+  give(item: WorkItem, state: SimState = this.stateAt(item.path)): void {
     this.base = [...item.path];
     this.between.length = 0;
     this.stack = [
       {
-        state: item.state as MutableSimState,
+        state: state as MutableSimState,
         todo: [...item.todo],
         next: 0,
         lastTid: item.lastTid,
@@ -253,7 +261,6 @@ export class SearchPart {
       const todo = f.todo.slice(cut);
       f.todo.length = cut;
       return {
-        state: f.state,
         path: [...this.base, ...this.between.slice(0, 2 * i)],
         lastTid: f.lastTid,
         preemptions: f.preemptions,
@@ -272,7 +279,6 @@ export class SearchPart {
     this.stack.forEach((f, i) => {
       if (f.next >= f.todo.length) return;
       items.push({
-        state: f.state,
         path: [...this.base, ...this.between.slice(0, 2 * i)],
         lastTid: f.lastTid,
         preemptions: f.preemptions,
