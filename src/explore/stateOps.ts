@@ -431,7 +431,12 @@ function genClone(g: Gen, schema: readonly Part[]): string {
   return clone;
 }
 
-/** Source of `planOf(events)`: which elements of which parts the events change. */
+/**
+ * Source of `planOf(events)`: which elements of which parts the events change (bit i of
+ * plan[part]: element i; -1: every element, or an index past 30). A string switch tests its
+ * cases in order: the events of the stack parts come first (every step edits its thread's
+ * frames), then those that change nothing, then the rest.
+ */
 function genPlanOf(schema: readonly Part[]): string {
   const byEvent = new Map<string, string[]>();
   schema.forEach((p, i) => {
@@ -439,16 +444,24 @@ function genPlanOf(schema: readonly Part[]): string {
       const stmt =
         field === '*' || p.per === undefined
           ? `plan[${i}] = -1;`
-          : `mark(${i}, ${prop('e', field)});`;
+          : `x = ${prop('e', field)}; plan[${i}] = x >= 0 && x < 31 ? plan[${i}] | (1 << x) : -1;`;
       byEvent.set(type, [...(byEvent.get(type) ?? []), stmt]);
     }
   });
-  let planOf = `function planOf(events) { plan.fill(0); for (let k = 0; k < events.length; k++) { const e = events[k]; switch (e.type) {\n`;
-  for (const [type, stmts] of byEvent)
-    planOf += `case ${JSON.stringify(type)}: ${stmts.join(' ')} break;\n`;
+  // Cleared by stores, not TypedArray.prototype.fill (a call into the runtime per transition).
+  let planOf = `function planOf(events) { for (let q = 0; q < ${schema.length}; q++) plan[q] = 0; let x = 0; for (let k = 0; k < events.length; k++) { const e = events[k]; switch (e.type) {\n`;
+  const stackEvents = new Set(schema.flatMap((p) => (p.stack ? Object.keys(p.touchedBy) : [])));
+  const cases = (stack: boolean): void => {
+    for (const [type, stmts] of byEvent)
+      if (stackEvents.has(type) === stack)
+        planOf += `case ${JSON.stringify(type)}: ${stmts.join(' ')} break;\n`;
+  };
+  cases(true);
   for (const type of STATE_NEUTRAL_EVENTS)
     if (!byEvent.has(type)) planOf += `case ${JSON.stringify(type)}:\n`;
-  planOf += `break;\ndefault: plan.fill(-1); } } return plan; }\n`;
+  planOf += 'break;\n';
+  cases(false);
+  planOf += `default: plan.fill(-1); } } return plan; }\n`;
   return planOf;
 }
 
@@ -700,9 +713,6 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   const hashPermuted = genHashPermuted(g, schema, rename);
   const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\nreturn { clone, planOf, cloneTouched, hash, permute, hashRenamed };`;
   const plan = new Int32Array(schema.length);
-  const mark = (part: number, i: number): void => {
-    plan[part] = i >= 0 && i < 31 ? (plan[part] as number) | (1 << i) : -1;
-  };
   /** Renamings seen, interned (their keys are the memo keys of renamed elements). */
   const seen: Renaming[] = [];
   let last: Renaming | null = null;
@@ -745,10 +755,10 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   let compiled: Compiled;
   try {
     compiled = (
-      new Function('plan', 'mark', 'FE', 'G', 'H', 'M', 'RK', 'SL', 'ID', body) as (
+      new Function('plan', 'FE', 'G', 'H', 'M', 'RK', 'SL', 'ID', body) as (
         ...a: unknown[]
       ) => Compiled
-    )(plan, mark, firstEdited, cloneGeneric, hashNonInt, mapMask, RK, localKinds, sigId);
+    )(plan, firstEdited, cloneGeneric, hashNonInt, mapMask, RK, localKinds, sigId);
   } catch (err) {
     throw new ModelInvariantError(`state schema: generated code does not compile: ${String(err)}`);
   }
