@@ -7,6 +7,7 @@ import {
   makeModel,
   runModel,
   stepOptions,
+  type Model,
   type Scenario,
   type SimEvent,
   type SimState,
@@ -48,29 +49,33 @@ function spyState(state: SimState, tid: number, bad: string[]): SimState {
   });
 }
 
+/** Calls `f` with the state before every scheduler pick of three seeded runs (300 steps each). */
+function atEveryPick(model: Model, f: (s: SimState) => void): void {
+  for (let seed = 1; seed <= 3; seed++) {
+    const events: SimEvent[] = [];
+    runModel(model, { seed, properties: [], maxSteps: 300 }, (e) => events.push(e));
+    const s = initialMutableState(model.scenario);
+    for (const e of events) {
+      if (e.type === '@sim/sched') f(s as unknown as SimState);
+      applyEvent(s, e);
+    }
+  }
+}
+
 describe('step machines read only their own frames (local-step POR premise)', () => {
   const names = builtinNames();
   it.each(names.map((n) => [n]))('%s', (name) => {
     const model = makeModel(builtin(name));
     const bad: string[] = [];
     let steps = 0;
-    for (let seed = 1; seed <= 3; seed++) {
-      const events: SimEvent[] = [];
-      runModel(model, { seed, properties: [], maxSteps: 300 }, (e) => events.push(e));
-      const s = initialMutableState(model.scenario);
-      for (const e of events) {
-        if (e.type === '@sim/sched') {
-          const view = s as unknown as SimState;
-          for (let t = 0; t < view.threads.length; t++) {
-            const spy = spyState(view, t, bad);
-            const n = stepOptions(model, spy, t);
-            for (let c = 0; c < n; c++) decide(model, spy, t, c);
-          }
-          steps++;
-        }
-        applyEvent(s, e);
+    atEveryPick(model, (view) => {
+      for (let t = 0; t < view.threads.length; t++) {
+        const spy = spyState(view, t, bad);
+        const n = stepOptions(model, spy, t);
+        for (let c = 0; c < n; c++) decide(model, spy, t, c);
       }
-    }
+      steps++;
+    });
     expect(steps).toBeGreaterThan(10);
     expect([...new Set(bad)]).toEqual([]);
   });
@@ -106,23 +111,15 @@ describe('local-step answers kept by thread and stack content', () => {
     const kept = new LocalSteps(model);
     let asks = 0;
     let locals = 0;
-    for (let seed = 1; seed <= 3; seed++) {
-      const events: SimEvent[] = [];
-      runModel(model, { seed, properties: [], maxSteps: 300 }, (e) => events.push(e));
-      const s = initialMutableState(model.scenario);
-      for (const e of events) {
-        if (e.type === '@sim/sched') {
-          // A copy: same content, fresh objects (the identity cache cannot answer).
-          const copy = STATE_OPS.clone(s) as unknown as SimState;
-          const tids = enabledThreads(model, copy);
-          const want = new LocalSteps(model).find(s as unknown as SimState, tids);
-          expect(kept.find(copy, tids)).toBe(want);
-          asks++;
-          if (want >= 0) locals++;
-        }
-        applyEvent(s, e);
-      }
-    }
+    atEveryPick(model, (s) => {
+      // A copy: same content, fresh objects (the identity cache cannot answer).
+      const copy = STATE_OPS.clone(s) as unknown as SimState;
+      const tids = enabledThreads(model, copy);
+      const want = new LocalSteps(model).find(s, tids);
+      expect(kept.find(copy, tids)).toBe(want);
+      asks++;
+      if (want >= 0) locals++;
+    });
     expect(locals).toBeGreaterThan(0);
     expect(kept.probes).toBeLessThan(asks);
   });
