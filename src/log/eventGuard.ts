@@ -10,9 +10,10 @@ import { MAX_CALL_DEPTH, MAX_LOCALS } from './stateCheck.js';
  * accepts any safe integer; `evolve` then writes `ptes[vpn]`, a frame slot or a bitmap bit at
  * that index, so a hostile log could grow sparse arrays of length 2^32 (a hang in the state
  * hash) or loop from a huge negative `from`. Readers check every event against these bounds.
- * Each number is the scenario's or its layout's (the picked fields) or a count of them (the
- * others), copied into one flat object so that a check reads it with one property load;
- * `checksOf` says which event field each one bounds.
+ * Each bound (a number, or per-mm / per-MMU sizes) is the scenario's or its layout's (the
+ * picked fields) or a count of them (the others), copied into one flat object so that a check
+ * reads it with one property load; `checksOf` says which event field each one bounds
+ * (`tlbCapacity` is compared with the state by the `tlb/fill` guard instead).
  */
 export type EventBounds = Pick<Scenario, 'cpus' | 'pages'> &
   Pick<ScenarioOptions, 'tlbCapacity'> &

@@ -20,8 +20,9 @@ function underDriverLock(...ops: readonly CallerOp[]): readonly CallerOp[] {
 /**
  * The named caller programs (`protocol:` in a scenario; `ptesim protocols` prints them as YAML
  * to copy into `program:`). Each is the program form of the protocol the model had built in,
- * step for step (the same events, the same atomic steps: test/e2e/matrixExpect.test.ts holds
- * every matrix cell to what the built-in code gave).
+ * step for step (the same events, the same atomic steps): test/e2e/matrixExpect.test.ts holds
+ * the cells of the scenarios recorded before caller programs (snap, clean, vmwgfx-mkwrite) to
+ * what the built-in code gave; the other protocols are held to their scenarios' `expect:`.
  */
 export const PROTOCOLS: readonly Protocol[] = [
   {

@@ -140,8 +140,8 @@ export class SearchPart {
 
   /**
    * Take over a work item from another thread. Its state is rebuilt here by executing its path
-   * from the initial state (as a queued subtree job does) unless the caller has it (one thread,
-   * or a subtree job that rebuilt it to check the path): a work item is the same plain numbers
+   * from the initial state (as a queued subtree job does) unless the caller has it (a subtree
+   * job, which rebuilt it to check the path): a work item is the same plain numbers
    * between threads and between machines. A structured-cloned state would also do, but its
    * objects carry other hidden classes than the ones the step machines and the compiled clone
    * build, and its frame names are not internalised strings, and every successor shares them.
