@@ -16,10 +16,16 @@ import type { Model } from '../sim/model.js';
  * and no property observes it (properties read memory, TLBs, PTEs, locks, never frames). So
  * exploring only t's alternatives at that state is sound for safety properties and for
  * deadlocks (ample-set conditions C0–C2); the search adds the cycle proviso C3.
+ *
+ * The probe's answer is a function of (t, t's stack content) alone: options and decide are
+ * pure, and everything they read before a first read beyond the thread is t's own stack (the
+ * scenario and layout are fixed for the search). So each (t, stack content) is probed once and
+ * its answer kept (up to MAX_KEPT of them; past that an unkept stack is probed again, which
+ * costs time, not correctness). Nothing is decided per program point: at one `fn:pc`, one
+ * stack may read beyond its thread (a drain waiting for the others, a lock) while another,
+ * with other locals or of another thread (caller programs differ per thread), is local.
  */
 export class LocalSteps {
-  /** Program points (`fn:pc`), marked once a step there was seen to read beyond its thread. */
-  private readonly points = new Map<string, Point>();
   private tid = -1;
   private global = false;
   private readonly threadsHandler: ProxyHandler<readonly unknown[]>;
@@ -65,34 +71,21 @@ export class LocalSteps {
     let proxy: SimState | null = null;
     for (const t of tids) {
       const th = state.threads[t];
-      const top = th?.stack[th.stack.length - 1];
-      if (!th || !top) continue;
+      if (!th || th.stack.length === 0) continue;
       // The answer is a function of t's own stack (a step that reads anything else is not
       // local), and the explorer never mutates a stored state's objects: cache it by identity.
       if (this.lastThread[t] === th) {
         if (this.lastLocal[t] === 1) return t;
         continue;
       }
-      // Nor does the probe's answer depend on anything but t and the stack's content (options
-      // and decide are pure, and what they read before a read beyond the thread is the stack
-      // itself): it is kept by that content, so a stack met again in another state object is
-      // not probed again. A point marked non-local since answers no (as it did unkept).
-      let kept = this.answers.get(t, th.stack);
-      if (kept === undefined) {
-        const key = `${top.fn}:${top.pc}`;
-        let point = this.points.get(key);
-        if (point === undefined) {
-          point = { nonLocal: false };
-          this.points.set(key, point);
-        }
-        let answer = false;
-        if (!point.nonLocal) {
-          proxy ??= new Proxy(state, this.rootHandler);
-          answer = this.isLocal(proxy, t, th.stack.length, point);
-        }
-        kept = this.answers.set(t, th.stack, answer, point);
+      // Nor does it depend on anything but t and the stack's content (see the class comment):
+      // kept by that content, a stack met again in another state object is not probed again.
+      let local = this.answers.get(t, th.stack);
+      if (local === undefined) {
+        proxy ??= new Proxy(state, this.rootHandler);
+        local = this.isLocal(proxy, t, th.stack.length);
+        this.answers.set(t, th.stack, local);
       }
-      const local = kept.local && !kept.point.nonLocal;
       this.lastThread[t] = th;
       this.lastLocal[t] = local ? 1 : 0;
       if (local) return t;
@@ -107,21 +100,15 @@ export class LocalSteps {
   private readonly lastThread: unknown[] = [];
   private readonly lastLocal: number[] = [];
 
-  private isLocal(proxy: SimState, t: number, depth: number, point: Point): boolean {
+  private isLocal(proxy: SimState, t: number, depth: number): boolean {
     this.tid = t;
     this.global = false;
     this.probes++;
     const n = stepOptions(this.model, proxy, t);
-    if (this.global) {
-      point.nonLocal = true;
-      return false;
-    }
+    if (this.global) return false;
     for (let c = 0; c < n; c++) {
       const events = decide(this.model, proxy, t, c);
-      if (this.global) {
-        point.nonLocal = true;
-        return false;
-      }
+      if (this.global) return false;
       if (!onlyOwnFrames(events, t, depth)) return false;
     }
     return n > 0;
@@ -152,17 +139,11 @@ function onlyOwnFrames(events: readonly SimEvent[], t: number, depth: number): b
   return true;
 }
 
-/** A program point of the local-step probe. */
-interface Point {
-  nonLocal: boolean;
-}
-
-/** A probe's answer for thread t with these frames (copies) at this point. */
+/** A probe's answer for thread t with these frames (copies). */
 interface Kept {
   readonly t: number;
   readonly frames: readonly { readonly fn: string; readonly pc: number; readonly l: number[] }[];
   readonly local: boolean;
-  readonly point: Point;
   next: Kept | undefined;
 }
 
@@ -198,21 +179,19 @@ class StackAnswers {
     return true;
   }
 
-  get(t: number, stack: readonly FrameView[]): Kept | undefined {
+  /** The kept answer for t with this stack, or undefined (never probed, or not kept). */
+  get(t: number, stack: readonly FrameView[]): boolean | undefined {
     for (let k = this.byHash.get(StackAnswers.hash(t, stack)); k !== undefined; k = k.next)
-      if (StackAnswers.same(k, t, stack)) return k;
+      if (StackAnswers.same(k, t, stack)) return k.local;
     return undefined;
   }
 
-  /** Keep an answer (while fewer than MAX_KEPT are kept); the entry either way. */
-  set(t: number, stack: readonly FrameView[], local: boolean, point: Point): Kept {
+  /** Keep an answer while fewer than MAX_KEPT are kept (past that, the stack is probed again). */
+  set(t: number, stack: readonly FrameView[], local: boolean): void {
+    if (this.size >= MAX_KEPT) return;
     const h = StackAnswers.hash(t, stack);
     const frames = stack.map((f) => ({ fn: f.fn, pc: f.pc, l: f.l.slice() }));
-    const k: Kept = { t, frames, local, point, next: this.byHash.get(h) };
-    if (this.size < MAX_KEPT) {
-      this.byHash.set(h, k);
-      this.size++;
-    }
-    return k;
+    this.byHash.set(h, { t, frames, local, next: this.byHash.get(h) });
+    this.size++;
   }
 }

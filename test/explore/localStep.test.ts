@@ -124,3 +124,34 @@ describe('local-step answers kept by thread and stack content', () => {
     expect(kept.probes).toBeLessThan(asks);
   });
 });
+
+describe('local-step answers are per (thread, stack), not per program point', () => {
+  // seed-clean: the cleaner (thread 2) and the drain (thread 3) both start at `caller:0`. The
+  // drain's first step reads whether the others finished (beyond its thread); the cleaner's
+  // (the call of its helper) reads only its own frame.
+  const model = makeModel(builtin('seed-clean'));
+  const s = initialMutableState(model.scenario) as unknown as SimState;
+  const top = (t: number): string => {
+    const f = s.threads[t]?.stack.at(-1);
+    return `${String(f?.fn)}:${String(f?.pc)}`;
+  };
+
+  it('the two threads share the point and answer differently when asked alone', () => {
+    expect(top(2)).toBe('caller:0');
+    expect(top(3)).toBe('caller:0');
+    expect(new LocalSteps(model).find(s, [3])).toBe(-1);
+    expect(new LocalSteps(model).find(s, [2])).toBe(2);
+  });
+
+  it('a stack at a point where another stack read beyond its thread still gets its own answer', () => {
+    const ls = new LocalSteps(model);
+    expect(ls.find(s, [3])).toBe(-1);
+    expect(ls.probes).toBe(1);
+    expect(ls.find(s, [2])).toBe(2);
+    expect(ls.probes).toBe(2); // probed, not answered from the point
+    // And kept by content: a copy of the state is answered without a probe.
+    const copy = STATE_OPS.clone(s) as unknown as SimState;
+    expect(ls.find(copy, [3, 2])).toBe(2);
+    expect(ls.probes).toBe(2);
+  });
+});
