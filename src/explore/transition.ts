@@ -21,11 +21,12 @@ export interface Executed {
 /**
  * Execute one scheduler pick on a copy-on-write successor of `parent` ({@link takeStep}, as
  * every driver does, so a violation found here is found again by `run --schedule`). `checks`
- * stops at its first violation (a search's {@link Checks} is made with `untilFirst`).
+ * stops at its first violation (a search's {@link Checks} is made with `untilFirst`); null
+ * checks nothing (re-executing a path that was checked when it was first taken).
  */
 export function execute(
   model: Model,
-  checks: Checks,
+  checks: Checks | null,
   parent: SimState,
   tid: number,
   choice: number,

@@ -303,6 +303,14 @@ export class SearchPart {
   /**
    * The state at the end of `path` (tid, choice pairs from the initial state), rebuilt by
    * executing the picks: how a subtree sent as picks (not as a state) is taken up elsewhere.
+   *
+   * Unchecked: this part's checks are not fed (their memory would take in a path's events a
+   * second time, and a violation seen here would be reported on the next transition). The
+   * path was checked when it was first taken: a path in a work item ({@link split},
+   * {@link drain}) is the base a part was given followed by picks that part executed with its
+   * own checks in {@link step}, each to a stored state with no violation (a violating
+   * transition ends the search and is never stacked), and a given base is such a path in turn,
+   * back to the initial state of the part that began.
    */
   stateAt(path: readonly number[]): SimState {
     let state: SimState = initialMutableState(this.model.scenario) as SimState;
@@ -311,7 +319,7 @@ export class SearchPart {
       const choice = path[i + 1] as number;
       const of = stepOptions(this.model, state, tid);
       if (choice >= of) throw new Error(`pick ${i / 2} (${tid}.${choice}) is not enabled`);
-      state = execute(this.model, this.checks, state, tid, choice, of, i / 2 + 1).state as SimState;
+      state = execute(this.model, null, state, tid, choice, of, i / 2 + 1).state as SimState;
     }
     return state;
   }
