@@ -201,8 +201,11 @@ export const vmwProgram: StepMachine = {
     const first = get(frame, 'first');
     const nr = get(frame, 'nr');
     const op = get(frame, 'op');
+    // Read at every pc, though only the scans' ends use it: a step that reads the state is
+    // never a local step (src/explore/localStep.ts). Read in those two cases alone, the
+    // goto/call/return steps become local and the explorer reduces differently (fewer
+    // transitions and more ample states on the vmwgfx-* scenarios).
     const count = ctx.state.vmw?.count ?? 0;
-    const clean = (f: number, n: number) => helperArgs('clean', f, n, 0);
     switch (frame.pc) {
       case Pc.start:
         if (op === VMW_OP.scan) {
@@ -253,7 +256,7 @@ export const vmwProgram: StepMachine = {
       }
       case Pc.switchWp:
       case Pc.addWp:
-        return e.goto('done').call(HELPER, clean(first, nr)).ev;
+        return e.goto('done').call(HELPER, helperArgs('clean', first, nr, 0)).ev;
       case Pc.mkScanned: {
         const pct = Math.floor((100 * get(frame, 'marked')) / Math.max(1, nr));
         const next = pct > VMW_DIRTY_PERCENTAGE ? count + 1 : 0;
@@ -265,7 +268,7 @@ export const vmwProgram: StepMachine = {
             .set('saveStart', b.start)
             .set('saveEnd', b.end)
             .goto('mkSwitched')
-            .call(HELPER, clean(first, nr)).ev;
+            .call(HELPER, helperArgs('clean', first, nr, 0)).ev;
         }
         setTracker(ctx, e, { count: next });
         return e.ret().ev;
@@ -283,7 +286,7 @@ export const vmwProgram: StepMachine = {
         return e.ret().ev;
       }
       case Pc.preUnmapWp:
-        return e.goto('zap').call(HELPER, clean(first, nr)).ev;
+        return e.goto('zap').call(HELPER, helperArgs('clean', first, nr, 0)).ev;
       case Pc.zap:
         return callZap(frame, e, op).ev;
       case Pc.validated:
