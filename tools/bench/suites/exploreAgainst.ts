@@ -19,6 +19,48 @@ async function load(root: string, label: string): Promise<Build> {
   };
 }
 
+/** A round in which one build's CPU on one configuration jumped (see {@link cpuJumps}). */
+export interface CpuJump {
+  /** The round, counted from 0. */
+  readonly round: number;
+  /** Its CPU seconds. */
+  readonly cpu: number;
+  /** The median CPU seconds of the rounds before it. */
+  readonly median: number;
+}
+
+/** How much more CPU than its own earlier rounds' median makes a round suspect. */
+export const JUMP_FACTOR = 1.5;
+/** Rounds shorter than this (CPU seconds) are never flagged: that short, it is jitter. */
+export const JUMP_MIN_SECONDS = 0.25;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? (s[h] as number) : ((s[h - 1] as number) + (s[h] as number)) / 2;
+}
+
+/**
+ * The rounds whose CPU is more than `factor` times the median of the same build's earlier
+ * rounds on the same configuration (`cpu`: seconds per round, in order; the first round has
+ * nothing to compare with). The in-process A/B has been seen to go pathological, one build
+ * taking twice its usual CPU in every later round while fresh processes showed nothing of it:
+ * the ratios of such a run are not the builds'.
+ */
+export function cpuJumps(
+  cpu: readonly number[],
+  factor = JUMP_FACTOR,
+  minSeconds = JUMP_MIN_SECONDS,
+): CpuJump[] {
+  const out: CpuJump[] = [];
+  for (let r = 1; r < cpu.length; r++) {
+    const s = cpu[r] as number;
+    const m = median(cpu.slice(0, r));
+    if (s >= minSeconds && s > factor * m) out.push({ round: r, cpu: s, median: m });
+  }
+  return out;
+}
+
 /**
  * `--suite explore --against DIR [--rounds N]`: this build and the build in DIR (a checkout
  * with its own `npm ci && npm run build` done, e.g. a worktree of an older commit; not a copy
@@ -27,8 +69,10 @@ async function load(root: string, label: string): Promise<Build> {
  * holding configurations (DFS, POR and symmetry, one property) in this one process, in turns,
  * `rounds` times each; CPU time by `process.cpuUsage`. Ratios measured in one run are what
  * the project compares; separate processes on a shared machine are not. States, transitions
- * and verdicts of both builds are printed, and a difference is a figure that fails. The bench's
- * entry (tools/bench/main.ts) has checked that DIR holds a build.
+ * and verdicts of both builds are printed, and a difference is a figure that fails. A round in
+ * which a build's CPU jumps against its own earlier rounds ({@link cpuJumps}) is warned about
+ * as it happens and in that configuration's figure note. The bench's entry
+ * (tools/bench/main.ts) has checked that DIR holds a build.
  */
 export async function exploreAgainst(
   configs: readonly SpinConfig[],
@@ -43,6 +87,7 @@ export async function exploreAgainst(
   const cpu = new Map<string, number[]>();
   const seen = new Map<string, string>();
   const figures: Figure[] = [];
+  const warnings = new Map<string, string[]>();
   let differs = 0;
   for (let r = 0; r < rounds; r++)
     for (const c of holding)
@@ -55,12 +100,24 @@ export async function exploreAgainst(
         const u = process.cpuUsage(t0);
         const s = (u.user + u.system) / 1e6;
         const key = `${spinName(c)} ${b.label}`;
-        cpu.set(key, [...(cpu.get(key) ?? []), s]);
+        const times = [...(cpu.get(key) ?? []), s];
+        cpu.set(key, times);
         const what = `${res.verdict}, ${res.stats.states} states, ${res.stats.transitions} transitions`;
         const before = seen.get(spinName(c));
         if (before !== undefined && before !== what) differs++;
         seen.set(spinName(c), what);
         log(`  round ${r + 1} ${spinName(c)} ${b.label.padEnd(7)} ${what}, CPU ${s.toFixed(2)} s`);
+        const jump = cpuJumps(times).find((j) => j.round === r);
+        if (jump !== undefined) {
+          const w =
+            `round ${r + 1}: ${b.label} took ${(jump.cpu / jump.median).toFixed(2)}x the median ` +
+            `CPU of its earlier rounds (${jump.cpu.toFixed(2)} s vs ${jump.median.toFixed(2)} s)`;
+          log(
+            `  WARNING ${spinName(c)} ${w}: this process may have gone pathological, ` +
+              `check the ratios against fresh processes`,
+          );
+          warnings.set(spinName(c), [...(warnings.get(spinName(c)) ?? []), w]);
+        }
       }
   for (const c of holding) {
     const sum = (label: string): number =>
@@ -71,7 +128,9 @@ export async function exploreAgainst(
       name: `${spinName(c)} CPU this / against`,
       value: mine / theirs,
       unit: 'x',
-      note: `${mine.toFixed(2)} s vs ${theirs.toFixed(2)} s CPU over ${rounds} rounds; ${seen.get(spinName(c))}`,
+      note:
+        `${mine.toFixed(2)} s vs ${theirs.toFixed(2)} s CPU over ${rounds} rounds; ${seen.get(spinName(c))}` +
+        (warnings.get(spinName(c)) ?? []).map((w) => `; WARNING ${w}`).join(''),
     });
   }
   figures.push({
