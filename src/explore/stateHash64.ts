@@ -72,7 +72,12 @@ export class Fingerprint implements HashLanes {
   }
 
   /** {@link ofPermuted} by an interned renaming (see StateOps.renaming). */
-  ofRenamed(state: SimState, r: Renaming, locals: LocalsRenamer, extra?: readonly number[]): this {
+  ofRenamed(
+    state: SimState,
+    r: Renaming,
+    locals: LocalsRenamer | null,
+    extra?: readonly number[],
+  ): this {
     this.a = 0x9e3779b9 | 0;
     this.b = 0x85ebca6b | 0;
     if ((this.calls++ & 255) === 0) this.check(state);

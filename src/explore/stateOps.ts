@@ -54,8 +54,11 @@ export interface StateOps {
   ): void;
   /** A renaming (p, cpu, bm), interned: equal arrays give the same object. */
   renaming(p: readonly number[], cpu: readonly number[], bm: readonly number[] | null): Renaming;
-  /** {@link hashPermuted} by an interned renaming (no lookup; the explorer's hot path). */
-  hashRenamed(s: SimState, r: Renaming, locals: LocalsRenamer, h: HashLanes): void;
+  /**
+   * {@link hashPermuted} by an interned renaming (no lookup; the explorer's hot path); `locals`
+   * null when no renaming changes frame locals (parts with ids only there are not renamed).
+   */
+  hashRenamed(s: SimState, r: Renaming, locals: LocalsRenamer | null, h: HashLanes): void;
   /**
    * Signatures of symmetry group members, compiled for them (their indices and the fixed ids
    * are constants; two cached ways per member): `sigs(s, out)` writes member k's signature to
@@ -68,7 +71,17 @@ export interface StateOps {
     /** Bit t: symmetry never moves thread t; bit b: never moves bitmap b. */
     fixedTids: number,
     fixedBitmaps: number,
-  ): (s: SimState, out: Float64Array) => void;
+    /**
+     * No renaming changes frame locals: a thread's signature is its element hash (the one the
+     * fingerprint caches in `L`; its ids are all in locals), not a walk of its own.
+     */
+    threadsByContent?: boolean,
+  ): (s: SimState, out: Float64Array, L: HashLanes | null) => void;
+  /**
+   * The element hash (lane a) of element `el` at position k of a part marked hashCache, from
+   * (and into) the fingerprint's cache in `L`; computed uncached when `L` is null.
+   */
+  contentHash(i: number, k: number, el: unknown, L: HashLanes | null): number;
   /** Throws when a record of `s` has other fields than the schema lists (or the root order differs). */
   verify(s: SimState | MutableSimState): void;
   /** Root fields the schema does not describe. */
@@ -135,6 +148,8 @@ function prop(x: string, key: string): string {
 class Gen {
   private n = 0;
   readonly helpers: string[] = [];
+  /** Per part, the name of its cached element hash (parts marked hashCache). */
+  readonly eh: (string | undefined)[] = [];
   v(prefix: string): string {
     return `${prefix}${this.n++}`;
   }
@@ -143,6 +158,22 @@ class Gen {
 /** Mixing one int expression into lanes (a, b); `x` a scratch local. */
 const MIX = (v: string): string =>
   `x = ${v}; if ((x | 0) !== x) x = H(x); a = Math.imul(a ^ x, 0x01000193); a ^= a >>> 15; b = Math.imul(b + x + 0x7f4a7c15, 0x5bd1e995); b ^= b >>> 13;\n`;
+
+/** The shape holds ids outside frame locals (fields marked `id`). */
+function hasFieldIds(s: Shape): boolean {
+  switch (s.t) {
+    case 'int':
+    case 'ints':
+      return s.id !== undefined;
+    case 'str':
+    case 'locals':
+      return false;
+    case 'record':
+      return s.fields.some((f) => hasFieldIds(f.shape));
+    case 'list':
+      return hasFieldIds(s.of);
+  }
+}
 
 function hasIds(s: Shape): boolean {
   switch (s.t) {
@@ -375,6 +406,13 @@ function mapMask(mask: number, p: readonly number[]): number {
   return out;
 }
 
+/** A step machine name's id, as the fingerprint's `fnId` makes it (FNV-1a of the name). */
+function fnHash(fn: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < fn.length; i++) h = Math.imul(h ^ fn.charCodeAt(i), 0x01000193);
+  return h;
+}
+
 function hashNonInt(n: number): number {
   const s = String(n);
   let h = 0x811c9dc5;
@@ -517,6 +555,7 @@ function partElementsHash(
   g.helpers.push(
     `function ${eh}(el, L) { let a = 0x2545f491, b = 0x68e31da4, x = 0;\n${hashStmts(g, p.shape, 'el')} L.ea = a; L.eb = b; }`,
   );
+  g.eh[i] ??= eh;
   return `${MIX(`-0x100 - ${len}`)} const objs = L.cacheObj[${i}]; let hs = L.cacheHash[${i}];
       if (hs.length < ${len} * 4) { const n = new Int32Array(${len} * 8); n.set(hs); hs = L.cacheHash[${i}] = n; }
       for (let j = 0; j < ${len}; j++) { const k = ${from('j')}; const el = ${el('k')}; const w = k * 2; let ea, eb;
@@ -594,7 +633,11 @@ function genHashPermuted(
     } else {
       const by = moveBy(p);
       code += `const src = ${v};\n`;
-      const el = (k: string): string => renamedElement(p, i, rn, k);
+      // Ids only in frame locals, and no renamed locals (RL null): the element itself.
+      const el = (k: string): string =>
+        rn && !hasFieldIds(p.shape)
+          ? `(RL === null ? src[${k}] : ${renamedElement(p, i, rn, k)})`
+          : renamedElement(p, i, rn, k);
       if (by === null) code += partElementsHash(g, p, i, 'src.length', el);
       else {
         // The inverse of the move: image position j holds source element iv[j].
@@ -653,50 +696,49 @@ function genPermute(
 
 /**
  * Source of a function `sigs(s, out)` writing the signature of each member of `members` into
- * out[k]: a hash of its thread's elements, then its bitmap's, then its CPU's (the order decides
- * ties less often), ids symmetry renames left out; the member's indices, the parts it has and
- * the fixed ids as constants, and two cached ways per member in locals of the closure (the
- * explorer alternates between a parent's successors, in which a member's objects are either the
- * parent's or fresh; no array, no boxed number per call).
+ * out[k]: its elements' signatures (its thread's, then its bitmap's, then its CPU's: the order
+ * decides ties less often), each a hash without the ids symmetry renames, folded. The member's
+ * indices, the parts it has and the fixed ids are constants; each element's signature is cached
+ * by identity, two ways per member and part, in locals of the closure (the explorer alternates
+ * between a parent's successors, in which an element is either the parent's or fresh): a step
+ * that changes a writer's TLB walks the TLB again, not its stack. No array, no boxed number
+ * per call.
  */
 function genMemberSigs(
   schema: readonly Part[],
   members: readonly { readonly t: number; readonly cpu: number; readonly bm: number }[],
   fixedTids: number,
   fixedBitmaps: number,
+  threadsByContent: boolean,
 ): string {
   const g = new Gen();
   const order = (['thread', 'bitmap', 'cpu'] as const).flatMap((per) =>
     schema.filter((p) => p.per === per),
   );
   let decl = `"use strict";\nconst FX = ${fixedTids | 0}, FB = ${fixedBitmaps | 0};\n`;
-  let body = 'function sigs(s, out) {\n';
+  let body = 'function sigs(s, out, L) {\n';
   members.forEach((m, n) => {
     const parts = order.filter((p) =>
       p.per === 'thread' ? m.t >= 0 : p.per === 'cpu' ? m.cpu >= 0 : m.bm > 0,
     );
     const idx = (p: Part): number => (p.per === 'thread' ? m.t : p.per === 'cpu' ? m.cpu : m.bm);
-    const r = (k: number): string => `r${n}_${k}`;
-    const way = (w: string, k: number): string => `m${n}${w}${k}`;
-    parts.forEach((_, k) => (decl += `let ${way('a', k)}, ${way('b', k)};\n`));
-    decl += `let m${n}ah = -1, m${n}bh = -1;\n`;
-    body += '{\n';
+    body += '{ let H = 0x811c9dc5;\n';
     parts.forEach((p, k) => {
-      body += `const ${r(k)} = s.${p.key} !== undefined ? s.${p.key}[${idx(p)}] : undefined;\n`;
+      const r = `r${n}_${k}`;
+      const w = `m${n}_${k}`;
+      decl += `let ${w}a, ${w}b, ${w}ha = 0, ${w}hb = 0;\n`;
+      const part = schema.indexOf(p);
+      const walk =
+        threadsByContent && p.per === 'thread' && p.hashCache === true && !hasFieldIds(p.shape)
+          ? `const h = CH(${part}, ${idx(p)}, ${r}, L);`
+          : `let h = 0x811c9dc5;\n${sigStmts(g, p.shape, r)}`;
+      body += `const ${r} = s.${p.key} !== undefined ? s.${p.key}[${idx(p)}] : undefined;
+if (${r} !== undefined) { let e;
+  if (${r} === ${w}a) e = ${w}ha; else if (${r} === ${w}b) e = ${w}hb;
+  else { ${walk} e = h; ${w}b = ${w}a; ${w}hb = ${w}ha; ${w}a = ${r}; ${w}ha = h; }
+  H = Math.imul(H ^ e, 0x01000193); }\n`;
     });
-    const hit = (w: string): string =>
-      parts.map((_, k) => `${r(k)} === ${way(w, k)}`).join(' && ') || 'true';
-    body += `if (m${n}ah >= 0 && ${hit('a')}) out[${n}] = m${n}ah;\n`;
-    body += `else if (m${n}bh >= 0 && ${hit('b')}) out[${n}] = m${n}bh;\n`;
-    body += 'else { let h = 0x811c9dc5;\n';
-    parts.forEach((p, k) => {
-      body += `if (${r(k)} !== undefined) {\n${sigStmts(g, p.shape, r(k))}}\n`;
-    });
-    body += 'h = h >>> 0;\n';
-    parts.forEach(
-      (_, k) => (body += `${way('b', k)} = ${way('a', k)}; ${way('a', k)} = ${r(k)};\n`),
-    );
-    body += `m${n}bh = m${n}ah; m${n}ah = h; out[${n}] = h; }\n}\n`;
+    body += `out[${n}] = H >>> 0; }\n`;
   });
   body += '}\n';
   return `${decl}${g.helpers.join('\n')}\n${body}return sigs;`;
@@ -711,7 +753,8 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   const hash = genHash(g, schema);
   const { permute, memos, rename } = genPermute(g, schema);
   const hashPermuted = genHashPermuted(g, schema, rename);
-  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\nreturn { clone, planOf, cloneTouched, hash, permute, hashRenamed };`;
+  const ehc = schema.map((_, i) => g.eh[i] ?? 'null').join(', ');
+  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\nreturn { clone, planOf, cloneTouched, hash, permute, hashRenamed, cached: [${ehc}] };`;
   const plan = new Int32Array(schema.length);
   /** Renamings seen, interned (their keys are the memo keys of renamed elements). */
   const seen: Renaming[] = [];
@@ -751,7 +794,7 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   type Compiled = Pick<
     StateOps,
     'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'hashRenamed' | 'permute'
-  >;
+  > & { readonly cached: readonly (((el: unknown, L: HashLanes) => void) | null)[] };
   let compiled: Compiled;
   try {
     compiled = (
@@ -762,18 +805,49 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   } catch (err) {
     throw new ModelInvariantError(`state schema: generated code does not compile: ${String(err)}`);
   }
+  /** Lanes for an uncached element hash (fnId as the fingerprint's: a hash of the name). */
+  const scratch = { ea: 0, eb: 0, fnId: fnHash } as unknown as HashLanes;
+  const contentHash = (i: number, k: number, el: unknown, L: HashLanes | null): number => {
+    const eh = compiled.cached[i];
+    if (!eh) throw new ModelInvariantError(`state schema: part ${i} has no cached element hash`);
+    if (L === null) {
+      eh(el, scratch);
+      return scratch.ea;
+    }
+    // The fingerprint walk's cache: two ways per position (see partElementsHash).
+    const objs = L.cacheObj[i] as unknown[];
+    let hs = L.cacheHash[i] as Int32Array;
+    if (hs.length < (k + 1) * 4) {
+      const n = new Int32Array((k + 1) * 8);
+      n.set(hs);
+      hs = L.cacheHash[i] = n;
+    }
+    const w = k * 2;
+    if (objs[w] === el) return hs[2 * w] as number;
+    if (objs[w + 1] === el) return hs[2 * w + 2] as number;
+    eh(el, L);
+    objs[w + 1] = objs[w];
+    hs[2 * w + 2] = hs[2 * w] as number;
+    hs[2 * w + 3] = hs[2 * w + 1] as number;
+    objs[w] = el;
+    hs[2 * w] = L.ea;
+    hs[2 * w + 1] = L.eb;
+    return L.ea;
+  };
+  const { cached: _, ...ops } = compiled;
   return {
     schema,
-    ...compiled,
+    ...ops,
     renaming: RK,
-    memberSigs: (members, idsOf, fixedTids, fixedBitmaps) => {
-      const src = genMemberSigs(schema, members, fixedTids, fixedBitmaps);
+    contentHash,
+    memberSigs: (members, idsOf, fixedTids, fixedBitmaps, threadsByContent = false) => {
+      const src = genMemberSigs(schema, members, fixedTids, fixedBitmaps, threadsByContent);
       try {
         return (
-          new Function('SL', 'ID', 'IDS', src) as (
+          new Function('SL', 'ID', 'IDS', 'CH', src) as (
             ...a: unknown[]
-          ) => (s: SimState, out: Float64Array) => void
-        )(localKinds, sigId, idsOf);
+          ) => (s: SimState, out: Float64Array, L: HashLanes | null) => void
+        )(localKinds, sigId, idsOf, contentHash);
       } catch (err) {
         throw new ModelInvariantError(
           `state schema: generated code does not compile: ${String(err)}`,

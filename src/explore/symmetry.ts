@@ -1,11 +1,12 @@
 import type { MutableSimState, SimState } from '../state/types.js';
 import { initialMutableState } from '../sim/init.js';
-import { programOf } from '../kernel/programs.js';
+import { STEP_MACHINES, programOf } from '../kernel/programs.js';
 import type { Model } from '../sim/model.js';
 import {
   STATE_OPS,
   type LocalIds,
   type LocalsRenamer,
+  type HashLanes,
   type Renaming,
   type StateOps,
 } from './stateOps.js';
@@ -59,7 +60,6 @@ export class Symmetry {
         bm: bitmapOf[t] ?? 0,
       })),
     );
-    this.sigs = ops.memberSigs(members, idsOf, this.fixedTids, this.fixedBitmaps);
     this.sigOut = new Float64Array(members.length);
     // Every combination of the groups' orders, by code (see sortedRenaming).
     let total = 1;
@@ -82,10 +82,21 @@ export class Symmetry {
       });
       this.table[code] = ops.renaming(p, cpu, this.bitmapPerm(p));
     }
+    const movesBitmaps = this.table.some((r) => r.bm !== null);
+    this.localsMoved = STEP_MACHINES.some(
+      (m) => (m.ids?.tid?.length ?? 0) > 0 || (movesBitmaps && (m.ids?.bitmap?.length ?? 0) > 0),
+    );
+    this.sigs = ops.memberSigs(
+      members,
+      idsOf,
+      this.fixedTids,
+      this.fixedBitmaps,
+      !this.localsMoved,
+    );
   }
 
   /** Signatures of every group's members, in group order (see sortedRenaming). */
-  private readonly sigs: (s: SimState, out: Float64Array) => void;
+  private readonly sigs: (s: SimState, out: Float64Array, L: HashLanes | null) => void;
   private readonly sigOut: Float64Array;
 
   /** Renaming by code (0: identity), and each group's place value in the code. */
@@ -113,6 +124,12 @@ export class Symmetry {
   }
 
   private readonly tidIdentity: number[];
+  /**
+   * Some renaming of the group can change an id in frame locals: a step machine declares
+   * thread-id slots, or bitmap-id slots while the group moves bitmaps. When none can, the
+   * fingerprint of an image does not rename thread stacks (their ids are all in locals).
+   */
+  private readonly localsMoved: boolean;
   private readonly cpuIdentity: number[];
 
   /**
@@ -126,7 +143,7 @@ export class Symmetry {
     state: SimState,
     extra?: readonly number[],
   ): { state: SimState; extra: readonly number[] | undefined; permuted: boolean } {
-    const r = this.sortedRenaming(state);
+    const r = this.sortedRenaming(state, null);
     if (r === null) return { state, extra, permuted: false };
     return {
       state: this.ops.permute(state, r.p, r.cpu, r.bm, renameLocals),
@@ -144,23 +161,24 @@ export class Symmetry {
     extra: readonly number[] | undefined,
     fp: Fingerprint,
   ): boolean {
-    const r = this.sortedRenaming(state);
+    const r = this.sortedRenaming(state, fp);
     if (r === null) {
       fp.of(state, extra);
       return false;
     }
-    fp.ofRenamed(state, r, renameLocals, extra && remapExtra(extra, r.p));
+    fp.ofRenamed(state, r, this.localsMoved ? renameLocals : null, extra && remapExtra(extra, r.p));
     return true;
   }
 
   /**
    * The renaming that takes `state` to its sorted image (see {@link sortedImage}), or null:
    * each group's sorting order numbered (its Lehmer code, 0 for none), the numbers combined,
-   * and the renaming looked up in {@link table}; nothing is allocated.
+   * and the renaming looked up in {@link table}; nothing is allocated. `fp`: the fingerprint
+   * whose element-hash cache the signatures share (null: none).
    */
-  private sortedRenaming(state: SimState): Renaming | null {
+  private sortedRenaming(state: SimState, fp: Fingerprint | null): Renaming | null {
     const sig = this.sigOut;
-    this.sigs(state, sig);
+    this.sigs(state, sig, fp);
     let code = 0;
     let at = 0;
     for (let g = 0; g < this.groups.length; g++) {

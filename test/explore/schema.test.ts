@@ -153,7 +153,7 @@ describe('a state part added through the schema only', () => {
     const fixed = ~0b11;
     const sig = (state: WithWaiters, t: number, cpu: number): number => {
       const v = new Float64Array(1);
-      ops.memberSigs([{ t, cpu, bm: 0 }], none, fixed, -1)(state as unknown as SimState, v);
+      ops.memberSigs([{ t, cpu, bm: 0 }], none, fixed, -1)(state as unknown as SimState, v, null);
       return v[0] as number;
     };
     expect(sig(s, 0, 0)).toBe(sig(out, 1, 1));
