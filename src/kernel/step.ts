@@ -7,7 +7,11 @@ import type { Layout } from '../state/layout.js';
 import type { FrameView, SimState } from '../state/types.js';
 import type { HelperVariant } from './variants/types.js';
 
-/** Everything a step machine may read. decide() builds one per step; nothing here is mutable. */
+/**
+ * Everything a step machine may read; nothing here is mutable by a machine. decide() reuses one
+ * context per thread and sets its `state` before each call, so a machine must not keep the
+ * context (or hand it to anything that outlives the call).
+ */
 export interface StepCtx {
   readonly state: SimState;
   readonly layout: Layout;

@@ -19,8 +19,49 @@ function machineOf(fn: string): StepMachine {
   return m;
 }
 
-function ctxOf(model: Model, state: SimState, tid: number): StepCtx {
-  return { state, layout: model.layout, arch: model.arch, variant: model.variant, tid };
+/**
+ * The context handed to the machines of thread `tid`, one per (model, tid), reused: only its
+ * `state` changes from call to call. A machine reads it during `options`/`step` and keeps
+ * nothing of it (StepCtx). One model at a time: another model starts a new set.
+ */
+interface ReusedCtx extends StepCtx {
+  state: SimState;
+  /** The frame name this thread's machine was last looked up for, and that machine. */
+  fn: string;
+  machine: StepMachine | null;
+}
+
+let ctxModel: Model | null = null;
+let ctxs: ReusedCtx[] = [];
+
+function ctxOf(model: Model, state: SimState, tid: number): ReusedCtx {
+  if (model !== ctxModel) {
+    ctxModel = model;
+    ctxs = [];
+  }
+  let c = ctxs[tid];
+  if (c === undefined) {
+    c = {
+      state,
+      layout: model.layout,
+      arch: model.arch,
+      variant: model.variant,
+      tid,
+      fn: '',
+      machine: null,
+    };
+    ctxs[tid] = c;
+  } else c.state = state;
+  return c;
+}
+
+/** The machine running frame `fn` of the thread of `c` (the thread's last one, else a scan). */
+function machineFor(c: ReusedCtx, fn: string): StepMachine {
+  if (c.fn === fn) return c.machine as StepMachine;
+  const m = machineOf(fn);
+  c.fn = fn;
+  c.machine = m;
+  return m;
 }
 
 /**
@@ -31,7 +72,8 @@ export function stepOptions(model: Model, state: SimState, tid: number): number 
   const th = state.threads[tid];
   const top = th?.stack[th.stack.length - 1];
   if (!top) return 0;
-  return machineOf(top.fn).options(ctxOf(model, state, tid), top);
+  const c = ctxOf(model, state, tid);
+  return machineFor(c, top.fn).options(c, top);
 }
 
 /**
@@ -42,7 +84,8 @@ export function decide(model: Model, state: SimState, tid: number, choice = 0): 
   const th = state.threads[tid];
   const top = th?.stack[th.stack.length - 1];
   if (!top) return [];
-  return machineOf(top.fn).step(ctxOf(model, state, tid), top, choice);
+  const c = ctxOf(model, state, tid);
+  return machineFor(c, top.fn).step(c, top, choice);
 }
 
 /** Threads that can step now, in tid order. */

@@ -16,15 +16,20 @@ export interface Enabled {
 
 /** Fill `out` with the threads that can step in `state` and their alternative counts. */
 export function enabledSteps(model: Model, state: SimState, out: Enabled): void {
-  out.tids.length = 0;
-  out.opts.length = 0;
+  const tids = out.tids;
+  const opts = out.opts;
+  let k = 0;
   for (let t = 0; t < state.threads.length; t++) {
     const n = stepOptions(model, state, t);
     if (n > 0) {
-      out.tids.push(t);
-      out.opts.push(n);
+      tids[k] = t;
+      opts[k] = n;
+      k++;
     }
   }
+  // Shortened by pops (inlined), not `length = k` (a runtime call on every state).
+  while (tids.length > k) tids.pop();
+  while (opts.length > k) opts.pop();
 }
 
 /** A fresh, empty {@link Enabled}. */
