@@ -9,7 +9,7 @@ import { flushTlbRange } from './tlbFlush.js';
  * per-CPU IPI steps.
  */
 export function flushTlbSync(ctx: StepCtx, e: Emit, mm: number, from: number, to: number): void {
-  e.push(...flushTlbRange(ctx, mm, from, to, true).events);
+  e.pushAll(flushTlbRange(ctx, mm, from, to, true).events);
 }
 
 /** flush_tlb_mm(): the whole address space of `mm`. */

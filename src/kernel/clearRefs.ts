@@ -102,7 +102,7 @@ export const clearRefsProgram: StepMachine = {
         e.acquire(mmapLock(ctx.layout, mm), 'w');
         if (softDirty) {
           e.push({ type: 'pending/inc', tid: ctx.tid, mm });
-          e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, 0, size));
+          e.pushAll(mmuNotifierInvalidateRangeStart(ctx, mm, 0, size));
         }
         return e
           .set('i', 0)

@@ -150,7 +150,7 @@ function nextVma(ctx: StepCtx, frame: FrameView, e: HelperEmit, from: number): v
       .goto(ctx.variant.flushPending ? 'pendingInc' : 'pte');
     // R1: invalidate_range_start before any PTE of the range is touched; then
     // flush_cache_range (a no-op on x86/arm64/riscv, not recorded).
-    e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, clipFrom, clipTo));
+    e.pushAll(mmuNotifierInvalidateRangeStart(ctx, mm, clipFrom, clipTo));
     return;
   }
   // H1: i_mmap_unlock_read; return the count of modified PTEs.
@@ -337,7 +337,7 @@ export const helperProgram: StepMachine = {
       case P.flushUnderPtl: {
         // flush-under-ptl: flush_tlb_page() of the PTE just changed, before its PTL is dropped.
         const vpn = get(frame, 'vpn');
-        e.push(...flushTlbRange(ctx, mm, vpn, vpn + 1, true).events);
+        e.pushAll(flushTlbRange(ctx, mm, vpn, vpn + 1, true).events);
         advance(ctx, frame, e, vpn, walk.held(frame));
         return e.ev;
       }
@@ -350,7 +350,7 @@ export const helperProgram: StepMachine = {
         }
         const [from, to] = range;
         const f = flushTlbRange(ctx, mm, from, to, false, choice);
-        e.push(...f.events);
+        e.pushAll(f.events);
         if (f.remaining === 0) return e.goto('notifierEnd').ev;
         return e.set('flFrom', from).set('flTo', to).set('cpus', f.remaining).goto('shootdown').ev;
       }
@@ -364,7 +364,7 @@ export const helperProgram: StepMachine = {
           get(frame, 'cpus'),
           choice,
         );
-        e.push(...f.events);
+        e.pushAll(f.events);
         if (f.remaining === 0) return e.goto('notifierEnd').ev;
         return e.set('cpus', f.remaining).ev;
       }

@@ -57,6 +57,25 @@ function compileLookup<TName extends string>(
   ) as (name: TName) => number;
 }
 
+/**
+ * `args` compiled per machine: one named load per local from the init record (each call site
+ * passes one shape) into a packed array literal, instead of a for-in over the record with a
+ * lookup per key. Keys that are no local of the machine are not read (the record's type
+ * names only locals).
+ */
+function compileArgs<TLocal extends string>(
+  locals: readonly TLocal[],
+  slot: Readonly<Record<TLocal, number>>,
+): (init: { readonly [K in TLocal]?: number }) => number[] {
+  const loads = locals
+    .map((l) => `v = init[${JSON.stringify(l)}]; if (v !== undefined) l[${String(slot[l])}] = v;`)
+    .join(' ');
+  const zeros = locals.map(() => '0').join(', ');
+  return new Function(
+    `return function (init) { const l = [${zeros}]; let v; ${loads} return l; };`,
+  )() as (init: { readonly [K in TLocal]?: number }) => number[];
+}
+
 type Labels<TLabel extends string> = readonly TLabel[] | { readonly [K in TLabel]: number };
 
 /** Machines that take a helper's return value: frame name → slot of the local receiving it. */
@@ -98,7 +117,6 @@ export function defineMachine<const TLocal extends string, const TLabel extends 
     labelAt[n] = l;
   }
   if (def.result !== undefined) RESULT_SLOTS.set(name, slot[def.result]);
-  const n = def.locals.length;
   const slotOf = compileLookup<TLocal>(name, 'local', slot);
   const pcOf = compileLookup<TLabel>(name, 'label', pc);
   const layout: MachineLayout<TLocal, TLabel> = {
@@ -107,14 +125,7 @@ export function defineMachine<const TLocal extends string, const TLabel extends 
     slot,
     pc,
     labelAt,
-    args(init) {
-      const l = new Array<number>(n).fill(0);
-      for (const k in init) {
-        const v = init[k];
-        if (v !== undefined) l[slotOf(k)] = v;
-      }
-      return l;
-    },
+    args: compileArgs<TLocal>(def.locals, slot),
     get(frame, local) {
       return frame.l[slotOf(local)] ?? 0;
     },
@@ -146,8 +157,14 @@ export class Emit<TLocal extends string = string, TLabel extends string = string
     this.pcOf = machine.pcOf as (name: string) => number;
     this.slotOf = machine.slotOf as (name: string) => number;
   }
-  push(...e: SimEvent[]): this {
-    this.ev.push(...e);
+  push(e: SimEvent): this {
+    this.ev.push(e);
+    return this;
+  }
+  /** Append `events` in order (a loop: no spread of an array into a call). */
+  pushAll(events: readonly SimEvent[]): this {
+    const ev = this.ev;
+    for (let i = 0; i < events.length; i++) ev.push(events[i] as SimEvent);
     return this;
   }
   goto(label: TLabel): this {

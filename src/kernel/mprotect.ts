@@ -155,7 +155,7 @@ export const mprotectProgram: StepMachine = {
         // vma_wants_manual_pte_write_upgrade (MP1) / dirty_accountable (MP2): a writable shared
         // mapping that wants write-notify (it has ->pfn_mkwrite / ->page_mkwrite).
         if (write && hasFlag(vma, 'shared')) e.set('upgrade', 1);
-        e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, start, end));
+        e.pushAll(mmuNotifierInvalidateRangeStart(ctx, mm, start, end));
         return e
           .set('vpn', start)
           .set('ptl', -1)

@@ -67,7 +67,7 @@ export const reclaimProgram: StepMachine = {
       case P.vma: {
         const next = nextRmapVma(ctx, get(frame, 'vma'), page);
         if (next) {
-          e.push(...mmuNotifierInvalidateRangeStart(ctx, next.mm, next.vpn, next.vpn + 1));
+          e.pushAll(mmuNotifierInvalidateRangeStart(ctx, next.mm, next.vpn, next.vpn + 1));
           return e.set('vma', next.i).goto('pte').ev;
         }
         e.release(ctx.layout.immapLock, 'r');

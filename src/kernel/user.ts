@@ -112,7 +112,7 @@ export const accessProgram: StepMachine = {
       options: ctx.layout.scenario.options.arch,
     };
     const r = isWrite ? ctx.arch.store(actx) : ctx.arch.load(actx);
-    e.push(...r.events);
+    e.pushAll(r.events);
     if (r.outcome === 'done') return e.ret().ev;
     return e.call(FAULT, { vpn, isWrite: isWrite ? 1 : 0, orig: 0 }).ev;
   },

@@ -138,7 +138,7 @@ export const writebackProgram: StepMachine = {
           hasFlag(at(vmas, i).vma, 'shared'),
         );
         if (next) {
-          e.push(...mmuNotifierInvalidateRangeStart(ctx, next.mm, next.vpn, next.vpn + 1));
+          e.pushAll(mmuNotifierInvalidateRangeStart(ctx, next.mm, next.vpn, next.vpn + 1));
           return e.set('vma', next.i).goto('pte').ev;
         }
         e.release(ctx.layout.immapLock, 'r');

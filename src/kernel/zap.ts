@@ -144,7 +144,7 @@ export const zapProgram: StepMachine = {
           e.push({ type: 'vma/write', tid: ctx.tid, mm, vma: get(frame, 'vma'), value: 0 });
         // tlb_gather_mmu (Z2): inc_tlb_flush_pending since 99baac21e458 (S-1).
         if (!eraBefore(ctx, 'pre-4.13')) e.push({ type: 'pending/inc', tid: ctx.tid, mm });
-        e.push(...mmuNotifierInvalidateRangeStart(ctx, mm, from, to));
+        e.pushAll(mmuNotifierInvalidateRangeStart(ctx, mm, from, to));
         return e.set('vpn', from).set('gatherFrom', to).set('gatherTo', from).goto('pte').ev;
       }
       case ZAP.pc.pte: {
