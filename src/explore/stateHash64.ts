@@ -2,6 +2,7 @@ import { ModelInvariantError } from '../errors.js';
 import type { MutableSimState, SimState } from '../state/types.js';
 import {
   STATE_OPS,
+  fnHash,
   type HashLanes,
   type LocalsRenamer,
   type Renaming,
@@ -71,7 +72,10 @@ export class Fingerprint implements HashLanes {
     return this.finish(extra);
   }
 
-  /** {@link ofPermuted} by an interned renaming (see StateOps.renaming). */
+  /**
+   * {@link ofPermuted} by an interned renaming (see StateOps.renaming); `locals` null when no
+   * renaming of the group changes frame locals (thread stacks are then hashed as they are).
+   */
   ofRenamed(
     state: SimState,
     r: Renaming,
@@ -121,8 +125,7 @@ export class Fingerprint implements HashLanes {
   fnId(fn: string): number {
     const fns = this.fns;
     for (let i = 0; i < fns.length; i++) if (fns[i] === fn) return this.fnHashes[i] as number;
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < fn.length; i++) h = Math.imul(h ^ fn.charCodeAt(i), 0x01000193);
+    const h = fnHash(fn);
     if (fns.length < 64) {
       fns.push(fn);
       this.fnHashes.push(h);

@@ -61,9 +61,11 @@ export interface StateOps {
   hashRenamed(s: SimState, r: Renaming, locals: LocalsRenamer | null, h: HashLanes): void;
   /**
    * Signatures of symmetry group members, compiled for them (their indices and the fixed ids
-   * are constants; two cached ways per member): `sigs(s, out)` writes member k's signature to
-   * out[k] — a hash of its thread's elements, its CPU's (cpu >= 0) and its private bitmap's
-   * (bm > 0), without the ids symmetry renames.
+   * are constants; each element's signature cached by identity, two ways per member and
+   * part): `sigs(s, out, L)` writes member k's signature to out[k] — its thread's element
+   * signature, its private bitmap's (bm > 0) and its CPU's (cpu >= 0), folded, without the ids
+   * symmetry renames. `L`: the fingerprint whose element-hash cache thread signatures share
+   * (see `threadsByContent`; null: computed uncached, the same values).
    */
   memberSigs(
     members: readonly { readonly t: number; readonly cpu: number; readonly bm: number }[],
@@ -148,8 +150,9 @@ function prop(x: string, key: string): string {
 class Gen {
   private n = 0;
   readonly helpers: string[] = [];
-  /** Per part, the name of its cached element hash (parts marked hashCache). */
+  /** Per part marked hashCache: its element hash, and its one-element cache lookup. */
   readonly eh: (string | undefined)[] = [];
+  readonly cached: (string | undefined)[] = [];
   v(prefix: string): string {
     return `${prefix}${this.n++}`;
   }
@@ -173,6 +176,15 @@ function hasFieldIds(s: Shape): boolean {
     case 'list':
       return hasFieldIds(s.of);
   }
+}
+
+/** The shape holds frame locals. */
+function hasLocals(s: Shape): boolean {
+  return s.t === 'locals'
+    ? true
+    : s.t === 'record'
+      ? s.fields.some((f) => hasLocals(f.shape))
+      : s.t === 'list' && hasLocals(s.of);
 }
 
 function hasIds(s: Shape): boolean {
@@ -375,7 +387,7 @@ function renameFn(g: Gen, s: Shape): string {
         if (f.shape.t === 'locals') {
           if (!s.fields.some((x) => x.key === 'fn' && x.shape.t === 'str'))
             throw new Error('state schema: locals need a sibling str field `fn`');
-          return { key: f.key, expr: `RL(r.fn, r.${f.key}, p, bm)` };
+          return { key: f.key, expr: `(RL === null ? r.${f.key} : RL(r.fn, r.${f.key}, p, bm))` };
         }
         return hasIds(f.shape)
           ? { key: f.key, expr: `${renameFn(g, f.shape)}(r.${f.key}, ${P})` }
@@ -407,7 +419,7 @@ function mapMask(mask: number, p: readonly number[]): number {
 }
 
 /** A step machine name's id, as the fingerprint's `fnId` makes it (FNV-1a of the name). */
-function fnHash(fn: string): number {
+export function fnHash(fn: string): number {
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < fn.length; i++) h = Math.imul(h ^ fn.charCodeAt(i), 0x01000193);
   return h;
@@ -534,6 +546,28 @@ function genCloneTouched(g: Gen, schema: readonly Part[]): string {
 }
 
 /**
+ * The element-hash cache of part `i` in lanes `L` as locals `objs`, `hs`, grown to hold `len`
+ * positions: two ways per position (an element a step did not touch is the parent's object, and
+ * no object of a completed state is ever mutated), the objects in `objs[2k]`, `objs[2k + 1]`
+ * and their lanes in `hs[4k .. 4k + 3]`.
+ */
+function cacheArrays(i: number, len: string): string {
+  return `const objs = L.cacheObj[${i}]; let hs = L.cacheHash[${i}];
+      if (hs.length < (${len}) * 4) { const n = new Int32Array((${len}) * 8); n.set(hs); hs = L.cacheHash[${i}] = n; }\n`;
+}
+
+/**
+ * Statements setting `ea`, `eb` (declared by the caller) to the hash of element `el` at
+ * position `k` from the cache of {@link cacheArrays}, computed by `eh` and cached on a miss.
+ */
+function cachedElement(eh: string, el: string, k: string): string {
+  return `const w = ${k} * 2;
+        if (objs[w] === ${el}) { ea = hs[2 * w]; eb = hs[2 * w + 1]; }
+        else if (objs[w + 1] === ${el}) { ea = hs[2 * w + 2]; eb = hs[2 * w + 3]; }
+        else { ${eh}(${el}, L); ea = L.ea; eb = L.eb; objs[w + 1] = objs[w]; hs[2 * w + 2] = hs[2 * w]; hs[2 * w + 3] = hs[2 * w + 1]; objs[w] = ${el}; hs[2 * w] = ea; hs[2 * w + 1] = eb; }\n`;
+}
+
+/**
  * Statements hashing the elements of per-index part `p` (number `i`): `len` elements, image
  * element `j` being source element `from(j)` (an index expression) given by expression
  * `el(k)` of that index; element hashes cached by identity where the part says so, at the
@@ -556,12 +590,17 @@ function partElementsHash(
     `function ${eh}(el, L) { let a = 0x2545f491, b = 0x68e31da4, x = 0;\n${hashStmts(g, p.shape, 'el')} L.ea = a; L.eb = b; }`,
   );
   g.eh[i] ??= eh;
-  return `${MIX(`-0x100 - ${len}`)} const objs = L.cacheObj[${i}]; let hs = L.cacheHash[${i}];
-      if (hs.length < ${len} * 4) { const n = new Int32Array(${len} * 8); n.set(hs); hs = L.cacheHash[${i}] = n; }
-      for (let j = 0; j < ${len}; j++) { const k = ${from('j')}; const el = ${el('k')}; const w = k * 2; let ea, eb;
-        if (objs[w] === el) { ea = hs[2 * w]; eb = hs[2 * w + 1]; }
-        else if (objs[w + 1] === el) { ea = hs[2 * w + 2]; eb = hs[2 * w + 3]; }
-        else { ${eh}(el, L); ea = L.ea; eb = L.eb; objs[w + 1] = objs[w]; hs[2 * w + 2] = hs[2 * w]; hs[2 * w + 3] = hs[2 * w + 1]; objs[w] = el; hs[2 * w] = ea; hs[2 * w + 1] = eb; }
+  if (g.cached[i] === undefined) {
+    // The same lookup for one element (member signatures: StateOps.contentHash).
+    const ch = g.v('ch');
+    g.helpers.push(
+      `function ${ch}(el, k, L) { ${cacheArrays(i, 'k + 1')} let ea, eb; ${cachedElement(eh, 'el', 'k')} return ea; }`,
+    );
+    g.cached[i] = ch;
+  }
+  return `${MIX(`-0x100 - ${len}`)} ${cacheArrays(i, len)}
+      for (let j = 0; j < ${len}; j++) { const k = ${from('j')}; const el = ${el('k')}; let ea, eb;
+        ${cachedElement(eh, 'el', 'k')}
         ${MIX('ea')} ${MIX('eb')} }\n`;
 }
 
@@ -633,10 +672,11 @@ function genHashPermuted(
     } else {
       const by = moveBy(p);
       code += `const src = ${v};\n`;
-      // Ids only in frame locals, and no renamed locals (RL null): the element itself.
+      // No renamed locals (RL null): an element whose ids are all in frame locals is itself;
+      // one with other ids too is renamed unmemoised (the memo holds renamings with locals).
       const el = (k: string): string =>
-        rn && !hasFieldIds(p.shape)
-          ? `(RL === null ? src[${k}] : ${renamedElement(p, i, rn, k)})`
+        rn && hasLocals(p.shape)
+          ? `(RL === null ? ${hasFieldIds(p.shape) ? `${rn}(src[${k}], p, bm, null)` : `src[${k}]`} : ${renamedElement(p, i, rn, k)})`
           : renamedElement(p, i, rn, k);
       if (by === null) code += partElementsHash(g, p, i, 'src.length', el);
       else {
@@ -695,13 +735,15 @@ function genPermute(
 }
 
 /**
- * Source of a function `sigs(s, out)` writing the signature of each member of `members` into
- * out[k]: its elements' signatures (its thread's, then its bitmap's, then its CPU's: the order
- * decides ties less often), each a hash without the ids symmetry renames, folded. The member's
- * indices, the parts it has and the fixed ids are constants; each element's signature is cached
- * by identity, two ways per member and part, in locals of the closure (the explorer alternates
- * between a parent's successors, in which an element is either the parent's or fresh): a step
- * that changes a writer's TLB walks the TLB again, not its stack. No array, no boxed number
+ * Source of a function `sigs(s, out, L)` writing the signature of each member of `members`
+ * into out[k]: its elements' signatures (its thread's, then its bitmap's, then its CPU's: the
+ * order decides ties less often), each a hash without the ids symmetry renames, folded. The
+ * member's indices, the parts it has and the fixed ids are constants; each element's signature
+ * is cached by identity, two ways per member and part, in locals of the closure (the explorer
+ * alternates between a parent's successors, in which an element is either the parent's or
+ * fresh): a step that changes a writer's TLB walks the TLB again, not its stack. With
+ * `threadsByContent`, a thread's signature is its element hash from the fingerprint's cache in
+ * `L` (`CH`: no walk of its own when the fingerprint has hashed it). No array, no boxed number
  * per call.
  */
 function genMemberSigs(
@@ -754,7 +796,8 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   const { permute, memos, rename } = genPermute(g, schema);
   const hashPermuted = genHashPermuted(g, schema, rename);
   const ehc = schema.map((_, i) => g.eh[i] ?? 'null').join(', ');
-  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\nreturn { clone, planOf, cloneTouched, hash, permute, hashRenamed, cached: [${ehc}] };`;
+  const chc = schema.map((_, i) => g.cached[i] ?? 'null').join(', ');
+  const body = `"use strict";\n${memos}${g.helpers.join('\n')}\n${clone}\n${planOf}\n${touched}\n${hash}\n${permute}\n${hashPermuted}\nreturn { clone, planOf, cloneTouched, hash, permute, hashRenamed, uncached: [${ehc}], cached: [${chc}] };`;
   const plan = new Int32Array(schema.length);
   /** Renamings seen, interned (their keys are the memo keys of renamed elements). */
   const seen: Renaming[] = [];
@@ -794,7 +837,10 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   type Compiled = Pick<
     StateOps,
     'clone' | 'planOf' | 'cloneTouched' | 'hash' | 'hashRenamed' | 'permute'
-  > & { readonly cached: readonly (((el: unknown, L: HashLanes) => void) | null)[] };
+  > & {
+    readonly uncached: readonly (((el: unknown, L: HashLanes) => void) | null)[];
+    readonly cached: readonly (((el: unknown, k: number, L: HashLanes) => number) | null)[];
+  };
   let compiled: Compiled;
   try {
     compiled = (
@@ -808,33 +854,15 @@ export function compileStateOps(schema: readonly Part[]): StateOps {
   /** Lanes for an uncached element hash (fnId as the fingerprint's: a hash of the name). */
   const scratch = { ea: 0, eb: 0, fnId: fnHash } as unknown as HashLanes;
   const contentHash = (i: number, k: number, el: unknown, L: HashLanes | null): number => {
-    const eh = compiled.cached[i];
-    if (!eh) throw new ModelInvariantError(`state schema: part ${i} has no cached element hash`);
-    if (L === null) {
-      eh(el, scratch);
-      return scratch.ea;
-    }
-    // The fingerprint walk's cache: two ways per position (see partElementsHash).
-    const objs = L.cacheObj[i] as unknown[];
-    let hs = L.cacheHash[i] as Int32Array;
-    if (hs.length < (k + 1) * 4) {
-      const n = new Int32Array((k + 1) * 8);
-      n.set(hs);
-      hs = L.cacheHash[i] = n;
-    }
-    const w = k * 2;
-    if (objs[w] === el) return hs[2 * w] as number;
-    if (objs[w + 1] === el) return hs[2 * w + 2] as number;
-    eh(el, L);
-    objs[w + 1] = objs[w];
-    hs[2 * w + 2] = hs[2 * w] as number;
-    hs[2 * w + 3] = hs[2 * w + 1] as number;
-    objs[w] = el;
-    hs[2 * w] = L.ea;
-    hs[2 * w + 1] = L.eb;
-    return L.ea;
+    const eh = compiled.uncached[i];
+    const ch = compiled.cached[i];
+    if (!eh || !ch)
+      throw new ModelInvariantError(`state schema: part ${i} has no cached element hash`);
+    if (L !== null) return ch(el, k, L);
+    eh(el, scratch);
+    return scratch.ea;
   };
-  const { cached: _, ...ops } = compiled;
+  const { cached: _c, uncached: _u, ...ops } = compiled;
   return {
     schema,
     ...ops,

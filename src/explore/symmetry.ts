@@ -124,17 +124,18 @@ export class Symmetry {
   }
 
   private readonly tidIdentity: number[];
+  private readonly cpuIdentity: number[];
   /**
    * Some renaming of the group can change an id in frame locals: a step machine declares
    * thread-id slots, or bitmap-id slots while the group moves bitmaps. When none can, the
    * fingerprint of an image does not rename thread stacks (their ids are all in locals).
    */
   private readonly localsMoved: boolean;
-  private readonly cpuIdentity: number[];
 
   /**
    * One representative image, cheaply: in each group, order the members by a signature of
-   * their own state (their stack, and their CPU's TLB when CPUs move along) and rename them in
+   * their own state (their stack, their private bitmap, and their CPU's TLB when CPUs move
+   * along) and rename them in
    * that order. Equal states always get the same image, and an image is always a symmetric
    * state, so merging by it is sound; symmetric states whose members tie on signatures may get
    * different images (less reduction, never a wrong merge).

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { execute } from '../../src/explore/transition.js';
 import { Fingerprint } from '../../src/explore/stateHash64.js';
 import { Symmetry } from '../../src/explore/symmetry.js';
+import { STATE_OPS, fnHash } from '../../src/explore/stateOps.js';
+import { STEP_MACHINES } from '../../src/kernel/programs.js';
 import { Checks, enabledSteps, makeModel, initialMutableState, Prng } from '../../src/index.js';
 import type { SimState } from '../../src/index.js';
 import { spinScenario } from '../../tools/bench/spin/config.js';
@@ -44,10 +46,18 @@ function walkStates(
   return sym;
 }
 
-/** The direct fingerprint of `s`'s sorted image equals the built image's; whether it moved. */
-function directMatchesBuilt(sym: Symmetry, s: SimState): { permuted: boolean; built: Fingerprint } {
+/**
+ * The direct fingerprint of `s`'s sorted image equals the built image's; whether it moved.
+ * `direct` is kept across a walk, as the explorer keeps its fingerprint: element hashes cached
+ * on one state (and shared with the member signatures) are read on the next ones, while the
+ * built image's signatures are computed uncached.
+ */
+function directMatchesBuilt(
+  sym: Symmetry,
+  s: SimState,
+  direct: Fingerprint,
+): { permuted: boolean; built: Fingerprint } {
   const img = sym.sortedImage(s);
-  const direct = new Fingerprint();
   expect(sym.sortedFingerprint(s, undefined, direct)).toBe(img.permuted);
   const built = new Fingerprint().of(img.state);
   expect([direct.a, direct.b]).toEqual([built.a, built.b]);
@@ -69,8 +79,11 @@ describe('the fingerprint of a symmetry image, without building the image', () =
     );
     let permuted = 0;
     let compared = 0;
+    const direct = new Fingerprint();
     walkStates(model, 7, 30, 200, (s, sym) => {
-      const { permuted: moved, built } = directMatchesBuilt(sym, s);
+      const { permuted: moved, built } = directMatchesBuilt(sym, s, direct);
+      // Signatures do not see renamed ids, so the sorted image is already sorted.
+      expect(sym.sortedImage(sym.sortedImage(s).state).permuted).toBe(false);
       compared++;
       if (moved) {
         permuted++;
@@ -98,8 +111,9 @@ describe('the fingerprint of a symmetry image, without building the image', () =
     );
     let permuted = 0;
     let compared = 0;
+    const direct = new Fingerprint();
     const sym = walkStates(model, 11, 40, 150, (s, sym) => {
-      const { permuted: moved } = directMatchesBuilt(sym, s);
+      const { permuted: moved } = directMatchesBuilt(sym, s, direct);
       // Signatures do not see renamed ids, so the sorted image is already sorted.
       expect(sym.sortedImage(sym.sortedImage(s).state).permuted).toBe(false);
       compared++;
@@ -108,5 +122,50 @@ describe('the fingerprint of a symmetry image, without building the image', () =
     expect(sym.size).toBe(12);
     expect(compared).toBeGreaterThan(1000);
     expect(permuted).toBeGreaterThan(compared / 4);
+  });
+});
+
+describe('the names of step machines in a fingerprint', () => {
+  it('get the same id from the fingerprint and from the uncached signature path', () => {
+    const f = new Fingerprint();
+    for (const m of STEP_MACHINES) {
+      expect(f.fnId(m.layout.name)).toBe(fnHash(m.layout.name));
+      // Again, from the fingerprint's list of names seen.
+      expect(f.fnId(m.layout.name)).toBe(fnHash(m.layout.name));
+    }
+    expect(new Set(STEP_MACHINES.map((m) => fnHash(m.layout.name))).size).toBe(
+      STEP_MACHINES.length,
+    );
+  });
+});
+
+describe('a thread signature from the fingerprint cache (StateOps.contentHash)', () => {
+  it('equals the uncached element hash: first look, from a fresh cache, and cached', () => {
+    const model = makeModel(
+      spinScenario({
+        mode: 'wrprotect',
+        variant: 'MERGED',
+        arch: 'A',
+        callers: 2,
+        pages: 2,
+        cpus: 2,
+        prop: 'DATA',
+      }),
+    );
+    const part = STATE_OPS.schema.findIndex((p) => p.key === 'threads');
+    const kept = new Fingerprint();
+    let compared = 0;
+    walkStates(model, 3, 10, 100, (s) => {
+      // Highest position first: a fresh cache must grow to hold it.
+      for (let k = s.threads.length - 1; k >= 0; k--) {
+        const el = s.threads[k];
+        const want = STATE_OPS.contentHash(part, k, el, null);
+        expect(STATE_OPS.contentHash(part, k, el, new Fingerprint())).toBe(want);
+        expect(STATE_OPS.contentHash(part, k, el, kept)).toBe(want);
+        expect(STATE_OPS.contentHash(part, k, el, kept)).toBe(want);
+        compared++;
+      }
+    });
+    expect(compared).toBeGreaterThan(1000);
   });
 });

@@ -94,12 +94,16 @@ export function runJob(job: ExploreJob, hooks: JobHooks = {}): ExploreJobResult 
     const r = exploreSubtree({ ...job, subtree }, model, {
       ...(hooks.progress && { progress: hooks.progress }),
       ...(hooks.exchange && { exchange: hooks.exchange }),
-      stop: () => stop(),
+      stop: (n) => {
+        states = n;
+        return stop();
+      },
     });
     return finishJob(job, model, r, t0, peak);
   }
   const result = explore(model, {
-    // Under a memory limit, look at memory every 2000 transitions (a few ms).
+    // Under a memory limit, project the table's growth every 2000 transitions (the resident
+    // set itself is read at most every RSS_MS).
     ...(limit !== undefined && { progressEvery: 2000 }),
     ...job.options,
     ...(props !== undefined && { properties: props }),

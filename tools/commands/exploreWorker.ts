@@ -10,18 +10,17 @@ export interface Rings {
   readonly initial: SharedArrayBuffer;
 }
 
+/** Least time between two progress messages (ms). */
+const PROGRESS_MS = 100;
+
 /**
  * Worker side of the explorer pool: runs one job per message. `stop` is a shared flag the
  * main thread raises on Ctrl-C (the search is synchronous, so it polls the flag); `exchange`
  * the rings of a queued subtree job.
  */
-/** Least time between two progress messages (ms). */
-const PROGRESS_MS = 100;
-let lastProgress = -Infinity;
-
 parentPort?.on('message', (msg: { job: ExploreJob; stop: SharedArrayBuffer; exchange?: Rings }) => {
   const flag = new Int32Array(msg.stop);
-  lastProgress = -Infinity;
+  let lastProgress = -Infinity;
   const ex = msg.exchange;
   try {
     const r = runJob(msg.job, {
