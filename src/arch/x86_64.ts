@@ -21,30 +21,32 @@ import { livePte, tlbLookup } from './tlbLookup.js';
  * or faults.
  */
 function store(ctx: AccessCtx, strayDirtyAllowed: boolean, rulePrefix: string): AccessResult {
-  const fn = (rule: string): string => (rulePrefix === 'X86' ? rule : `${rulePrefix}(${rule})`);
   const { state, cpu, mm, vpn, tid } = ctx;
   const ev: SimEvent[] = [];
   const t = tlbLookup(state, cpu, mm, vpn);
   const live = livePte(state, mm, vpn);
-  const storeDone = (): AccessResult => {
-    ev.push({ type: 'mem/store', tid, cpu, page: t ? t.pfn : ptePfn(live) });
-    return { events: ev, outcome: 'done' };
-  };
-  const fault = (): AccessResult => ({ events: ev, outcome: 'fault' });
   if (t) {
-    if (t.w === 1 && t.d === 1) return storeDone(); // X86-W1: no PTE access at all
+    if (t.w === 1 && t.d === 1) return storeDone(ev, tid, cpu, t.pfn); // X86-W1: no PTE access at all
     if (t.w === 1) {
       // X86-W2: atomic dirty assist re-checks the live PTE.
       if (!pteIsPresent(live)) {
         ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
-        return fault();
+        return { events: ev, outcome: 'fault' };
       }
       if ((live & PTE_WRITE) !== 0 && ptePfn(live) === t.pfn) {
         const next = live | PTE_HWDIRTY | PTE_YOUNG;
         if (next !== live)
-          ev.push({ type: 'pte/set', tid, mm, vpn, pte: next, src: 'hw', fn: fn('X86-W2') });
+          ev.push({
+            type: 'pte/set',
+            tid,
+            mm,
+            vpn,
+            pte: next,
+            src: 'hw',
+            fn: ruleName(rulePrefix, 'X86-W2'),
+          });
         ev.push({ type: 'tlb/dirty', cpu, mm, vpn });
-        return storeDone();
+        return storeDone(ev, tid, cpu, t.pfn);
       }
       if ((live & PTE_WRITE) === 0) {
         // X86-W2 non-CET option: a stray D may be left on the read-only entry.
@@ -59,23 +61,42 @@ function store(ctx: AccessCtx, strayDirtyAllowed: boolean, rulePrefix: string): 
             fn: 'X86-W2-stray-D',
           });
         ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
-        return fault();
+        return { events: ev, outcome: 'fault' };
       }
       // pfn changed: the stale translation is dropped and the store walks (X86-W2 last case).
       ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
     } else {
       // A store through a read-only entry faults; the CPU drops the entry.
       ev.push({ type: 'tlb/drop', cpu, mm, vpn, why: 'fault' });
-      return fault();
+      return { events: ev, outcome: 'fault' };
     }
   }
   // X86-W3: TLB miss, walk the live PTE.
-  if (!pteIsPresent(live) || (live & PTE_WRITE) === 0) return fault();
+  if (!pteIsPresent(live) || (live & PTE_WRITE) === 0) return { events: ev, outcome: 'fault' };
   const next = live | PTE_HWDIRTY | PTE_YOUNG;
   if (next !== live)
-    ev.push({ type: 'pte/set', tid, mm, vpn, pte: next, src: 'hw', fn: fn('X86-W3') });
+    ev.push({
+      type: 'pte/set',
+      tid,
+      mm,
+      vpn,
+      pte: next,
+      src: 'hw',
+      fn: ruleName(rulePrefix, 'X86-W3'),
+    });
   ev.push({ type: 'tlb/fill', cpu, mm, vpn, pfn: ptePfn(live), w: 1, d: 1 });
   ev.push({ type: 'mem/store', tid, cpu, page: ptePfn(live) });
+  return { events: ev, outcome: 'done' };
+}
+
+/** The rule id a hardware PTE update records: `rule` on x86, `PREFIX(rule)` on the others. */
+function ruleName(rulePrefix: string, rule: string): string {
+  return rulePrefix === 'X86' ? rule : `${rulePrefix}(${rule})`;
+}
+
+/** The store completes through the cached translation to `pfn` (X86-W1, X86-W2). */
+function storeDone(ev: SimEvent[], tid: number, cpu: number, pfn: number): AccessResult {
+  ev.push({ type: 'mem/store', tid, cpu, page: pfn });
   return { events: ev, outcome: 'done' };
 }
 

@@ -31,6 +31,21 @@ export function callerSpec(ctx: StepCtx): CallerThreadSpec | ConsumerThreadSpec 
 
 const consumerCache = new WeakMap<ConsumerThreadSpec, readonly FlatOp[]>();
 
+/**
+ * The program of thread `tid` whose spec is `spec`: {@link programOfThread}, kept per thread
+ * with the spec object it was made for (the options of every state ask; a WeakMap lookup each
+ * time costs more than the rest of them).
+ */
+const programSpecs: unknown[] = [];
+const programs: (readonly FlatOp[])[] = [];
+function programOfTid(tid: number, spec: CallerThreadSpec | ConsumerThreadSpec): readonly FlatOp[] {
+  if (programSpecs[tid] === spec) return programs[tid] as readonly FlatOp[];
+  const p = programOfThread(spec);
+  programSpecs[tid] = spec;
+  programs[tid] = p;
+  return p;
+}
+
 /** The unrolled program thread `spec` runs. */
 export function programOfThread(spec: CallerThreadSpec | ConsumerThreadSpec): readonly FlatOp[] {
   if (spec.kind !== 'consumer') return flattenProgram(spec.program);
@@ -55,10 +70,22 @@ export function isFinalThread(spec: ThreadSpec): boolean {
 
 /** A drain (or final writeback) waits for every thread that is not itself final to finish. */
 export function drainReady(state: SimState, ctx: StepCtx): boolean {
-  const threads = ctx.layout.scenario.threads;
-  for (let t = 0; t < threads.length; t++)
-    if (!isFinalThread(at(threads, t)) && (state.threads[t]?.stack.length ?? 0) > 0) return false;
+  const waited = waitedFor(ctx.layout.scenario.threads);
+  for (let i = 0; i < waited.length; i++)
+    if ((state.threads[waited[i] as number]?.stack.length ?? 0) > 0) return false;
   return true;
+}
+
+/** The threads a drain waits for (not final), for the last thread list asked about. */
+let waitedThreads: readonly ThreadSpec[] | null = null;
+let waitedTids: readonly number[] = [];
+function waitedFor(threads: readonly ThreadSpec[]): readonly number[] {
+  if (threads === waitedThreads) return waitedTids;
+  const tids: number[] = [];
+  for (let t = 0; t < threads.length; t++) if (!isFinalThread(at(threads, t))) tids.push(t);
+  waitedThreads = threads;
+  waitedTids = tids;
+  return tids;
 }
 
 type CallerEmit = EmitOf<typeof CALLER>;
@@ -85,17 +112,18 @@ function heldBefore(ops: readonly FlatOp[], pc: number): FlatOp[] {
 
 /** One step's view of the bitmaps: the state's, with this step's own changes on top. */
 class Bits {
-  private readonly changed = new Map<number, number>();
+  /** Made on the first change (most steps change no bit). */
+  private changed: Map<number, number> | null = null;
   constructor(
     private readonly ctx: StepCtx,
     private readonly e: CallerEmit,
   ) {}
   get(bm: number, page: number): number {
-    return this.changed.get(bm * 64 + page) ?? this.ctx.state.bitmaps[bm]?.[page] ?? 0;
+    return this.changed?.get(bm * 64 + page) ?? this.ctx.state.bitmaps[bm]?.[page] ?? 0;
   }
   put(bm: number, page: number, value: 0 | 1): void {
     if (this.get(bm, page) === value) return;
-    this.changed.set(bm * 64 + page, value);
+    (this.changed ??= new Map()).set(bm * 64 + page, value);
     this.e.push({
       type: value === 1 ? 'bitmap/set' : 'bitmap/clear',
       tid: this.ctx.tid,
@@ -126,33 +154,35 @@ interface Range {
   readonly nr: number;
 }
 
+/** The step's locals into the frame: the snapshot, when this step took one. */
+function saveLocals(e: CallerEmit, taken: boolean, snapshot: number): void {
+  if (taken) e.set('snapshot', snapshot);
+}
+
 export const callerProgram: StepMachine = {
   layout: CALLER,
   options(ctx, frame) {
     const spec = callerSpec(ctx);
     if (spec.kind === 'drain' && frame.pc === 0 && !drainReady(ctx.state, ctx)) return 0;
-    const op = programOfThread(spec)[frame.pc];
+    const op = programOfTid(ctx.tid, spec)[frame.pc];
     if (op?.op !== 'lock') return 1;
     return canAcquire(ctx.state, lockIndex(ctx, op.lock), modeOf(op.mode)) ? 1 : 0;
   },
   step(ctx, frame) {
     const spec = callerSpec(ctx);
-    const ops = programOfThread(spec);
+    const ops = programOfTid(ctx.tid, spec);
     const e = CALLER.emit(ctx.tid);
     const bits = new Bits(ctx, e);
     const copyToDevice = spec.kind === 'consumer' || spec.copy !== false;
     const end = spec.first + spec.nr;
     let snapshot = CALLER.get(frame, 'snapshot');
     let snapshotTaken = false;
-    const saveLocals = (): void => {
-      if (snapshotTaken) e.set('snapshot', snapshot);
-    };
     for (let pc = frame.pc; pc < ops.length; pc++) {
       const op = ops[pc] as FlatOp;
       switch (op.op) {
         case 'lock':
           if (pc !== frame.pc) {
-            saveLocals();
+            saveLocals(e, snapshotTaken, snapshot);
             return e.gotoOp(pc).ev;
           }
           e.acquire(lockIndex(ctx, op.lock), modeOf(op.mode));
@@ -161,19 +191,19 @@ export const callerProgram: StepMachine = {
           e.release(lockIndex(ctx, op.lock), modeOf(op.mode));
           break;
         case 'yield':
-          saveLocals();
+          saveLocals(e, snapshotTaken, snapshot);
           return e.gotoOp(pc + 1).ev;
         case 'wrprotect':
         case 'clean': {
           const [first, nr] = helperRange(ctx, spec, op.range);
           const bm = op.op === 'clean' ? bitmapId(ctx, op.into) : 0;
-          saveLocals();
+          saveLocals(e, snapshotTaken, snapshot);
           return e.gotoOp(pc + 1).call(HELPER, helperArgs(op.op, first, nr, bm)).ev;
         }
         case 'unmap-mapping': {
           // unmap_mapping_range (Z3): runs as its own steps, like a helper call.
           const [first, nr] = helperRange(ctx, spec, op.range);
-          saveLocals();
+          saveLocals(e, snapshotTaken, snapshot);
           return e.gotoOp(pc + 1).call(UNMAP_MAPPING, { first, nr }).ev;
         }
         case 'snapshot': {
@@ -224,7 +254,7 @@ export const callerProgram: StepMachine = {
                 : op.op === 'unmap'
                   ? Number(op.via === 'ttm_bo_unmap_virtual')
                   : 0;
-          saveLocals();
+          saveLocals(e, snapshotTaken, snapshot);
           return e.gotoOp(pc + 1).call(VMW, vmwArgs(op.op, first, nr, arg)).ev;
         }
         case 'done-if-clean': {
@@ -235,12 +265,12 @@ export const callerProgram: StepMachine = {
           if (any) break;
           for (const h of heldBefore(ops, pc).reverse())
             if (h.op === 'lock') e.release(lockIndex(ctx, h.lock), modeOf(h.mode));
-          saveLocals();
+          saveLocals(e, snapshotTaken, snapshot);
           return e.ret().ev;
         }
       }
     }
-    saveLocals();
+    saveLocals(e, snapshotTaken, snapshot);
     return e.ret().ev;
   },
 };

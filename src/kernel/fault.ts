@@ -7,6 +7,7 @@ import { defineMachine, type EmitOf } from './machine.js';
 import { accessorOf } from './accessor.js';
 import { trackerMethod, vmwResourcesClean } from './vmwgfx.js';
 import { hasFlag, hasSpecialPtes, vmaOf } from './vmas.js';
+import type { VmaSpec } from '../scenario/types.js';
 
 /**
  * The write/read fault path for a VM_SHARED mapping (mm/memory.c; docs/rules/fault.md §4, F1–F6), for a
@@ -102,28 +103,76 @@ interface FaultInfo {
   mmap: number;
 }
 
-function info(ctx: StepCtx, frame: FrameView): FaultInfo {
+/** What {@link info} finds for (thread, vpn) from the scenario and layout alone. */
+interface FaultPlace {
+  readonly mm: number;
+  readonly cpu: number;
+  readonly vma: VmaSpec | undefined;
+  readonly vmaIndex: number;
+  readonly page: number;
+  readonly pageBacked: boolean;
+  /** The scenario's VM_WRITE and VM_SHARED of the VMA. */
+  readonly write: boolean;
+  readonly shared: boolean;
+  readonly ptl: number;
+  readonly pageLock: number;
+  readonly mmap: number;
+}
+
+function placeOf(ctx: StepCtx, vpn: number): FaultPlace {
   const who = accessorOf(ctx);
-  const vpn = FAULT.get(frame, 'vpn');
   const vma = vmaOf(ctx.layout.scenario, who.mm, vpn);
   const page = vma ? vma.pgoff + (vpn - vma.start) : -1;
   const pageBacked = vma !== undefined && !hasSpecialPtes(vma);
-  // VM_WRITE: the scenario's, unless mprotect changed it (state.vmWrite, under mmap_lock).
-  const vmaIndex = vma ? (ctx.layout.scenario.mms[who.mm]?.vmas.indexOf(vma) ?? -1) : -1;
-  const vmWrite = ctx.state.vmWrite?.[who.mm]?.[vmaIndex];
-  const isVmWrite =
-    vma !== undefined && (vmWrite === undefined ? hasFlag(vma, 'write') : vmWrite === 1);
   return {
     mm: who.mm,
     cpu: who.cpu,
-    vpn,
-    isWrite: FAULT.get(frame, 'isWrite') === 1,
+    vma,
+    vmaIndex: vma ? (ctx.layout.scenario.mms[who.mm]?.vmas.indexOf(vma) ?? -1) : -1,
     page,
-    vmaWritable: isVmWrite && vma !== undefined && hasFlag(vma, 'shared'),
     pageBacked,
+    write: vma !== undefined && hasFlag(vma, 'write'),
+    shared: vma !== undefined && hasFlag(vma, 'shared'),
     ptl: ptlLock(ctx.layout, who.mm, vpn),
     pageLock: pageBacked ? pageLock(ctx.layout, page) : -1,
     mmap: mmapLock(ctx.layout, who.mm),
+  };
+}
+
+/**
+ * Places by thread and vpn, for the last layout asked about: a fault's options and step ask
+ * on every state, and the scan of the VMAs behind a place is the same every time.
+ */
+let placesLayout: StepCtx['layout'] | null = null;
+let places: (FaultPlace | undefined)[][] = [];
+function place(ctx: StepCtx, vpn: number): FaultPlace {
+  if (ctx.layout !== placesLayout) {
+    placesLayout = ctx.layout;
+    places = [];
+  }
+  const row = (places[ctx.tid] ??= []);
+  let p = row[vpn];
+  if (p === undefined) row[vpn] = p = placeOf(ctx, vpn);
+  return p;
+}
+
+function info(ctx: StepCtx, frame: FrameView): FaultInfo {
+  const vpn = FAULT.get(frame, 'vpn');
+  const p = place(ctx, vpn);
+  // VM_WRITE: the scenario's, unless mprotect changed it (state.vmWrite, under mmap_lock).
+  const vmWrite = ctx.state.vmWrite?.[p.mm]?.[p.vmaIndex];
+  const isVmWrite = p.vma !== undefined && (vmWrite === undefined ? p.write : vmWrite === 1);
+  return {
+    mm: p.mm,
+    cpu: p.cpu,
+    vpn,
+    isWrite: FAULT.get(frame, 'isWrite') === 1,
+    page: p.page,
+    vmaWritable: isVmWrite && p.shared,
+    pageBacked: p.pageBacked,
+    ptl: p.ptl,
+    pageLock: p.pageLock,
+    mmap: p.mmap,
   };
 }
 
@@ -180,6 +229,25 @@ function exit(ctx: StepCtx, f: FaultInfo, e: FaultEmit, result: string): SimEven
   return e.ev;
 }
 
+/** Store `v` in the faulting PTE unless it already holds it. */
+function setPte(ctx: StepCtx, f: FaultInfo, e: FaultEmit, v: number, fn: string): void {
+  if (v !== live(ctx, f))
+    e.push({ type: 'pte/set', tid: ctx.tid, mm: f.mm, vpn: f.vpn, pte: v, src: 'sw', fn });
+}
+
+/** Enter the handler: the fault event, then mmap_lock for read when it is modelled. */
+function enter(ctx: StepCtx, f: FaultInfo, e: FaultEmit): void {
+  e.push({
+    type: 'fault/enter',
+    tid: ctx.tid,
+    cpu: f.cpu,
+    mm: f.mm,
+    vpn: f.vpn,
+    write: f.isWrite ? 1 : 0,
+  });
+  if (f.mmap >= 0) e.acquire(f.mmap, 'r');
+}
+
 export const faultProgram: StepMachine = {
   layout: FAULT,
   options(ctx, frame) {
@@ -218,24 +286,9 @@ export const faultProgram: StepMachine = {
     const e = FAULT.emit(ctx.tid);
     const a = ctx.arch;
     const pte = live(ctx, f);
-    const setPte = (v: number, fn: string): void => {
-      if (v !== live(ctx, f))
-        e.push({ type: 'pte/set', tid: ctx.tid, mm: f.mm, vpn: f.vpn, pte: v, src: 'sw', fn });
-    };
     const driver = ctx.layout.driverLock;
-    const enter = (): void => {
-      e.push({
-        type: 'fault/enter',
-        tid: ctx.tid,
-        cpu: f.cpu,
-        mm: f.mm,
-        vpn: f.vpn,
-        write: f.isWrite ? 1 : 0,
-      });
-      if (f.mmap >= 0) e.acquire(f.mmap, 'r');
-    };
     if (ctx.layout.scenario.options.faultPath === 'atomic') {
-      enter();
+      enter(ctx, f, e);
       e.acquire(f.ptl);
       let result = 'retry';
       if (!pteIsPresent(pte)) {
@@ -245,7 +298,7 @@ export const faultProgram: StepMachine = {
           markDirty(ctx, e, f.page);
         }
         if (!f.pageBacked) vmwResourcesClean(ctx, e); // vmw_bo_vm_fault (V8)
-        setPte(insertPte(ctx, f), f.pageBacked ? 'finish_fault' : 'insert_pfn');
+        setPte(ctx, f, e, insertPte(ctx, f), f.pageBacked ? 'finish_fault' : 'insert_pfn');
         if (sharedWriteFault(f)) e.release(f.pageLock);
       } else if (f.isWrite && !a.pteWrite(pte)) {
         if (!f.vmaWritable) result = 'sigsegv';
@@ -255,17 +308,18 @@ export const faultProgram: StepMachine = {
             e.acquire(f.pageLock); // F6
             markDirty(ctx, e, f.page);
           }
-          setPte(reuse(ctx, pte), 'wp_page_reuse');
+          setPte(ctx, f, e, reuse(ctx, pte), 'wp_page_reuse');
           if (f.pageBacked) e.release(f.pageLock);
         }
-      } else if (f.isWrite) setPte(a.pteMkdirty(a.pteMkyoung(pte)), 'ptep_set_access_flags');
-      else setPte(a.pteMkyoung(pte), 'ptep_set_access_flags');
+      } else if (f.isWrite)
+        setPte(ctx, f, e, a.pteMkdirty(a.pteMkyoung(pte)), 'ptep_set_access_flags');
+      else setPte(ctx, f, e, a.pteMkyoung(pte), 'ptep_set_access_flags');
       e.release(f.ptl);
       return exit(ctx, f, e, result);
     }
     switch (frame.pc) {
       case Pc.enter: {
-        enter();
+        enter(ctx, f, e);
         // F1: orig_pte is read without the PTL.
         e.set('orig', pte);
         return e.goto(pteIsPresent(pte) ? 'locked' : 'doFault').ev;
@@ -286,6 +340,9 @@ export const faultProgram: StepMachine = {
         }
         // F4: software-dirty upgrade (or spurious fault after a stale TLB entry).
         setPte(
+          ctx,
+          f,
+          e,
           f.isWrite ? a.pteMkdirty(a.pteMkyoung(orig)) : a.pteMkyoung(orig),
           'ptep_set_access_flags',
         );
@@ -303,7 +360,7 @@ export const faultProgram: StepMachine = {
         // the PTL, !pte_same → NOPAGE, else wp_page_reuse.
         const same = pte === FAULT.get(frame, 'orig');
         e.acquire(f.ptl);
-        if (same) setPte(reuse(ctx, pte), 'wp_page_reuse');
+        if (same) setPte(ctx, f, e, reuse(ctx, pte), 'wp_page_reuse');
         e.release(f.ptl);
         if (frame.pc === Pc.finishPage) {
           // wp_page_shared: fault_dirty_shared_page() (set_page_dirty, then unlock_page) after
@@ -332,7 +389,7 @@ export const faultProgram: StepMachine = {
             markDirty(ctx, e, f.page);
           }
           e.acquire(f.ptl);
-          if (!pteIsPresent(pte)) setPte(insertPte(ctx, f), 'finish_fault');
+          if (!pteIsPresent(pte)) setPte(ctx, f, e, insertPte(ctx, f), 'finish_fault');
           e.release(f.ptl);
           e.release(f.pageLock);
           return exit(ctx, f, e, 'retry');
@@ -340,7 +397,7 @@ export const faultProgram: StepMachine = {
         e.acquire(driver);
         vmwResourcesClean(ctx, e); // vmw_bo_vm_fault: read back a dirty resource first (V8)
         e.acquire(f.ptl);
-        if (!pteIsPresent(pte)) setPte(insertPte(ctx, f), 'insert_pfn');
+        if (!pteIsPresent(pte)) setPte(ctx, f, e, insertPte(ctx, f), 'insert_pfn');
         e.release(f.ptl);
         e.release(driver);
         return exit(ctx, f, e, 'retry');

@@ -86,8 +86,16 @@ const RESULT_SLOTS = new Map<string, number>();
  * (`result` of its declaration), or undefined when it does not use it.
  */
 export function resultSlotOf(fn: string): number | undefined {
-  return RESULT_SLOTS.get(fn);
+  if (fn === lastResultFn) return lastResultSlot;
+  const slot = RESULT_SLOTS.get(fn);
+  lastResultFn = fn;
+  lastResultSlot = slot;
+  return slot;
 }
+
+/** The last frame name asked about and its slot (a helper's return asks with the same caller). */
+let lastResultFn: string | null = null;
+let lastResultSlot: number | undefined = undefined;
 
 /** Declare a step machine's locals and labels (see {@link MachineLayout}). */
 export function defineMachine<const TLocal extends string, const TLabel extends string>(
@@ -116,7 +124,10 @@ export function defineMachine<const TLocal extends string, const TLabel extends 
     pc[l] = n;
     labelAt[n] = l;
   }
-  if (def.result !== undefined) RESULT_SLOTS.set(name, slot[def.result]);
+  if (def.result !== undefined) {
+    RESULT_SLOTS.set(name, slot[def.result]);
+    lastResultFn = null;
+  }
   const slotOf = compileLookup<TLocal>(name, 'local', slot);
   const pcOf = compileLookup<TLabel>(name, 'label', pc);
   const layout: MachineLayout<TLocal, TLabel> = {

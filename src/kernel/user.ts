@@ -29,8 +29,19 @@ export const ACCESS = defineMachine('access', {
 });
 
 const writableVpnCache = new WeakMap<UserThreadSpec, number[]>();
+/** The last answer per thread, with the spec it was for (cheaper than the WeakMap each step). */
+const lastSpecs: unknown[] = [];
+const lastVpns: number[][] = [];
 /** Pages a `write any page` step may pick: every vpn of a VM_WRITE VMA of the thread's mm. */
 export function writableVpns(ctx: StepCtx, spec: UserThreadSpec): number[] {
+  if (lastSpecs[ctx.tid] === spec) return lastVpns[ctx.tid] as number[];
+  const vpns = writableVpnsOf(ctx, spec);
+  lastSpecs[ctx.tid] = spec;
+  lastVpns[ctx.tid] = vpns;
+  return vpns;
+}
+
+function writableVpnsOf(ctx: StepCtx, spec: UserThreadSpec): number[] {
   const hit = writableVpnCache.get(spec);
   if (hit) return hit;
   const vpns: number[] = [];

@@ -15,6 +15,18 @@ const cache = new WeakMap<Scenario, readonly MappedVma[]>();
  * the VMA's position in the scenario).
  */
 export function mappingVmas(scenario: Scenario): readonly MappedVma[] {
+  if (scenario === lastScenario) return lastVmas;
+  const vmas = mappingVmasOf(scenario);
+  lastScenario = scenario;
+  lastVmas = vmas;
+  return vmas;
+}
+
+/** The last scenario asked about and its tree (a helper step asks; cheaper than the WeakMap). */
+let lastScenario: Scenario | null = null;
+let lastVmas: readonly MappedVma[] = [];
+
+function mappingVmasOf(scenario: Scenario): readonly MappedVma[] {
   const hit = cache.get(scenario);
   if (hit) return hit;
   const all: MappedVma[] = [];
