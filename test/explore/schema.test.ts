@@ -176,3 +176,62 @@ describe('a state part added through the schema only', () => {
     expect(g.map((c) => c.path)).toEqual(['waiters[1].holder']);
   });
 });
+
+/**
+ * A part whose elements hold thread ids both in plain fields and in frame locals. Symmetry
+ * hashes an image without renaming locals when no renaming of the group can change them
+ * (`localsMoved` false, `ofRenamed` with null locals): such an element must still have its
+ * plain fields renamed, and must not call the (absent) locals renamer. No built-in part is
+ * like this today, so only a schema-added part exercises the path.
+ */
+const delegated: Part = {
+  key: 'delegated',
+  per: 'cpu',
+  shape: {
+    t: 'record',
+    fields: [
+      { key: 'fn', shape: { t: 'str' } },
+      { key: 'owner', shape: { t: 'int', id: 'tid' } },
+      { key: 'l', shape: { t: 'locals' } },
+    ],
+  },
+  touchedBy: { 'x/delegate': 'cpu' },
+  section: 'delegated',
+  label: 'cpu',
+  path: 'delegated',
+};
+
+describe('symmetry without renamed locals, on a part with ids in fields and in locals', () => {
+  const ops2 = compileStateOps([...STATE_SCHEMA, delegated]);
+  const state = (): SimState => {
+    const { waiters: _w, ...s } = stateWithWaiters();
+    const delegated = [
+      { fn: 'user', owner: 1, l: [0, 0] },
+      { fn: 'user', owner: -1, l: [0, 0] },
+    ];
+    return { ...s, delegated } as unknown as SimState;
+  };
+
+  it('renames the plain fields and hashes as the built image does (locals kept)', () => {
+    const st = state();
+    const p = st.threads.map((_, t) => t);
+    p[0] = 1;
+    p[1] = 0;
+    const keep = (_fn: string, l: readonly number[]): readonly number[] => l;
+    const built = ops2.permute(st, p, [1, 0], null, keep) as unknown as {
+      delegated: { owner: number }[];
+    };
+    // CPU 0's element (owner thread 1) moves to CPU 1 and is owned by thread 0.
+    expect(built.delegated.map((d) => d.owner)).toEqual([-1, 0]);
+    const want = new Fingerprint(ops2).of(built as unknown as SimState);
+    const r = ops2.renaming(p, [1, 0], null);
+    // Twice: the first call fills the element caches, the second reads them.
+    for (let i = 0; i < 2; i++) {
+      const got = new Fingerprint(ops2).ofRenamed(st, r, null);
+      expect([got.a, got.b]).toEqual([want.a, want.b]);
+    }
+    // The plain fields are what the image hash sees: without the owner renamed it differs.
+    const unrenamed = new Fingerprint(ops2).of(st);
+    expect([unrenamed.a, unrenamed.b]).not.toEqual([want.a, want.b]);
+  });
+});
