@@ -14,7 +14,9 @@ import { hasSpin, runSpin, timed } from '../spin/run.js';
  * redis-server started here on a free port, when installed). Each run is a fresh CLI process
  * under GNU time (wall seconds, peak resident set). Figures: states/s of one worker, the
  * N-worker speed-up over one (measured back to back in this run; the machine's load is
- * printed, since other users share the cores), states/s per worker, peak memory. SPIN's
+ * printed, since other users share the cores), the machine's own ceiling for that speed-up (N
+ * independent one-worker searches at once: the raw baseline the split search is held to),
+ * states/s per worker, peak memory. SPIN's
  * figures are the ones recorded on this machine class (SPIN 6.5.2, the anchor's flags, an 8 GB
  * memory limit), printed beside.
  */
@@ -31,6 +33,11 @@ interface Scale {
   readonly one: boolean;
   /** Run it through the queue too (the larger ones take twice the states there: left out). */
   readonly queue: boolean;
+  /**
+   * Measure the machine's own ceiling too: N independent one-worker searches at once (the
+   * larger ones would add N times their one-worker time: left out).
+   */
+  readonly ceiling: boolean;
   /** Run SPIN here when installed (else, or for the rest, the recorded figures stand). */
   readonly spinLive: boolean;
   /** SPIN 6.5.2 on this machine class (8 GB limit): what it did, and its wall seconds. */
@@ -43,7 +50,7 @@ interface Scale {
  * PTESIM_BENCH_SPIN=all. The whole suite takes about 12 minutes on an idle 2-core machine.
  */
 const FULL: Scale[] = [
-  { c: 2, n: 2, k: 2, w: 2, one: true, queue: true, spinLive: true, spin: null },
+  { c: 2, n: 2, k: 2, w: 2, one: true, queue: true, ceiling: true, spinLive: true, spin: null },
   {
     c: 2,
     n: 2,
@@ -51,6 +58,7 @@ const FULL: Scale[] = [
     w: 3,
     one: true,
     queue: true,
+    ceiling: true,
     spinLive: true,
     spin: { text: '69.8 M states, 138 s, 7.1 GB', seconds: 138 },
   },
@@ -61,6 +69,7 @@ const FULL: Scale[] = [
     w: 2,
     one: true,
     queue: false,
+    ceiling: false,
     spinLive: false,
     spin: { text: 'memory limit at 68.7 M states, 145 s', seconds: 145 },
   },
@@ -71,6 +80,7 @@ const FULL: Scale[] = [
     w: 2,
     one: true,
     queue: false,
+    ceiling: false,
     spinLive: false,
     spin: { text: 'memory limit at 67.8 M states, 149 s', seconds: 149 },
   },
@@ -81,13 +91,14 @@ const FULL: Scale[] = [
     w: 2,
     one: false,
     queue: false,
+    ceiling: false,
     spinLive: false,
     spin: { text: 'memory limit at 74.5 M states, 162 s', seconds: 162 },
   },
 ];
 const QUICK: Scale[] = [
-  { c: 2, n: 1, k: 2, w: 2, one: true, queue: true, spinLive: true, spin: null },
-  { c: 2, n: 2, k: 2, w: 2, one: true, queue: true, spinLive: true, spin: null },
+  { c: 2, n: 1, k: 2, w: 2, one: true, queue: true, ceiling: true, spinLive: true, spin: null },
+  { c: 2, n: 2, k: 2, w: 2, one: true, queue: true, ceiling: true, spinLive: true, spin: null },
 ];
 
 const label = (s: Scale): string => `c${s.c} n${s.n} k${s.k} w${s.w}`;
@@ -128,6 +139,23 @@ function explore(file: string, args: string[]): Run {
   );
   const j = JSON.parse(r.out) as { verdict: string; states: number };
   return { seconds: r.seconds, cpu: r.cpu, mb: r.mb, verdict: j.verdict, states: j.states };
+}
+
+/**
+ * The machine's ceiling for `cores` workers, measured now: `cores` independent one-worker
+ * searches of `file` at once (separate processes, nothing shared), as the speed-up over one
+ * alone (`one` seconds) their combined throughput is. A search split perfectly, with no
+ * overhead at all, would get this; on a machine whose cores slow each other down (shared
+ * caches, memory bandwidth, a host's other guests) it is below `cores`.
+ */
+function ceiling(file: string, cores: number, one: Run): { x: number; seconds: number } {
+  const cmd = [process.execPath, cli, 'explore', file, '--property', 'lost-write', '--json']
+    .concat(['--workers', '1'])
+    .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+    .join(' ');
+  const all = Array.from({ length: cores }, () => `${cmd} >/dev/null &`).join(' ');
+  const r = timed('sh', ['-c', `${all} wait`], dirname(file));
+  return { x: (cores * one.seconds) / r.seconds, seconds: r.seconds };
 }
 
 /** SPIN on the same configuration with an 8 GB memory limit, as the issue measured it. */
@@ -195,6 +223,7 @@ export const scaleSuite: BenchSuite = {
         const one = s.one ? explore(file, ['--workers', '1']) : null;
         const many = explore(file, ['--workers', String(cores)]);
         const q = queue && s.queue ? explore(file, ['--queue', queue.url, '--jobs', '16']) : null;
+        const top = one && s.ceiling && cores > 1 ? ceiling(file, cores, one) : null;
         const loadAfter = loadavg()[0]?.toFixed(1);
         const sp =
           spin && (s.spinLive || spinAll)
@@ -210,9 +239,25 @@ export const scaleSuite: BenchSuite = {
             (one ? `1 worker ${run(one)}; ` : '') +
             `${cores} workers ${run(many)}` +
             (q ? `; queue (2 processes, 16 jobs) ${run(q)}` : '') +
+            (top ? `; ${cores} one-worker searches at once ${top.seconds.toFixed(1)} s` : '') +
             (sp ? ` | SPIN ${sp.text}` : ''),
         );
         figures.push(...scaleFigures(name, cores, load ?? '?', one, many, q));
+        if (one && top)
+          figures.push(
+            {
+              name: `${name} machine ceiling`,
+              value: top.x,
+              unit: 'x',
+              note: `${cores} independent one-worker searches at once: ${top.seconds.toFixed(1)} s for ${cores} × ${one.seconds.toFixed(1)} s of work`,
+            },
+            {
+              name: `${name} ${cores} workers speed-up / ceiling`,
+              value: one.seconds / many.seconds / top.x,
+              unit: 'x',
+              note: 'the share of what this machine allows now that the split search gets',
+            },
+          );
         if (sp)
           figures.push(
             { name: `${name} SPIN`, value: sp.seconds, unit: 's', note: sp.text },
