@@ -16,9 +16,8 @@ import { hasSpin, runSpin, timed } from '../spin/run.js';
  * N-worker speed-up over one (measured back to back in this run; the machine's load is
  * printed, since other users share the cores), the machine's own ceiling for that speed-up (N
  * independent one-worker searches at once: the raw baseline the split search is held to),
- * states/s per worker, peak memory. SPIN's
- * figures are the ones recorded on this machine class (SPIN 6.5.2, the anchor's flags, an 8 GB
- * memory limit), printed beside.
+ * states/s per worker, peak memory. SPIN's figures are the ones recorded on this machine class
+ * (SPIN 6.5.2, the anchor's flags, an 8 GB memory limit), printed beside.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..', '..');
@@ -131,12 +130,19 @@ interface Run {
   states: number;
 }
 
+/** The CLI's arguments for one search of `file` (after the node binary). */
+const exploreArgs = (file: string, args: readonly string[]): string[] => [
+  cli,
+  'explore',
+  file,
+  '--property',
+  'lost-write',
+  '--json',
+  ...args,
+];
+
 function explore(file: string, args: string[]): Run {
-  const r = timed(
-    process.execPath,
-    [cli, 'explore', file, '--property', 'lost-write', '--json', ...args],
-    dirname(file),
-  );
+  const r = timed(process.execPath, exploreArgs(file, args), dirname(file));
   const j = JSON.parse(r.out) as { verdict: string; states: number };
   return { seconds: r.seconds, cpu: r.cpu, mb: r.mb, verdict: j.verdict, states: j.states };
 }
@@ -149,8 +155,7 @@ function explore(file: string, args: string[]): Run {
  * caches, memory bandwidth, a host's other guests) it is below `cores`.
  */
 function ceiling(file: string, cores: number, one: Run): { x: number; seconds: number } {
-  const cmd = [process.execPath, cli, 'explore', file, '--property', 'lost-write', '--json']
-    .concat(['--workers', '1'])
+  const cmd = [process.execPath, ...exploreArgs(file, ['--workers', '1'])]
     .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
     .join(' ');
   const all = Array.from({ length: cores }, () => `${cmd} >/dev/null &`).join(' ');
@@ -242,22 +247,7 @@ export const scaleSuite: BenchSuite = {
             (top ? `; ${cores} one-worker searches at once ${top.seconds.toFixed(1)} s` : '') +
             (sp ? ` | SPIN ${sp.text}` : ''),
         );
-        figures.push(...scaleFigures(name, cores, load ?? '?', one, many, q));
-        if (one && top)
-          figures.push(
-            {
-              name: `${name} machine ceiling`,
-              value: top.x,
-              unit: 'x',
-              note: `${cores} independent one-worker searches at once: ${top.seconds.toFixed(1)} s for ${cores} × ${one.seconds.toFixed(1)} s of work`,
-            },
-            {
-              name: `${name} ${cores} workers speed-up / ceiling`,
-              value: one.seconds / many.seconds / top.x,
-              unit: 'x',
-              note: 'the share of what this machine allows now that the split search gets',
-            },
-          );
+        figures.push(...scaleFigures(name, cores, load ?? '?', one, many, q, top));
         if (sp)
           figures.push(
             { name: `${name} SPIN`, value: sp.seconds, unit: 's', note: sp.text },
@@ -285,6 +275,7 @@ function scaleFigures(
   one: Run | null,
   many: Run,
   q: Run | null,
+  top: { x: number; seconds: number } | null,
 ): Figure[] {
   const rate = (r: Run): number => r.states / r.seconds;
   const out: Figure[] = [];
@@ -331,6 +322,21 @@ function scaleFigures(
       note: `${cores} workers${one ? `; 1 worker ${one.mb.toFixed(0)} MB` : ''}`,
     },
   );
+  if (one && top)
+    out.push(
+      {
+        name: `${name} machine ceiling`,
+        value: top.x,
+        unit: 'x',
+        note: `${cores} independent one-worker searches at once: ${top.seconds.toFixed(1)} s for ${cores} × ${one.seconds.toFixed(1)} s of work`,
+      },
+      {
+        name: `${name} ${cores} workers speed-up / ceiling`,
+        value: one.seconds / many.seconds / top.x,
+        unit: 'x',
+        note: 'the share of what this machine allows now that the split search gets',
+      },
+    );
   if (q)
     out.push(
       {
