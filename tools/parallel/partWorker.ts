@@ -1,5 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import { getProperty, makeModel } from '../../src/index.js';
+// The modules a search thread needs, not the library's index: a thread starts sooner.
+import { makeModel } from '../../src/sim/model.js';
+import { getProperty } from '../../src/check/registry.js';
 import { SearchPart } from '../../src/explore/parallel/searchPart.js';
 import { SharedFingerprintSet } from '../../src/explore/parallel/sharedSet.js';
 import { BfsPart, type LevelEntry } from '../../src/explore/parallel/bfsPart.js';
