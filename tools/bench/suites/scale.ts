@@ -18,7 +18,8 @@ import { hasSpin, runSpin, timed } from '../spin/run.js';
  * independent one-worker searches at once: the raw baseline the split search is held to),
  * states/s per worker, peak memory. SPIN runs beside where it finishes (SPIN 6.5.2, the anchor's
  * flags, an 8 GB memory limit; elsewhere the recorded figures are printed), and one worker's
- * states/s is also given as a share of SPIN's in the same run: machine speed largely cancels out of it.
+ * states/s is also given as a share of SPIN's in the same run: machine speed largely cancels
+ * out of it.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..', '..');
@@ -107,6 +108,9 @@ const QUICK: Scale[] = [
   { c: 2, n: 1, k: 2, w: 2, one: true, queue: true, ceiling: true, spinLive: true, spin: null },
   { c: 2, n: 2, k: 2, w: 2, one: true, queue: true, ceiling: true, spinLive: true, spin: null },
 ];
+
+/** Issue 15 §2: one worker's states/s on the c2 n2 k2 configurations, where the issue set it. */
+const ONE_WORKER_TARGET = 300_000;
 
 const label = (s: Scale): string => `c${s.c} n${s.n} k${s.k} w${s.w}`;
 
@@ -289,7 +293,9 @@ export const scaleSuite: BenchSuite = {
  */
 function spinShare(name: string, one: Run, rate: number, recorded: Scale['spin']): Figure {
   const target =
-    recorded?.states === undefined ? undefined : 300_000 / (recorded.states / recorded.seconds);
+    recorded?.states === undefined
+      ? undefined
+      : ONE_WORKER_TARGET / (recorded.states / recorded.seconds);
   return {
     name: `${name} 1 worker states/s / SPIN's`,
     value: one.states / one.seconds / rate,
@@ -321,7 +327,7 @@ function scaleFigures(
         name: `${name} 1 worker`,
         value: rate(one),
         unit: 'states/s',
-        target: { value: 300_000, atLeast: true },
+        target: { value: ONE_WORKER_TARGET, atLeast: true },
         note: `wall clock, load ${load}`,
       },
       { name: `${name} 1 worker per CPU second`, value: one.states / one.cpu, unit: 'states/s' },
