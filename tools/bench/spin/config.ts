@@ -109,6 +109,37 @@ export function spinScenarioText(c: SpinConfig): string {
   return JSON.stringify(input, null, 1);
 }
 
+/** Issue 15's scale configurations: c callers, n pages, k CPUs, w writes per writer. */
+export interface ScaleSize {
+  readonly c: number;
+  readonly n: number;
+  readonly k: number;
+  readonly w: number;
+}
+
+/**
+ * A scale configuration as a SPIN configuration (lost-write, merged helpers, x86-64). The
+ * anchor's own matrix stops at 2 of each; the scale suites go past it, hence the cast.
+ */
+export const scaleConfig = (s: ScaleSize): SpinConfig =>
+  ({
+    mode: 'wrprotect',
+    variant: 'MERGED',
+    arch: 'A',
+    callers: s.c,
+    pages: s.n,
+    cpus: s.k,
+    prop: 'DATA',
+    writes: s.w,
+  }) as unknown as SpinConfig;
+
+/** Its scenario file text, named with its writes too (spinName leaves them out). */
+export function scaleScenarioText(s: ScaleSize): string {
+  const j = JSON.parse(spinScenarioText(scaleConfig(s))) as { name: string };
+  j.name = `${j.name}_w${s.w}`;
+  return JSON.stringify(j, null, 1);
+}
+
 /** Every configuration of the anchor's main matrix, in its table order. */
 export function spinMainMatrix(): SpinConfig[] {
   const out: SpinConfig[] = [];

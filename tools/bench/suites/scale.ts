@@ -4,7 +4,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSuite, Figure } from '../types.js';
-import { spinScenarioText, type SpinConfig } from '../spin/config.js';
+import { scaleConfig, scaleScenarioText, type ScaleSize } from '../spin/config.js';
 import { hasSpin, runSpin, timed } from '../spin/run.js';
 
 /**
@@ -25,11 +25,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..', '..');
 const cli = join(root, 'dist', 'tools', 'cli.js');
 
-interface Scale {
-  readonly c: number;
-  readonly n: number;
-  readonly k: number;
-  readonly w: number;
+interface Scale extends ScaleSize {
   /** Run `--workers 1` too (c3 n2 k2 w2 takes about 1.5x the N-worker time more: left out). */
   readonly one: boolean;
   /** Run it through the queue too (the larger ones take twice the states there: left out). */
@@ -114,25 +110,6 @@ const ONE_WORKER_TARGET = 300_000;
 
 const label = (s: Scale): string => `c${s.c} n${s.n} k${s.k} w${s.w}`;
 
-function spinConfig(s: Scale): SpinConfig {
-  return {
-    mode: 'wrprotect',
-    variant: 'MERGED',
-    arch: 'A',
-    callers: s.c,
-    pages: s.n,
-    cpus: s.k,
-    prop: 'DATA',
-    writes: s.w,
-  } as unknown as SpinConfig;
-}
-
-function scenarioText(s: Scale): string {
-  const j = JSON.parse(spinScenarioText(spinConfig(s))) as { name: string };
-  j.name = `${j.name}_w${s.w}`;
-  return JSON.stringify(j, null, 1);
-}
-
 interface Run {
   seconds: number;
   /** User + system CPU seconds of the process (all its threads). */
@@ -180,7 +157,7 @@ function ceiling(file: string, cores: number, one: Run): { x: number; seconds: n
  * its stored states per second when it finished (null when it stopped at the limit).
  */
 function spinHere(s: Scale): { text: string; seconds: number; rate: number | null } {
-  const r = runSpin(spinConfig(s), false, ['-DMEMLIM=8192']);
+  const r = runSpin(scaleConfig(s), false, ['-DMEMLIM=8192']);
   const st = `${(r.stored / 1e6).toFixed(2)} M states, ${r.seconds.toFixed(1)} s, ${(r.mb / 1024).toFixed(2)} GB`;
   const text = r.outOfMemory
     ? `memory limit at ${st}`
@@ -239,7 +216,7 @@ export const scaleSuite: BenchSuite = {
     try {
       for (const s of quick ? QUICK : FULL) {
         const file = join(dir, `${label(s).replaceAll(' ', '')}.json`);
-        writeFileSync(file, scenarioText(s));
+        writeFileSync(file, scaleScenarioText(s));
         const load = loadavg()[0]?.toFixed(1);
         const one = s.one ? explore(file, ['--workers', '1']) : null;
         const many = explore(file, ['--workers', String(cores)]);
