@@ -133,6 +133,9 @@ export const scaleConfig = (s: ScaleSize): SpinConfig =>
     writes: s.w,
   }) as unknown as SpinConfig;
 
+/** Its name in the suites' output: `c2 n2 k2 w3`. */
+export const scaleLabel = (s: ScaleSize): string => `c${s.c} n${s.n} k${s.k} w${s.w}`;
+
 /** Its scenario file text, named with its writes too (spinName leaves them out). */
 export function scaleScenarioText(s: ScaleSize): string {
   const j = JSON.parse(spinScenarioText(scaleConfig(s))) as { name: string };

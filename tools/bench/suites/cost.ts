@@ -4,7 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSuite, Figure } from '../types.js';
-import { scaleScenarioText, type ScaleSize } from '../spin/config.js';
+import { scaleLabel, scaleScenarioText, type ScaleSize } from '../spin/config.js';
 import { PHASES, total, type ByPhase } from '../cost/phases.js';
 
 /**
@@ -47,8 +47,6 @@ function run(mode: 'time' | 'cpu' | 'alloc', file: string): ChildOut {
   return JSON.parse(r.stdout) as ChildOut;
 }
 
-const label = (s: ScaleSize): string => `c${s.c} n${s.n} k${s.k} w${s.w}`;
-
 export const costSuite: BenchSuite = {
   name: 'cost',
   description:
@@ -58,9 +56,9 @@ export const costSuite: BenchSuite = {
     const figures: Figure[] = [];
     try {
       for (const s of quick ? QUICK : FULL) {
-        const file = join(dir, `c${s.c}n${s.n}k${s.k}w${s.w}.json`);
+        const file = join(dir, `${scaleLabel(s).replaceAll(' ', '')}.json`);
         writeFileSync(file, scaleScenarioText(s));
-        const name = label(s);
+        const name = scaleLabel(s);
         log(`# ${name} (load ${loadavg()[0]?.toFixed(2)})`);
         const plain = run('time', file);
         const cpu = run('cpu', file);

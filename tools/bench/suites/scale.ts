@@ -4,7 +4,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSuite, Figure } from '../types.js';
-import { scaleConfig, scaleScenarioText, type ScaleSize } from '../spin/config.js';
+import { scaleConfig, scaleLabel, scaleScenarioText, type ScaleSize } from '../spin/config.js';
 import { hasSpin, runSpin, timed } from '../spin/run.js';
 
 /**
@@ -107,8 +107,6 @@ const QUICK: Scale[] = [
 
 /** Issue 15 §2: one worker's states/s on the c2 n2 k2 configurations, where the issue set it. */
 const ONE_WORKER_TARGET = 300_000;
-
-const label = (s: Scale): string => `c${s.c} n${s.n} k${s.k} w${s.w}`;
 
 interface Run {
   seconds: number;
@@ -215,7 +213,7 @@ export const scaleSuite: BenchSuite = {
       log('  spin/gcc not found: SPIN figures are the recorded ones (apt-get install spin)');
     try {
       for (const s of quick ? QUICK : FULL) {
-        const file = join(dir, `${label(s).replaceAll(' ', '')}.json`);
+        const file = join(dir, `${scaleLabel(s).replaceAll(' ', '')}.json`);
         writeFileSync(file, scaleScenarioText(s));
         const load = loadavg()[0]?.toFixed(1);
         const one = s.one ? explore(file, ['--workers', '1']) : null;
@@ -229,7 +227,7 @@ export const scaleSuite: BenchSuite = {
             : s.spin !== null
               ? { text: `${s.spin.text} (recorded)`, seconds: s.spin.seconds, rate: null }
               : null;
-        const name = label(s);
+        const name = scaleLabel(s);
         const run = (r: Run): string =>
           `${r.verdict} ${r.states.toLocaleString('en')} states ${r.seconds.toFixed(1)} s (CPU ${r.cpu.toFixed(1)} s) ${r.mb.toFixed(0)} MB`;
         log(
