@@ -3,11 +3,14 @@
 // runs), in a fresh process so that no other run's compiled code or heap is shared.
 // Modes: `time` (the search alone, nothing attached), `cpu` (under the inspector's sampling CPU
 // profiler: microseconds per phase), `alloc` (under its sampling heap profiler, collected
-// objects kept: bytes allocated per phase). Prints one JSON line.
+// objects kept: bytes allocated per phase), `replay` (the canonical fingerprint alone, on the
+// search's states in search order against one state in cache: cost/replay.ts). Prints one
+// JSON line.
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { parseScenarioText } from '../../../src/index.js';
+import { makeModel, parseScenarioText } from '../../../src/index.js';
 import { runJob } from '../../commands/exploreJob.js';
+import { replayFingerprint } from './replay.js';
 import { allocByPhase, cpuByPhase, type CpuProfile, type ProfileNode } from './phases.js';
 
 const [mode, file] = process.argv.slice(2) as [string, string];
@@ -25,11 +28,15 @@ const search = (): { seconds: number; states: number; transitions: number } => {
   return { seconds: r.seconds, states, transitions };
 };
 
-// Connected only for the profiled modes: `time` runs with nothing attached.
-const session = mode === 'time' ? null : new Session();
+// Connected only for the profiled modes: `time` and `replay` run with nothing attached.
+const session = mode === 'time' || mode === 'replay' ? null : new Session();
 session?.connect();
 let out: object;
-if (session === null) out = search();
+if (mode === 'replay') {
+  let r = { seconds: 0, states: 0, transitions: 0 };
+  const fp = replayFingerprint(makeModel(scenario), () => (r = search()));
+  out = { ...r, fp };
+} else if (session === null) out = search();
 else if (mode === 'cpu') {
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 200 });
@@ -49,6 +56,6 @@ else if (mode === 'cpu') {
     profile: { head: ProfileNode };
   };
   out = { ...r, bytes: allocByPhase(profile.head) };
-} else throw new Error(`cost child: mode ${mode}: time, cpu or alloc`);
+} else throw new Error(`cost child: mode ${mode}: time, cpu, alloc or replay`);
 session?.disconnect();
 process.stdout.write(`${JSON.stringify(out)}\n`);

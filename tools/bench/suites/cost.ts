@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchSuite, Figure } from '../types.js';
 import { scaleLabel, scaleScenarioText, type ScaleSize } from '../spin/config.js';
 import { PHASES, total, type ByPhase } from '../cost/phases.js';
+import type { FingerprintReplay } from '../cost/replay.js';
 
 /**
  * `npm run bench -- --suite cost`: where one search worker's time and memory traffic go, per
@@ -16,7 +17,10 @@ import { PHASES, total, type ByPhase } from '../cost/phases.js';
  * successor, applying events, property checks, the canonical fingerprint, the visited set,
  * enabled steps and POR, the step driver, the search loop, GC; see cost/phases.ts), and under
  * the sampling heap profiler (bytes allocated per transition, by phase). The profiled run's
- * time over the plain one's is printed, so the profile's own distortion is in view. No
+ * time over the plain one's is printed, so the profile's own distortion is in view. A fourth
+ * process replays the canonical fingerprint alone over the search's states in search order,
+ * against one state fingerprinted again and again with everything in cache (cost/replay.ts):
+ * their ratio is what reaching the state's objects costs, as against hashing them. No
  * targets here: §2's target is one worker's states/s in the scale suite; this suite says
  * where a faster worker has to come from.
  */
@@ -36,9 +40,10 @@ interface ChildOut {
   transitions: number;
   us?: ByPhase;
   bytes?: ByPhase;
+  fp?: FingerprintReplay;
 }
 
-function run(mode: 'time' | 'cpu' | 'alloc', file: string): ChildOut {
+function run(mode: 'time' | 'cpu' | 'alloc' | 'replay', file: string): ChildOut {
   const r = spawnSync(process.execPath, [child, mode, file], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
@@ -63,7 +68,8 @@ export const costSuite: BenchSuite = {
         const plain = run('time', file);
         const cpu = run('cpu', file);
         const alloc = run('alloc', file);
-        for (const r of [cpu, alloc])
+        const replay = run('replay', file);
+        for (const r of [cpu, alloc, replay])
           if (r.states !== plain.states || r.transitions !== plain.transitions)
             throw new Error(`${name}: the profiled search explored another graph`);
         const tr = plain.transitions;
@@ -104,6 +110,27 @@ export const costSuite: BenchSuite = {
           unit: 'B',
           note: `${((bytesAll / alloc.seconds) * 1e-9).toFixed(2)} GB/s under the heap profiler`,
         });
+        const fp = replay.fp as FingerprintReplay;
+        figures.push(
+          {
+            name: `${name} fingerprint in search order`,
+            value: fp.sortedInOrder,
+            unit: 'ns/state',
+            note: `the canonical fingerprint alone over the search's first ${fp.states} states, replayed in order; without symmetry ${fp.plainInOrder.toFixed(0)} ns`,
+          },
+          {
+            name: `${name} fingerprint in cache`,
+            value: fp.sortedHot,
+            unit: 'ns/state',
+            note: `one of those states again and again (every object in cache, every element hash cached); without symmetry ${fp.plainHot.toFixed(0)} ns`,
+          },
+          {
+            name: `${name} fingerprint in order / in cache`,
+            value: fp.sortedInOrder / fp.sortedHot,
+            unit: 'x',
+            note: "the search's order (fresh elements to hash, objects to fetch) over the best case",
+          },
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
