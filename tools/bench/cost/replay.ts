@@ -4,7 +4,7 @@ import { Symmetry } from '../../../src/explore/symmetry.js';
 import type { Model } from '../../../src/sim/model.js';
 import type { SimState } from '../../../src/state/types.js';
 
-/** States captured, at most (about 1 KB each: the replay's memory stays under a gigabyte). */
+/** States kept, at most: enough for a steady figure (they stay alive until the replay ends). */
 const CAPTURE = 300_000;
 
 export interface FingerprintReplay {

@@ -20,7 +20,8 @@ import type { FingerprintReplay } from '../cost/replay.js';
  * time over the plain one's is printed, so the profile's own distortion is in view. A fourth
  * process replays the canonical fingerprint alone over the search's states in search order,
  * against one state fingerprinted again and again with everything in cache (cost/replay.ts):
- * their ratio is what reaching the state's objects costs, as against hashing them. No
+ * their ratio is what the search's order costs (fresh elements to hash, objects to fetch from
+ * memory) over the fingerprint's best case. No
  * targets here: §2's target is one worker's states/s in the scale suite; this suite says
  * where a faster worker has to come from.
  */
