@@ -21,9 +21,8 @@ import type { FingerprintReplay } from '../cost/replay.js';
  * process replays the canonical fingerprint alone over the search's states in search order,
  * against one state fingerprinted again and again with everything in cache (cost/replay.ts):
  * their ratio is what the search's order costs (fresh elements to hash, objects to fetch from
- * memory) over the fingerprint's best case. No
- * targets here: §2's target is one worker's states/s in the scale suite; this suite says
- * where a faster worker has to come from.
+ * memory) over the fingerprint's best case. No targets here: §2's target is one worker's
+ * states/s in the scale suite; this suite says where a faster worker has to come from.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const child = join(here, '..', 'cost', 'child.js');
@@ -72,7 +71,7 @@ export const costSuite: BenchSuite = {
         const replay = run('replay', file);
         for (const r of [cpu, alloc, replay])
           if (r.states !== plain.states || r.transitions !== plain.transitions)
-            throw new Error(`${name}: the profiled search explored another graph`);
+            throw new Error(`${name}: a measured search explored another graph than the plain one`);
         const tr = plain.transitions;
         const ns = (plain.seconds * 1e9) / tr;
         figures.push(
